@@ -1,0 +1,224 @@
+import { mkdir } from 'node:fs/promises';
+import { ChunkFile, type ChunkInfo } from './chunk-file';
+import { fail } from './errors';
+import { chunkFileName, FilePool } from './file-pool';
+import { makeGeometry, maxLocationLength, type Geometry } from './geometry';
+import { KeyedMutex } from './keyed-mutex';
+
+export interface DataStoreOptions {
+  dir: string;
+  /** default 16 MiB */
+  chunkSize?: number;
+  /** default 4 KiB */
+  pageSize?: number;
+  /** default 4 KiB */
+  metaPageSize?: number;
+}
+
+/** Hands callers a plain Uint8Array (the contract type), not a Buffer. */
+function plain(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+function checkNumber(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) fail('InvalidArgError', `${name} must be a non-negative integer, got ${value}`);
+}
+
+/**
+ * Local chunk store (Curve's chunkserver DataStore): maps chunk operations to
+ * files in one directory (layout in FORMAT.md). Operations on one chunk are
+ * serialized; different chunks proceed in parallel. All refusals are thrown
+ * as ChunkStoreError.
+ */
+export class DataStore {
+  private readonly chunks = new Map<number, ChunkFile>();
+  private readonly locks = new KeyedMutex<number>();
+  private closed = false;
+
+  private constructor(
+    private readonly pool: FilePool,
+    private readonly g: Geometry,
+  ) {}
+
+  /**
+   * Opens (creating if needed) the store in `opts.dir`: removes leftover
+   * `.tmp` files and orphan snapshots, loads every chunk and snapshot metapage.
+   * @throws CrcCheckError when any metapage is damaged (seed fault cases 1, 3);
+   *   SnapshotConflictError when a chunk has two snapshot files;
+   *   InvalidArgError for bad sizes or files written with another geometry.
+   */
+  static async open(opts: DataStoreOptions): Promise<DataStore> {
+    const g = makeGeometry(opts);
+    await mkdir(opts.dir, { recursive: true });
+    const store = new DataStore(new FilePool(opts.dir, g), g);
+    try {
+      await store.load();
+    } catch (err) {
+      await store.closeFiles();
+      throw err;
+    }
+    return store;
+  }
+
+  private async load(): Promise<void> {
+    const entries = await this.pool.scan();
+    const snapshots: Array<{ name: string; id: number; sn: number }> = [];
+    for (const { name, parsed } of entries) {
+      if (parsed.kind === 'tmp') await this.pool.remove(name);
+      else if (parsed.kind === 'snapshot') snapshots.push({ name, ...parsed });
+      else this.chunks.set(parsed.id, await ChunkFile.load(this.pool, parsed.id, this.g));
+    }
+    for (const snap of snapshots) {
+      const chunk = this.chunks.get(snap.id);
+      // DeleteChunk refuses while a snapshot exists, so an orphan can only be
+      // left by outside tampering; nothing can reach it through the API.
+      if (!chunk) await this.pool.remove(snap.name);
+      else await chunk.loadSnapshot(snap.sn);
+    }
+  }
+
+  /**
+   * Writes `data` at `offset` as version `sn`; creates the chunk (sn, correctedSn 0)
+   * when missing. A first write of a newer version preserves the old data in a
+   * snapshot (COW); see ChunkFile.write.
+   * @throws InvalidArgError sn 0 (nothing created), bad range (a missing chunk
+   *   is created first); BackwardRequestError, StatusConflictError,
+   *   SnapshotConflictError as ChunkFile.write.
+   */
+  async writeChunk(id: number, sn: number, data: Uint8Array, offset: number): Promise<void> {
+    this.checkIdAndSn(id, sn);
+    if (sn === 0) fail('InvalidArgError', 'sn 0 is not a valid version');
+    return this.withChunkLock(id, async () => {
+      let chunk = this.chunks.get(id);
+      if (!chunk) {
+        chunk = await ChunkFile.create(this.pool, id, { sn, correctedSn: 0, location: '' }, this.g);
+        this.chunks.set(id, chunk);
+      }
+      await chunk.write(sn, data, offset);
+    });
+  }
+
+  /**
+   * Reads the current data of a chunk; `sn` does not matter.
+   * @throws ChunkNotExistError; InvalidArgError bad range; PageNeverWrittenError
+   *   for a never-written page of a clone chunk.
+   */
+  async readChunk(id: number, sn: number, offset: number, length: number): Promise<Uint8Array> {
+    this.checkIdAndSn(id, sn);
+    return plain(await this.withChunkLock(id, () => this.existing(id).read(offset, length)));
+  }
+
+  /**
+   * Reads version `sn` of a chunk: its snapshot when sn == snapSn, its current
+   * data when sn == chunk sn.
+   * @throws ChunkNotExistError (no chunk, or no such version); InvalidArgError
+   *   bad range; PageNeverWrittenError as readChunk.
+   */
+  async readSnapshotChunk(id: number, sn: number, offset: number, length: number): Promise<Uint8Array> {
+    this.checkIdAndSn(id, sn);
+    return plain(await this.withChunkLock(id, () => this.existing(id).readVersion(sn, offset, length)));
+  }
+
+  /**
+   * Deletes a chunk file. Success when the chunk does not exist.
+   * @throws BackwardRequestError when sn < chunk sn; SnapshotExistError while
+   *   the chunk has a snapshot (delete the snapshot first).
+   */
+  async deleteChunk(id: number, sn: number): Promise<void> {
+    this.checkIdAndSn(id, sn);
+    return this.withChunkLock(id, async () => {
+      const chunk = this.chunks.get(id);
+      if (!chunk) return;
+      await chunk.delete(sn);
+      this.chunks.delete(id);
+    });
+  }
+
+  /**
+   * Ends a snapshot: deletes the chunk's snapshot if older than the chunk,
+   * and records `correctedSn` when it is newer than both sn and correctedSn
+   * (so a later write of that version takes no snapshot). Success when the
+   * chunk does not exist.
+   * @throws StatusConflictError on a clone chunk; BackwardRequestError when
+   *   correctedSn < chunk sn or < chunk correctedSn.
+   */
+  async deleteSnapshotChunkOrCorrectSn(id: number, correctedSn: number): Promise<void> {
+    this.checkIdAndSn(id, correctedSn);
+    return this.withChunkLock(id, async () => {
+      await this.chunks.get(id)?.deleteSnapshotOrCorrectSn(correctedSn);
+    });
+  }
+
+  /**
+   * Creates a clone chunk whose pages lazily come from `location`.
+   * Idempotent: success when the chunk exists as a clone with the same sn,
+   * correctedSn and location.
+   * @throws InvalidArgError sn 0, size != chunkSize, empty or oversized
+   *   location; ChunkConflictError when the chunk exists otherwise.
+   */
+  async createCloneChunk(id: number, sn: number, correctedSn: number, size: number, location: string): Promise<void> {
+    this.checkIdAndSn(id, sn);
+    checkNumber('correctedSn', correctedSn);
+    if (sn === 0) fail('InvalidArgError', 'sn 0 is not a valid version');
+    if (size !== this.g.chunkSize) fail('InvalidArgError', `size ${size} != chunkSize ${this.g.chunkSize}`);
+    if (location === '') fail('InvalidArgError', 'clone location is empty');
+    if (Buffer.byteLength(location, 'utf8') > maxLocationLength(this.g)) {
+      fail('InvalidArgError', 'clone location does not fit the metapage');
+    }
+    return this.withChunkLock(id, async () => {
+      const chunk = this.chunks.get(id);
+      if (chunk) {
+        if (!chunk.createdAs(sn, correctedSn, location)) fail('ChunkConflictError', `chunk ${id} exists with other state`);
+        return;
+      }
+      this.chunks.set(id, await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.g));
+    });
+  }
+
+  /**
+   * Fills never-written pages of a clone chunk (data fetched from its
+   * location); written pages are left alone; no-op success on a normal chunk.
+   * @throws ChunkNotExistError; InvalidArgError bad range.
+   */
+  async pasteChunk(id: number, data: Uint8Array, offset: number): Promise<void> {
+    this.checkIdAndSn(id, 0);
+    return this.withChunkLock(id, () => this.existing(id).paste(data, offset));
+  }
+
+  /**
+   * State of a chunk (bitmap is a copy).
+   * @throws ChunkNotExistError.
+   */
+  async getChunkInfo(id: number): Promise<ChunkInfo> {
+    this.checkIdAndSn(id, 0);
+    return this.withChunkLock(id, async () => this.existing(id).info());
+  }
+
+  /** Waits for running operations, then closes every file. Later calls fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.locks.idle();
+    await this.closeFiles();
+  }
+
+  private async closeFiles(): Promise<void> {
+    const chunks = [...this.chunks.values()];
+    this.chunks.clear();
+    await Promise.all(chunks.map((chunk) => chunk.close()));
+  }
+
+  private existing(id: number): ChunkFile {
+    return this.chunks.get(id) ?? fail('ChunkNotExistError', `${chunkFileName(id)} does not exist`);
+  }
+
+  private checkIdAndSn(id: number, sn: number): void {
+    if (this.closed) throw new Error('DataStore is closed');
+    checkNumber('chunk id', id);
+    checkNumber('sn', sn);
+  }
+
+  private withChunkLock<T>(id: number, task: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, task);
+  }
+}

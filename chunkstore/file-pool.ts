@@ -1,0 +1,108 @@
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Geometry } from './geometry';
+import { encodeMetaPage, type MetaPage } from './metapage';
+import { PagedFile } from './paged-file';
+
+/** File names of FORMAT.md "File names". */
+export function chunkFileName(id: number): string {
+  return `chunk_${id}`;
+}
+
+export function snapshotFileName(id: number, sn: number): string {
+  return `chunk_${id}_snap_${sn}`;
+}
+
+const TMP_SUFFIX = '.tmp';
+const NAME_RE = /^chunk_(0|[1-9]\d*)(?:_snap_(0|[1-9]\d*))?$/;
+
+export type ParsedName =
+  | { kind: 'chunk'; id: number }
+  | { kind: 'snapshot'; id: number; sn: number }
+  | { kind: 'tmp' };
+
+/** Classifies a directory entry; null for names the store does not own. */
+export function parseFileName(name: string): ParsedName | null {
+  if (name.endsWith(TMP_SUFFIX) && NAME_RE.test(name.slice(0, -TMP_SUFFIX.length))) return { kind: 'tmp' };
+  const m = NAME_RE.exec(name);
+  if (!m) return null;
+  const id = Number(m[1]);
+  if (!Number.isSafeInteger(id)) return null;
+  if (m[2] === undefined) return { kind: 'chunk', id };
+  const sn = Number(m[2]);
+  return Number.isSafeInteger(sn) ? { kind: 'snapshot', id, sn } : null;
+}
+
+/**
+ * Creates and removes the store's files. Curve's FilePool hands out
+ * pre-formatted files by rename; formatting here is a sparse truncate, so
+ * files are made on demand, keeping the same contract: a file appears under
+ * its final name only complete, with a valid metapage, and the directory
+ * entry change is durable before the caller goes on.
+ */
+export class FilePool {
+  constructor(
+    readonly dir: string,
+    private readonly g: Geometry,
+  ) {}
+
+  pathOf(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Entries of the directory, as parsed names (unknown names dropped). */
+  async scan(): Promise<Array<{ name: string; parsed: ParsedName }>> {
+    const names = await readdir(this.dir);
+    return names.flatMap((name) => {
+      const parsed = parseFileName(name);
+      return parsed ? [{ name, parsed }] : [];
+    });
+  }
+
+  /**
+   * Creates `name` with `meta` as its metapage and returns it opened.
+   * Written as `<name>.tmp`, fsynced, renamed, then the directory fsynced, so
+   * a crash leaves either no file or a complete one (plus a .tmp that open()
+   * removes).
+   */
+  async create(name: string, meta: MetaPage): Promise<PagedFile> {
+    const finalPath = this.pathOf(name);
+    const tmpPath = finalPath + TMP_SUFFIX;
+    await rm(tmpPath, { force: true });
+    const handle = await open(tmpPath, 'wx+');
+    try {
+      await handle.write(encodeMetaPage(meta, this.g), 0, this.g.metaPageSize, 0);
+      await handle.truncate(this.g.metaPageSize + this.g.chunkSize);
+      await handle.sync();
+      await rename(tmpPath, finalPath);
+      await this.syncDir();
+    } catch (err) {
+      await handle.close();
+      await rm(tmpPath, { force: true });
+      throw err;
+    }
+    return new PagedFile(finalPath, handle, this.g);
+  }
+
+  /** Opens an existing file of the store for positional read/write. */
+  async openExisting(name: string): Promise<PagedFile> {
+    const path = this.pathOf(name);
+    return new PagedFile(path, await open(path, 'r+'), this.g);
+  }
+
+  /** Unlinks `name` (missing is fine) and makes the unlink durable. */
+  async remove(name: string): Promise<void> {
+    await rm(this.pathOf(name), { force: true });
+    await this.syncDir();
+  }
+
+  /** fsync of the directory: makes creates, renames and unlinks durable. */
+  async syncDir(): Promise<void> {
+    const handle = await open(this.dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
