@@ -1,0 +1,60 @@
+// All runtime configuration, read once from the environment and validated, so a bad setting
+// fails at start-up with one line naming it instead of a stack trace later.
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalUrl = z.string().url().optional();
+
+const schema = z.object({
+  BLOCKFLOW_DATA_DIR: z.string().default('.data'),
+  /** Unset = the private cluster `npm start` runs in the data folder. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  POSTGRES_PORT: port.default(55432),
+  /** Unset = the embedded Temporal dev server. */
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('blockflow'),
+  /** Unset = the embedded OpenStack simulator. */
+  OS_AUTH_URL: optionalUrl,
+  OS_USER_DOMAIN_NAME: z.string().default('Default'),
+  OS_PROJECT_DOMAIN_NAME: z.string().default('Default'),
+  OS_ADMIN_USERNAME: z.string().min(1).optional(),
+  OS_ADMIN_PASSWORD: z.string().min(1).optional(),
+  OS_ADMIN_PROJECT: z.string().min(1).optional(),
+  OS_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  SIMULATOR_PORT: port.default(8800),
+  SIMULATOR_CREATE_DELAY_MS: z.coerce.number().int().min(0).default(3_000),
+  API_PORT: port.default(8080),
+  /** Bearer token for mutating API routes; unset = generated once and kept in the data folder. */
+  API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  POOL_CONFIG_FILE: z.string().default('config/pool.json'),
+});
+
+export type Settings = z.infer<typeof schema> & { dataDir: string };
+
+/** Raised for a bad or missing setting; its message is the one line to print. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]);
+    throw new ConfigError(`invalid setting ${key}=${JSON.stringify(env[key] ?? '')}: ${issue.message}`);
+  }
+  const s = parsed.data;
+  // A real cloud needs the admin credentials; the simulator supplies its own defaults.
+  if (s.OS_AUTH_URL) {
+    for (const key of ['OS_ADMIN_USERNAME', 'OS_ADMIN_PASSWORD', 'OS_ADMIN_PROJECT'] as const) {
+      if (!s[key]) throw new ConfigError(`missing setting ${key}: required when OS_AUTH_URL is set`);
+    }
+  }
+  return { ...s, dataDir: resolve(s.BLOCKFLOW_DATA_DIR) };
+}
+
+export const dataPath = (settings: Settings, ...parts: string[]) => join(settings.dataDir, ...parts);

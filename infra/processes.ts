@@ -1,0 +1,82 @@
+// Starting, watching and stopping the servers blockflow runs itself (PostgreSQL, Temporal,
+// libvirt…). Everything is stopped by the PID we recorded, never by name.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createConnection } from 'node:net';
+
+export interface DaemonSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** stdout+stderr go here, so a failed start can be explained from the log. */
+  logFile: string;
+}
+
+export interface Daemon {
+  name: string;
+  pid: number;
+  child: ChildProcess;
+  logFile: string;
+}
+
+/** Spawns a long-running child whose output is appended to its log file. */
+export function spawnDaemon(spec: DaemonSpec): Daemon {
+  mkdirSync(dirname(spec.logFile), { recursive: true });
+  const log = createWriteStream(spec.logFile, { flags: 'a' });
+  const child = spawn(spec.command, spec.args, { env: spec.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  if (child.pid === undefined) throw new Error(`${spec.name}: could not start ${spec.command}`);
+  return { name: spec.name, pid: child.pid, child, logFile: spec.logFile };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGTERM (or the given signal), then SIGKILL if the process outlives the grace period. */
+export async function stopPid(pid: number, opts: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<void> {
+  if (!isAlive(pid)) return;
+  try {
+    process.kill(pid, opts.signal ?? 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + (opts.graceMs ?? 10_000);
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return;
+    await sleep(100);
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns true; throws naming `what` after the timeout. */
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+}
+
+export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}

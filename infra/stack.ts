@@ -1,0 +1,92 @@
+// The pieces `npm start` (and the platform tests) bring up, each either reused from the
+// environment (DATABASE_URL, TEMPORAL_ADDRESS, OS_AUTH_URL) or started by us in the data
+// folder. Each returns a stop() that stops only what it started, by PID.
+import { startSimulator } from '../openstack-sim';
+import { connectCloud, type Cloud, type CloudConfig } from '../activities/openstack/cloud';
+import { UnauthorizedError, UnreachableError, NotFoundError } from '../activities/openstack/errors';
+import { ConfigError, dataPath, type Settings } from '../config/settings';
+import { ensureDatabase, startPostgres } from './postgres';
+import { migrate } from './migrate';
+import { startTemporalServer, isHealthy } from './temporal-server';
+
+export type Log = (line: string) => void;
+export interface Started<T> {
+  value: T;
+  stop(): Promise<void>;
+}
+const nothingToStop = async () => {};
+
+/** PostgreSQL with the schema migrated. */
+export async function startDatabase(settings: Settings, log: Log): Promise<Started<{ url: string }>> {
+  if (settings.DATABASE_URL) {
+    const url = settings.DATABASE_URL;
+    await migrateOrExplain(url, 'DATABASE_URL', log);
+    return { value: { url }, stop: nothingToStop };
+  }
+  const cluster = await startPostgres({ dataDir: dataPath(settings, 'postgres'), port: settings.POSTGRES_PORT, log });
+  await ensureDatabase(cluster.url('postgres'), 'blockflow');
+  const url = cluster.url('blockflow');
+  await migrateOrExplain(url, 'DATABASE_URL', log);
+  return { value: { url }, stop: cluster.stop };
+}
+
+async function migrateOrExplain(url: string, setting: string, log: Log): Promise<void> {
+  const result = await migrate(url).catch((err: Error & { code?: string }) => {
+    if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === '28P01' || err.code === '3D000') {
+      throw new ConfigError(`${setting}: cannot use the database (${err.code}: ${err.message})`);
+    }
+    throw err;
+  });
+  log(`database migrated: ${result.applied.length} applied${result.applied.length ? ` (${result.applied.join(', ')})` : ''}, ${result.alreadyApplied} already there`);
+}
+
+/** A Temporal frontend: TEMPORAL_ADDRESS, or the embedded dev server with SQLite history + Web UI. */
+export async function startTemporal(settings: Settings, log: Log): Promise<Started<{ address: string; uiUrl?: string }>> {
+  if (settings.TEMPORAL_ADDRESS) {
+    const ok = await isHealthy(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE).catch(() => false);
+    if (!ok) throw new ConfigError(`TEMPORAL_ADDRESS=${settings.TEMPORAL_ADDRESS}: no Temporal frontend with namespace "${settings.TEMPORAL_NAMESPACE}" answers there`);
+    return { value: { address: settings.TEMPORAL_ADDRESS }, stop: nothingToStop };
+  }
+  const server = await startTemporalServer({
+    port: settings.TEMPORAL_PORT,
+    uiPort: settings.TEMPORAL_UI_PORT,
+    dbFile: dataPath(settings, 'temporal', 'temporal.db'),
+    namespace: settings.TEMPORAL_NAMESPACE,
+    logFile: dataPath(settings, 'logs', 'temporal.log'),
+    log,
+  });
+  return { value: { address: server.address, uiUrl: server.uiUrl }, stop: server.stop };
+}
+
+/** Embedded simulator's accounts (openstack-sim's defaults). */
+export const SIMULATOR_ADMIN = { username: 'admin', password: 'admin-secret', project: 'admin' };
+export const SIMULATOR_TENANT = { username: 'demo', password: 'demo-secret', project: 'demo' };
+
+/** An OpenStack cloud: OS_AUTH_URL + admin credentials, or the embedded simulator. */
+export async function startCloud(settings: Settings, log: Log): Promise<Started<CloudConfig>> {
+  const base = { userDomainName: settings.OS_USER_DOMAIN_NAME, projectDomainName: settings.OS_PROJECT_DOMAIN_NAME, timeoutMs: settings.OS_REQUEST_TIMEOUT_MS };
+  if (settings.OS_AUTH_URL) {
+    const admin = { username: settings.OS_ADMIN_USERNAME!, password: settings.OS_ADMIN_PASSWORD!, project: settings.OS_ADMIN_PROJECT! };
+    return { value: { ...base, authUrl: settings.OS_AUTH_URL, admin }, stop: nothingToStop };
+  }
+  const sim = await startSimulator({
+    port: settings.SIMULATOR_PORT,
+    createDelayMs: settings.SIMULATOR_CREATE_DELAY_MS,
+    stateFile: dataPath(settings, 'openstack-sim', 'state.json'),
+  });
+  log(`OpenStack simulator ready at ${sim.url} (Keystone ${sim.authUrl})`);
+  return { value: { ...base, authUrl: sim.authUrl, admin: SIMULATOR_ADMIN }, stop: () => sim.stop() };
+}
+
+/** Authenticates once so a wrong URL or password fails at start-up, naming the setting. */
+export async function checkCloud(cloud: Cloud): Promise<void> {
+  try {
+    await cloud.admin.session.authenticate();
+  } catch (err) {
+    if (err instanceof UnreachableError || err instanceof NotFoundError) throw new ConfigError(`OS_AUTH_URL=${cloud.authUrl}: Keystone is unreachable there (${err.apiMessage})`);
+    if (err instanceof UnauthorizedError) throw new ConfigError(`OS_ADMIN_PASSWORD: Keystone at ${cloud.authUrl} rejected user "${cloud.admin.session.username}" (401)`);
+    throw err;
+  }
+}
+
+export { connectCloud };

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Idempotent set-up shared by `npm start` and `npm test`:
+#   1. Debian packages listed in scripts/apt-packages.d/*.txt ("<probe> <package>" per line;
+#      the probe is a command name or an absolute path; the package is installed when the probe is missing)
+#   2. node_modules (npm ci when package-lock.json changed since the last install)
+#   3. the Prisma client (generated when prisma/schema.prisma changed)
+#   4. the Temporal CLI binary (scripts/ensure-temporal.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '[setup] %s\n' "$*"; }
+
+missing=()
+for list in scripts/apt-packages.d/*.txt; do
+  while read -r probe pkg; do
+    [[ -z "${probe:-}" || "$probe" == \#* ]] && continue
+    if [[ "$probe" == /* ]]; then [[ -e "$probe" ]] && continue
+    else command -v "$probe" >/dev/null 2>&1 && continue; fi
+    missing+=("$pkg")
+  done < "$list"
+done
+if (( ${#missing[@]} )); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  # policy-rc.d keeps package scripts from starting system services; we start our own.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stamp=node_modules/.blockflow-lock-hash
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+gen_stamp=generated/.schema-hash
+want=$(cat prisma/schema.prisma prisma.config.ts | sha256sum | cut -d' ' -f1)
+if [[ ! -f "$gen_stamp" || "$(cat "$gen_stamp")" != "$want" ]]; then
+  log "generating the Prisma client"
+  # The dummy engine path stops `prisma generate` from downloading a schema engine it does not need.
+  PRISMA_SCHEMA_ENGINE_BINARY=/dev/null npx prisma generate >/dev/null
+  echo "$want" > "$gen_stamp"
+fi
+
+bash scripts/ensure-temporal.sh >/dev/null

@@ -1,0 +1,13 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { CloudInventory } from '../activities/cloud-inventory';
+
+const { listCloudInventory } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['UnauthorizedError', 'ForbiddenError'] },
+});
+
+/** Reads the cloud's image snapshots and volume types. */
+export async function cloudInventory(): Promise<CloudInventory> {
+  return listCloudInventory();
+}
