@@ -100,7 +100,7 @@ export class ChunkFile {
     const range = pageRange(this.g, offset, data.length);
     const { meta } = this;
     if (sn < meta.sn || sn < meta.correctedSn) {
-      fail('BackwardRequestError', `write sn ${sn} < chunk sn ${meta.sn} / correctedSn ${meta.correctedSn}`);
+      fail('BackwardRequestError', `write sn ${sn} is behind chunk sn ${meta.sn} / correctedSn ${meta.correctedSn}`);
     }
     if (sn > meta.sn && sn > meta.correctedSn) await this.ensureSnapshot();
     if (sn > meta.sn) await this.updateMeta({ ...meta, sn });
@@ -165,7 +165,7 @@ export class ChunkFile {
     const { meta } = this;
     if (meta.clone) fail('StatusConflictError', `chunk ${meta.chunkId} is a clone chunk`);
     if (correctedSn < meta.sn || correctedSn < meta.correctedSn) {
-      fail('BackwardRequestError', `correctedSn ${correctedSn} < chunk sn ${meta.sn} / correctedSn ${meta.correctedSn}`);
+      fail('BackwardRequestError', `correctedSn ${correctedSn} is behind chunk sn ${meta.sn} / correctedSn ${meta.correctedSn}`);
     }
     // snap.sn >= chunk.sn means the snapshot was made after this request was
     // first applied (a replay): it belongs to a later snapshot, keep it.
