@@ -1,0 +1,66 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Cloud } from '../cloud';
+import type { AuthContext, SimEnv } from '../env';
+import { fault, policyDenied } from '../errors';
+import { newUuid } from '../ids';
+import type { VolumeType } from '../state';
+import { readJson } from '../validation';
+import { findVolumeType } from './lookup';
+import { Flag, isTrue, Text } from './schemas';
+
+const CreateType = z.object({
+  volume_type: z.object({
+    name: z.string().min(1).max(255),
+    description: Text,
+    'os-volume-type-access:is_public': Flag,
+    extra_specs: z.record(z.string(), z.string()).nullish(),
+  }),
+});
+
+function typeView(type: VolumeType, auth: AuthContext) {
+  const view: Record<string, unknown> = {
+    id: type.id,
+    name: type.name,
+    description: type.description,
+    is_public: type.isPublic,
+    'os-volume-type-access:is_public': type.isPublic,
+    qos_specs_id: null,
+  };
+  // Extra specs describe the backend: admins only (volume_extension:access_types_extra_specs).
+  if (auth.isAdmin) view.extra_specs = type.extraSpecs;
+  return view;
+}
+
+/** cinder volume types: list/show for everyone (public types), create for admins. */
+export function typeRoutes(cloud: Cloud): Hono<SimEnv> {
+  const app = new Hono<SimEnv>({ strict: false });
+
+  app.get('/', (c) => {
+    const auth = c.get('auth');
+    const types = [...cloud.state.volumeTypes.values()].filter((t) => t.isPublic || auth.isAdmin);
+    return c.json({ volume_types: types.map((t) => typeView(t, auth)) });
+  });
+
+  app.get('/:id', (c) => {
+    const auth = c.get('auth');
+    const type = findVolumeType(cloud, c.req.param('id'));
+    if (!type.isPublic && !auth.isAdmin) throw fault.notFound(`Volume type ${type.id} could not be found.`);
+    return c.json({ volume_type: typeView(type, auth) });
+  });
+
+  app.post('/', async (c) => {
+    const auth = c.get('auth');
+    if (!auth.isAdmin) throw policyDenied('volume_extension:types_manage');
+    const { volume_type: req } = await readJson(c, CreateType, 'fault');
+    if ([...cloud.state.volumeTypes.values()].some((t) => t.name === req.name)) {
+      throw fault.conflict(`Volume Type ${req.name} already exists.`);
+    }
+    const isPublic = req['os-volume-type-access:is_public'] === undefined || req['os-volume-type-access:is_public'] === null || isTrue(req['os-volume-type-access:is_public']);
+    const type: VolumeType = { id: newUuid(), name: req.name, description: req.description ?? null, isPublic, extraSpecs: req.extra_specs ?? {} };
+    cloud.state.volumeTypes.set(type.id, type);
+    return c.json({ volume_type: typeView(type, auth) });
+  });
+
+  return app;
+}

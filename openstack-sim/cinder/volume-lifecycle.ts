@@ -1,0 +1,62 @@
+import type { Cloud } from '../cloud';
+import { schedule, takePending, unschedule } from '../lifecycle';
+import type { Volume } from '../state';
+
+/**
+ * The volume state machine's timed parts:
+ *   creating -> available | error   (after createDelayMs from a snapshot, plainCreateDelayMs otherwise,
+ *                                    plus the overload model's extra latency)
+ *   deleting -> (gone)              (after deleteDelayMs)
+ * Whether a create fails is decided at admission, from the number of creates then
+ * in flight (overload.ts) and from injected faults (fail the next N creates).
+ */
+export class VolumeLifecycle {
+  constructor(private readonly cloud: Cloud) {
+    cloud.scheduler.on('volume', (id) => this.settle(id));
+  }
+
+  /** Adds a new volume in `creating` and schedules its outcome. */
+  admit(volume: Volume): void {
+    const { state, overload, options } = this.cloud;
+    const admission = overload.admit(state.creatingCount());
+    const forced = this.cloud.takeForcedCreateFailure();
+    volume.status = 'creating';
+    state.volumes.set(volume.id, volume);
+    const baseDelay = volume.snapshotId ? options.createDelayMs : options.plainCreateDelayMs;
+    const outcome = admission.fails || forced ? 'error' : 'available';
+    schedule(this.cloud.scheduler, 'volume', volume, outcome, baseDelay + admission.extraLatencyMs);
+  }
+
+  startDelete(volume: Volume): void {
+    volume.status = 'deleting';
+    volume.updatedAt = Date.now();
+    schedule(this.cloud.scheduler, 'volume', volume, 'deleted', this.cloud.options.deleteDelayMs);
+  }
+
+  /** Sets a status outside the state machine (faults), cancelling any pending transition. */
+  force(volume: Volume, status: string): void {
+    unschedule(this.cloud.scheduler, 'volume', volume);
+    volume.status = status;
+    volume.updatedAt = Date.now();
+  }
+
+  /** Removes a volume at once, with everything that refers to it. */
+  remove(volumeId: string): void {
+    const { state, scheduler } = this.cloud;
+    scheduler.cancel('volume', volumeId);
+    state.volumes.delete(volumeId);
+    for (const [id, transfer] of state.transfers) if (transfer.volumeId === volumeId) state.transfers.delete(id);
+  }
+
+  private settle(id: string): void {
+    const volume = this.cloud.state.volumes.get(id);
+    const to = takePending(volume);
+    if (!volume || !to) return;
+    if (to === 'deleted') this.remove(id);
+    else {
+      volume.status = to;
+      volume.updatedAt = Date.now();
+    }
+    this.cloud.changed();
+  }
+}

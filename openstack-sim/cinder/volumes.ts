@@ -1,0 +1,158 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { Cloud } from '../cloud';
+import type { SimEnv } from '../env';
+import { fault } from '../errors';
+import { newUuid } from '../ids';
+import { listScope, matchesQuery, sortByQuery } from '../listing';
+import { paginate } from '../paging';
+import type { Volume } from '../state';
+import { queryFlag, readJson } from '../validation';
+import { checkVolumeQuota } from './quota';
+import { Metadata, Text } from './schemas';
+import { cinderCollectionUrl, defaultVolumeType, findVolumeType, visibleSnapshot, visibleVolume } from './lookup';
+import { volumeDetail, volumeSummary } from './volume-view';
+
+// cinder accepts the size as a number or a numeric string.
+const Size = z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(1).nullish());
+
+const CreateVolume = z.object({
+  volume: z.object({
+    size: Size,
+    name: Text,
+    description: Text,
+    volume_type: z.string().nullish(),
+    snapshot_id: z.string().nullish(),
+    source_volid: z.string().nullish(),
+    imageRef: z.string().nullish(),
+    availability_zone: z.string().nullish(),
+    metadata: Metadata.nullish(),
+  }),
+});
+
+const UpdateVolume = z.object({
+  volume: z.object({ name: Text, description: Text, metadata: Metadata.nullish() }),
+});
+
+/** Statuses cinder deletes from (without force). */
+const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
+const NOT_DELETABLE_MESSAGE = `Invalid volume: Volume status must be ${DELETABLE.join(' or ')} and must not be migrating, attached, belong to a group, have snapshots or be disassociated from snapshots after volume transfer.`;
+
+/** cinder's metadata filter: a dict literal, JSON or python style ({'k': 'v'}). */
+function metadataFilter(raw: string | undefined): Record<string, string> | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw.replaceAll("'", '"')) as Record<string, string>;
+  } catch {
+    throw fault.badRequest(`Invalid input received: Invalid metadata filter ${raw}`);
+  }
+}
+
+export function volumeRoutes(cloud: Cloud): Hono<SimEnv> {
+  const app = new Hono<SimEnv>({ strict: false });
+
+  const list = (c: Context<SimEnv>, detailed: boolean) => {
+    const auth = c.get('auth');
+    const inScope = listScope(c, auth);
+    const metadata = metadataFilter(c.req.query('metadata'));
+    const matching = [...cloud.state.volumes.values()].filter(
+      (v) =>
+        inScope(v.projectId) &&
+        matchesQuery(c, v, { name: (r) => r.name, status: (r) => r.status, bootable: (r) => r.bootable }) &&
+        Object.entries(metadata ?? {}).every(([k, val]) => v.metadata[k] === val),
+    );
+    const sorted = sortByQuery(c, matching, {
+      created_at: (v) => v.createdAt,
+      updated_at: (v) => v.updatedAt,
+      id: (v) => v.id,
+      name: (v) => v.name,
+      size: (v) => v.size,
+      status: (v) => v.status,
+    });
+    const url = cinderCollectionUrl(cloud, auth.projectId, detailed ? 'volumes/detail' : 'volumes');
+    // An unknown marker is looked up like any volume, hence cinder's "Volume X could not be found."
+    const page = paginate(c, sorted, url, (marker) => fault.notFound(`Volume ${marker} could not be found.`));
+    const version = c.get('apiVersion');
+    const body: Record<string, unknown> = {
+      volumes: page.items.map((v) => (detailed ? volumeDetail(cloud, v, auth, version) : volumeSummary(cloud, v, auth))),
+    };
+    if (page.links) body.volumes_links = page.links;
+    if (version.atLeast('3.45') && queryFlag(c, 'with_count')) body.count = sorted.length;
+    return c.json(body);
+  };
+
+  app.get('/', (c) => list(c, false));
+  app.get('/detail', (c) => list(c, true));
+
+  app.post('/', async (c) => {
+    const auth = c.get('auth');
+    const { volume: req } = await readJson(c, CreateVolume, 'fault');
+    if (req.source_volid) throw fault.badRequest('Invalid input received: cloning volumes (source_volid) is not supported by the simulator.');
+    if (req.imageRef) throw fault.badRequest('Invalid input received: the simulator has no image service; create from a snapshot (snapshot_id).');
+    const snapshot = req.snapshot_id ? visibleSnapshot(cloud, auth, req.snapshot_id) : undefined;
+    if (snapshot && snapshot.status !== 'available') {
+      throw fault.badRequest("Invalid snapshot: Originating snapshot status must be one of 'available' values");
+    }
+    const size = req.size ?? snapshot?.size;
+    if (!size) throw fault.badRequest(`Invalid input received: Volume size 'None' must be an integer and greater than 0`);
+    if (snapshot && size < snapshot.size) {
+      throw fault.badRequest(
+        `Invalid input received: Volume size '${size}'GB cannot be smaller than the snapshot size ${snapshot.size}GB. They must be >= original snapshot size.`,
+      );
+    }
+    const zone = req.availability_zone ?? 'nova';
+    if (zone !== 'nova') throw fault.badRequest(`Invalid input received: Availability zone '${zone}' is invalid.`);
+    const type = req.volume_type
+      ? findVolumeType(cloud, req.volume_type)
+      : ((snapshot && cloud.state.volumeTypes.get(snapshot.volumeTypeId)) ?? defaultVolumeType(cloud));
+    checkVolumeQuota(cloud, auth.projectId, size);
+    const volume: Volume = {
+      id: newUuid(),
+      projectId: auth.projectId,
+      userId: auth.user.id,
+      name: req.name ?? null,
+      description: req.description ?? null,
+      size,
+      status: 'creating',
+      volumeTypeId: type.id,
+      snapshotId: snapshot?.id ?? null,
+      availabilityZone: zone,
+      metadata: req.metadata ?? {},
+      bootable: snapshot?.bootable ?? false,
+      createdAt: Date.now(),
+      updatedAt: null,
+      attachments: [],
+    };
+    cloud.volumes.admit(volume);
+    return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion')) }, 202);
+  });
+
+  app.get('/:id', (c) => {
+    const auth = c.get('auth');
+    const volume = visibleVolume(cloud, auth, c.req.param('id'));
+    return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion')) });
+  });
+
+  app.put('/:id', async (c) => {
+    const auth = c.get('auth');
+    const volume = visibleVolume(cloud, auth, c.req.param('id'));
+    const { volume: req } = await readJson(c, UpdateVolume, 'fault');
+    if (req.name !== undefined) volume.name = req.name;
+    if (req.description !== undefined) volume.description = req.description;
+    if (req.metadata !== undefined) volume.metadata = req.metadata ?? {};
+    volume.updatedAt = Date.now();
+    return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion')) });
+  });
+
+  app.delete('/:id', (c) => {
+    const volume = visibleVolume(cloud, c.get('auth'), c.req.param('id'));
+    const hasSnapshots = [...cloud.state.snapshots.values()].some((s) => s.volumeId === volume.id);
+    if (!DELETABLE.includes(volume.status) || volume.attachments.length > 0 || hasSnapshots) {
+      throw fault.badRequest(NOT_DELETABLE_MESSAGE);
+    }
+    cloud.volumes.startDelete(volume);
+    return c.body(null, 202);
+  });
+
+  return app;
+}

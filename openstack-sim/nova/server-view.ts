@@ -1,0 +1,75 @@
+import type { Cloud } from '../cloud';
+import type { AuthContext } from '../env';
+import { novaTime } from '../ids';
+import type { ApiVersion } from '../microversion';
+import type { Server } from '../state';
+import { optionalTime, renderFields, type ViewField } from '../view-fields';
+import { findFlavor, novaLinks } from './flavors';
+
+const VM_STATE: Record<Server['status'], string> = { BUILD: 'building', ACTIVE: 'active', ERROR: 'error' };
+
+function addresses(cloud: Cloud, server: Server) {
+  const byNetwork: Record<string, unknown[]> = {};
+  for (const nic of server.nics) {
+    const name = cloud.options.networks.find((n) => n.id === nic.networkId)?.name ?? nic.networkId;
+    (byNetwork[name] ??= []).push({ version: 4, addr: nic.fixedIp, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': nic.mac });
+  }
+  return byNetwork;
+}
+
+function flavorView(cloud: Cloud, server: Server, embedded: boolean) {
+  const flavor = findFlavor(server.flavorId);
+  if (!embedded || !flavor) return { id: server.flavorId, links: novaLinks(cloud.baseUrl, 'flavors', server.flavorId) };
+  // 2.47+: the flavor is embedded by value, as it was when the server was created.
+  return { vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: 0, swap: 0, original_name: flavor.name, extra_specs: {} };
+}
+
+const FIELDS: ViewField<Server>[] = [
+  { key: 'id', value: (s) => s.id },
+  { key: 'name', value: (s) => s.name },
+  { key: 'status', value: (s) => s.status },
+  { key: 'tenant_id', value: (s) => s.projectId },
+  { key: 'user_id', value: (s) => s.userId },
+  { key: 'metadata', value: (s) => s.metadata },
+  { key: 'hostId', value: () => '' },
+  // Booted from a volume: no image.
+  { key: 'image', value: () => '' },
+  { key: 'created', value: (s) => novaTime(s.createdAt) },
+  { key: 'updated', value: (s) => novaTime(s.updatedAt) },
+  { key: 'addresses', value: (s, cloud) => addresses(cloud, s) },
+  { key: 'accessIPv4', value: () => '' },
+  { key: 'accessIPv6', value: () => '' },
+  { key: 'OS-DCF:diskConfig', value: () => 'MANUAL' },
+  { key: 'progress', value: (s) => (s.status === 'ACTIVE' ? 100 : 0) },
+  { key: 'OS-EXT-AZ:availability_zone', value: () => 'nova' },
+  { key: 'config_drive', value: () => '' },
+  { key: 'key_name', value: () => null },
+  { key: 'OS-SRV-USG:launched_at', value: (s) => optionalTime(s.launchedAt, (ms) => new Date(ms).toISOString().replace('Z', '000')) },
+  { key: 'OS-SRV-USG:terminated_at', value: () => null },
+  { key: 'OS-EXT-STS:task_state', value: (s) => s.taskState },
+  { key: 'OS-EXT-STS:vm_state', value: (s) => VM_STATE[s.status] },
+  { key: 'OS-EXT-STS:power_state', value: (s) => (s.status === 'ACTIVE' ? 1 : 0) },
+  { key: 'security_groups', value: () => [{ name: 'default' }] },
+  { key: 'OS-EXT-SRV-ATTR:host', adminOnly: true, value: () => 'sim-compute-1' },
+  { key: 'OS-EXT-SRV-ATTR:hypervisor_hostname', adminOnly: true, value: () => 'sim-compute-1' },
+  { key: 'OS-EXT-SRV-ATTR:instance_name', adminOnly: true, value: (s) => `instance-${s.id.slice(0, 8)}` },
+  { key: 'locked', since: '2.9', value: () => false },
+  { key: 'description', since: '2.19', value: () => null },
+  { key: 'tags', since: '2.26', value: () => [] },
+];
+
+export function serverDetail(cloud: Cloud, server: Server, auth: AuthContext, version: ApiVersion) {
+  const view = renderFields(FIELDS, server, cloud, auth, version, { links: novaLinks(cloud.baseUrl, 'servers', server.id) });
+  view.flavor = flavorView(cloud, server, version.atLeast('2.47'));
+  view['os-extended-volumes:volumes_attached'] = server.volumes.map((v) =>
+    version.atLeast('2.3') ? { id: v.volumeId, delete_on_termination: v.deleteOnTermination } : { id: v.volumeId },
+  );
+  if (server.fault) {
+    view.fault = { code: server.fault.code, created: novaTime(server.fault.created), message: server.fault.message };
+  }
+  return view;
+}
+
+export function serverSummary(cloud: Cloud, server: Server) {
+  return { id: server.id, name: server.name, links: novaLinks(cloud.baseUrl, 'servers', server.id) };
+}

@@ -1,0 +1,106 @@
+import type { OverloadOptions } from './overload';
+
+export interface SimUser {
+  name: string;
+  password: string;
+  /** Name of the project the user has a role on (created if needed). */
+  project: string;
+  /** "admin" implies "member" implies "reader", as in keystone's default implied roles. */
+  role?: 'admin' | 'member' | 'reader';
+}
+
+export interface SimNetwork {
+  id: string;
+  name: string;
+}
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 = ephemeral (default). */
+  port?: number;
+  /** Default: admin/admin-secret in project "admin" (admin), demo/demo-secret in project "demo" (member). */
+  users?: SimUser[];
+  /** Default: types ["sas","ssd"] and a few OS image snapshots owned by admin. */
+  seed?: { volumeTypes?: string[]; snapshots?: { name: string; volumeType: string; sizeGb: number }[] };
+  /** Volume create from a snapshot: creating -> available after this (default 3000). */
+  createDelayMs?: number;
+  /** Plain (empty) volume create and snapshot create (default 500). */
+  plainCreateDelayMs?: number;
+  /** Volume/snapshot delete: deleting -> gone after this (default 300). */
+  deleteDelayMs?: number;
+  /** Server BUILD -> ACTIVE (default 1500). */
+  serverBootDelayMs?: number;
+  /** Server delete -> gone, volumes detached/deleted (default 300). */
+  serverDeleteDelayMs?: number;
+  /** See overload.ts; off when undefined. */
+  overload?: OverloadOptions;
+  /** Per-project cinder quotas; unlimited when undefined (over quota -> 413). */
+  quota?: { volumes?: number; gigabytes?: number };
+  /** Networks servers may attach to. Default: one network "private" with id DEFAULT_NETWORK_ID. */
+  networks?: SimNetwork[];
+  /** Default 3600; small values let clients test re-auth on 401. */
+  tokenTtlSeconds?: number;
+  /** Load at start, save (debounced, atomic rename) after changes. */
+  stateFile?: string;
+  /** One line per request: method path status ms (never passwords or tokens). */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_NETWORK_ID = '5f1a6e8c-1b2d-4c3e-9f40-7a8b9c0d1e2f';
+
+export const DEFAULT_USERS: SimUser[] = [
+  { name: 'admin', password: 'admin-secret', project: 'admin', role: 'admin' },
+  { name: 'demo', password: 'demo-secret', project: 'demo', role: 'member' },
+];
+
+export const DEFAULT_VOLUME_TYPES = ['sas', 'ssd'];
+
+export const DEFAULT_SNAPSHOTS = [
+  { name: 'ubuntu-24.04', volumeType: 'ssd', sizeGb: 10 },
+  { name: 'debian-12', volumeType: 'sas', sizeGb: 8 },
+  { name: 'rocky-9', volumeType: 'ssd', sizeGb: 12 },
+];
+
+export type ResolvedOptions = Required<
+  Pick<
+    SimulatorOptions,
+    | 'host'
+    | 'port'
+    | 'users'
+    | 'createDelayMs'
+    | 'plainCreateDelayMs'
+    | 'deleteDelayMs'
+    | 'serverBootDelayMs'
+    | 'serverDeleteDelayMs'
+    | 'networks'
+    | 'tokenTtlSeconds'
+    | 'log'
+  >
+> &
+  Pick<SimulatorOptions, 'overload' | 'quota' | 'stateFile'> & {
+    seed: { volumeTypes: string[]; snapshots: { name: string; volumeType: string; sizeGb: number }[] };
+  };
+
+export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
+  return {
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+    users: opts.users ?? DEFAULT_USERS,
+    seed: {
+      volumeTypes: opts.seed?.volumeTypes ?? DEFAULT_VOLUME_TYPES,
+      snapshots: opts.seed?.snapshots ?? DEFAULT_SNAPSHOTS,
+    },
+    createDelayMs: opts.createDelayMs ?? 3000,
+    plainCreateDelayMs: opts.plainCreateDelayMs ?? 500,
+    deleteDelayMs: opts.deleteDelayMs ?? 300,
+    serverBootDelayMs: opts.serverBootDelayMs ?? 1500,
+    serverDeleteDelayMs: opts.serverDeleteDelayMs ?? 300,
+    overload: opts.overload,
+    quota: opts.quota,
+    networks: opts.networks ?? [{ id: DEFAULT_NETWORK_ID, name: 'private' }],
+    tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
+    stateFile: opts.stateFile,
+    log: opts.log ?? (() => {}),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Overload model: a storage backend that degrades under concurrent load.
+ *
+ * When a volume create is admitted while `n` other creates are still in flight
+ * (status `creating`), it will end in `error` with probability
+ *
+ *     p(error) = clamp((n - capacity) * errorSlope, 0, 1)
+ *
+ * so up to `capacity` concurrent creates are safe, and each one beyond that adds
+ * `errorSlope` to the failure probability. Optionally the create also takes
+ * `latencyPerInflightMs * n` longer. The draw comes from a seeded PRNG
+ * (mulberry32), so the same sequence of admissions gives the same outcomes run
+ * after run. With no options the model is off: nothing fails, nothing slows.
+ */
+export interface OverloadOptions {
+  capacity: number;
+  errorSlope: number;
+  latencyPerInflightMs?: number;
+  seed?: number;
+}
+
+export interface Admission {
+  fails: boolean;
+  extraLatencyMs: number;
+}
+
+/** mulberry32: a tiny, well-distributed 32-bit PRNG; returns floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class OverloadModel {
+  private readonly random: () => number;
+
+  constructor(private readonly options?: OverloadOptions) {
+    this.random = mulberry32(options?.seed ?? 1);
+  }
+
+  errorProbability(inFlight: number): number {
+    if (!this.options) return 0;
+    const p = (inFlight - this.options.capacity) * this.options.errorSlope;
+    return Math.min(1, Math.max(0, p));
+  }
+
+  admit(inFlight: number): Admission {
+    if (!this.options) return { fails: false, extraLatencyMs: 0 };
+    // Always draw, even when p is 0 or 1, so outcomes depend only on the admission order.
+    const fails = this.random() < this.errorProbability(inFlight);
+    return { fails, extraLatencyMs: (this.options.latencyPerInflightMs ?? 0) * inFlight };
+  }
+}

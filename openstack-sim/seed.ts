@@ -1,0 +1,61 @@
+import { fault } from './errors';
+import type { Directory } from './identity/directory';
+import { stableUuid } from './ids';
+import type { ResolvedOptions } from './options';
+import type { SimState, Snapshot, VolumeType } from './state';
+
+export function volumeTypeRecord(name: string, description: string | null = null): VolumeType {
+  return { id: stableUuid('volume-type', name), name, description, isPublic: true, extraSpecs: { volume_backend_name: name } };
+}
+
+export interface ImageSnapshotSpec {
+  name: string;
+  volumeType: string;
+  sizeGb: number;
+  projectId?: string;
+}
+
+/** The project that owns seeded snapshots: the first admin user's, as an operator would. */
+export function adminProjectId(directory: Directory): string {
+  const admin = directory.users.find((u) => u.roles.some((r) => r.name === 'admin')) ?? directory.users[0];
+  return admin.projectId;
+}
+
+/**
+ * An OS image snapshot, as operators keep them to clone boot volumes from. Its source
+ * volume is not part of the simulated cloud (it lives outside the projects clients see).
+ */
+export function imageSnapshotRecord(state: SimState, directory: Directory, spec: ImageSnapshotSpec): Snapshot {
+  const type = [...state.volumeTypes.values()].find((t) => t.name === spec.volumeType || t.id === spec.volumeType);
+  if (!type) throw fault.notFound(`Volume type with name ${spec.volumeType} could not be found.`);
+  const projectId = spec.projectId ?? adminProjectId(directory);
+  const owner = directory.users.find((u) => u.projectId === projectId);
+  const now = Date.now();
+  return {
+    id: stableUuid('snapshot', `${projectId}/${spec.name}`),
+    projectId,
+    userId: owner?.id ?? '',
+    name: spec.name,
+    description: `OS image ${spec.name}`,
+    volumeId: stableUuid('image-volume', spec.name),
+    volumeTypeId: type.id,
+    size: spec.sizeGb,
+    status: 'available',
+    bootable: true,
+    metadata: {},
+    createdAt: now,
+    updatedAt: null,
+  };
+}
+
+/** Fills a fresh cloud with the configured volume types and image snapshots. */
+export function seedState(state: SimState, directory: Directory, options: ResolvedOptions): void {
+  for (const name of options.seed.volumeTypes) {
+    const type = volumeTypeRecord(name);
+    state.volumeTypes.set(type.id, type);
+  }
+  for (const spec of options.seed.snapshots) {
+    const snapshot = imageSnapshotRecord(state, directory, spec);
+    state.snapshots.set(snapshot.id, snapshot);
+  }
+}
