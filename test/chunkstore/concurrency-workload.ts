@@ -110,6 +110,34 @@ function payload(op: { offset: number; length: number; tags: readonly number[] }
   return op.tags.length ? encodePages(op.tags, pageSize) : new Uint8Array(op.length).fill(0xab);
 }
 
+/** Issues one model operation against the target and returns what it observed (never throws a ChunkStoreError). */
+export async function perform(t: Target, g: Geometry, id: number, op: Op): Promise<Observed> {
+  const ps = g.pageSize;
+  const ok = (): Observed => ({ ok: true });
+  try {
+    switch (op.kind) {
+      case 'write':
+        return await t.writeChunk(id, op.sn, payload(op, ps), op.offset).then(ok);
+      case 'read':
+        return observeData(await t.readChunk(id, op.sn, op.offset, op.length), op.length, ps);
+      case 'readSnap':
+        return observeData(await t.readSnapshotChunk(id, op.sn, op.offset, op.length), op.length, ps);
+      case 'delete':
+        return await t.deleteChunk(id, op.sn).then(ok);
+      case 'deleteSnap':
+        return await t.deleteSnapshotChunkOrCorrectSn(id, op.correctedSn).then(ok);
+      case 'clone':
+        return await t.createCloneChunk(id, op.sn, op.correctedSn, op.size, op.location).then(ok);
+      case 'paste':
+        return await t.pasteChunk(id, payload(op, ps), op.offset).then(ok);
+      case 'info':
+        return observeInfo(await t.getChunkInfo(id), id, g);
+    }
+  } catch (err) {
+    return observeError(err);
+  }
+}
+
 /** Calls the target and records each call with logical invocation/response times. */
 export class Recorder {
   private clock = 0;
@@ -119,36 +147,9 @@ export class Recorder {
 
   async call(t: Target, chunk: number, op: Op, by: string): Promise<Observed> {
     const inv = ++this.clock;
-    let observed: Observed;
-    try {
-      observed = await this.invoke(t, chunk, op);
-    } catch (err) {
-      observed = observeError(err);
-    }
+    const observed = await perform(t, this.g, chunk, op);
     this.entries.push({ chunk, op, inv, res: ++this.clock, observed, by });
     return observed;
-  }
-
-  private async invoke(t: Target, id: number, op: Op): Promise<Observed> {
-    const ps = this.g.pageSize;
-    switch (op.kind) {
-      case 'write':
-        return t.writeChunk(id, op.sn, payload(op, ps), op.offset).then(() => ({ ok: true }));
-      case 'read':
-        return observeData(await t.readChunk(id, op.sn, op.offset, op.length), op.length, ps);
-      case 'readSnap':
-        return observeData(await t.readSnapshotChunk(id, op.sn, op.offset, op.length), op.length, ps);
-      case 'delete':
-        return t.deleteChunk(id, op.sn).then(() => ({ ok: true }));
-      case 'deleteSnap':
-        return t.deleteSnapshotChunkOrCorrectSn(id, op.correctedSn).then(() => ({ ok: true }));
-      case 'clone':
-        return t.createCloneChunk(id, op.sn, op.correctedSn, op.size, op.location).then(() => ({ ok: true }));
-      case 'paste':
-        return t.pasteChunk(id, payload(op, ps), op.offset).then(() => ({ ok: true }));
-      case 'info':
-        return observeInfo(await t.getChunkInfo(id), id, this.g);
-    }
   }
 
   /** Runs all writers concurrently, each issuing its next op when the previous one finished. */
