@@ -174,15 +174,22 @@ export class ChunkFile {
   }
 
   /**
-   * Checks a DeleteChunk and closes the file; the caller unlinks it.
+   * Checks that DeleteChunk may remove this chunk (no side effect).
    * @throws BackwardRequestError when sn < chunk.sn; SnapshotExistError while
    *   a snapshot exists (FORMAT.md "Semantics decisions" 1).
    */
-  async delete(sn: number): Promise<void> {
+  checkDeletable(sn: number): void {
     if (sn < this.meta.sn) fail('BackwardRequestError', `delete sn ${sn} < chunk sn ${this.meta.sn}`);
     if (this.snapshot) fail('SnapshotExistError', `chunk ${this.meta.chunkId} has snapshot ${this.snapshot.sn}`);
-    await this.file.close();
-    await this.pool.remove(chunkFileName(this.meta.chunkId));
+  }
+
+  /** Closes and unlinks the chunk file (durably); the object is unusable after. */
+  async destroy(): Promise<void> {
+    try {
+      await this.close();
+    } finally {
+      await this.pool.remove(chunkFileName(this.meta.chunkId));
+    }
   }
 
   /** True when a CreateCloneChunk with these arguments made this chunk (idempotent replay). */

@@ -129,8 +129,11 @@ export class DataStore {
     return this.withChunkLock(id, async () => {
       const chunk = this.chunks.get(id);
       if (!chunk) return;
-      await chunk.delete(sn);
+      chunk.checkDeletable(sn);
+      // Forget it before touching disk: a failed unlink must not leave a
+      // closed handle in the map (a later write recreates the file).
       this.chunks.delete(id);
+      await chunk.destroy();
     });
   }
 
