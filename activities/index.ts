@@ -1,17 +1,22 @@
 // All activities, built from their dependencies (samples-typescript's dependency-injection
 // pattern): the worker registers the object this returns.
-import type { PrismaClient } from '../generated/prisma/client';
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../infra/database';
 import { cloudInventoryActivities } from './cloud-inventory';
 import type { Cloud } from './openstack/cloud';
+import { poolActivities } from './pool';
 
 export interface ActivityDeps {
   cloud: Cloud;
   prisma: PrismaClient;
+  /** For activities that steer Temporal itself (pausing the pool's schedules). */
+  temporal: Client;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...cloudInventoryActivities(deps.cloud),
+    ...poolActivities(deps),
   };
 }
 

@@ -6,12 +6,16 @@ import { requireTokenForWrites } from './auth';
 import { validationHook } from './validation';
 import { healthRoutes } from './routes/health';
 import { cloudRoutes } from './routes/cloud';
+import { poolStatusRoutes } from './routes/pool-status';
+import { poolAdminRoutes } from './routes/pool-admin';
 
 export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.use('/v1/*', requireTokenForWrites(deps.apiToken));
   app.route('/', healthRoutes(deps));
   app.route('/', cloudRoutes(deps));
+  app.route('/', poolStatusRoutes(deps));
+  app.route('/', poolAdminRoutes(deps));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.onError((err, c) => {

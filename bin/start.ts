@@ -10,6 +10,7 @@ import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } fr
 import { createPrisma } from '../infra/database';
 import { createActivities } from '../activities';
 import { createWorker } from '../worker/worker';
+import { bootstrapPool } from '../worker/bootstrap';
 import { createApp } from '../api/app';
 
 const log = (line: string) => console.log(`[blockflow] ${line}`);
@@ -40,11 +41,12 @@ async function main(): Promise<void> {
 
   const { worker, connection: workerConnection } = await createWorker({
     address: temporal.value.address, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ cloud, prisma }),
+    activities: createActivities({ cloud, prisma, temporal: client }),
   });
   const running = worker.run();
   onStop('worker', async () => { worker.shutdown(); await running; await workerConnection.close(); });
   log(`worker polling task queue "${settings.TEMPORAL_TASK_QUEUE}"`);
+  await bootstrapPool({ client, prisma, taskQueue: settings.TEMPORAL_TASK_QUEUE, configFile: settings.POOL_CONFIG_FILE, log });
 
   const apiToken = settings.API_TOKEN ?? apiTokenFromDataFolder(settings);
   const app = createApp({ temporal: client, taskQueue: settings.TEMPORAL_TASK_QUEUE, prisma, cloud, apiToken, temporalUiUrl: temporal.value.uiUrl });

@@ -5,6 +5,7 @@ import { startSimulator } from '../openstack-sim';
 import { connectCloud, type Cloud, type CloudConfig } from '../activities/openstack/cloud';
 import { UnauthorizedError, UnreachableError, NotFoundError } from '../activities/openstack/errors';
 import { ConfigError, dataPath, type Settings } from '../config/settings';
+import { readPoolConfig, type PoolConfig } from '../activities/pool/settings';
 import { ensureDatabase, startPostgres } from './postgres';
 import { migrate } from './migrate';
 import { startTemporalServer, isHealthy } from './temporal-server';
@@ -71,11 +72,25 @@ export async function startCloud(settings: Settings, log: Log): Promise<Started<
   }
   const sim = await startSimulator({
     port: settings.SIMULATOR_PORT,
+    seed: simulatorSeed(readPoolConfig(settings.POOL_CONFIG_FILE)),
     createDelayMs: settings.SIMULATOR_CREATE_DELAY_MS,
     stateFile: dataPath(settings, 'openstack-sim', 'state.json'),
   });
   log(`OpenStack simulator ready at ${sim.url} (Keystone ${sim.authUrl})`);
   return { value: { ...base, authUrl: sim.authUrl, admin: SIMULATOR_ADMIN }, stop: () => sim.stop() };
+}
+
+/**
+ * The simulator's image snapshots, named by the pool's naming rule: one per (type, OS) of the
+ * config, except the last OS on the last type, so the embedded default also shows how an OS
+ * without a snapshot is reported (status no_snapshot, no spares, no crash).
+ */
+export function simulatorSeed(config: PoolConfig) {
+  const oses = [...config.osMore, ...config.osLess];
+  const snapshots = config.volumeTypes.flatMap((type, t) =>
+    oses.filter((_, o) => !(t === config.volumeTypes.length - 1 && o === oses.length - 1))
+      .map((os) => ({ name: `sysdisk-${type}-${os}`, volumeType: type, sizeGb: 20 })));
+  return { volumeTypes: config.volumeTypes, snapshots };
 }
 
 /** Authenticates once so a wrong URL or password fails at start-up, naming the setting. */

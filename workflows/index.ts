@@ -1,2 +1,5 @@
 // Every workflow the worker runs. Deterministic code only: no I/O, no Node built-ins.
 export { cloudInventory } from './cloud-inventory';
+export { replenishPool } from './replenish-pool';
+export { reconcilePool } from './reconcile-pool';
+export { syncOsCatalog } from './sync-os-catalog';

@@ -1,0 +1,40 @@
+// Handing a spare to exactly one VM create: one atomic UPDATE over a row locked with
+// FOR UPDATE SKIP LOCKED, so concurrent claims never get the same volume and never wait
+// on each other (seed 000's double-allocation bug, fixed in the database).
+import type { PrismaClient } from '../../infra/database';
+import type { PoolKind } from './plan';
+
+export interface ClaimedSpare {
+  id: number;
+  name: string;
+  volumeId: string;
+  snapshotId: string;
+}
+
+/** Claims one available, unclaimed spare of the kind for `claimant`; null when the pool is empty. */
+export async function claimSpareVolume(prisma: PrismaClient, kind: PoolKind, claimant: string): Promise<ClaimedSpare | null> {
+  // Idempotent for the same claimant: a retried activity gets the volume it already claimed.
+  const mine = await prisma.spareVolume.findFirst({ where: { claimedBy: claimant, allocated: true } });
+  if (mine?.volumeId) return { id: mine.id, name: mine.name, volumeId: mine.volumeId, snapshotId: mine.snapshotId };
+  const rows = await prisma.$queryRaw<ClaimedSpare[]>`
+    UPDATE spare_volumes SET allocated = true, claimed_by = ${claimant}, claimed_at = now(), updated_at = now()
+    WHERE id = (
+      SELECT id FROM spare_volumes
+      WHERE volume_type = ${kind.volumeType} AND os_name = ${kind.osName}
+        AND status = 'available' AND allocated = false AND volume_id IS NOT NULL
+      ORDER BY created_at, id
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId"`;
+  return rows[0] ?? null;
+}
+
+/** Gives a claimed spare back to the pool (the VM create failed before the transfer). */
+export async function releaseSpareVolume(prisma: PrismaClient, claimant: string): Promise<void> {
+  await prisma.spareVolume.updateMany({ where: { claimedBy: claimant }, data: { allocated: false, claimedBy: null, claimedAt: null } });
+}
+
+/** The spare now belongs to a tenant: it leaves the pool (seed 001 deletes the row). */
+export async function forgetSpareVolume(prisma: PrismaClient, claimant: string): Promise<void> {
+  await prisma.spareVolume.deleteMany({ where: { claimedBy: claimant, allocated: true } });
+}

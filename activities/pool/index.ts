@@ -1,0 +1,30 @@
+// The spare-volume pool's activities, bound to their dependencies.
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../../infra/database';
+import type { Cloud } from '../openstack/cloud';
+import { claimSpareVolume, forgetSpareVolume, releaseSpareVolume } from './claim';
+import { purgeStaleSpares, syncCatalog } from './catalog';
+import { createSpareVolume, observeVolumes, type SpareVolumeRequest } from './create-spare';
+import { loadReplenishPlan, type PoolKind } from './plan';
+import { reconcileSpareVolumes } from './reconcile';
+import { recordRound, type RoundRecord } from './rounds';
+import { pauseReplenishment, resumeReplenishment, stopRunningReplenishRounds } from './schedules';
+
+export function poolActivities(deps: { prisma: PrismaClient; cloud: Cloud; temporal: Client }) {
+  const { prisma, cloud, temporal } = deps;
+  return {
+    loadReplenishPlan: () => loadReplenishPlan(prisma),
+    createSpareVolume: (req: SpareVolumeRequest) => createSpareVolume(prisma, cloud, req),
+    observeVolumes: (volumeIds: string[]) => observeVolumes(cloud, volumeIds),
+    reconcileSpareVolumes: () => reconcileSpareVolumes(prisma, cloud),
+    syncCatalog: () => syncCatalog(prisma, cloud),
+    purgeStaleSpares: () => purgeStaleSpares(prisma, cloud),
+    claimSpareVolume: (kind: PoolKind, claimant: string) => claimSpareVolume(prisma, kind, claimant),
+    releaseSpareVolume: (claimant: string) => releaseSpareVolume(prisma, claimant),
+    forgetSpareVolume: (claimant: string) => forgetSpareVolume(prisma, claimant),
+    recordRound: (round: RoundRecord) => recordRound(prisma, round),
+    pauseReplenishment: (note: string) => pauseReplenishment(temporal, note),
+    resumeReplenishment: (note: string) => resumeReplenishment(temporal, note),
+    stopRunningReplenishRounds: () => stopRunningReplenishRounds(temporal),
+  };
+}

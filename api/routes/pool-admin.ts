@@ -1,0 +1,99 @@
+// Write side of the pool: settings and policies (taking effect without a restart: the schedules
+// are updated at once and every round reads the policy when it starts), run a round now,
+// pause/resume the schedules, and the image-catalog sync.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { getPoolSettings, isNamePattern } from '../../activities/pool/settings';
+import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../activities/pool/schedules';
+import type { ApiDeps } from '../deps';
+
+const Settings = z.object({
+  backupNumsMore: z.number().int().min(0).max(1000),
+  backupNumsLess: z.number().int().min(0).max(1000),
+  backupFrequencySeconds: z.number().int().min(1).max(7 * 86_400),
+  checkStateFrequencySeconds: z.number().int().min(1).max(7 * 86_400),
+  createVolumeTimeIntervalSecond: z.number().min(0).max(3600),
+  throttleMode: z.enum(['fixed', 'adaptive']),
+  snapshotNamePattern: z.string().refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
+});
+const SettingsPatch = Settings.partial().strict();
+const Policy = z.object({ volumeType: z.string(), osName: z.string(), tier: z.enum(['more', 'less']), targetCount: z.number().int().nullable(), enabled: z.boolean() });
+const PolicyPatch = z.object({ tier: z.enum(['more', 'less']).optional(), targetCount: z.number().int().min(0).max(1000).nullable().optional(), enabled: z.boolean().optional() }).strict();
+const PolicyKey = z.object({ volumeType: z.string().min(1).max(64), osName: z.string().min(1).max(128) });
+const Accepted = z.object({ workflowId: z.string().optional(), message: z.string() });
+const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
+const security = [{ bearer: [] }];
+
+const routes = {
+  getSettings: createRoute({ method: 'get', path: '/v1/pool/settings', summary: 'Pool settings', responses: { 200: { description: 'settings', ...json(Settings) } } }),
+  putSettings: createRoute({
+    method: 'patch', path: '/v1/pool/settings', summary: 'Change pool settings; schedules follow at once', security,
+    request: { body: { required: true, ...json(SettingsPatch) } }, responses: { 200: { description: 'new settings', ...json(Settings) } },
+  }),
+  getPolicies: createRoute({ method: 'get', path: '/v1/pool/policies', summary: 'Target per (volume type, OS)', responses: { 200: { description: 'policies', ...json(z.object({ policies: z.array(Policy) })) } } }),
+  putPolicy: createRoute({
+    method: 'put', path: '/v1/pool/policies/{volumeType}/{osName}', summary: 'Create or change the policy of one (volume type, OS)', security,
+    request: { params: PolicyKey, body: { required: true, ...json(PolicyPatch) } }, responses: { 200: { description: 'policy', ...json(Policy) } },
+  }),
+  runRound: createRoute({
+    method: 'post', path: '/v1/pool/rounds', summary: 'Run a replenish or reconcile round now (skipped if one is running)', security,
+    request: { body: { required: true, ...json(z.object({ kind: z.enum(['replenish', 'reconcile']) }).strict()) } },
+    responses: { 202: { description: 'triggered', ...json(Accepted) } },
+  }),
+  pause: createRoute({
+    method: 'post', path: '/v1/pool/schedules/{action}', summary: 'Pause or resume both pool schedules', security,
+    request: { params: z.object({ action: z.enum(['pause', 'resume']) }), body: { required: false, ...json(z.object({ note: z.string().max(200).optional() }).strict()) } },
+    responses: { 200: { description: 'done', ...json(Accepted) } },
+  }),
+  syncCatalog: createRoute({
+    method: 'post', path: '/v1/pool/catalog/sync', summary: "Rebuild the OS catalog from Cinder's snapshots and purge stale spares (sync_os)", security,
+    responses: { 200: { description: 'result', ...json(z.object({ workflowId: z.string(), result: z.unknown() })) } },
+  }),
+};
+
+export function poolAdminRoutes(deps: ApiDeps) {
+  const { prisma, temporal, taskQueue } = deps;
+  const settingsView = async () => {
+    const { id: _id, updatedAt: _u, ...s } = await getPoolSettings(prisma);
+    return { ...s, throttleMode: s.throttleMode as 'fixed' | 'adaptive' };
+  };
+  return new OpenAPIHono()
+    .openapi(routes.getSettings, async (c) => c.json(await settingsView(), 200))
+    .openapi(routes.putSettings, async (c) => {
+      await prisma.poolSettings.update({ where: { id: 1 }, data: c.req.valid('json') });
+      const s = await settingsView();
+      await ensurePoolSchedules(temporal, taskQueue, { replenishSeconds: s.backupFrequencySeconds, reconcileSeconds: s.checkStateFrequencySeconds });
+      return c.json(s, 200);
+    })
+    .openapi(routes.getPolicies, async (c) => {
+      const policies = await prisma.poolPolicy.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] });
+      return c.json({ policies: policies.map(({ updatedAt: _u, ...p }) => ({ ...p, tier: p.tier as 'more' | 'less' })) }, 200);
+    })
+    .openapi(routes.putPolicy, async (c) => {
+      const key = c.req.valid('param');
+      const patch = c.req.valid('json');
+      const { updatedAt: _u, ...p } = await prisma.poolPolicy.upsert({
+        where: { volumeType_osName: key }, create: { ...key, tier: patch.tier ?? 'less', targetCount: patch.targetCount ?? null, enabled: patch.enabled ?? true }, update: patch,
+      });
+      return c.json({ ...p, tier: p.tier as 'more' | 'less' }, 200);
+    })
+    .openapi(routes.runRound, async (c) => {
+      const { kind } = c.req.valid('json');
+      await temporal.schedule.getHandle(kind === 'replenish' ? REPLENISH_SCHEDULE : RECONCILE_SCHEDULE).trigger();
+      return c.json({ message: `${kind} round triggered (skipped if one is still running)` }, 202);
+    })
+    .openapi(routes.pause, async (c) => {
+      const { action } = c.req.valid('param');
+      const given = (c.req.valid('json') as { note?: string } | undefined)?.note;
+      const note = `${action} via API${given ? `: ${given}` : ''}`;
+      for (const id of [REPLENISH_SCHEDULE, RECONCILE_SCHEDULE]) {
+        const handle = temporal.schedule.getHandle(id);
+        await (action === 'pause' ? handle.pause(note) : handle.unpause(note));
+      }
+      return c.json({ message: `pool schedules ${action === 'pause' ? 'paused' : 'resumed'}` }, 200);
+    })
+    .openapi(routes.syncCatalog, async (c) => {
+      const workflowId = `sync-os-${Date.now()}`;
+      const result = await temporal.workflow.execute('syncOsCatalog', { taskQueue, workflowId, args: [] });
+      return c.json({ workflowId, result }, 200);
+    });
+}

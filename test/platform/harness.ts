@@ -1,0 +1,102 @@
+// What a platform test needs, all real: the simulator on loopback, the migrated PostgreSQL and
+// the Temporal server from the global set-up, a worker on a task queue of its own, and the API
+// served over HTTP.
+import { randomUUID } from 'node:crypto';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../openstack-sim';
+import { connectCloud, type Cloud } from '../../activities/openstack/cloud';
+import { createActivities } from '../../activities';
+import { createPrisma, type PrismaClient } from '../../infra/database';
+import { createWorker } from '../../worker/worker';
+import { createApp } from '../../api/app';
+import { SIMULATOR_ADMIN } from '../../infra/stack';
+
+// Workers log state changes at INFO; keep test output to warnings.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* already installed by an earlier file in this process */
+}
+
+export const API_TOKEN = 'test-token-0123456789abcdef';
+
+export interface Platform {
+  sim: RunningSimulator;
+  cloud: Cloud;
+  prisma: PrismaClient;
+  client: Client;
+  taskQueue: string;
+  apiUrl: string;
+  /** fetch against the API with the bearer token. */
+  api(path: string, init?: { method?: string; body?: unknown; token?: string | null }): Promise<{ status: number; body: any }>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boolean } = {}): Promise<Platform> {
+  const sim = await startSimulator({ createDelayMs: 300, plainCreateDelayMs: 100, deleteDelayMs: 50, serverBootDelayMs: 200, ...opts.sim });
+  const cloud = connectCloud({ authUrl: sim.authUrl, admin: SIMULATOR_ADMIN, userDomainName: 'Default', projectDomainName: 'Default', timeoutMs: 10_000 });
+  const prisma = createPrisma(inject('databaseUrl'));
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, namespace: 'default' });
+  const taskQueue = `test-${randomUUID().slice(0, 8)}`;
+  const app = createApp({ temporal: client, taskQueue, prisma, cloud, apiToken: API_TOKEN });
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let running: { worker: Worker; done: Promise<void>; close: () => Promise<void> } | undefined;
+  const platform: Platform = {
+    sim, cloud, prisma, client, taskQueue, apiUrl,
+    async api(path, init = {}) {
+      const token = init.token === undefined ? API_TOKEN : init.token;
+      const res = await fetch(`${apiUrl}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async startWorker() {
+      const { worker, connection: wc } = await createWorker({ address: inject('temporalAddress'), namespace: 'default', taskQueue, activities: createActivities({ cloud, prisma, temporal: client }) });
+      running = { worker, done: worker.run(), close: () => wc.close() };
+    },
+    async stopWorker() {
+      if (!running) return;
+      running.worker.shutdown();
+      await running.done;
+      await running.close();
+      running = undefined;
+    },
+    async close() {
+      await platform.stopWorker();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      await prisma.$disconnect();
+      await sim.stop();
+    },
+  };
+  if (opts.worker !== false) await platform.startWorker();
+  return platform;
+}
+
+/** Empties every pool table (tests share one database, one file at a time). */
+export async function resetPoolTables(prisma: PrismaClient): Promise<void> {
+  await prisma.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds RESTART IDENTITY`;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

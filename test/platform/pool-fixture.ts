@@ -1,0 +1,47 @@
+// A pool set up the way seed 000's test did: two volume types × two OSes ("4 kinds"), the
+// same count for each, image snapshots named by the pool's naming rule.
+import type { PoolConfig } from '../../activities/pool/settings';
+import { seedPoolSettings } from '../../activities/pool/settings';
+import { simulatorSeed } from '../../infra/stack';
+import { resetPoolTables, startPlatform, type Platform } from './harness';
+import type { SimulatorOptions } from '../../openstack-sim';
+
+export const testPoolConfig = (overrides: Partial<PoolConfig> = {}): PoolConfig => ({
+  volumeTypes: ['sas', 'ssd'],
+  osMore: ['Debian9 64bit'],
+  osLess: ['Centos7.3 64bit'],
+  backupNumsMore: 2,
+  backupNumsLess: 2,
+  backupFrequencySeconds: 3600,
+  checkStateFrequencySeconds: 3600,
+  createVolumeTimeIntervalSecond: 0.05,
+  throttleMode: 'fixed',
+  snapshotNamePattern: '^sysdisk-(?<type>[a-z0-9]+)-(?<os>.+)$',
+  ...overrides,
+});
+
+/** Every (type, OS) gets a snapshot (simulatorSeed leaves the last one out; add it back). */
+export function fullSeed(config: PoolConfig) {
+  const seed = simulatorSeed(config);
+  const lastType = config.volumeTypes.at(-1)!;
+  const lastOs = [...config.osMore, ...config.osLess].at(-1)!;
+  return { ...seed, snapshots: [...seed.snapshots, { name: `sysdisk-${lastType}-${lastOs}`, volumeType: lastType, sizeGb: 20 }] };
+}
+
+export async function startPool(config: PoolConfig, sim: SimulatorOptions = {}): Promise<Platform> {
+  const platform = await startPlatform({ sim: { seed: fullSeed(config), ...sim } });
+  await resetPoolTables(platform.prisma);
+  await seedPoolSettings(platform.prisma, config);
+  await run(platform, 'syncOsCatalog');
+  return platform;
+}
+
+let counter = 0;
+export async function run<T = any>(p: Platform, workflow: string): Promise<T> {
+  return p.client.workflow.execute(workflow, { taskQueue: p.taskQueue, workflowId: `${workflow}-${Date.now()}-${counter++}`, args: [] }) as Promise<T>;
+}
+
+/** Cinder's spare volumes (by the pool's naming scheme) in the admin project. */
+export async function cinderSpares(p: Platform) {
+  return (await p.cloud.admin.cinder.listVolumes()).filter((v) => v.name?.startsWith('spare-'));
+}

@@ -1,0 +1,27 @@
+// Start-up of the pool: settings from the config file (first run only), a first image-catalog
+// sync when the catalog is empty, and the replenish/reconcile schedules at the configured
+// intervals. Idempotent: running it again changes nothing that is already in place.
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../infra/database';
+import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../activities/pool/settings';
+import { ensurePoolSchedules } from '../activities/pool/schedules';
+
+export interface BootstrapOptions {
+  client: Client;
+  prisma: PrismaClient;
+  taskQueue: string;
+  configFile: string;
+  log: (line: string) => void;
+}
+
+export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
+  const { client, prisma, taskQueue, log } = opts;
+  if (await seedPoolSettings(prisma, readPoolConfig(opts.configFile))) log(`pool settings loaded from ${opts.configFile}`);
+  if ((await prisma.osImage.count()) === 0) {
+    const result = await client.workflow.execute('syncOsCatalog', { taskQueue, workflowId: `sync-os-bootstrap-${Date.now()}`, args: [] });
+    log(`image catalog synced: ${(result as { catalog: { entries: unknown[] } }).catalog.entries.length} (type, OS) snapshots`);
+  }
+  const settings = await getPoolSettings(prisma);
+  await ensurePoolSchedules(client, taskQueue, { replenishSeconds: settings.backupFrequencySeconds, reconcileSeconds: settings.checkStateFrequencySeconds });
+  log(`schedules: replenish every ${settings.backupFrequencySeconds} s, reconcile every ${settings.checkStateFrequencySeconds} s (overlap: skip)`);
+}

@@ -1,0 +1,18 @@
+import { proxyActivities, workflowInfo, log } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ReconcileSummary } from '../activities/pool/reconcile';
+import { OPENSTACK_NON_RETRYABLE } from '../activities/openstack/errors';
+
+const pool = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE },
+});
+
+/** Seed 001's check_volume_state + seed 000's sync: align the pool table with Cinder. */
+export async function reconcilePool(): Promise<ReconcileSummary> {
+  const roundId = workflowInfo().workflowId;
+  const summary = await pool.reconcileSpareVolumes();
+  if (summary.promoted || summary.dropped.length) log.info('pool reconciled', { promoted: summary.promoted, dropped: summary.dropped });
+  await pool.recordRound({ id: roundId, kind: 'reconcile', dropped: summary.dropped.length, summary, finished: true });
+  return summary;
+}

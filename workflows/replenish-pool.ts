@@ -1,0 +1,83 @@
+import { CancellationScope, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { KindPlan, ReplenishPlan } from '../activities/pool/plan';
+import { canSend, initialAdaptiveState, onCompletion, pollSeconds, type AdaptiveState } from './throttle';
+// errors.ts is plain classes and constants, safe inside the workflow sandbox.
+import { OPENSTACK_NON_RETRYABLE } from '../activities/openstack/errors';
+
+const pool = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE },
+});
+
+export interface ReplenishResult {
+  created: number;
+  failed: number;
+  skipped: { volumeType: string; osName: string; status: string }[];
+}
+
+/**
+ * One round of seed 001's backup_volume: read the policy and the pool, then create the missing
+ * spares one by one, throttled by durable timers (fixed interval or adaptive window).
+ */
+export async function replenishPool(): Promise<ReplenishResult> {
+  const roundId = workflowInfo().workflowId;
+  const plan = await pool.loadReplenishPlan();
+  const skipped = plan.kinds.filter((k) => k.status !== 'ok').map(({ volumeType, osName, status }) => ({ volumeType, osName, status }));
+  for (const k of skipped) log.warn('kind skipped', k);
+  const slots = interleave(plan.kinds);
+  log.info('replenish round', { roundId, toCreate: slots.length, throttle: plan.throttle });
+  await pool.recordRound({ id: roundId, kind: 'replenish', summary: { planned: slots.length, skipped } });
+
+  let result: ReplenishResult = { created: 0, failed: 0, skipped };
+  try {
+    result = { ...(await createAll(roundId, slots, plan)), skipped };
+  } finally {
+    // Record the round even when cancelled (sync_os stops rounds): non-cancellable scope.
+    await CancellationScope.nonCancellable(() =>
+      pool.recordRound({ id: roundId, kind: 'replenish', created: result.created, failed: result.failed, summary: { planned: slots.length, skipped }, finished: true }));
+  }
+  return result;
+}
+
+async function createAll(roundId: string, slots: KindPlan[], plan: ReplenishPlan): Promise<Omit<ReplenishResult, 'skipped'>> {
+  const request = (kind: KindPlan, slot: number) => ({
+    name: `spare-${roundId}-${slot}`, volumeType: kind.volumeType, osName: kind.osName, snapshotId: kind.snapshotId!, sizeGb: kind.sizeGb!,
+  });
+  if (plan.throttle.mode === 'fixed') {
+    for (const [slot, kind] of slots.entries()) {
+      await pool.createSpareVolume(request(kind, slot));
+      if (slot < slots.length - 1) await sleep(plan.throttle.intervalSeconds * 1000);
+    }
+    return { created: slots.length, failed: 0 };
+  }
+  let state: AdaptiveState = initialAdaptiveState();
+  let inFlight: string[] = [];
+  let failed = 0;
+  for (let slot = 0; slot < slots.length; ) {
+    if (canSend(state, inFlight.length)) {
+      const created = await pool.createSpareVolume(request(slots[slot]!, slot));
+      if (created.status === 'creating') inFlight.push(created.volumeId);
+      slot++;
+      continue;
+    }
+    await sleep(pollSeconds(state) * 1000);
+    for (const seen of await pool.observeVolumes(inFlight)) {
+      if (seen.status === 'creating') continue;
+      inFlight = inFlight.filter((id) => id !== seen.volumeId);
+      const ok = seen.status === 'available';
+      if (!ok) failed++;
+      state = onCompletion(state, ok ? { status: 'available', durationMs: seen.durationMs ?? 1000 } : { status: 'failed' });
+    }
+  }
+  return { created: slots.length, failed };
+}
+
+/** Round-robin over kinds, so every (type, OS) gets its first spare before any gets a second. */
+export function interleave(kinds: KindPlan[]): KindPlan[] {
+  const out: KindPlan[] = [];
+  const most = Math.max(0, ...kinds.map((k) => k.missing));
+  for (let i = 0; i < most; i++) for (const k of kinds) if (i < k.missing) out.push(k);
+  return out;
+}
+
