@@ -31,7 +31,16 @@ export class StoreDir {
 
   /** Restart: close, then open the same directory. */
   async reopen(): Promise<DataStore> {
-    await this.store.close();
+    await this.stop();
+    return this.start();
+  }
+
+  /** Stops the store (the "crash"); its files may then be changed from outside. */
+  stop(): Promise<void> {
+    return this.store.close();
+  }
+
+  async start(): Promise<DataStore> {
     this.store = await StoreDir.openIn(this.dir);
     return this.store;
   }
@@ -72,6 +81,11 @@ export async function outcome(call: Promise<unknown>): Promise<string> {
 function digest(data: Uint8Array): string {
   const allSame = data.every((b) => b === data[0]);
   return allSame ? `fill(${data[0]})` : createHash('sha1').update(data).digest('hex').slice(0, 12);
+}
+
+/** Readable form of data for comparisons: one digest per page ("fill(17)" for a uniform page). */
+export function pageDigests(data: Uint8Array): string[] {
+  return Array.from({ length: Math.ceil(data.length / PAGE) }, (_, p) => digest(data.subarray(p * PAGE, (p + 1) * PAGE)));
 }
 
 /** One page's content: a digest, or the error that reading it gave (PageNeverWrittenError). */
