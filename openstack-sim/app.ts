@@ -5,6 +5,7 @@ import type { SimEnv } from './env';
 import { ApiError, type Dialect } from './errors';
 import type { FaultInjector } from './faults';
 import { faultsApp } from './faults-http';
+import { glanceApp } from './glance/router';
 import { keystoneApp } from './identity/keystone';
 import { novaApp } from './nova/router';
 
@@ -15,7 +16,7 @@ function dialectFor(path: string): Dialect {
   return path.startsWith('/identity') ? 'keystone' : 'fault';
 }
 
-/** One app, devstack layout: /identity, /volume, /compute, plus the simulator's /_sim back door. */
+/** One app, devstack layout: /identity, /volume, /compute, /image (stub), plus the simulator's /_sim back door. */
 export function buildApp(cloud: Cloud, faults: FaultInjector): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
@@ -39,6 +40,7 @@ export function buildApp(cloud: Cloud, faults: FaultInjector): Hono<SimEnv> {
   app.route('/identity', keystoneApp(cloud));
   app.route('/volume', cinderApp(cloud));
   app.route('/compute', novaApp(cloud));
+  app.route('/image', glanceApp(cloud));
   app.route('/_sim', faultsApp(cloud, faults));
 
   app.notFound((c) => {

@@ -68,6 +68,7 @@ export function createFaultInjector(cloud: Cloud): FaultInjector {
       done();
     },
     failNextCreates(count) {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNextCreates: count must be a non-negative integer, got ${count}`);
       cloud.failNextCreates(count);
     },
     pendingCreateFailures() {

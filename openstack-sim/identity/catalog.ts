@@ -8,6 +8,7 @@ export function serviceUrls(base: string) {
     identity: `${base}/identity`,
     volume: (projectId: string) => `${base}/volume/v3/${projectId}`,
     compute: `${base}/compute/v2.1`,
+    image: `${base}/image`,
   };
 }
 
@@ -21,7 +22,8 @@ interface Service {
  * The catalog published in project-scoped tokens: every service on the public,
  * internal and admin interfaces of RegionOne. Cinder is published under both its
  * classic type (volumev3, what cinderclient looks up) and the official
- * block-storage type (what newer SDKs prefer), as devstack does.
+ * block-storage type (what newer SDKs prefer), as devstack does. The image service
+ * is an empty stub that python-openstackclient needs to be present.
  */
 export function buildCatalog(base: string, projectId: string) {
   const urls = serviceUrls(base);
@@ -30,6 +32,7 @@ export function buildCatalog(base: string, projectId: string) {
     { type: 'volumev3', name: 'cinderv3', url: urls.volume(projectId) },
     { type: 'block-storage', name: 'cinder', url: urls.volume(projectId) },
     { type: 'compute', name: 'nova', url: urls.compute },
+    { type: 'image', name: 'glance', url: urls.image },
   ];
   return services.map((service) => ({
     id: stableHexId('service', service.type),

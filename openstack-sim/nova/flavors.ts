@@ -44,10 +44,16 @@ export function flavorRoutes(baseUrl: () => string): Hono<SimEnv> {
   });
   app.get('/', (c) => c.json({ flavors: FLAVORS.map(summary) }));
   app.get('/detail', (c) => c.json({ flavors: FLAVORS.map(detail) }));
-  app.get('/:id', (c) => {
-    const flavor = findFlavor(c.req.param('id'));
-    if (!flavor) throw fault.notFound(`Flavor ${c.req.param('id')} could not be found.`);
-    return c.json({ flavor: detail(flavor) });
+  const flavorParam = (id: string): Flavor => {
+    const flavor = findFlavor(id);
+    if (!flavor) throw fault.notFound(`Flavor ${id} could not be found.`);
+    return flavor;
+  };
+  app.get('/:id', (c) => c.json({ flavor: detail(flavorParam(c.req.param('id'))) }));
+  // python-openstackclient's `flavor list` reads every flavor's extra specs.
+  app.get('/:id/os-extra_specs', (c) => {
+    flavorParam(c.req.param('id'));
+    return c.json({ extra_specs: {} });
   });
   return app;
 }
