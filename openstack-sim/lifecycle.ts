@@ -35,3 +35,23 @@ export function takePending<To extends string>(record: WithPending<To> | undefin
   if (record) delete record.pending;
   return to;
 }
+
+interface WithStatus extends WithPending<string> {
+  status: string;
+  updatedAt: number | null;
+}
+
+/**
+ * Applies a record's pending transition when its timer fires: "deleted" removes
+ * the record, anything else becomes its status. False when nothing was pending.
+ */
+export function settleStatus(record: WithStatus | undefined, remove: (id: string) => void): boolean {
+  const to = takePending(record);
+  if (!record || !to) return false;
+  if (to === 'deleted') remove(record.id);
+  else {
+    record.status = to;
+    record.updatedAt = Date.now();
+  }
+  return true;
+}

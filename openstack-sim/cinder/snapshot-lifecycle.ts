@@ -1,5 +1,5 @@
 import type { Cloud } from '../cloud';
-import { schedule, takePending } from '../lifecycle';
+import { schedule, settleStatus } from '../lifecycle';
 import type { Snapshot } from '../state';
 
 /** Snapshot state machine: creating -> available, deleting -> (gone). */
@@ -26,14 +26,6 @@ export class SnapshotLifecycle {
   }
 
   private settle(id: string): void {
-    const snapshot = this.cloud.state.snapshots.get(id);
-    const to = takePending(snapshot);
-    if (!snapshot || !to) return;
-    if (to === 'deleted') this.remove(id);
-    else {
-      snapshot.status = to;
-      snapshot.updatedAt = Date.now();
-    }
-    this.cloud.changed();
+    if (settleStatus(this.cloud.state.snapshots.get(id), (gone) => this.remove(gone))) this.cloud.changed();
   }
 }

@@ -1,5 +1,5 @@
 import type { Cloud } from '../cloud';
-import { schedule, takePending, unschedule } from '../lifecycle';
+import { schedule, settleStatus, unschedule } from '../lifecycle';
 import type { Volume } from '../state';
 
 /**
@@ -49,14 +49,6 @@ export class VolumeLifecycle {
   }
 
   private settle(id: string): void {
-    const volume = this.cloud.state.volumes.get(id);
-    const to = takePending(volume);
-    if (!volume || !to) return;
-    if (to === 'deleted') this.remove(id);
-    else {
-      volume.status = to;
-      volume.updatedAt = Date.now();
-    }
-    this.cloud.changed();
+    if (settleStatus(this.cloud.state.volumes.get(id), (gone) => this.remove(gone))) this.cloud.changed();
   }
 }

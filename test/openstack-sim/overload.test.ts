@@ -73,13 +73,13 @@ describe('overload model', () => {
   });
 
   it('adds latency per create in flight', async () => {
-    const sim = await startSimulator({ plainCreateDelayMs: 50, overload: { capacity: 100, errorSlope: 0, latencyPerInflightMs: 150 } });
+    const sim = await startSimulator({ plainCreateDelayMs: 50, overload: { capacity: 100, errorSlope: 0, latencyPerInflightMs: 300 } });
     try {
       const s = await login(sim, 'demo');
       const ids: string[] = [];
       for (let i = 0; i < 4; i++) ids.push((await s.volume.post('/volumes', { volume: { size: 1 } })).body.volume.id);
       const status = async (id: string) => (await s.volume.get(`/volumes/${id}`)).body.volume.status;
-      // first: 50 ms; fourth (3 in flight): 50 + 450 ms
+      // first: 50 ms; fourth (3 in flight): 50 + 900 ms
       await waitFor('first available', async () => (await status(ids[0])) === 'available', 2000);
       expect(await status(ids[3])).toBe('creating');
       await waitFor('fourth available', async () => (await status(ids[3])) === 'available', 2000);
