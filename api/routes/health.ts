@@ -34,8 +34,9 @@ export function healthRoutes(deps: ApiDeps) {
         return 'PostgreSQL answers';
       }),
       probe(async () => {
-        const auth = await deps.cloud.admin.session.authenticate();
-        return `Keystone ${deps.cloud.authUrl}, project ${auth.projectId}`;
+        // A real call to Cinder (a cached token alone would not notice a dead cloud).
+        const types = await deps.cloud.admin.cinder.listVolumeTypes();
+        return `Keystone ${deps.cloud.authUrl}, Cinder answers (${types.length} volume types)`;
       }),
     ]);
     const body = { status: temporal.up && database.up && cloud.up ? ('ok' as const) : ('degraded' as const), temporal, database, cloud };

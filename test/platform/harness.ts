@@ -79,7 +79,7 @@ export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boo
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close();
       await prisma.$disconnect();
-      await sim.stop();
+      await sim.stop().catch(() => {});
     },
   };
   if (opts.worker !== false) await platform.startWorker();
