@@ -22,6 +22,11 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, diale
   } catch {
     throw new ApiError(400, MALFORMED_BODY[dialect], dialect);
   }
+  return parseWith(schema, data, dialect);
+}
+
+/** Validates already-parsed data; the first problem becomes the service's 400. */
+export function parseWith<S extends z.ZodType>(schema: S, data: unknown, dialect: Dialect): z.output<S> {
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new ApiError(400, describeIssue(parsed.error.issues[0] as unknown as Issue, data, dialect), dialect);
   return parsed.data;
@@ -69,7 +74,7 @@ function explain(issue: Issue, value: unknown, missingKey: PropertyKey | undefin
   }
 }
 
-export function describeIssue(issue: Issue, data: unknown, dialect: Dialect): string {
+function describeIssue(issue: Issue, data: unknown, dialect: Dialect): string {
   const value = valueAt(data, issue.path);
   const missing = issue.code === 'invalid_type' && value === undefined && issue.path.length > 0;
   // A missing property is reported on its parent object, as jsonschema does.

@@ -3,9 +3,9 @@ import { fault } from '../errors';
 
 /**
  * Per-project cinder quotas (volumes, gigabytes), checked when a project would gain
- * a volume (create, transfer accept). Over quota is 413 with cinder's messages.
+ * a volume (create, transfer accept) or gigabytes (extend). Over quota is 413 with cinder's messages.
  */
-export function checkVolumeQuota(cloud: Cloud, projectId: string, sizeGb: number): void {
+export function checkVolumeQuota(cloud: Cloud, projectId: string, sizeGb: number, addVolumes = 1): void {
   const quota = cloud.options.quota;
   if (!quota) return;
   let count = 0;
@@ -15,7 +15,7 @@ export function checkVolumeQuota(cloud: Cloud, projectId: string, sizeGb: number
     count++;
     gigabytes += volume.size;
   }
-  if (quota.volumes !== undefined && count + 1 > quota.volumes) {
+  if (quota.volumes !== undefined && addVolumes > 0 && count + addVolumes > quota.volumes) {
     throw fault.overLimit(`VolumeLimitExceeded: Maximum number of volumes allowed (${quota.volumes}) exceeded for quota 'volumes'.`);
   }
   if (quota.gigabytes !== undefined && gigabytes + sizeGb > quota.gigabytes) {

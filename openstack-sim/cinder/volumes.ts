@@ -9,6 +9,7 @@ import { paginate } from '../paging';
 import type { Volume } from '../state';
 import { queryFlag, readJson } from '../validation';
 import { checkVolumeQuota } from './quota';
+import { volumeAction } from './volume-actions';
 import { Metadata, Text } from './schemas';
 import { cinderCollectionUrl, defaultVolumeType, findVolumeType, visibleSnapshot, visibleVolume } from './lookup';
 import { volumeDetail, volumeSummary } from './volume-view';
@@ -143,6 +144,8 @@ export function volumeRoutes(cloud: Cloud): Hono<SimEnv> {
     volume.updatedAt = Date.now();
     return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion')) });
   });
+
+  app.post('/:id/action', (c) => volumeAction(cloud, c));
 
   app.delete('/:id', (c) => {
     const volume = visibleVolume(cloud, c.get('auth'), c.req.param('id'));

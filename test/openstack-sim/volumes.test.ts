@@ -157,6 +157,33 @@ describe('cinder v3 volumes', () => {
     expect((await demo.volume.del(`/volumes/${doomed}`)).status).toBe(404);
   });
 
+  it('runs volume actions: os-extend, os-reset_status and os-force_delete (admin)', async () => {
+    const id = await createVolume(admin, { name: 'actions' });
+    expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-extend': { new_size: 12 } })).status).toBe(202);
+    expect((await admin.volume.get(`/volumes/${id}`)).body.volume).toMatchObject({ status: 'extending', size: 12 });
+    await waitForVolume(admin, id, 'available');
+    const shrink = await admin.volume.post(`/volumes/${id}/action`, { 'os-extend': { new_size: 5 } });
+    expect(shrink.body.badRequest.message).toMatch(/New size for extend must be greater than current size/);
+    expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-extend': {} })).body.badRequest.message).toBe(
+      "Invalid input for field/attribute os-extend. Value: {}. 'new_size' is a required property",
+    );
+
+    const demoVolume = (await demo.volume.post('/volumes', { volume: { size: 1 } })).body.volume.id;
+    await waitForVolume(demo, demoVolume, 'available');
+    expect((await demo.volume.post(`/volumes/${demoVolume}/action`, { 'os-reset_status': { status: 'error' } })).body).toEqual({
+      forbidden: { code: 403, message: "Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be performed." },
+    });
+    expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-reset_status': { status: 'error' } })).status).toBe(202);
+    expect(await volumeStatus(admin, id)).toBe('error');
+    expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-frobnicate': null })).body).toEqual({
+      badRequest: { code: 400, message: 'There is no such action: os-frobnicate' },
+    });
+
+    sim.faults.takeVolume(id, { kind: 'attach' });
+    expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-force_delete': {} })).status).toBe(202);
+    await waitForVolume(admin, id, 'gone');
+  });
+
   it('enforces quotas with 413 overLimit', async () => {
     const limited = await startSimulator({ ...FAST, quota: { volumes: 1, gigabytes: 5 } });
     try {
