@@ -19,7 +19,7 @@ interface CatalogEntry {
 }
 
 interface TokenBody {
-  token: { expires_at: string; project?: { id: string; name: string }; user: { id: string; name: string }; catalog?: CatalogEntry[] };
+  token: { expires_at: string; issued_at?: string; project?: { id: string; name: string }; user: { id: string; name: string }; catalog?: CatalogEntry[] };
 }
 
 export interface AuthState {
@@ -27,10 +27,12 @@ export interface AuthState {
   projectId: string;
   userId: string;
   expiresAt: number;
+  /** Renew from this moment on: shortly before expiry, so a token never dies mid-request. */
+  renewAt: number;
   catalog: CatalogEntry[];
 }
 
-/** Renew this long before Keystone's expiry, so a token never dies mid-request. */
+/** Renew this long before expiry, or a tenth of the token's lifetime when that is shorter. */
 const EXPIRY_MARGIN_MS = 60_000;
 
 export class KeystoneSession {
@@ -48,7 +50,7 @@ export class KeystoneSession {
 
   /** The current token, authenticating when there is none or it is about to expire. */
   async authenticate(): Promise<AuthState> {
-    if (this.auth && this.auth.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return this.auth;
+    if (this.auth && this.auth.renewAt > Date.now()) return this.auth;
     // One in-flight auth shared by concurrent callers.
     this.pending ??= this.requestToken().finally(() => { this.pending = undefined; });
     this.auth = await this.pending;
@@ -102,6 +104,9 @@ export class KeystoneSession {
     const token = res.headers.get('x-subject-token');
     const body = res.body.token;
     if (!token || !body.project) throw new Error(`Keystone at ${creds.authUrl} returned no project-scoped token`);
-    return { token, projectId: body.project.id, userId: body.user.id, expiresAt: Date.parse(body.expires_at), catalog: body.catalog ?? [] };
+    const expiresAt = Date.parse(body.expires_at);
+    const issuedAt = body.issued_at ? Date.parse(body.issued_at) : Date.now();
+    const margin = Math.min(EXPIRY_MARGIN_MS, Math.max(0, expiresAt - issuedAt) / 10);
+    return { token, projectId: body.project.id, userId: body.user.id, expiresAt, renewAt: expiresAt - margin, catalog: body.catalog ?? [] };
   }
 }
