@@ -27,8 +27,9 @@ export async function httpJson<T>(req: HttpRequest): Promise<HttpResponse<T>> {
       signal: AbortSignal.timeout(req.timeoutMs),
     });
   } catch (err) {
-    const cause = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new UnreachableError(req.service, req.method, req.url, 0, cause === 'TimeoutError' ? `no answer within ${req.timeoutMs} ms` : String(cause));
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const detail = e.name === 'TimeoutError' ? `no answer within ${req.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+    throw new UnreachableError(req.service, req.method, req.url, 0, detail);
   }
   const text = await res.text();
   let body: unknown = text;
