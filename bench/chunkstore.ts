@@ -1,0 +1,195 @@
+/**
+ * Chunk store benchmark (seed 002, concurrency/performance table, cases 3-8):
+ * 4 KiB and 1 MiB random write, read and 50/50 mixed, at 1, 10 and 50
+ * concurrent callers, each row measured on the DataStore and then on fio
+ * doing the same I/O on the same file system in the same run.
+ *
+ *   node --import tsx bench/chunkstore.ts [--quick]
+ *
+ * Same sync settings: the store does not sync data writes to a normal chunk
+ * of an unchanged version (FORMAT.md; a metapage fdatasync happens only when
+ * sn grows or a clone bitmap changes, never in this steady state), so fio runs
+ * buffered (`--direct=0`) without fsync, `psync` with one thread per caller.
+ * Both data sets (16 chunks of 16 MiB) are written once first and stay in
+ * the page cache for both. A third column, "node", does the same I/O with
+ * bare FileHandle calls on fio's files: the ceiling of any store written on
+ * Node's fs promises, to tell the store's own overhead from the platform's.
+ * Figures go to bench/results/chunkstore.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataStore } from '../chunkstore/index';
+import { randomIo, type LoadResult, type Pattern } from './lib/closed-loop';
+import { fioVersion, runFio, type FioOptions } from './lib/fio';
+import { NodeFiles } from './lib/node-files';
+import { formatTable } from './lib/table';
+
+const QUICK = process.argv.includes('--quick');
+const SECONDS = QUICK ? 0.5 : 3;
+const CHUNK_SIZE = 16 * 1024 * 1024;
+const CHUNKS = 16;
+const SN = 1;
+const MiB = 1024 * 1024;
+const SIZES = [4096, MiB] as const;
+const PATTERNS: readonly Pattern[] = ['write', 'read', 'mixed'];
+const CALLERS = [1, 10, 50] as const;
+const FILES = Array.from({ length: CHUNKS }, (_, i) => `c${i + 1}`);
+
+/** store/fio ratio to reach, from the brief: 1 MiB write 80 % of fio bandwidth, 4 KiB write 50 % of IOPS, reads 70 %. */
+function target(pattern: Pattern, bs: number): number | null {
+  if (pattern === 'write') return bs === MiB ? 0.8 : 0.5;
+  return pattern === 'read' ? 0.7 : null;
+}
+
+const sizeName = (bs: number) => (bs === MiB ? '1MiB' : `${bs / 1024}KiB`);
+const FIO_RW: Record<Pattern, string> = { write: 'randwrite', read: 'randread', mixed: 'randrw' };
+
+async function prefillStore(store: DataStore): Promise<void> {
+  const data = new Uint8Array(MiB).fill(0x5a);
+  for (let id = 1; id <= CHUNKS; id++) {
+    for (let off = 0; off < CHUNK_SIZE; off += MiB) await store.writeChunk(id, SN, data, off);
+  }
+}
+
+function payload(bs: number): Uint8Array {
+  return new Uint8Array(bs).map(() => Math.floor(Math.random() * 256));
+}
+
+function storeRow(store: DataStore, pattern: Pattern, bs: number, callers: number): Promise<LoadResult> {
+  const data = payload(bs);
+  return randomIo(callers, SECONDS, { pattern, bs, files: CHUNKS, fileSize: CHUNK_SIZE }, (kind, file, offset) =>
+    kind === 'write' ? store.writeChunk(file + 1, SN, data, offset) : store.readChunk(file + 1, SN, offset, bs),
+  );
+}
+
+function nodeRow(files: NodeFiles, pattern: Pattern, bs: number, callers: number): Promise<LoadResult> {
+  const data = payload(bs);
+  return randomIo(callers, SECONDS, { pattern, bs, files: CHUNKS, fileSize: CHUNK_SIZE }, (kind, file, offset) =>
+    files.io(kind, file, offset, data),
+  );
+}
+
+function fioBase(dir: string): FioOptions {
+  return { name: 'chunkstore-twin', directory: dir, filename: FILES.join(':'), filesize: CHUNK_SIZE, ioengine: 'psync', direct: 0 };
+}
+
+function fioRow(dir: string, pattern: Pattern, bs: number, callers: number): Promise<LoadResult> {
+  return runFio({
+    ...fioBase(dir),
+    rw: FIO_RW[pattern],
+    ...(pattern === 'mixed' ? { rwmixread: 50 } : {}),
+    bs,
+    numjobs: callers,
+    thread: true,
+    fsync: 0,
+    time_based: true,
+    runtime: `${Math.round(SECONDS * 1000)}ms`,
+    file_service_type: 'random',
+    norandommap: true,
+    randrepeat: 0,
+    invalidate: 0,
+  });
+}
+
+/** Flushes dirty pages (sync(1)) so that write-back of one measurement does not slow the next; returns `r`. */
+function settle<T>(r: T): T {
+  execFileSync('sync');
+  return r;
+}
+
+function fileSystem(dir: string): string {
+  try {
+    return execFileSync('df', ['--output=fstype,source', dir], { encoding: 'utf8' }).trim().split('\n')[1].trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface Row {
+  size: string;
+  pattern: Pattern;
+  callers: number;
+  store: LoadResult;
+  fio: LoadResult;
+  node: LoadResult;
+  ratio: number;
+  ratioToNode: number;
+  target: number | null;
+  meets: boolean | null;
+}
+
+async function main(): Promise<void> {
+  const fio = await fioVersion();
+  if (!fio) throw new Error('fio is not installed (apt-get install fio; listed in scripts/apt-packages.d/bench.txt)');
+  const root = await mkdtemp(join(tmpdir(), 'chunkstore-bench-'));
+  const rows: Row[] = [];
+  try {
+    const storeDir = join(root, 'store');
+    const fioDir = join(root, 'fio');
+    await mkdir(fioDir);
+    const store = await DataStore.open({ dir: storeDir, chunkSize: CHUNK_SIZE });
+    await prefillStore(store);
+    await runFio({ ...fioBase(fioDir), rw: 'write', bs: MiB });
+    const nodeFiles = await NodeFiles.open(FILES.map((f) => join(fioDir, f)));
+    settle(null);
+    console.log(`chunkstore vs ${fio} on ${fileSystem(root)}, ${cpus().length} CPUs, ${SECONDS}s per measurement${QUICK ? ' (--quick)' : ''}`);
+    for (const bs of SIZES) {
+      for (const pattern of PATTERNS) {
+        for (const callers of CALLERS) {
+          // each measurement starts with no dirty pages left by the previous one
+          const s = settle(await storeRow(store, pattern, bs, callers));
+          const f = settle(await fioRow(fioDir, pattern, bs, callers));
+          const n = settle(await nodeRow(nodeFiles, pattern, bs, callers));
+          const ratio = s.bytesPerSec / f.bytesPerSec;
+          const t = target(pattern, bs);
+          const meets = t === null ? null : ratio >= t;
+          rows.push({ size: sizeName(bs), pattern, callers, store: s, fio: f, node: n, ratio, ratioToNode: s.bytesPerSec / n.bytesPerSec, target: t, meets });
+          process.stdout.write('.');
+        }
+      }
+    }
+    await store.close();
+    await nodeFiles.close();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  const n0 = (x: number) => Math.round(x).toString();
+  const mib = (x: number) => (x / MiB).toFixed(1);
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  console.log(
+    `\n${formatTable(
+      ['size/pattern/callers', 'store IOPS', 'store MiB/s', 'fio IOPS', 'fio MiB/s', 'store/fio', 'target', '', 'node IOPS', 'store/node'],
+      rows.map((r) => [
+        `${r.size} ${r.pattern} x${r.callers}`,
+        n0(r.store.iops),
+        mib(r.store.bytesPerSec),
+        n0(r.fio.iops),
+        mib(r.fio.bytesPerSec),
+        pct(r.ratio),
+        r.target === null ? '-' : `>=${r.target * 100}%`,
+        r.meets === null ? '' : r.meets ? 'ok' : 'MISS',
+        n0(r.node.iops),
+        pct(r.ratioToNode),
+      ]),
+    )}`,
+  );
+  const out = join(import.meta.dirname, 'results', 'chunkstore.json');
+  await mkdir(join(import.meta.dirname, 'results'), { recursive: true });
+  const settings = {
+    quick: QUICK,
+    secondsPerMeasurement: SECONDS,
+    chunks: CHUNKS,
+    chunkSize: CHUNK_SIZE,
+    store: 'DataStore, default geometry; writes sn=1 to existing normal chunks (no fsync per FORMAT.md), reads sn=1',
+    fio: 'psync, --direct=0, --fsync=0, numjobs=callers (threads), 16 files of 16 MiB, random file per I/O, page cache warm',
+    node: 'FileHandle.write/read (fresh Buffer.allocUnsafe per read) on the fio files, same closed loop as the store',
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+  };
+  await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), fio, cpus: cpus().length, settings, rows }, null, 2)}\n`);
+  const misses = rows.filter((r) => r.meets === false);
+  console.log(`\n${misses.length} of ${rows.filter((r) => r.target !== null).length} targets missed; figures in ${out}`);
+}
+
+await main();
