@@ -1,17 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FOREIGN_PROJECT_ID, type RunningSimulator } from '../../openstack-sim/index';
-import { call, createVolume, login, snapshotByName, useSimulator, volumeStatus, waitForVolume, type Session } from './helpers';
+import { call, createVolume, type Session, snapshotByName, useCloud, volumeStatus, waitForVolume } from './helpers';
 
 describe('fault injection', () => {
-  const started = useSimulator();
   let sim: RunningSimulator;
   let admin: Session;
   let demo: Session;
-  beforeAll(async () => {
-    sim = started();
-    admin = await login(sim);
-    demo = await login(sim, 'demo');
-  });
+  useCloud((cloud) => ({ sim, admin, demo } = cloud));
 
   it('sets a volume status, overriding a pending transition', async () => {
     const id = (await demo.volume.post('/volumes', { volume: { size: 1 } })).body.volume.id;

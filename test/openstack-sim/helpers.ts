@@ -133,3 +133,18 @@ export function useSimulator(options: SimulatorOptions = FAST): () => RunningSim
     return sim;
   };
 }
+
+export interface TestCloud {
+  sim: RunningSimulator;
+  admin: Session;
+  demo: Session;
+}
+
+/** Starts a simulator for the file's tests with admin and demo logged in; `assign` receives them. */
+export function useCloud(assign: (cloud: TestCloud) => void, options: SimulatorOptions = FAST): void {
+  const started = useSimulator(options);
+  beforeAll(async () => {
+    const sim = started();
+    assign({ sim, admin: await login(sim), demo: await login(sim, 'demo') });
+  });
+}

@@ -1,17 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_NETWORK_ID, type RunningSimulator } from '../../openstack-sim/index';
-import { call, createVolume, login, useSimulator, waitFor, waitForVolume, type Session } from './helpers';
+import { call, createVolume, type Session, useCloud, waitFor, waitForVolume } from './helpers';
 
 describe('nova v2.1 servers', () => {
-  const started = useSimulator();
   let sim: RunningSimulator;
   let admin: Session;
   let demo: Session;
-  beforeAll(async () => {
-    sim = started();
-    admin = await login(sim);
-    demo = await login(sim, 'demo');
-  });
+  useCloud((cloud) => ({ sim, admin, demo } = cloud));
 
   const bootBody = (bootVolume: string, extra: Record<string, unknown> = {}, fixedIp?: string) => ({
     server: {

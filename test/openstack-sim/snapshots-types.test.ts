@@ -1,17 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../openstack-sim/index';
-import { createVolume, login, useSimulator, waitFor, waitForVolume, type Session } from './helpers';
+import { createVolume, type Session, useCloud, waitFor, waitForVolume } from './helpers';
 
 describe('cinder v3 snapshots and volume types', () => {
-  const started = useSimulator();
   let sim: RunningSimulator;
   let admin: Session;
   let demo: Session;
-  beforeAll(async () => {
-    sim = started();
-    admin = await login(sim);
-    demo = await login(sim, 'demo');
-  });
+  useCloud((cloud) => ({ sim, admin, demo } = cloud));
 
   const snapshotStatus = async (s: Session, id: string) => {
     const reply = await s.volume.get(`/snapshots/${id}`);

@@ -1,17 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../openstack-sim/index';
-import { createVolume, login, useSimulator, volumeStatus, type Session } from './helpers';
+import { createVolume, type Session, useCloud, volumeStatus } from './helpers';
 
 describe('cinder v3 volume transfers', () => {
-  const started = useSimulator();
   let sim: RunningSimulator;
   let admin: Session;
   let demo: Session;
-  beforeAll(async () => {
-    sim = started();
-    admin = await login(sim);
-    demo = await login(sim, 'demo');
-  });
+  useCloud((cloud) => ({ sim, admin, demo } = cloud));
 
   it('moves a volume to the accepting project; wrong key 400, second accept 404', async () => {
     const volumeId = await createVolume(admin, { name: 'gift' });

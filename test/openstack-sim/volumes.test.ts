@@ -1,17 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../openstack-sim/index';
-import { call, createVolume, FAST, login, snapshotByName, useSimulator, volumeStatus, waitForVolume, type Session } from './helpers';
+import { call, createVolume, FAST, login, type Session, snapshotByName, useCloud, volumeStatus, waitForVolume } from './helpers';
 
 describe('cinder v3 volumes', () => {
-  const started = useSimulator();
   let sim: RunningSimulator;
   let admin: Session;
   let demo: Session;
-  beforeAll(async () => {
-    sim = started();
-    admin = await login(sim);
-    demo = await login(sim, 'demo');
-  });
+  useCloud((cloud) => ({ sim, admin, demo } = cloud));
 
   it('serves version documents at /volume/ (300) and /volume/v3/', async () => {
     for (const [path, status] of [['/volume/', 300], ['/volume/v3/', 200]] as const) {
