@@ -1,0 +1,50 @@
+// Defines and starts the drill domain on the chain's active image, serial console to a file.
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { drillDomainXml } from './domain-xml';
+import { destroyDomain, virsh } from './virsh';
+
+export interface StartDomainInput {
+  workDir: string;
+  domainName: string;
+  activeImage: string;
+  guest: { kernel: string; initrd: string };
+  records: number;
+  pauseUs?: number;
+  memoryMiB?: number;
+  timeoutMs?: number;
+}
+
+export interface StartedDomain {
+  domainName: string;
+  serialLog: string;
+  /** Epoch ms right after `virsh start` returned. */
+  startedAt: number;
+}
+
+export async function startDrillDomain(input: StartDomainInput): Promise<StartedDomain> {
+  const timeoutMs = input.timeoutMs ?? 60_000;
+  // The guest cache usually sits under /root (mode 0700): QEMU, as libvirt-qemu, could not read it there.
+  const guestDir = join(input.workDir, 'guest');
+  await mkdir(guestDir, { recursive: true });
+  const kernel = join(guestDir, 'vmlinuz');
+  const initrd = join(guestDir, 'initramfs.cpio');
+  await copyFile(input.guest.kernel, kernel);
+  await copyFile(input.guest.initrd, initrd);
+
+  const serialLog = join(input.workDir, 'serial.log');
+  await rm(serialLog, { force: true });
+  const xmlPath = join(input.workDir, 'domain.xml');
+  await writeFile(
+    xmlPath,
+    drillDomainXml({ name: input.domainName, kernel, initrd, activeImage: input.activeImage, serialLog, records: input.records, pauseUs: input.pauseUs ?? 0, memoryMiB: input.memoryMiB }),
+  );
+  await virsh(['define', xmlPath], timeoutMs);
+  try {
+    await virsh(['start', input.domainName], timeoutMs);
+  } catch (error) {
+    await destroyDomain(input.domainName).catch(() => undefined);
+    throw error;
+  }
+  return { domainName: input.domainName, serialLog, startedAt: Date.now() };
+}

@@ -1,0 +1,114 @@
+// Reference composition of the drill activities for a real guest under libvirt (what the
+// Temporal workflow will do step by step). Case 1 'snapshot': base ← overlay1, live snapshot to
+// overlay2. Case 2 'commit-*': base ← overlay1 ← overlay2, live snapshot to overlay3, then a live
+// blockcommit that shortens the chain, while the guest keeps writing.
+import { randomBytes } from 'node:crypto';
+import { prepareChain, layerPath } from '../activities/drill/chain';
+import { startDrillDomain } from '../activities/drill/domain';
+import { liveSnapshot } from '../activities/drill/live-snapshot';
+import { liveBlockCommit, type CommitMode } from '../activities/drill/live-blockcommit';
+import { restoreDrill, type RestoreResult } from '../activities/drill/restore';
+import { captureLiveCopy, verifyDrillLayers, type LayerVerification } from '../activities/drill/verify-layers';
+import { readWriterProgress, waitForWriterDone, waitForWriterProgress } from '../activities/drill/writer-progress';
+import { judgeSnapshotPoint } from './snapshot-point';
+import { StepTimer, type StepTimings } from './step-timer';
+
+export type LibvirtDrillScenario = 'snapshot' | `commit-${CommitMode}`;
+
+export interface LibvirtDrillInput {
+  workDir: string;
+  scenario: LibvirtDrillScenario;
+  guest: { kernel: string; initrd: string };
+  records: number;
+  /** The snapshot is taken once the guest reports at least this many records written. */
+  snapshotAtRecords: number;
+  pauseUs?: number;
+  domainName?: string;
+  bootTimeoutMs?: number;
+  writerTimeoutMs?: number;
+  heartbeat?: (details: unknown) => void;
+}
+
+export interface DrillReport {
+  ok: boolean;
+  failures: string[];
+  timings: StepTimings;
+  progressBeforeSnapshot?: number;
+  progressAfterSnapshot?: number;
+  progressAfterCommit?: number;
+  /** Records in the old layer read alone (the snapshot point). */
+  oldLayerRecords?: number;
+  verification?: LayerVerification;
+  restore?: RestoreResult;
+}
+
+export async function runLibvirtDrill(input: LibvirtDrillInput): Promise<DrillReport> {
+  const domainName = input.domainName ?? `blockflow-drill-${randomBytes(4).toString('hex')}`;
+  const commitMode = input.scenario === 'snapshot' ? undefined : (input.scenario.slice('commit-'.length) as CommitMode);
+  const timer = new StepTimer();
+  const report: DrillReport = { ok: false, failures: [], timings: timer.timings };
+  const watch = { domainName, heartbeat: input.heartbeat };
+
+  try {
+    const chain = await timer.step('prepare', () => prepareChain({ workDir: input.workDir, overlays: commitMode ? 2 : 1 }));
+    const oldLayer = chain.layers[chain.layers.length - 1];
+    const newOverlay = layerPath(input.workDir, chain.layers.length);
+
+    const domain = await timer.step('define+start', () =>
+      startDrillDomain({ workDir: input.workDir, domainName, activeImage: oldLayer, guest: input.guest, records: input.records, pauseUs: input.pauseUs }),
+    );
+    const serial = { ...watch, serialLog: domain.serialLog };
+    await timer.step('boot-to-writer', () => waitForWriterProgress({ ...serial, atLeastRecords: 1, timeoutMs: input.bootTimeoutMs ?? 60_000 }));
+    const atPoint = await timer.step('writer-to-snapshot-point', () =>
+      waitForWriterProgress({ ...serial, atLeastRecords: input.snapshotAtRecords, timeoutMs: input.writerTimeoutMs ?? 60_000 }),
+    );
+    report.progressBeforeSnapshot = atPoint.records;
+
+    let { activeImage } = await timer.step('snapshot', () => liveSnapshot({ domainName, newOverlay }));
+    report.progressAfterSnapshot = (await readWriterProgress(domain.serialLog)).records;
+    // Read live while the guest keeps writing: the old layer must never change from here on,
+    // whatever the commit does to the layers around it.
+    const liveCopy = await timer.step('live-copy', () => captureLiveCopy({ workDir: input.workDir, oldLayer }));
+
+    if (commitMode) {
+      const [base, overlay1] = chain.layers;
+      ({ activeImage } = await timer.step('commit', () =>
+        liveBlockCommit(commitMode === 'active-pivot' ? { domainName, mode: commitMode } : { domainName, mode: commitMode, top: oldLayer, base: overlay1 }),
+      ));
+      report.progressAfterCommit = (await readWriterProgress(domain.serialLog)).records;
+      const expectedActive = commitMode === 'active-pivot' ? base : newOverlay;
+      if (activeImage !== expectedActive) report.failures.push(`after the commit vda is ${activeImage}, expected ${expectedActive}`);
+    }
+
+    await timer.step('writer-finish', () => waitForWriterDone({ ...serial, timeoutMs: input.writerTimeoutMs ?? 60_000 }));
+
+    const verification = await timer.step('verify', () =>
+      verifyDrillLayers({
+        workDir: input.workDir,
+        records: input.records,
+        activeImage,
+        oldLayer,
+        liveCopy: liveCopy.rawFile,
+        samePrefixLayers: commitMode === 'top-base' ? [chain.layers[1]] : [],
+        checkImages: [...chain.layers, newOverlay],
+      }),
+    );
+    report.verification = verification;
+    report.oldLayerRecords = verification.oldLayer.k;
+    report.failures.push(
+      ...verification.failures,
+      ...judgeSnapshotPoint({
+        records: input.records,
+        oldLayerRecords: verification.oldLayer.k,
+        progressBeforeSnapshot: atPoint.records,
+        progressAfterLastOperation: report.progressAfterCommit ?? report.progressAfterSnapshot,
+      }),
+    );
+  } catch (error) {
+    report.failures.push(`drill aborted: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    report.restore = await timer.step('restore', () => restoreDrill({ workDir: input.workDir, domainName }));
+  }
+  report.ok = report.failures.length === 0;
+  return report;
+}
