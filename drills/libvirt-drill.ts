@@ -7,11 +7,12 @@ import { prepareChain, layerPath } from '../activities/drill/chain';
 import { startDrillDomain } from '../activities/drill/domain';
 import { liveSnapshot } from '../activities/drill/live-snapshot';
 import { liveBlockCommit, type CommitMode } from '../activities/drill/live-blockcommit';
-import { restoreDrill, type RestoreResult } from '../activities/drill/restore';
-import { captureLiveCopy, verifyDrillLayers, type LayerVerification } from '../activities/drill/verify-layers';
+import { restoreDrill } from '../activities/drill/restore';
+import { captureLiveCopy, verifyDrillLayers } from '../activities/drill/verify-layers';
 import { readWriterProgress, waitForWriterDone, waitForWriterProgress } from '../activities/drill/writer-progress';
 import { judgeSnapshotPoint } from './snapshot-point';
-import { StepTimer, type StepTimings } from './step-timer';
+import type { DrillReport } from './drill-report';
+import { StepTimer } from './step-timer';
 
 export type LibvirtDrillScenario = 'snapshot' | `commit-${CommitMode}`;
 
@@ -29,18 +30,6 @@ export interface LibvirtDrillInput {
   heartbeat?: (details: unknown) => void;
 }
 
-export interface DrillReport {
-  ok: boolean;
-  failures: string[];
-  timings: StepTimings;
-  progressBeforeSnapshot?: number;
-  progressAfterSnapshot?: number;
-  progressAfterCommit?: number;
-  /** Records in the old layer read alone (the snapshot point). */
-  oldLayerRecords?: number;
-  verification?: LayerVerification;
-  restore?: RestoreResult;
-}
 
 export async function runLibvirtDrill(input: LibvirtDrillInput): Promise<DrillReport> {
   const domainName = input.domainName ?? `blockflow-drill-${randomBytes(4).toString('hex')}`;

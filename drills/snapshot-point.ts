@@ -9,6 +9,8 @@ export interface SnapshotPointFacts {
   progressBeforeSnapshot: number;
   /** Writer progress observed once the last live operation (snapshot or commit) returned. */
   progressAfterLastOperation: number;
+  /** When progress is known exactly (host writer): the cut cannot be later than this. */
+  latestPossibleCut?: number;
 }
 
 /** Failures (empty = consistent): the cut must fall on a chunk boundary, after every write
@@ -19,6 +21,9 @@ export function judgeSnapshotPoint(facts: SnapshotPointFacts): string[] {
   if (k === undefined) return ['old layer prefix unknown'];
   if (k < facts.progressBeforeSnapshot) {
     failures.push(`old layer holds ${k} records but ${facts.progressBeforeSnapshot} were acknowledged before the snapshot (acknowledged writes lost)`);
+  }
+  if (facts.latestPossibleCut !== undefined && k > facts.latestPossibleCut) {
+    failures.push(`old layer holds ${k} records, more than could have been written before the snapshot (${facts.latestPossibleCut})`);
   }
   if (k % RECORDS_PER_CHUNK !== 0 && k !== facts.records) failures.push(`old layer ends at record ${k}, inside a 4 KiB chunk (torn write)`);
   if (k >= facts.records) failures.push(`old layer already holds all ${facts.records} records: the snapshot did not cut the writer mid-flight`);

@@ -1,0 +1,17 @@
+// What a drill run reports, for both forms (libvirt guest and storage daemon).
+import type { RestoreResult } from '../activities/drill/restore';
+import type { LayerVerification } from '../activities/drill/verify-layers';
+import type { StepTimings } from './step-timer';
+
+export interface DrillReport {
+  ok: boolean;
+  failures: string[];
+  timings: StepTimings;
+  progressBeforeSnapshot?: number;
+  progressAfterSnapshot?: number;
+  progressAfterCommit?: number;
+  /** Records in the old layer read alone (the snapshot point). */
+  oldLayerRecords?: number;
+  verification?: LayerVerification;
+  restore?: RestoreResult;
+}
