@@ -18,7 +18,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataStore } from '../chunkstore/index';
 import { randomIo, type LoadResult, type Pattern } from './lib/closed-loop';
@@ -134,7 +134,8 @@ async function main(): Promise<void> {
     await runFio({ ...fioBase(fioDir), rw: 'write', bs: MiB });
     const nodeFiles = await NodeFiles.open(FILES.map((f) => join(fioDir, f)));
     settle(null);
-    console.log(`chunkstore vs ${fio} on ${fileSystem(root)}, ${cpus().length} CPUs, ${SECONDS}s per measurement${QUICK ? ' (--quick)' : ''}`);
+    const load = loadavg()[0].toFixed(1);
+    console.log(`chunkstore vs ${fio} on ${fileSystem(root)}, ${cpus().length} CPUs (load ${load}), ${SECONDS}s per measurement${QUICK ? ' (--quick)' : ''}`);
     for (const bs of SIZES) {
       for (const pattern of PATTERNS) {
         for (const callers of CALLERS) {
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
     node: 'FileHandle.write/read (fresh Buffer.allocUnsafe per read) on the fio files, same closed loop as the store',
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
   };
-  await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), fio, cpus: cpus().length, settings, rows }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), fio, cpus: cpus().length, loadAvg: loadavg(), settings, rows }, null, 2)}\n`);
   const misses = rows.filter((r) => r.meets === false);
   console.log(`\n${misses.length} of ${rows.filter((r) => r.target !== null).length} targets missed; figures in ${out}`);
 }
