@@ -1,6 +1,6 @@
 // Defines and starts the drill domain on the chain's active image, serial console to a file.
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { drillDomainXml } from './domain-xml';
 import { destroyDomain, virsh } from './virsh';
 
@@ -24,6 +24,7 @@ export interface StartedDomain {
 
 export async function startDrillDomain(input: StartDomainInput): Promise<StartedDomain> {
   const timeoutMs = input.timeoutMs ?? 60_000;
+  await assertTraversableByQemu(input.workDir);
   // The guest cache usually sits under /root (mode 0700): QEMU, as libvirt-qemu, could not read it there.
   const guestDir = join(input.workDir, 'guest');
   await mkdir(guestDir, { recursive: true });
@@ -47,4 +48,15 @@ export async function startDrillDomain(input: StartDomainInput): Promise<Started
     throw error;
   }
   return { domainName: input.domainName, serialLog, startedAt: Date.now() };
+}
+
+/** QEMU runs as libvirt-qemu: every directory above the images must let others traverse it.
+ *  We do not loosen directories we do not own (a mkdtemp parent is 0700): we say which one. */
+async function assertTraversableByQemu(workDir: string): Promise<void> {
+  for (let dir = resolve(workDir); ; dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) {
+      throw new Error(`${dir} is not traversable by the libvirt-qemu user (needs o+x, e.g. chmod 755): QEMU could not open the drill images`);
+    }
+    if (dir === dirname(dir)) return;
+  }
 }

@@ -34,7 +34,7 @@ export async function ensureGuest(input: EnsureGuestInput = {}): Promise<GuestIm
   const cacheRoot = input.cacheRoot ?? join(homedir(), '.cache', 'blockflow');
   const initScript = await readFile(INIT_SCRIPT);
   const initHash = createHash('sha256').update(initScript).digest('hex').slice(0, 12);
-  const kernelPackage = input.kernelPackage ?? (await resolveKernelPackage());
+  const kernelPackage = input.kernelPackage ?? (await withFreshAptLists(resolveKernelPackage));
   const kernelVersion = kernelPackage.replace(/^linux-image-/, '');
   // The init script's hash is part of the name so an edited /init never reuses a stale initramfs.
   const guestDir = join(cacheRoot, `guest-${kernelVersion}-${initHash}`);
@@ -47,7 +47,7 @@ export async function ensureGuest(input: EnsureGuestInput = {}): Promise<GuestIm
   try {
     const outDir = join(buildDir, 'out');
     await mkdir(outDir);
-    const kernelTree = await downloadKernel(kernelPackage, buildDir);
+    const kernelTree = await withFreshAptLists(() => downloadKernel(kernelPackage, buildDir));
     await copyFile(await findKernelImage(kernelTree), join(outDir, 'vmlinuz'));
     await buildInitramfs(kernelTree, initScript, join(buildDir, 'initramfs'), join(outDir, 'initramfs.cpio'));
     const image = { kernel: join(guestDir, 'vmlinuz'), initrd: join(guestDir, 'initramfs.cpio'), kernelVersion };
@@ -58,6 +58,16 @@ export async function ensureGuest(input: EnsureGuestInput = {}): Promise<GuestIm
     return { ...image, built: true };
   } finally {
     await rm(buildDir, { recursive: true, force: true });
+  }
+}
+
+/** Missing or stale package lists make apt-cache/apt-get download fail: refresh once and retry. */
+async function withFreshAptLists<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch {
+    await runCommand('apt-get', ['update', '-qq'], { timeoutMs: 300_000 });
+    return action();
   }
 }
 
