@@ -75,7 +75,8 @@ export function createFaultInjector(cloud: Cloud): FaultInjector {
       return cloud.pendingForcedFailures();
     },
     addSnapshot(spec) {
-      const snapshot = imageSnapshotRecord(cloud.state, cloud.directory, spec);
+      // A re-published image keeps its name but is a new snapshot (seeded ones keep stable ids).
+      const snapshot = { ...imageSnapshotRecord(cloud.state, cloud.directory, spec), id: newUuid() };
       cloud.state.snapshots.set(snapshot.id, snapshot);
       done();
       return snapshot.id;

@@ -42,22 +42,27 @@ export async function replenishPool(): Promise<ReplenishResult> {
 
 async function createAll(roundId: string, slots: KindPlan[], plan: ReplenishPlan): Promise<Omit<ReplenishResult, 'skipped'>> {
   const request = (kind: KindPlan, slot: number) => ({
-    name: `spare-${roundId}-${slot}`, volumeType: kind.volumeType, osName: kind.osName, snapshotId: kind.snapshotId!, sizeGb: kind.sizeGb!,
+    name: `spare-${roundId}-${slot}`, volumeType: kind.volumeType, osName: kind.osName, snapshotId: kind.snapshotId!, sizeGb: kind.sizeGb!, target: kind.target,
   });
   if (plan.throttle.mode === 'fixed') {
+    let created = 0;
     for (const [slot, kind] of slots.entries()) {
-      await pool.createSpareVolume(request(kind, slot));
+      const result = await pool.createSpareVolume(request(kind, slot));
+      if (result.status === 'skipped') continue; // another round filled it: no create, no sleep
+      created++;
       if (slot < slots.length - 1) await sleep(plan.throttle.intervalSeconds * 1000);
     }
-    return { created: slots.length, failed: 0 };
+    return { created, failed: 0 };
   }
   let state: AdaptiveState = initialAdaptiveState();
   let inFlight: string[] = [];
   let failed = 0;
+  let created = 0;
   for (let slot = 0; slot < slots.length; ) {
     if (canSend(state, inFlight.length)) {
-      const created = await pool.createSpareVolume(request(slots[slot]!, slot));
-      if (created.status === 'creating') inFlight.push(created.volumeId);
+      const result = await pool.createSpareVolume(request(slots[slot]!, slot));
+      if (result.status !== 'skipped') created++;
+      if (result.status === 'creating') inFlight.push(result.volumeId);
       slot++;
       continue;
     }
@@ -70,7 +75,7 @@ async function createAll(roundId: string, slots: KindPlan[], plan: ReplenishPlan
       state = onCompletion(state, ok ? { status: 'available', durationMs: seen.durationMs ?? 1000 } : { status: 'failed' });
     }
   }
-  return { created: slots.length, failed };
+  return { created, failed };
 }
 
 /** Round-robin over kinds, so every (type, OS) gets its first spare before any gets a second. */

@@ -4,29 +4,24 @@
 import type { PrismaClient } from '../../infra/database';
 import type { Cloud } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
-import type { PoolKind } from './plan';
+import { COUNTED_STATUSES, type PoolKind } from './plan';
 
 export interface SpareVolumeRequest extends PoolKind {
   /** Deterministic: derived from the round's workflow id and the slot number. */
   name: string;
   snapshotId: string;
   sizeGb: number;
+  /** The kind's target: the slot is given up when the pool already has this many. */
+  target: number;
 }
 
-export interface SpareVolumeCreated {
-  name: string;
-  volumeId: string;
-  status: string;
-  /** false when a previous attempt had already created it. */
-  createdNow: boolean;
-}
+export type SpareVolumeCreated =
+  | { name: string; volumeId: string; status: string; /** false when a previous attempt had already created it */ createdNow: boolean }
+  | { name: string; status: 'skipped'; reason: string };
 
 export async function createSpareVolume(prisma: PrismaClient, cloud: Cloud, req: SpareVolumeRequest): Promise<SpareVolumeCreated> {
-  const row = await prisma.spareVolume.upsert({
-    where: { name: req.name },
-    create: { name: req.name, volumeType: req.volumeType, osName: req.osName, snapshotId: req.snapshotId, status: 'creating' },
-    update: {},
-  });
+  const row = await reserveSlot(prisma, req);
+  if (!row) return { name: req.name, status: 'skipped', reason: `the pool already has ${req.target} ${req.osName} on ${req.volumeType}` };
   const cinder = cloud.admin.cinder;
   let volume: Volume | undefined = row.volumeId ? await cinder.getVolume(row.volumeId).catch(() => undefined) : undefined;
   volume ??= (await cinder.listVolumes({ name: req.name }))[0];
@@ -38,6 +33,22 @@ export async function createSpareVolume(prisma: PrismaClient, cloud: Cloud, req:
   });
   await prisma.spareVolume.update({ where: { name: req.name }, data: { volumeId: volume.id, status: volume.status } });
   return { name: req.name, volumeId: volume.id, status: volume.status, createdNow };
+}
+
+/**
+ * Records the intent under the request's name, unless the kind is already at its target.
+ * A per-kind advisory lock makes count-then-insert atomic, so two rounds running at once (a
+ * manual run beside the schedule's) can never push a kind past its target.
+ */
+async function reserveSlot(prisma: PrismaClient, req: SpareVolumeRequest) {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`spare-pool/${req.volumeType}/${req.osName}`}))`;
+    const existing = await tx.spareVolume.findUnique({ where: { name: req.name } });
+    if (existing) return existing; // a retry of this very slot
+    const have = await tx.spareVolume.count({ where: { volumeType: req.volumeType, osName: req.osName, status: { in: COUNTED_STATUSES }, allocated: false } });
+    if (have >= req.target) return null;
+    return tx.spareVolume.create({ data: { name: req.name, volumeType: req.volumeType, osName: req.osName, snapshotId: req.snapshotId, status: 'creating' } });
+  });
 }
 
 export interface VolumeObservation {

@@ -63,4 +63,13 @@ describe('replenishPool', () => {
     expect(status.body.kinds).toContainEqual(expect.objectContaining({ volumeType: 'sas', osName: 'Windows2016 64bit', status: 'no_snapshot', available: 0, creating: 0 }));
     expect(await p.prisma.spareVolume.count({ where: { osName: 'Windows2016 64bit' } })).toBe(0);
   });
+
+  it('two rounds at once (a manual run beside the schedule\'s) never push a kind past its target', async () => {
+    await p.api('/v1/pool/policies/ssd/Debian9%2064bit', { method: 'PUT', body: { targetCount: 6 } });
+    const before = await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false } });
+    const [a, b] = await Promise.all([run(p, 'replenishPool'), run(p, 'replenishPool')]);
+    expect(a.created + b.created).toBe(6 - before);
+    expect(await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false } })).toBe(6);
+    expect((await cinderSpares(p)).length).toBe(await p.prisma.spareVolume.count());
+  });
 });
