@@ -15,3 +15,8 @@ export interface DrillReport {
   verification?: LayerVerification;
   restore?: RestoreResult;
 }
+
+/** A drill that threw still reports: the error becomes its first failure. */
+export function recordAbort(report: DrillReport, error: unknown): void {
+  report.failures.push(`drill aborted: ${error instanceof Error ? error.message : String(error)}`);
+}

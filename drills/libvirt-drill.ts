@@ -8,10 +8,10 @@ import { startDrillDomain } from '../activities/drill/domain';
 import { liveSnapshot } from '../activities/drill/live-snapshot';
 import { liveBlockCommit, type CommitMode } from '../activities/drill/live-blockcommit';
 import { restoreDrill } from '../activities/drill/restore';
-import { captureLiveCopy, verifyDrillLayers } from '../activities/drill/verify-layers';
+import { captureLiveCopy } from '../activities/drill/verify-layers';
+import { verifyDrillRun } from './verify-drill-run';
 import { readWriterProgress, waitForWriterDone, waitForWriterProgress } from '../activities/drill/writer-progress';
-import { judgeSnapshotPoint } from './snapshot-point';
-import type { DrillReport } from './drill-report';
+import { recordAbort, type DrillReport } from './drill-report';
 import { StepTimer } from './step-timer';
 
 export type LibvirtDrillScenario = 'snapshot' | `commit-${CommitMode}`;
@@ -71,30 +71,11 @@ export async function runLibvirtDrill(input: LibvirtDrillInput): Promise<DrillRe
 
     await timer.step('writer-finish', () => waitForWriterDone({ ...serial, timeoutMs: input.writerTimeoutMs ?? 60_000 }));
 
-    const verification = await timer.step('verify', () =>
-      verifyDrillLayers({
-        workDir: input.workDir,
-        records: input.records,
-        activeImage,
-        oldLayer,
-        liveCopy: liveCopy.rawFile,
-        samePrefixLayers: commitMode === 'top-base' ? [chain.layers[1]] : [],
-        checkImages: [...chain.layers, newOverlay],
-      }),
-    );
-    report.verification = verification;
-    report.oldLayerRecords = verification.oldLayer.k;
-    report.failures.push(
-      ...verification.failures,
-      ...judgeSnapshotPoint({
-        records: input.records,
-        oldLayerRecords: verification.oldLayer.k,
-        progressBeforeSnapshot: atPoint.records,
-        progressAfterLastOperation: report.progressAfterCommit ?? report.progressAfterSnapshot,
-      }),
+    await timer.step('verify', () =>
+      verifyDrillRun(report, { chain, newOverlay, activeImage, liveCopy: liveCopy.rawFile, commit: commitMode, records: input.records }),
     );
   } catch (error) {
-    report.failures.push(`drill aborted: ${error instanceof Error ? error.message : String(error)}`);
+    recordAbort(report, error);
   } finally {
     report.restore = await timer.step('restore', () => restoreDrill({ workDir: input.workDir, domainName }));
   }

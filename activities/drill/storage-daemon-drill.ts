@@ -5,14 +5,14 @@ import { NbdClient } from '../../drills/nbd-client';
 import { NbdRecordWriter } from '../../drills/nbd-record-writer';
 import { exportedNode, qmpCommit, qmpSnapshot } from '../../drills/qmp-block-ops';
 import { RECORDS_PER_CHUNK } from '../../drills/records';
-import { judgeSnapshotPoint } from '../../drills/snapshot-point';
 import { StepTimer } from '../../drills/step-timer';
 import { nodeNameOf, startStorageDaemon, type StorageDaemon } from '../../drills/storage-daemon';
-import type { DrillReport } from '../../drills/drill-report';
+import { recordAbort, type DrillReport } from '../../drills/drill-report';
 import { layerPath, prepareChain } from './chain';
 import type { CommitMode } from './live-blockcommit';
 import { restoreDrill } from './restore';
-import { captureLiveCopy, verifyDrillLayers } from './verify-layers';
+import { verifyDrillRun } from '../../drills/verify-drill-run';
+import { captureLiveCopy } from './verify-layers';
 
 export interface StorageDaemonDrillInput {
   workDir: string;
@@ -31,7 +31,7 @@ export async function runStorageDaemonDrill(input: StorageDaemonDrillInput): Pro
   const timer = new StepTimer();
   const report: DrillReport = { ok: false, failures: [], timings: timer.timings };
   let daemon: StorageDaemon | undefined;
-  let writing: Promise<void> | undefined;
+  let writerSettled: Promise<unknown> | undefined;
 
   try {
     const chain = await timer.step('prepare', () => prepareChain({ workDir: input.workDir, overlays: input.commit === 'top-base' ? 2 : 1 }));
@@ -42,15 +42,16 @@ export async function runStorageDaemonDrill(input: StorageDaemonDrillInput): Pro
 
     const client = await NbdClient.connect(started.nbdSocket, started.exportName);
     const writer = new NbdRecordWriter(client, input.records, input.chunkPauseMs);
-    writing = timer.step('writer-total', () => writer.run());
-    writing.catch(() => undefined); // observed below; avoid an unhandled rejection meanwhile
+    const writing = timer.step('writer-total', () => writer.run());
+    writerSettled = writing.catch(() => undefined); // awaited below; this keeps a failure from going unhandled meanwhile
 
-    report.progressBeforeSnapshot = await timer.step('writer-to-snapshot-point', () => writer.waitForRecords(input.snapshotAtRecords, timeoutMs));
+    await timer.step('writer-to-snapshot-point', () => writer.waitForRecords(input.snapshotAtRecords, timeoutMs));
     input.heartbeat?.({ step: 'snapshot', records: writer.acknowledgedRecords });
-    // What the writer had acknowledged when the snapshot was issued (the value above may be a tick older).
+    // Read when the snapshot is issued (waitForRecords resolved a tick earlier).
     report.progressBeforeSnapshot = writer.acknowledgedRecords;
     await timer.step('snapshot', () => qmpSnapshot(started.qmp, { node: nodeNameOf(oldLayer), overlayFile: newOverlay, overlayNode: nodeNameOf(newOverlay) }));
-    report.progressAfterSnapshot = writer.acknowledgedRecords;
+    const progressAfterSnapshot = writer.acknowledgedRecords;
+    report.progressAfterSnapshot = progressAfterSnapshot;
     const liveCopy = await timer.step('live-copy', () => captureLiveCopy({ workDir: input.workDir, oldLayer }));
 
     let activeImage = newOverlay;
@@ -64,40 +65,28 @@ export async function runStorageDaemonDrill(input: StorageDaemonDrillInput): Pro
     const exportNode = await exportedNode(started.qmp);
     if (exportNode !== nodeNameOf(activeImage)) report.failures.push(`NBD export writes to ${exportNode}, expected ${nodeNameOf(activeImage)}`);
 
-    await timer.step('writer-finish', () => writing!);
+    await timer.step('writer-finish', () => writing);
     await client.disconnect();
     await timer.step('daemon-stop', () => started.stop());
 
-    const verification = await timer.step('verify', () =>
-      verifyDrillLayers({
-        workDir: input.workDir,
-        records: input.records,
+    await timer.step('verify', () =>
+      verifyDrillRun(report, {
+        chain,
+        newOverlay,
         activeImage,
-        oldLayer,
         liveCopy: liveCopy.rawFile,
-        samePrefixLayers: input.commit === 'top-base' ? [chain.layers[1]] : [],
-        checkImages: [...chain.layers, newOverlay],
-      }),
-    );
-    report.verification = verification;
-    report.oldLayerRecords = verification.oldLayer.k;
-    report.failures.push(
-      ...verification.failures,
-      ...judgeSnapshotPoint({
+        commit: input.commit,
         records: input.records,
-        oldLayerRecords: verification.oldLayer.k,
-        progressBeforeSnapshot: report.progressBeforeSnapshot,
-        progressAfterLastOperation: report.progressAfterCommit ?? report.progressAfterSnapshot,
         // Host-side counts are exact: at most the one write in flight may also have reached the old layer.
-        latestPossibleCut: report.progressAfterSnapshot + RECORDS_PER_CHUNK,
+        latestPossibleCut: progressAfterSnapshot + RECORDS_PER_CHUNK,
       }),
     );
   } catch (error) {
-    report.failures.push(`drill aborted: ${error instanceof Error ? error.message : String(error)}`);
+    recordAbort(report, error);
   } finally {
     await timer.step('restore', async () => {
       await daemon?.stop();
-      await writing?.catch(() => undefined);
+      await writerSettled;
       report.restore = await restoreDrill({ workDir: input.workDir });
     });
   }
