@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 
   const { worker, connection: workerConnection } = await createWorker({
     address: temporal.value.address, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ cloud, prisma, temporal: client }),
+    activities: createActivities({ cloud, prisma, temporal: client }), handleSignals: false,
   });
   const running = worker.run();
   onStop('worker', async () => { worker.shutdown(); await running; await workerConnection.close(); });

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** Let the SDK shut the worker down on SIGINT/SIGTERM (a standalone worker); false when the caller owns shutdown. */
+  handleSignals?: boolean;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -29,6 +31,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: opts.activities,
+    shutdownSignals: opts.handleSignals === false ? [] : undefined,
   });
   return { worker, connection };
 }
