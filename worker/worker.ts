@@ -1,7 +1,7 @@
 // The Temporal worker: registers every workflow (bundled once per process) and the activities
 // built from their dependencies. Thin on purpose; the logic lives in workflows/ and activities/.
 import { join } from 'node:path';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../activities';
 
 export const WORKFLOWS_PATH = join(import.meta.dirname, '..', 'workflows', 'index.ts');
@@ -24,6 +24,8 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  // The SDK's runtime also drains every worker on SIGINT/SIGTERM unless told not to.
+  if (opts.handleSignals === false) installRuntime({ shutdownSignals: [] });
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,
@@ -34,6 +36,15 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     shutdownSignals: opts.handleSignals === false ? [] : undefined,
   });
   return { worker, connection };
+}
+
+/** Runtime.install may run once per process; a second call (tests, several workers) is harmless. */
+function installRuntime(options: Parameters<typeof Runtime.install>[0]): void {
+  try {
+    Runtime.install(options);
+  } catch {
+    /* already installed */
+  }
 }
 
 const noop = () => {};
