@@ -52,6 +52,10 @@ async function main(): Promise<void> {
   const app = createApp({ temporal: client, taskQueue: settings.TEMPORAL_TASK_QUEUE, prisma, cloud, apiToken, temporalUiUrl: temporal.value.uiUrl });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: settings.API_PORT });
   onStop('API', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (err) => reject(new ConfigError(`API_PORT=${settings.API_PORT}: cannot listen (${(err as NodeJS.ErrnoException).code})`)));
+  });
 
   log(`API        http://127.0.0.1:${settings.API_PORT}  (OpenAPI: /openapi.json; writes need "Authorization: Bearer <token in ${settings.API_TOKEN ? 'API_TOKEN' : dataPath(settings, 'api-token')}>")`);
   if (temporal.value.uiUrl) log(`Temporal UI ${temporal.value.uiUrl}`);
