@@ -18,11 +18,11 @@ export class VolumeLifecycle {
   /** Adds a new volume in `creating` and schedules its outcome. */
   admit(volume: Volume): void {
     const { state, overload, options } = this.cloud;
-    const admission = overload.admit(state.creatingCount());
+    const baseDelay = volume.snapshotId ? options.createDelayMs : options.plainCreateDelayMs;
+    const admission = overload.admit(state.creatingCount(), baseDelay);
     const forced = this.cloud.takeForcedCreateFailure();
     volume.status = 'creating';
     state.volumes.set(volume.id, volume);
-    const baseDelay = volume.snapshotId ? options.createDelayMs : options.plainCreateDelayMs;
     const outcome = admission.fails || forced ? 'error' : 'available';
     schedule(this.cloud.scheduler, 'volume', volume, outcome, baseDelay + admission.extraLatencyMs);
   }
