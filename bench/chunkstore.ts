@@ -27,7 +27,9 @@ import { NodeFiles } from './lib/node-files';
 import { formatTable } from './lib/table';
 
 const QUICK = process.argv.includes('--quick');
-const SECONDS = QUICK ? 0.5 : 3;
+const SECONDS = QUICK ? 0.5 : 1;
+/** Each row is measured REPS times, store/fio/node interleaved, and the median kept: the machine may be shared. */
+const REPS = QUICK ? 1 : 3;
 const CHUNK_SIZE = 16 * 1024 * 1024;
 const CHUNKS = 16;
 const SN = 1;
@@ -93,6 +95,10 @@ function fioRow(dir: string, pattern: Pattern, bs: number, callers: number): Pro
   });
 }
 
+function median(rs: LoadResult[]): LoadResult {
+  return [...rs].sort((a, b) => a.bytesPerSec - b.bytesPerSec)[Math.floor(rs.length / 2)];
+}
+
 /** Flushes dirty pages (sync(1)) so that write-back of one measurement does not slow the next; returns `r`. */
 function settle<T>(r: T): T {
   execFileSync('sync');
@@ -114,6 +120,7 @@ interface Row {
   store: LoadResult;
   fio: LoadResult;
   node: LoadResult;
+  samples: { store: LoadResult; fio: LoadResult; node: LoadResult }[];
   ratio: number;
   ratioToNode: number;
   target: number | null;
@@ -135,18 +142,24 @@ async function main(): Promise<void> {
     const nodeFiles = await NodeFiles.open(FILES.map((f) => join(fioDir, f)));
     settle(null);
     const load = loadavg()[0].toFixed(1);
-    console.log(`chunkstore vs ${fio} on ${fileSystem(root)}, ${cpus().length} CPUs (load ${load}), ${SECONDS}s per measurement${QUICK ? ' (--quick)' : ''}`);
+    console.log(`chunkstore vs ${fio} on ${fileSystem(root)}, ${cpus().length} CPUs (load ${load}), ${REPS} x ${SECONDS}s per measurement (median)${QUICK ? ' (--quick)' : ''}`);
     for (const bs of SIZES) {
       for (const pattern of PATTERNS) {
         for (const callers of CALLERS) {
-          // each measurement starts with no dirty pages left by the previous one
-          const s = settle(await storeRow(store, pattern, bs, callers));
-          const f = settle(await fioRow(fioDir, pattern, bs, callers));
-          const n = settle(await nodeRow(nodeFiles, pattern, bs, callers));
+          const samples: { store: LoadResult; fio: LoadResult; node: LoadResult }[] = [];
+          for (let rep = 0; rep < REPS; rep++) {
+            // each measurement starts with no dirty pages left by the previous one
+            samples.push({
+              store: settle(await storeRow(store, pattern, bs, callers)),
+              fio: settle(await fioRow(fioDir, pattern, bs, callers)),
+              node: settle(await nodeRow(nodeFiles, pattern, bs, callers)),
+            });
+          }
+          const [s, f, n] = (['store', 'fio', 'node'] as const).map((k) => median(samples.map((x) => x[k])));
           const ratio = s.bytesPerSec / f.bytesPerSec;
           const t = target(pattern, bs);
           const meets = t === null ? null : ratio >= t;
-          rows.push({ size: sizeName(bs), pattern, callers, store: s, fio: f, node: n, ratio, ratioToNode: s.bytesPerSec / n.bytesPerSec, target: t, meets });
+          rows.push({ size: sizeName(bs), pattern, callers, store: s, fio: f, node: n, samples, ratio, ratioToNode: s.bytesPerSec / n.bytesPerSec, target: t, meets });
           process.stdout.write('.');
         }
       }
@@ -181,6 +194,7 @@ async function main(): Promise<void> {
   const settings = {
     quick: QUICK,
     secondsPerMeasurement: SECONDS,
+    repetitions: REPS,
     chunks: CHUNKS,
     chunkSize: CHUNK_SIZE,
     store: 'DataStore, default geometry; writes sn=1 to existing normal chunks (no fsync per FORMAT.md), reads sn=1',
