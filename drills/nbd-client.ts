@@ -2,6 +2,7 @@
 // NBD_CMD_WRITE with FUA, NBD_CMD_FLUSH, NBD_CMD_DISC) over a unix socket — just what the host
 // writer of the storage-daemon drill needs. Simple replies only: we never ask for structured ones.
 import { createConnection, type Socket } from 'node:net';
+import { withTimeout } from './wait-until';
 
 const NBDMAGIC = 0x4e42444d41474943n;
 const IHAVEOPT = 0x49484156454f5054n;
@@ -83,8 +84,17 @@ export class NbdClient {
     return (this.transmissionFlags & TRANSMISSION_SEND_FUA) !== 0;
   }
 
-  static async connect(socketPath: string, exportName: string): Promise<NbdClient> {
+  static async connect(socketPath: string, exportName: string, timeoutMs = 10_000): Promise<NbdClient> {
     const socket = createConnection(socketPath);
+    try {
+      return await withTimeout(NbdClient.handshake(socket, exportName), timeoutMs, `NBD handshake on ${socketPath}`);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+  }
+
+  private static async handshake(socket: Socket, exportName: string): Promise<NbdClient> {
     const reader = new ByteReader(socket);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
 

@@ -1,6 +1,7 @@
 // Minimal QMP client over a unix socket: greeting, qmp_capabilities, execute, events.
 // QMP speaks one JSON object per line; responses carry back the "id" we sent.
 import { createConnection, type Socket } from 'node:net';
+import { withTimeout } from './wait-until';
 
 export interface QmpEvent {
   event: string;
@@ -126,17 +127,5 @@ export class QmpClient {
       pending.reject(error);
     }
     this.pending.clear();
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -3,6 +3,7 @@
 // overlays created by the drill and the raw exports removed.
 import { copyFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitUntil } from '../../drills/wait-until';
 import { PRISTINE_DIR } from './chain';
 import { EXPORTS_DIR } from './verify-layers';
 import { destroyDomain, domainState, hasBlockJob, virsh } from './virsh';
@@ -42,8 +43,11 @@ export async function restoreDrill(input: RestoreInput): Promise<RestoreResult> 
 async function removeDomain(domainName: string): Promise<boolean> {
   const state = await domainState(domainName);
   if (state === 'absent') return false;
+  // (A domain that powers off between the two probes has no job left: hence the catch.)
   if (state !== 'shut off' && (await hasBlockJob(domainName).catch(() => false))) {
-    await virsh(['blockjob', domainName, 'vda', '--abort', '--wait'], 30_000).catch(() => undefined);
+    // Synchronous abort (no --async); the job must be gone before the domain is torn down.
+    await virsh(['blockjob', domainName, 'vda', '--abort'], 30_000);
+    await waitUntil(async () => ({ done: !(await hasBlockJob(domainName)) }), { what: `the block job of ${domainName} to end`, timeoutMs: 30_000, intervalMs: 100 });
   }
   await destroyDomain(domainName);
   await virsh(['undefine', domainName, '--snapshots-metadata'], 30_000);

@@ -6,6 +6,7 @@ import { NbdRecordWriter } from '../../drills/nbd-record-writer';
 import { exportedNode, qmpCommit, qmpSnapshot } from '../../drills/qmp-block-ops';
 import { RECORDS_PER_CHUNK } from '../../drills/records';
 import { StepTimer } from '../../drills/step-timer';
+import { withTimeout } from '../../drills/wait-until';
 import { nodeNameOf, startStorageDaemon, type StorageDaemon } from '../../drills/storage-daemon';
 import { recordAbort, type DrillReport } from '../../drills/drill-report';
 import { layerPath, prepareChain } from './chain';
@@ -65,7 +66,7 @@ export async function runStorageDaemonDrill(input: StorageDaemonDrillInput): Pro
     const exportNode = await exportedNode(started.qmp);
     if (exportNode !== nodeNameOf(activeImage)) report.failures.push(`NBD export writes to ${exportNode}, expected ${nodeNameOf(activeImage)}`);
 
-    await timer.step('writer-finish', () => writing);
+    await timer.step('writer-finish', () => withTimeout(writing, timeoutMs, 'the NBD writer to finish'));
     await client.disconnect();
     await timer.step('daemon-stop', () => started.stop());
 

@@ -25,10 +25,11 @@ export async function activeDiskSource(domainName: string): Promise<string> {
   return row.slice(3).join(' ');
 }
 
-/** Whether a block job is still attached to the domain's vda. */
+/** Whether a block job is still attached to the domain's vda. `--raw` because the human
+ *  form prints its progress bar on stderr and only blank lines on stdout. */
 export async function hasBlockJob(domainName: string): Promise<boolean> {
-  const info = await virsh(['blockjob', domainName, 'vda', '--info'], 15_000);
-  return !/no current block job/i.test(info) && info.trim().length > 0;
+  const info = await virsh(['blockjob', domainName, 'vda', '--raw'], 15_000);
+  return /\btype=/.test(info);
 }
 
 /** Hard stop; quiet when the domain is not running or not defined. */

@@ -1,11 +1,15 @@
 // One real run per case of the seed, with a busybox guest under libvirt (TCG):
 // case 1 live snapshot; case 2 live snapshot + live blockcommit, in both commit modes.
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layerPath, prepareChain } from '../../activities/drill/chain';
+import { startDrillDomain } from '../../activities/drill/domain';
+import { liveSnapshot } from '../../activities/drill/live-snapshot';
 import { restoreDrill } from '../../activities/drill/restore';
-import { domainState } from '../../activities/drill/virsh';
+import { domainState, hasBlockJob, virsh } from '../../activities/drill/virsh';
+import { waitForWriterProgress } from '../../activities/drill/writer-progress';
 import { ensureLibvirtDaemons, stopLibvirtDaemons, type DaemonProcess } from '../../drills/daemons';
 import { ensureGuest, type GuestImage } from '../../drills/guest/build-guest';
 import { runLibvirtDrill, type LibvirtDrillScenario } from '../../drills/libvirt-drill';
@@ -67,5 +71,32 @@ describe('libvirt drill with a writing guest', () => {
     expect(await domainState(domainName)).toBe('absent');
     expect(await restoreDrill({ workDir, domainName })).toMatchObject({ domainRemoved: false, removedFiles: [] });
     expect((await readdir(workDir)).filter((name) => name.endsWith('.qcow2')).sort()).toEqual(chain);
+  });
+
+  it('restore is safe before a drill, mid-write with a block job pending, and twice', async () => {
+    const workDir = await mkdtemp(join(root, 'restore-'));
+    const domainName = `blockflow-drill-test-restore-${process.pid}`;
+    expect(await restoreDrill({ workDir, domainName })).toEqual({ domainRemoved: false, restoredLayers: [], removedFiles: [] });
+
+    const chain = await prepareChain({ workDir, overlays: 1 });
+    try {
+      const domain = await startDrillDomain({ workDir, domainName, activeImage: chain.layers[1], guest, records: RECORDS });
+      await waitForWriterProgress({ domainName, serialLog: domain.serialLog, atLeastRecords: 256, timeoutMs: 60_000 });
+      await liveSnapshot({ domainName, newOverlay: layerPath(workDir, 2) });
+      // An active commit without --pivot stays attached to vda until someone pivots or aborts it.
+      await virsh(['blockcommit', domainName, 'vda', '--active']);
+      expect(await hasBlockJob(domainName)).toBe(true);
+
+      const started = performance.now();
+      expect(await restoreDrill({ workDir, domainName })).toMatchObject({ domainRemoved: true, removedFiles: ['overlay2.qcow2'] });
+      console.info(`[libvirt drill] restore mid-write with a pending block job: ${Math.round(performance.now() - started)}ms`);
+      expect(await domainState(domainName)).toBe('absent');
+      for (const layer of chain.layers) {
+        expect((await readFile(layer)).equals(await readFile(join(chain.pristineDir, basename(layer))))).toBe(true);
+      }
+      expect(await restoreDrill({ workDir, domainName })).toMatchObject({ domainRemoved: false, removedFiles: [] });
+    } finally {
+      await restoreDrill({ workDir, domainName }); // never leave the guest running when an expectation fails
+    }
   });
 });
