@@ -3,16 +3,16 @@
 // overlay2. Case 2 'commit-*': base ← overlay1 ← overlay2, live snapshot to overlay3, then a live
 // blockcommit that shortens the chain, while the guest keeps writing.
 import { randomBytes } from 'node:crypto';
-import { prepareChain, layerPath } from '../activities/drill/chain';
+import { layerPath, prepareChain } from '../activities/drill/chain';
 import { startDrillDomain } from '../activities/drill/domain';
-import { liveSnapshot } from '../activities/drill/live-snapshot';
 import { liveBlockCommit, type CommitMode } from '../activities/drill/live-blockcommit';
+import { liveSnapshot } from '../activities/drill/live-snapshot';
 import { restoreDrill } from '../activities/drill/restore';
 import { captureLiveCopy } from '../activities/drill/verify-layers';
-import { verifyDrillRun } from './verify-drill-run';
 import { readWriterProgress, waitForWriterDone, waitForWriterProgress } from '../activities/drill/writer-progress';
 import { recordAbort, type DrillReport } from './drill-report';
 import { StepTimer } from './step-timer';
+import { verifyDrillRun } from './verify-drill-run';
 
 export type LibvirtDrillScenario = 'snapshot' | `commit-${CommitMode}`;
 
@@ -29,7 +29,6 @@ export interface LibvirtDrillInput {
   writerTimeoutMs?: number;
   heartbeat?: (details: unknown) => void;
 }
-
 
 export async function runLibvirtDrill(input: LibvirtDrillInput): Promise<DrillReport> {
   const domainName = input.domainName ?? `blockflow-drill-${randomBytes(4).toString('hex')}`;
