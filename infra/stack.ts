@@ -82,14 +82,14 @@ export async function startCloud(settings: Settings, log: Log): Promise<Started<
 
 /**
  * The simulator's image snapshots, named by the pool's naming rule: one per (type, OS) of the
- * config, except the last OS on the last type, so the embedded default also shows how an OS
- * without a snapshot is reported (status no_snapshot, no spares, no crash).
+ * config. The embedded default leaves out the last OS on the last type (`omitLast`), so it also
+ * shows how an OS without a snapshot is reported (status no_snapshot, no spares, no crash).
  */
-export function simulatorSeed(config: PoolConfig) {
+export function simulatorSeed(config: PoolConfig, opts: { omitLast?: boolean } = { omitLast: true }) {
   const oses = [...config.osMore, ...config.osLess];
+  const isLast = (t: number, o: number) => t === config.volumeTypes.length - 1 && o === oses.length - 1;
   const snapshots = config.volumeTypes.flatMap((type, t) =>
-    oses.filter((_, o) => !(t === config.volumeTypes.length - 1 && o === oses.length - 1))
-      .map((os) => ({ name: `sysdisk-${type}-${os}`, volumeType: type, sizeGb: 20 })));
+    oses.filter((_, o) => !(opts.omitLast && isLast(t, o))).map((os) => ({ name: `sysdisk-${type}-${os}`, volumeType: type, sizeGb: 20 })));
   return { volumeTypes: config.volumeTypes, snapshots };
 }
 

@@ -50,7 +50,8 @@ async function createAll(roundId: string, slots: KindPlan[], plan: ReplenishPlan
       const result = await pool.createSpareVolume(request(kind, slot));
       if (result.status === 'skipped') continue; // another round filled it: no create, no sleep
       created++;
-      if (slot < slots.length - 1) await sleep(plan.throttle.intervalSeconds * 1000);
+      // 0 = no throttle: not even a zero timer (Temporal timers resolve to about a second).
+      if (slot < slots.length - 1 && plan.throttle.intervalSeconds > 0) await sleep(plan.throttle.intervalSeconds * 1000);
     }
     return { created, failed: 0 };
   }
@@ -72,7 +73,9 @@ async function createAll(roundId: string, slots: KindPlan[], plan: ReplenishPlan
       inFlight = inFlight.filter((id) => id !== seen.volumeId);
       const ok = seen.status === 'available';
       if (!ok) failed++;
-      state = onCompletion(state, ok ? { status: 'available', durationMs: seen.durationMs ?? 1000 } : { status: 'failed' });
+      state = onCompletion(state, ok && seen.durationMs !== undefined && seen.finishedAtMs !== undefined
+        ? { status: 'available', durationMs: seen.durationMs, finishedAtMs: seen.finishedAtMs }
+        : { status: 'failed' });
     }
   }
   return { created, failed };

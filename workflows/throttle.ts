@@ -1,50 +1,56 @@
-// How fast a replenish round sends creates to Cinder. Pure and deterministic (runs inside
-// workflow code).
+// How fast a replenish round sends creates to Cinder. Pure and deterministic (it runs inside
+// workflow code, fed by Cinder's own answers).
 //
-// fixed    — seed 001's remedy: one create, then a durable sleep of `intervalSeconds`.
-// adaptive — a congestion window on creates in flight, TCP-Vegas style: the controller learns
-//            the fastest create (base) and, from each finished create's duration, how many of
-//            its creates are queueing in Cinder instead of being served:
-//                queued ≈ window × (1 − base / duration)
-//            fewer than ALPHA queued → grow (doubling while in slow start, then +1 per window);
-//            more than BETA → shrink by one; a create that ends in `error` halves the window.
-//            Cinder's throughput stops growing once its workers are busy, so holding a small
-//            queue gets the full rate without pushing it into failures.
+// fixed    — seed 001's remedy: one create, then a durable sleep of `intervalSeconds`
+//            (0 = no throttle at all).
+// adaptive — a window of creates in flight, sized from what Cinder actually serves:
+//            * service: Little's law — the creates Cinder finished within the last `base`
+//              (its fastest create) is how many it works on at once. Sending more than that
+//              only queues; sending fewer leaves it idle. window = served + QUEUE_MARGIN keeps
+//              it busy with a short queue, and grows by that margin per `base` while Cinder
+//              keeps up (the probe), so no fixed guess of its size is needed.
+//            * errors: an AIMD ceiling on the window — halved by a create that ends in
+//              `error`, +1 per create that succeeds.
 
-export const ALPHA = 1;
-export const BETA = 2;
 export const INITIAL_WINDOW = 2;
+export const QUEUE_MARGIN = 2;
 export const MAX_WINDOW = 64;
 
 export interface AdaptiveState {
   window: number;
-  slowStart: boolean;
+  /** AIMD bound from errors. */
+  ceiling: number;
+  /** Fastest create seen (ms); the unit of "at once". */
   baseDurationMs: number | null;
+  /** Finish times (Cinder's clock, ms) of recent successful creates, newest last. */
+  recentFinishes: number[];
 }
 
-export const initialAdaptiveState = (): AdaptiveState => ({ window: INITIAL_WINDOW, slowStart: true, baseDurationMs: null });
+export const initialAdaptiveState = (): AdaptiveState => ({ window: INITIAL_WINDOW, ceiling: MAX_WINDOW, baseDurationMs: null, recentFinishes: [] });
 
-export type Completion = { status: 'available'; durationMs: number } | { status: 'failed' };
+export type Completion = { status: 'available'; durationMs: number; finishedAtMs: number } | { status: 'failed' };
 
 export function onCompletion(state: AdaptiveState, done: Completion): AdaptiveState {
-  if (done.status === 'failed') return { ...state, window: Math.max(1, Math.floor(state.window / 2)), slowStart: false };
-  const base = Math.max(1, Math.min(state.baseDurationMs ?? done.durationMs, done.durationMs));
-  const queued = state.window * (1 - base / Math.max(done.durationMs, base));
-  let { window, slowStart } = state;
-  if (queued > BETA) {
-    window = Math.max(1, window - 1);
-    slowStart = false;
-  } else if (queued < ALPHA) {
-    window = Math.min(MAX_WINDOW, window + (slowStart ? 1 : 1 / window));
+  if (done.status === 'failed') {
+    const ceiling = Math.max(1, Math.floor(state.window / 2));
+    return { ...state, ceiling, window: Math.min(state.window, ceiling) };
   }
-  return { window, slowStart, baseDurationMs: base };
+  const base = Math.max(1, Math.min(state.baseDurationMs ?? done.durationMs, done.durationMs));
+  const latest = Math.max(done.finishedAtMs, state.recentFinishes.at(-1) ?? 0);
+  const recentFinishes = [...state.recentFinishes, done.finishedAtMs].filter((t) => t > latest - base).sort((a, b) => a - b);
+  const ceiling = Math.min(MAX_WINDOW, state.ceiling + 1);
+  const window = Math.max(1, Math.min(ceiling, Math.max(INITIAL_WINDOW, recentFinishes.length + QUEUE_MARGIN)));
+  return { window, ceiling, baseDurationMs: base, recentFinishes };
 }
 
 /** May another create be sent now? */
-export const canSend = (state: AdaptiveState, inFlight: number) => inFlight < Math.floor(state.window);
+export const canSend = (state: AdaptiveState, inFlight: number) => inFlight < state.window;
 
-/** Seconds between looks at Cinder while the window is full: a fraction of the fastest create. */
+/**
+ * Seconds between looks at Cinder while the window is full: a fraction of the fastest create,
+ * but not below Temporal's timer resolution (about a second).
+ */
 export function pollSeconds(state: AdaptiveState): number {
-  const base = state.baseDurationMs ?? 1000;
-  return Math.min(5, Math.max(0.1, base / 4000));
+  const base = state.baseDurationMs ?? 4000;
+  return Math.min(10, Math.max(1, base / 4000));
 }

@@ -57,6 +57,8 @@ export interface VolumeObservation {
   status: string;
   /** creating → final, from Cinder's timestamps when it has them. */
   durationMs?: number;
+  /** When it left `creating`, by Cinder's clock. */
+  finishedAtMs?: number;
 }
 
 /** Current Cinder status of the given volumes, in one list call (the adaptive throttle's feedback). */
@@ -66,7 +68,14 @@ export async function observeVolumes(cloud: Cloud, volumeIds: string[]): Promise
   return volumeIds.map((volumeId) => {
     const v = byId.get(volumeId) as (Volume & { updated_at?: string | null }) | undefined;
     if (!v) return { volumeId, status: 'missing' };
-    const durationMs = v.status !== 'creating' && v.updated_at ? Date.parse(v.updated_at) - Date.parse(v.created_at) : undefined;
-    return { volumeId, status: v.status, durationMs: Number.isFinite(durationMs) ? durationMs : undefined };
+    if (v.status === 'creating' || !v.updated_at) return { volumeId, status: v.status };
+    const finishedAtMs = parseCinderTime(v.updated_at);
+    const durationMs = finishedAtMs - parseCinderTime(v.created_at);
+    return Number.isFinite(durationMs) ? { volumeId, status: v.status, durationMs, finishedAtMs } : { volumeId, status: v.status };
   });
+}
+
+/** Cinder prints UTC without a zone ("2026-11-21T13:35:32.133000"); JS would read that as local time. */
+export function parseCinderTime(stamp: string): number {
+  return Date.parse(/(z|[+-]\d\d:?\d\d)$/i.test(stamp) ? stamp : `${stamp}Z`);
 }

@@ -20,16 +20,8 @@ export const testPoolConfig = (overrides: Partial<PoolConfig> = {}): PoolConfig 
   ...overrides,
 });
 
-/** Every (type, OS) gets a snapshot (simulatorSeed leaves the last one out; add it back). */
-export function fullSeed(config: PoolConfig) {
-  const seed = simulatorSeed(config);
-  const lastType = config.volumeTypes.at(-1)!;
-  const lastOs = [...config.osMore, ...config.osLess].at(-1)!;
-  return { ...seed, snapshots: [...seed.snapshots, { name: `sysdisk-${lastType}-${lastOs}`, volumeType: lastType, sizeGb: 20 }] };
-}
-
 export async function startPool(config: PoolConfig, sim: SimulatorOptions = {}): Promise<Platform> {
-  const platform = await startPlatform({ sim: { seed: fullSeed(config), ...sim } });
+  const platform = await startPlatform({ sim: { seed: simulatorSeed(config, { omitLast: false }), ...sim } });
   await resetPoolTables(platform.prisma);
   await seedPoolSettings(platform.prisma, config);
   await run(platform, 'syncOsCatalog');

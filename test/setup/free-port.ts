@@ -1,13 +1,1 @@
-import { createServer } from 'node:net';
-
-/** A TCP port that was free a moment ago (tests never collide with a running `npm start`). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../infra/ephemeral';

@@ -1,0 +1,121 @@
+// Benchmark (not a test): fill a pool of 40 spares against the simulator's overload model with
+// (a) no throttle, (b) fixed intervals between creates (seed 001's remedy; a sweep, to find the
+// best one that causes no failure) and (c) the adaptive throttle, all in one run on real
+// Temporal + PostgreSQL. Prints failed creates and fill time per strategy and the ratio of (c)
+// to the best failure-free fixed interval; writes bench/results/pool-fill.json.
+//
+//   node --import tsx bench/pool-fill.ts [--quick]
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startSimulator, type OverloadOptions } from '../openstack-sim';
+import { connectCloud } from '../activities/openstack/cloud';
+import { createActivities } from '../activities';
+import { seedPoolSettings, type PoolConfig } from '../activities/pool/settings';
+import { createPrisma, type PrismaClient } from '../infra/database';
+import { startEphemeralServices } from '../infra/ephemeral';
+import { SIMULATOR_ADMIN, simulatorSeed } from '../infra/stack';
+import { createWorker } from '../worker/worker';
+
+/**
+ * The cloud: 8 s per create from a snapshot (rbd flatten, scaled down), 4 backend workers,
+ * failures beyond 8 creates in flight. Second-level intervals: Temporal timers resolve to
+ * about a second, so sub-second fixed intervals would all behave alike.
+ */
+const CREATE_MS = 8000;
+const OVERLOAD: OverloadOptions = { capacity: 8, errorSlope: 0.15, serviceSlots: 4, seed: 20181220 };
+const POOL: Pick<PoolConfig, 'volumeTypes' | 'osMore' | 'osLess' | 'backupNumsMore' | 'backupNumsLess'> = {
+  volumeTypes: ['sas', 'ssd'], osMore: ['Debian9 64bit'], osLess: ['Centos7.3 64bit'], backupNumsMore: 10, backupNumsLess: 10,
+};
+const TARGET = 40;
+const MAX_ROUNDS = 12;
+
+type Strategy = { label: string; mode: 'fixed' | 'adaptive'; intervalSeconds: number };
+const quick = process.argv.includes('--quick');
+const fixedIntervals = quick ? [2, 2.5] : [1, 1.5, 2, 2.5, 3, 4];
+const strategies: Strategy[] = [
+  { label: '(a) no throttle', mode: 'fixed', intervalSeconds: 0 },
+  ...fixedIntervals.map((s) => ({ label: `(b) fixed ${s} s`, mode: 'fixed' as const, intervalSeconds: s })),
+  { label: '(c) adaptive', mode: 'adaptive', intervalSeconds: 0 },
+];
+
+interface Outcome extends Strategy { failedCreates: number; fillSeconds: number; rounds: number; full: boolean }
+
+async function fill(strategy: Strategy, prisma: PrismaClient, client: Client, temporalAddress: string): Promise<Outcome> {
+  const config: PoolConfig = {
+    ...POOL, backupFrequencySeconds: 3600, checkStateFrequencySeconds: 3600, createVolumeTimeIntervalSecond: strategy.intervalSeconds,
+    throttleMode: strategy.mode, snapshotNamePattern: '^sysdisk-(?<type>[a-z0-9]+)-(?<os>.+)$',
+  };
+  const sim = await startSimulator({ createDelayMs: CREATE_MS, overload: OVERLOAD, seed: simulatorSeed(config, { omitLast: false }) });
+  const cloud = connectCloud({ authUrl: sim.authUrl, admin: SIMULATOR_ADMIN, userDomainName: 'Default', projectDomainName: 'Default', timeoutMs: 10_000 });
+  await prisma.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds`;
+  await seedPoolSettings(prisma, config);
+  const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+  const { worker, connection } = await createWorker({ address: temporalAddress, namespace: 'default', taskQueue, activities: createActivities({ cloud, prisma, temporal: client }) });
+  const running = worker.run();
+  const run = (workflow: string) => client.workflow.execute(workflow, { taskQueue, workflowId: `${workflow}-${randomUUID()}`, args: [] });
+  try {
+    await run('syncOsCatalog');
+    const t0 = Date.now();
+    let failedCreates = 0;
+    let rounds = 0;
+    let available = 0;
+    while (available < TARGET && rounds < MAX_ROUNDS) {
+      rounds++;
+      await run('replenishPool');
+      // Let Cinder finish every create, then count what failed and let reconcile drop it.
+      for (;;) {
+        const spares = (await cloud.admin.cinder.listVolumes()).filter((v) => v.name?.startsWith('spare-'));
+        if (!spares.some((v) => v.status === 'creating')) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const summary = (await run('reconcilePool')) as { dropped: { reason: string }[] };
+      failedCreates += summary.dropped.filter((d) => d.reason === 'error in Cinder').length;
+      available = await prisma.spareVolume.count({ where: { status: 'available' } });
+    }
+    return { ...strategy, failedCreates, fillSeconds: (Date.now() - t0) / 1000, rounds, full: available >= TARGET };
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await sim.stop();
+  }
+}
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  console.log(`pool of ${TARGET}; create ${CREATE_MS} ms; overload: ${JSON.stringify(OVERLOAD)}`);
+  const services = await startEphemeralServices({ name: 'bench-pool' });
+  const prisma = createPrisma(services.databaseUrl);
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  const client = new Client({ connection });
+  const outcomes: Outcome[] = [];
+  try {
+    for (const s of strategies) {
+      const o = await fill(s, prisma, client, services.temporalAddress);
+      outcomes.push(o);
+      console.log(`${o.label.padEnd(20)} failed creates ${String(o.failedCreates).padStart(3)}   fill ${o.fillSeconds.toFixed(1).padStart(6)} s   rounds ${o.rounds}${o.full ? '' : '   (not full)'}`);
+    }
+  } finally {
+    await connection.close();
+    await prisma.$disconnect();
+    await services.stop();
+  }
+  const cleanFixed = outcomes.filter((o) => o.label.startsWith('(b)') && o.failedCreates === 0 && o.full);
+  const bestFixed = cleanFixed.sort((x, y) => x.fillSeconds - y.fillSeconds)[0];
+  const adaptive = outcomes.find((o) => o.mode === 'adaptive')!;
+  const ratio = bestFixed ? adaptive.fillSeconds / bestFixed.fillSeconds : null;
+  console.log(bestFixed
+    ? `best failure-free fixed interval: ${bestFixed.intervalSeconds} s (${bestFixed.fillSeconds.toFixed(1)} s); adaptive/best = ${ratio!.toFixed(2)}; adaptive failed creates: ${adaptive.failedCreates}  (target: 0 failures, ratio ≤ 1.20)`
+    : 'no fixed interval filled the pool without failures');
+  const dir = join(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'pool-fill.json'), `${JSON.stringify({ date: new Date().toISOString(), quick, createMs: CREATE_MS, overload: OVERLOAD, target: TARGET, outcomes, bestFixed: bestFixed?.label ?? null, adaptiveToBestFixed: ratio }, null, 2)}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+// Throwaway PostgreSQL (migrated) + Temporal dev server (in-memory, headless) in a temp folder,
+// on free ports: for the platform tests and the benchmarks. stop() ends both by PID and
+// removes the folder.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { ensureDatabase, startPostgres } from './postgres';
+import { migrate } from './migrate';
+import { startTemporalServer } from './temporal-server';
+
+export interface EphemeralServices {
+  databaseUrl: string;
+  postgresServerUrl: string;
+  temporalAddress: string;
+  stop(): Promise<void>;
+}
+
+export async function startEphemeralServices(opts: { name: string; log?: (line: string) => void }): Promise<EphemeralServices> {
+  const root = mkdtempSync(join(tmpdir(), `blockflow-${opts.name}-`));
+  const pg = await startPostgres({ dataDir: join(root, 'postgres'), port: await freePort(), log: opts.log });
+  try {
+    await ensureDatabase(pg.url('postgres'), 'blockflow');
+    await migrate(pg.url('blockflow'));
+    const temporal = await startTemporalServer({ port: await freePort(), namespace: 'default', logFile: join(root, 'temporal.log'), log: opts.log });
+    return {
+      databaseUrl: pg.url('blockflow'),
+      postgresServerUrl: pg.url('postgres'),
+      temporalAddress: temporal.address,
+      async stop() {
+        await temporal.stop();
+        await pg.stop();
+        rmSync(root, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await pg.stop();
+    throw err;
+  }
+}
+
+/** A TCP port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
