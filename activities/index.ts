@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/database';
 import { cloudInventoryActivities } from './cloud-inventory';
+import { drillActivities } from './drill/temporal';
 import type { Cloud } from './openstack/cloud';
 import { poolActivities } from './pool';
 
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...cloudInventoryActivities(deps.cloud),
     ...poolActivities(deps),
+    ...drillActivities(deps),
   };
 }
 

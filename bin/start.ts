@@ -9,6 +9,7 @@ import { ConfigError, dataPath, loadSettings, type Settings } from '../config/se
 import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } from '../infra/stack';
 import { createPrisma } from '../infra/database';
 import { createActivities } from '../activities';
+import { releaseDrillDaemons } from '../activities/drill/preflight';
 import { createWorker } from '../worker/worker';
 import { bootstrapPool } from '../worker/bootstrap';
 import { createApp } from '../api/app';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   onStop('Temporal client', () => connection.close());
   const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
 
+  onStop('libvirt daemons (if drills started them)', releaseDrillDaemons); // after the worker: listed first, stopped last
   const { worker, connection: workerConnection } = await createWorker({
     address: temporal.value.address, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ cloud, prisma, temporal: client }), handleSignals: false,

@@ -31,9 +31,11 @@ const schema = z.object({
   /** Bearer token for mutating API routes; unset = generated once and kept in the data folder. */
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   POOL_CONFIG_FILE: z.string().default('config/pool.json'),
+  /** Where drill runs get their work dirs (one per run); unset = <data dir>/drills. */
+  DRILL_WORK_DIR: z.string().min(1).optional(),
 });
 
-export type Settings = z.infer<typeof schema> & { dataDir: string };
+export type Settings = z.infer<typeof schema> & { dataDir: string; drillWorkDir: string };
 
 /** Raised for a bad or missing setting; its message is the one line to print. */
 export class ConfigError extends Error {
@@ -54,7 +56,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       if (!s[key]) throw new ConfigError(`missing setting ${key}: required when OS_AUTH_URL is set`);
     }
   }
-  return { ...s, dataDir: resolve(s.BLOCKFLOW_DATA_DIR) };
+  return { ...s, dataDir: resolve(s.BLOCKFLOW_DATA_DIR), drillWorkDir: resolve(s.DRILL_WORK_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'drills')) };
 }
 
 export const dataPath = (settings: Settings, ...parts: string[]) => join(settings.dataDir, ...parts);

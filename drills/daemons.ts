@@ -1,8 +1,10 @@
 // libvirt's daemons without systemd: start `virtlogd -d` and `libvirtd -d` when they are not
-// already running, remember which ones we started (by PID), and stop only those.
+// already running, remember which ones we started (by PID), and stop only those, once no other
+// process holds a lease on them (daemon-leases.ts).
 // No `--listen`: that wants TLS certificates; the local unix socket is all the drills need.
 import { readFileSync } from 'node:fs';
 import { chmod, chown, readFile, stat } from 'node:fs/promises';
+import { forgetStartedDaemons, readStartedDaemons, recordStartedDaemons, releaseLease, takeLease, withDaemonLock } from './daemon-leases';
 import { runCommand } from './run-command';
 import { sleep, waitUntil } from './wait-until';
 
@@ -11,8 +13,10 @@ export type LibvirtDaemonName = 'virtlogd' | 'libvirtd';
 export interface DaemonProcess {
   name: LibvirtDaemonName;
   pid: number;
-  /** Only daemons this call started are stopped by stopLibvirtDaemons. */
+  /** Whether this call started it (informational: stopping follows the leases). */
   startedByUs: boolean;
+  /** The lease this call took; stopLibvirtDaemons hands it back. */
+  lease: string;
 }
 
 export const LIBVIRT_URI = 'qemu:///system';
@@ -20,11 +24,18 @@ const PID_FILES: Record<LibvirtDaemonName, string> = { virtlogd: '/run/virtlogd.
 const KVM_DEVICE = '/dev/kvm';
 const START_ORDER: LibvirtDaemonName[] = ['virtlogd', 'libvirtd'];
 
-/** Idempotent: returns the running daemons, starting the missing ones. Resolves once virsh answers. */
+/**
+ * Idempotent: returns the running daemons, starting the missing ones, and takes a lease on them.
+ * Resolves once virsh answers. Under the cross-process lock, so two callers never both start one.
+ */
 export async function ensureLibvirtDaemons(timeoutMs = 90_000): Promise<DaemonProcess[]> {
+  return withDaemonLock(() => startMissingDaemons(timeoutMs), timeoutMs);
+}
+
+async function startMissingDaemons(timeoutMs: number): Promise<DaemonProcess[]> {
   const deadline = Date.now() + timeoutMs;
   await giveKvmDeviceToKvmGroup();
-  const daemons: DaemonProcess[] = [];
+  const daemons: Omit<DaemonProcess, 'lease'>[] = [];
   for (const name of START_ORDER) {
     const running = await runningPid(name);
     if (running !== undefined) {
@@ -40,6 +51,7 @@ export async function ensureLibvirtDaemons(timeoutMs = 90_000): Promise<DaemonPr
       { what: `${name} to write ${PID_FILES[name]}`, timeoutMs: Math.max(1_000, deadline - Date.now()) },
     );
     daemons.push({ name, pid, startedByUs: true });
+    await recordStartedDaemons([{ name, pid }]);
   }
   // The first connection makes libvirtd probe QEMU's capabilities (~12 s when not cached yet).
   await waitUntil(
@@ -53,7 +65,8 @@ export async function ensureLibvirtDaemons(timeoutMs = 90_000): Promise<DaemonPr
     },
     { what: 'libvirtd to answer virsh', timeoutMs: Math.max(1_000, deadline - Date.now()), intervalMs: 250 },
   );
-  return daemons;
+  const lease = await takeLease();
+  return daemons.map((daemon) => ({ ...daemon, lease }));
 }
 
 /**
@@ -83,15 +96,27 @@ async function groupId(name: string): Promise<number | undefined> {
   return Number.isInteger(gid) ? gid : undefined;
 }
 
-/** Stops, by PID and in reverse start order, the daemons that ensureLibvirtDaemons started. */
+/**
+ * Hands back the leases of `daemons`. The last leaseholder stops, by PID and in reverse start
+ * order, the daemons a blockflow process started; daemons started by anyone else keep running.
+ */
 export async function stopLibvirtDaemons(daemons: readonly DaemonProcess[], timeoutMs = 15_000): Promise<void> {
-  for (const daemon of [...daemons].reverse()) {
-    if (!daemon.startedByUs || !isAlive(daemon.pid, daemon.name)) continue;
-    process.kill(daemon.pid, 'SIGTERM');
-    const deadline = Date.now() + timeoutMs;
-    while (isAlive(daemon.pid, daemon.name) && Date.now() < deadline) await sleep(50);
-    if (isAlive(daemon.pid, daemon.name)) process.kill(daemon.pid, 'SIGKILL');
-  }
+  const leases = [...new Set(daemons.map((daemon) => daemon.lease))];
+  if (leases.length === 0) return;
+  await withDaemonLock(async () => {
+    let lastOut = false;
+    for (const lease of leases) lastOut = await releaseLease(lease);
+    if (!lastOut) return;
+    for (const daemon of (await readStartedDaemons()).reverse()) {
+      const name = daemon.name as LibvirtDaemonName;
+      if (!isAlive(daemon.pid, name)) continue;
+      process.kill(daemon.pid, 'SIGTERM');
+      const deadline = Date.now() + timeoutMs;
+      while (isAlive(daemon.pid, name) && Date.now() < deadline) await sleep(50);
+      if (isAlive(daemon.pid, name)) process.kill(daemon.pid, 'SIGKILL');
+    }
+    await forgetStartedDaemons();
+  }, timeoutMs * 2);
 }
 
 async function runningPid(name: LibvirtDaemonName): Promise<number | undefined> {

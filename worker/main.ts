@@ -6,6 +6,7 @@ import { ConfigError, loadSettings } from '../config/settings';
 import { checkCloud, connectCloud } from '../infra/stack';
 import { createPrisma } from '../infra/database';
 import { createActivities } from '../activities';
+import { releaseDrillDaemons } from '../activities/drill/preflight';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   });
   console.log(`[worker] polling task queue "${settings.TEMPORAL_TASK_QUEUE}" (pid ${process.pid})`);
   await worker.run(); // returns after SIGINT/SIGTERM (the SDK's default shutdown signals)
+  await releaseDrillDaemons(); // libvirt's daemons, if drills on this worker started them
   await prisma.$disconnect();
   await connection.close();
 }

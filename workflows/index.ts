@@ -3,3 +3,4 @@ export { cloudInventory } from './cloud-inventory';
 export { replenishPool } from './replenish-pool';
 export { reconcilePool } from './reconcile-pool';
 export { syncOsCatalog } from './sync-os-catalog';
+export { snapshotDrill, blockcommitDrill } from './drills';

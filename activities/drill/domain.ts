@@ -52,7 +52,7 @@ export async function startDrillDomain(input: StartDomainInput): Promise<Started
 
 /** QEMU runs as libvirt-qemu: every directory above the images must let others traverse it.
  *  We do not loosen directories we do not own (a mkdtemp parent is 0700): we say which one. */
-async function assertTraversableByQemu(workDir: string): Promise<void> {
+export async function assertTraversableByQemu(workDir: string): Promise<void> {
   for (let dir = resolve(workDir); ; dir = dirname(dir)) {
     if (((await stat(dir)).mode & 0o001) === 0) {
       throw new Error(`${dir} is not traversable by the libvirt-qemu user (needs o+x, e.g. chmod 755): QEMU could not open the drill images`);

@@ -10,6 +10,8 @@ CREATE TABLE "drill_runs" (
     "k" INTEGER,
     "n" INTEGER NOT NULL,
     "step_timings" JSONB,
+    "progress" JSONB,
+    "verification" JSONB,
     "failures" JSONB,
     "failure_reason" TEXT,
     "restore" JSONB,

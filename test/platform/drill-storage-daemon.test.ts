@@ -1,0 +1,58 @@
+// The fast drill form (qemu-storage-daemon, host NBD writer, QMP) through the API and Temporal:
+// snapshotDrill at six snapshot points and blockcommitDrill in both commit modes, each run
+// recorded with its parameters, per-step timings, k, N and verdict, and restored afterwards.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOriginalChainOnly, startDrill, startDrillPlatform, waitForDrill, type DrillPlatform } from './drill-fixture';
+
+const RECORDS = 524_288; // 2048 chunks, 8 MiB (as test/drills: long enough to overlap the live operations)
+
+let p: DrillPlatform;
+beforeAll(async () => {
+  p = await startDrillPlatform();
+});
+afterAll(async () => {
+  await p?.closeDrills();
+});
+
+describe('storage-daemon drills through Temporal', () => {
+  const snapshotPoints = [1, 4_097, 100_000, 150_001, 262_144, 400_000];
+
+  it(`snapshotDrill at ${snapshotPoints.length} snapshot points: all records in the active chain, a clean prefix in the old layer`, async () => {
+    // Started together: the worker runs them side by side, as repeated runs would in production.
+    const ids = await Promise.all(snapshotPoints.map((snapshotAtRecords) => startDrill(p, { scenario: 'snapshot', form: 'storage-daemon', records: RECORDS, snapshotAtRecords })));
+    for (const [index, id] of ids.entries()) {
+      const run = await waitForDrill(p, id);
+      expect(run.failures).toEqual([]);
+      expect(run).toMatchObject({ status: 'completed', verdict: 'pass', form: 'storage-daemon', scenario: 'snapshot', n: RECORDS, workflowStatus: 'COMPLETED' });
+      expect(run.parameters).toMatchObject({ records: RECORDS, snapshotAtRecords: snapshotPoints[index] });
+      expect(run.k).toBeGreaterThanOrEqual(snapshotPoints[index]);
+      expect(run.k).toBeLessThan(RECORDS);
+      expect(run.verification).toMatchObject({ active: { ok: true, k: RECORDS }, oldLayer: { ok: true, k: run.k }, oldLayerMatchesLiveCopy: true });
+      for (const step of ['preflight', 'prepare', 'daemon-start', 'writer-to-snapshot-point', 'snapshot', 'live-copy', 'writer-finish', 'verify', 'restore']) {
+        expect(run.stepTimings[step], step).toBeGreaterThanOrEqual(0);
+      }
+      expect(run.restore.leftovers).toEqual([]);
+      await expectOriginalChainOnly(join(p.workRoot, id), ['base.qcow2', 'overlay1.qcow2']);
+    }
+  });
+
+  it.each(['active-pivot', 'top-base'] as const)('blockcommitDrill %s: the chain is shortened while writing, nothing lost', async (commitMode) => {
+    const id = await startDrill(p, { scenario: 'commit', form: 'storage-daemon', commitMode, records: RECORDS, snapshotAtRecords: 100_000 });
+    const run = await waitForDrill(p, id);
+    expect(run.failures).toEqual([]);
+    expect(run).toMatchObject({ status: 'completed', verdict: 'pass', scenario: 'commit', commitMode, n: RECORDS });
+    expect(run.stepTimings.commit).toBeGreaterThan(0);
+    expect(run.progress.afterCommit).toBeLessThan(RECORDS); // the commit overlapped the writer
+    await expectOriginalChainOnly(join(p.workRoot, id), commitMode === 'top-base' ? ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] : ['base.qcow2', 'overlay1.qcow2']);
+  });
+
+  it('lists past runs, newest first, filtered by form and scenario', async () => {
+    const res = await p.api('/v1/drills?form=storage-daemon&scenario=commit');
+    expect(res.status).toBe(200);
+    expect(res.body.runs.map((r: any) => r.commitMode)).toEqual(['top-base', 'active-pivot']);
+    const all = await p.api('/v1/drills?form=storage-daemon&limit=100');
+    expect(all.body.runs).toHaveLength(8);
+    expect(all.body.runs.every((r: any) => r.verdict === 'pass' && r.finishedAt)).toBe(true);
+  });
+});
