@@ -136,11 +136,14 @@ export class ChunkFile {
    *   chunk's page in the range was never written.
    */
   async read(offset: number, length: number): Promise<Buffer> {
-    const range = pageRange(this.g, offset, length);
-    if (this.meta.bitmap && !this.meta.bitmap.allSet(range)) {
-      fail('PageNeverWrittenError', `chunk ${this.meta.chunkId}: pages ${range.first}-${range.last} not all written`);
-    }
+    this.checkReadable(offset, length);
     return this.file.readData(offset, length);
+  }
+
+  /** read() into the caller's buffer (`target.length` bytes): no allocation per read. */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    this.checkReadable(offset, target.length);
+    return this.file.readDataInto(offset, target);
   }
 
   /**
@@ -217,6 +220,13 @@ export class ChunkFile {
   async close(): Promise<void> {
     await this.snapshot?.close();
     await this.file.close();
+  }
+
+  private checkReadable(offset: number, length: number): void {
+    const range = pageRange(this.g, offset, length);
+    if (this.meta.bitmap && !this.meta.bitmap.allSet(range)) {
+      fail('PageNeverWrittenError', `chunk ${this.meta.chunkId}: pages ${range.first}-${range.last} not all written`);
+    }
   }
 
   private readonly chunkReader: ChunkReader = (offset, length) => this.file.readData(offset, length);

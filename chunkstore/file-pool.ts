@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Geometry } from './geometry';
 import { encodeMetaPage, type MetaPage } from './metapage';
 import { PagedFile } from './paged-file';
+import type { SyncIoPolicy } from './sync-io-policy';
 
 /** File names of FORMAT.md "File names". */
 export function chunkFileName(id: number): string {
@@ -44,6 +45,7 @@ export class FilePool {
   constructor(
     readonly dir: string,
     private readonly g: Geometry,
+    private readonly io: SyncIoPolicy,
   ) {}
 
   pathOf(name: string): string {
@@ -81,13 +83,13 @@ export class FilePool {
       await rm(tmpPath, { force: true });
       throw err;
     }
-    return new PagedFile(finalPath, handle, this.g);
+    return new PagedFile(finalPath, handle, this.g, this.io);
   }
 
   /** Opens an existing file of the store for positional read/write. */
   async openExisting(name: string): Promise<PagedFile> {
     const path = this.pathOf(name);
-    return new PagedFile(path, await open(path, 'r+'), this.g);
+    return new PagedFile(path, await open(path, 'r+'), this.g, this.io);
   }
 
   /** Unlinks `name` (missing is fine) and makes the unlink durable. */

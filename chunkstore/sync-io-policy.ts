@@ -1,0 +1,77 @@
+import { performance } from 'node:perf_hooks';
+
+/** Default largest I/O done synchronously: a page-cache copy of 64 KiB takes a few µs. */
+export const DEFAULT_SYNC_IO_MAX_BYTES = 64 * 1024;
+/** A synchronous call slower than this did not hit the page cache (disk read, dirty-page throttling). */
+const SLOW_SYNC_MS = 2;
+/**
+ * Slow calls needed to back off. A single one is no evidence: on a busy
+ * machine the thread is sometimes preempted in the middle of a 3 µs syscall.
+ * Each fast call pays 1/LEAK of the debt back, so the debt reaches this only
+ * when slow calls are frequent (a cold cache makes nearly all of them slow).
+ */
+const SLOW_CALLS_TO_BACK_OFF = 3;
+const LEAK = 32;
+/** After a slow synchronous call, everything goes through the thread pool for this long. */
+const ASYNC_AFTER_SLOW_MS = 1_000;
+
+/**
+ * Decides, per call, whether a positional read/write runs synchronously on the
+ * calling thread (fs.readSync/writeSync on the open fd) or through libuv's
+ * thread pool (FileHandle.read/write).
+ *
+ * Why: a small I/O that hits the page cache costs ~1-8 µs as a syscall, but a
+ * trip through the thread pool costs ~25-45 µs (queue, wake a pool thread,
+ * post the result back, resolve a promise) and, with Node's default 4 pool
+ * threads, caps the store at a few tens of thousands of operations per
+ * second. A synchronous call blocks the event loop, though, for as long as
+ * it takes: harmless for a few µs, not for a page-cache miss that waits for
+ * the disk or a write throttled by dirty-page write-back (milliseconds). So:
+ *   - only I/O of at most `maxBytes` goes synchronous; large I/O (1 MiB) stays
+ *     async, where the copy itself dominates and the pool gives parallelism
+ *     across CPUs while the event loop keeps serving;
+ *   - every synchronous call is timed; when calls slower than SLOW_SYNC_MS
+ *     (the page cache did not absorb them) become frequent, all I/O of this
+ *     store goes to the thread pool for ASYNC_AFTER_SLOW_MS, so a cold or
+ *     write-back-bound store degrades to the plain async behaviour instead of
+ *     stalling the event loop.
+ * fdatasync is always async: it waits for the device by definition.
+ */
+export class SyncIoPolicy {
+  private asyncUntil = 0;
+  private slowDebt = 0;
+
+  /** @param maxBytes largest synchronous I/O; 0 = always use the thread pool. */
+  constructor(readonly maxBytes: number) {}
+
+  /** True when an I/O of `length` bytes should run synchronously now. */
+  useSync(length: number): boolean {
+    return length <= this.maxBytes && (this.asyncUntil === 0 || this.checkBackoff());
+  }
+
+  /** Runs a synchronous I/O, timing it (see the class comment). */
+  timed<T>(io: () => T): T {
+    const start = performance.now();
+    try {
+      return io();
+    } finally {
+      const end = performance.now();
+      this.slowDebt = end - start > SLOW_SYNC_MS ? this.slowDebt + 1 : Math.max(0, this.slowDebt - 1 / LEAK);
+      if (this.slowDebt >= SLOW_CALLS_TO_BACK_OFF) {
+        this.asyncUntil = end + ASYNC_AFTER_SLOW_MS;
+        this.slowDebt = 0;
+      }
+    }
+  }
+
+  /** Whether synchronous I/O is suspended after a slow call (for tests and diagnostics). */
+  get suspended(): boolean {
+    return this.asyncUntil !== 0 && !this.checkBackoff();
+  }
+
+  private checkBackoff(): boolean {
+    if (performance.now() < this.asyncUntil) return false;
+    this.asyncUntil = 0;
+    return true;
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { SyncIoPolicy } from '../../chunkstore/sync-io-policy';
+
+/** When small I/O may run synchronously, and the back-off when it stops being cheap. */
+
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* spin: a "slow" synchronous call */ }
+}
+
+describe('SyncIoPolicy', () => {
+  it('allows synchronous I/O up to maxBytes only; 0 never', () => {
+    const policy = new SyncIoPolicy(65536);
+    expect(policy.useSync(4096)).toBe(true);
+    expect(policy.useSync(65536)).toBe(true);
+    expect(policy.useSync(65537)).toBe(false);
+    expect(new SyncIoPolicy(0).useSync(4096)).toBe(false);
+  });
+
+  it('ignores an occasional slow call (a preempted thread), backs off when slow calls are frequent', () => {
+    const policy = new SyncIoPolicy(65536);
+    policy.timed(() => busy(3));
+    for (let i = 0; i < 100; i++) policy.timed(() => undefined);
+    policy.timed(() => busy(3));
+    expect(policy.suspended).toBe(false);
+    expect(policy.useSync(4096)).toBe(true);
+    for (let i = 0; i < 3; i++) policy.timed(() => busy(3));
+    expect(policy.suspended).toBe(true);
+    expect(policy.useSync(4096)).toBe(false);
+  });
+
+  it('returns the result of the timed call and still counts a call that throws', () => {
+    const policy = new SyncIoPolicy(4096);
+    expect(policy.timed(() => 42)).toBe(42);
+    for (let i = 0; i < 3; i++) {
+      expect(() => policy.timed(() => { busy(3); throw new Error('EIO'); })).toThrow('EIO');
+    }
+    expect(policy.suspended).toBe(true);
+  });
+});
