@@ -47,8 +47,8 @@ describe('libvirt drills through Temporal', () => {
   });
 
   it('cancelled from the API after the snapshot: the restore runs, no domain, overlay or block job is left', async () => {
-    // A slow writer (20 ms per chunk: ~8 s for 400 chunks) leaves time to cancel mid-write.
-    const id = await startDrill(p, { scenario: 'snapshot', form: 'libvirt', records: RECORDS, snapshotAtRecords: SNAPSHOT_AT, pauseUs: 20_000 });
+    // A slow writer (50 ms per chunk: ≥ 15 s after the snapshot point) is still writing when the cancel lands.
+    const id = await startDrill(p, { scenario: 'snapshot', form: 'libvirt', records: RECORDS, snapshotAtRecords: SNAPSHOT_AT, pauseUs: 50_000 });
     const workDir = join(p.workRoot, id);
     await waitFor('the drill to pass its snapshot', async () => (await p.api(`/v1/drills/${id}`)).body.live?.step === 'writer-finish', 90_000);
     await access(join(workDir, 'overlay2.qcow2')); // the snapshot's overlay exists now
@@ -63,6 +63,9 @@ describe('libvirt drills through Temporal', () => {
     expect(run).toMatchObject({ status: 'cancelled', verdict: null, workflowStatus: 'CANCELLED' });
     expect(run.restore).toMatchObject({ domainRemoved: true, removedFiles: ['overlay2.qcow2'], leftovers: [] });
     expect(run.stepTimings.restore).toBeGreaterThan(0);
+    // The cancel stopped the wait for the writer: that step never completed, nothing was verified.
+    expect(run.stepTimings['writer-finish']).toBeUndefined();
+    expect(run.stepTimings.verify).toBeUndefined();
     expect(await domainState(`blockflow-${id}`)).toBe('absent'); // and so no block job either
     await expectOriginalChainOnly(workDir, ['base.qcow2', 'overlay1.qcow2']);
     // A second cancel finds nothing to cancel.
