@@ -45,12 +45,12 @@ export function randomIo(
   callers: number,
   seconds: number,
   shape: { pattern: Pattern; bs: number; files: number; fileSize: number },
-  io: (kind: 'read' | 'write', file: number, offset: number) => Promise<unknown>,
+  io: (kind: 'read' | 'write', file: number, offset: number, caller: number) => Promise<unknown>,
 ): Promise<LoadResult> {
   const slots = shape.fileSize / shape.bs;
-  return closedLoop(callers, { seconds }, async () => {
+  return closedLoop(callers, { seconds }, async (caller) => {
     const write = shape.pattern === 'write' || (shape.pattern === 'mixed' && Math.random() < 0.5);
-    await io(write ? 'write' : 'read', Math.floor(Math.random() * shape.files), Math.floor(Math.random() * slots) * shape.bs);
+    await io(write ? 'write' : 'read', Math.floor(Math.random() * shape.files), Math.floor(Math.random() * slots) * shape.bs, caller);
     return shape.bs;
   });
 }

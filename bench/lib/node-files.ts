@@ -1,9 +1,10 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
- * Baseline for a Node.js storage engine: the same positional I/O straight on
- * FileHandles (one promise per read/write, through libuv's thread pool), a
- * fresh buffer per read as an API returning data needs.
+ * Baseline: the same positional I/O straight on FileHandles, one promise per
+ * read/write through libuv's thread pool, as the store did every call before
+ * it moved small I/O to synchronous calls. Reads go into the caller's buffer,
+ * as fio's and the store's do.
  */
 export class NodeFiles {
   private constructor(private readonly handles: FileHandle[]) {}
@@ -12,10 +13,10 @@ export class NodeFiles {
     return new NodeFiles(await Promise.all(paths.map((p) => open(p, 'r+'))));
   }
 
-  async io(kind: 'read' | 'write', file: number, offset: number, data: Uint8Array): Promise<void> {
+  async io(kind: 'read' | 'write', file: number, offset: number, buf: Uint8Array): Promise<void> {
     const fh = this.handles[file];
-    if (kind === 'write') await fh.write(data, 0, data.length, offset);
-    else await fh.read(Buffer.allocUnsafe(data.length), 0, data.length, offset);
+    if (kind === 'write') await fh.write(buf, 0, buf.length, offset);
+    else await fh.read(buf, 0, buf.length, offset);
   }
 
   async close(): Promise<void> {
