@@ -88,7 +88,7 @@ async function readPid(file: string): Promise<number | undefined> {
   return Number.isInteger(pid) ? pid : undefined;
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -5,7 +5,7 @@
 // Preflight first (bad input fails before anything is touched); the restore ALWAYS runs after
 // that (compensation: also when verification fails, a step errs or the run is cancelled); the
 // run is recorded in drill_runs at start and end.
-import { ApplicationFailure, CancellationScope, isCancellation, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DrillRestore } from '../activities/drill/temporal';
 import type { DrillRunStatus, DrillVerdict, WriterProgressAround } from '../activities/drill/runs';
@@ -74,6 +74,8 @@ async function runDrill(scenario: DrillScenario, params: DrillParams): Promise<D
     if (isCancellation(error)) cancelled = error;
     else run.failures.push(`drill aborted in ${run.step}: ${messageOf(error)}`);
   }
+  // A cancel that landed while a step finished anyway (the fast form is one step) still counts.
+  if (!cancelled && CancellationScope.current().consideredCancelled) cancelled = new CancelledFailure('drill cancelled');
 
   let restore: DrillRestore | undefined;
   try {

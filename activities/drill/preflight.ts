@@ -5,6 +5,7 @@
 import { access, constants, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { pidAlive } from '../../drills/daemon-leases';
 import { ensureLibvirtDaemons, stopLibvirtDaemons, type DaemonProcess } from '../../drills/daemons';
 import { drillParamProblems, type DrillParams, type DrillScenario } from '../../drills/drill-params';
 import { ensureGuest } from '../../drills/guest/build-guest';
@@ -64,8 +65,11 @@ export async function preflightDrill(workRoot: string, input: PreflightInput): P
 
 let daemons: Promise<DaemonProcess[]> | undefined;
 
-/** libvirt's daemons, started (or joined) once per worker process and leased until release. */
-export function holdLibvirtDaemons(): Promise<DaemonProcess[]> {
+/** libvirt's daemons, started (or joined) once per worker process and leased until release;
+ *  started again should they have died meanwhile. */
+export async function holdLibvirtDaemons(): Promise<DaemonProcess[]> {
+  const held = await daemons?.catch(() => undefined);
+  if (held && !held.every((daemon) => pidAlive(daemon.pid))) await releaseDrillDaemons();
   daemons ??= ensureLibvirtDaemons().catch((error: unknown) => {
     daemons = undefined;
     throw error;

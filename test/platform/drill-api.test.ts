@@ -54,7 +54,7 @@ describe('drill API', () => {
     const run = p.client.workflow.execute('snapshotDrill', { taskQueue: p.taskQueue, workflowId, args: [{ form: 'storage-daemon', records: 100, snapshotAtRecords: 100 }] });
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(String((error as WorkflowFailedError).cause?.cause?.message)).toMatch(/snapshotAtRecords: 100 is not below records \(100\)/);
+    expect(String(((error as WorkflowFailedError).cause?.cause as Error | undefined)?.message)).toMatch(/snapshotAtRecords: 100 is not below records \(100\)/);
     const row = await p.prisma.drillRun.findUniqueOrThrow({ where: { id: workflowId } });
     expect(row).toMatchObject({ status: 'rejected', verdict: null, restore: null, n: 100 });
     expect(row.failureReason).toMatch(/snapshotAtRecords/);

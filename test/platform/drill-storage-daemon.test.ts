@@ -3,6 +3,7 @@
 // recorded with its parameters, per-step timings, k, N and verdict, and restored afterwards.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './harness';
 import { expectOriginalChainOnly, startDrill, startDrillPlatform, waitForDrill, type DrillPlatform } from './drill-fixture';
 
 const RECORDS = 524_288; // 2048 chunks, 8 MiB (as test/drills: long enough to overlap the live operations)
@@ -48,6 +49,16 @@ describe('storage-daemon drills through Temporal', () => {
     expect(run.stepTimings.commit).toBeGreaterThan(0);
     expect(run.progress.afterCommit).toBeLessThan(RECORDS); // the commit overlapped the writer
     await expectOriginalChainOnly(join(p.workRoot, id), commitMode === 'top-base' ? ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] : ['base.qcow2', 'overlay1.qcow2']);
+  });
+
+  it('cancelled from the API while it runs: ends cancelled, restored, nothing left behind', async () => {
+    // 10 ms after each of 512 chunks: ~5 s of writing, so the cancel lands mid-run.
+    const id = await startDrill(p, { scenario: 'snapshot', form: 'storage-daemon', records: 131_072, snapshotAtRecords: 65_536, chunkPauseMs: 10 });
+    await waitFor('the drill to start writing', async () => (await p.api(`/v1/drills/${id}`)).body.live?.step === 'storage-daemon-drill');
+    expect((await p.api(`/v1/drills/${id}/cancel`, { method: 'POST' })).status).toBe(202);
+    const run = await waitForDrill(p, id);
+    expect(run).toMatchObject({ status: 'cancelled', verdict: null, workflowStatus: 'CANCELLED', restore: { leftovers: [] } });
+    await expectOriginalChainOnly(join(p.workRoot, id), ['base.qcow2', 'overlay1.qcow2']);
   });
 
   it('lists past runs, newest first, filtered by form and scenario', async () => {
