@@ -31,11 +31,13 @@ const schema = z.object({
   /** Bearer token for mutating API routes; unset = generated once and kept in the data folder. */
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   POOL_CONFIG_FILE: z.string().default('config/pool.json'),
+  /** The chunk store's directory (volumes, clones); default <data dir>/chunkstore. */
+  CHUNKSTORE_DIR: z.string().min(1).optional(),
   /** Where drill runs get their work dirs (one per run); unset = <data dir>/drills. */
   DRILL_WORK_DIR: z.string().min(1).optional(),
 });
 
-export type Settings = z.infer<typeof schema> & { dataDir: string; drillWorkDir: string };
+export type Settings = z.infer<typeof schema> & { dataDir: string; drillWorkDir: string; chunkStoreDir: string };
 
 /** Raised for a bad or missing setting; its message is the one line to print. */
 export class ConfigError extends Error {
@@ -56,7 +58,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       if (!s[key]) throw new ConfigError(`missing setting ${key}: required when OS_AUTH_URL is set`);
     }
   }
-  return { ...s, dataDir: resolve(s.BLOCKFLOW_DATA_DIR), drillWorkDir: resolve(s.DRILL_WORK_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'drills')) };
+  return { ...s, dataDir: resolve(s.BLOCKFLOW_DATA_DIR), drillWorkDir: resolve(s.DRILL_WORK_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'drills')), chunkStoreDir: resolve(s.CHUNKSTORE_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'chunkstore')) };
 }
 
 export const dataPath = (settings: Settings, ...parts: string[]) => join(settings.dataDir, ...parts);
