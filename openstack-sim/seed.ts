@@ -44,7 +44,8 @@ export function imageSnapshotRecord(state: SimState, directory: Directory, spec:
     bootable: true,
     metadata: {},
     createdAt: now,
-    updatedAt: null,
+    // Updated once, when it became available (cinder sets updated_at then).
+    updatedAt: now,
   };
 }
 

@@ -13,6 +13,11 @@ export interface ViewField<T> {
   since?: string;
   /** Shown to admins only (the services' admin_api policy). */
   adminOnly?: boolean;
+  /**
+   * Only in answers to reads (show, list detail): cinder's os-vol-*-attr API extensions extend
+   * those actions, so the answers to create and update lack the field.
+   */
+  readsOnly?: boolean;
   value: (record: T, cloud: Cloud) => unknown;
 }
 
@@ -23,9 +28,11 @@ export function renderFields<T>(
   auth: AuthContext,
   version: ApiVersion,
   into: Record<string, unknown> = {},
+  answer: 'read' | 'write' = 'read',
 ): Record<string, unknown> {
   for (const field of fields) {
     if (field.adminOnly && !auth.isAdmin) continue;
+    if (field.readsOnly && answer === 'write') continue;
     if (field.since && !version.atLeast(field.since)) continue;
     into[field.key] = field.value(record, cloud);
   }

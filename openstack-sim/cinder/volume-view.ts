@@ -1,10 +1,15 @@
 import type { Cloud } from '../cloud';
 import type { AuthContext } from '../env';
-import { cinderTime } from '../ids';
+import { cinderTime, stableUuid } from '../ids';
 import type { ApiVersion } from '../microversion';
 import type { Volume } from '../state';
 import { cinderLinks, volumeTypeName } from './lookup';
 import { optionalTime, renderFields, type ViewField } from '../view-fields';
+
+/** The backend "host@backend#pool" a volume lives on: one per volume type in the simulator. */
+function volumeHost(cloud: Cloud, volume: Volume): string {
+  return `sim@${volumeTypeName(cloud, volume.volumeTypeId)}#pool`;
+}
 
 /** Only attachments that completed are listed, as cinder does (reserved ones are not). */
 function attachmentsView(volume: Volume) {
@@ -39,26 +44,28 @@ const DETAIL_FIELDS: ViewField<Volume>[] = [
   { key: 'source_volid', value: () => null },
   { key: 'consistencygroup_id', value: () => null },
   { key: 'replication_status', value: () => null },
-  { key: 'migration_status', value: () => null },
+  { key: 'migration_status', adminOnly: true, value: () => null },
   { key: 'metadata', value: (v) => v.metadata },
   { key: 'user_id', value: (v) => v.userId },
   { key: 'attachments', value: attachmentsView },
-  { key: 'os-vol-tenant-attr:tenant_id', value: (v) => v.projectId },
-  { key: 'os-vol-host-attr:host', adminOnly: true, value: (v, cloud) => `sim@${volumeTypeName(cloud, v.volumeTypeId)}#pool` },
-  { key: 'os-vol-mig-status-attr:migstat', adminOnly: true, value: () => null },
-  { key: 'os-vol-mig-status-attr:name_id', adminOnly: true, value: () => null },
+  { key: 'os-vol-tenant-attr:tenant_id', readsOnly: true, value: (v) => v.projectId },
+  { key: 'os-vol-host-attr:host', adminOnly: true, readsOnly: true, value: (v, cloud) => volumeHost(cloud, v) },
+  { key: 'os-vol-mig-status-attr:migstat', adminOnly: true, readsOnly: true, value: () => null },
+  { key: 'os-vol-mig-status-attr:name_id', adminOnly: true, readsOnly: true, value: () => null },
   { key: 'group_id', since: '3.13', value: () => null },
   { key: 'provider_id', since: '3.21', adminOnly: true, value: () => null },
-  { key: 'service_uuid', since: '3.48', value: () => null },
+  // The uuid of the cinder-volume service that holds the volume.
+  { key: 'service_uuid', since: '3.48', value: (v, cloud) => stableUuid('cinder-volume-service', volumeHost(cloud, v)) },
   { key: 'shared_targets', since: '3.48', value: () => true },
   { key: 'cluster_name', since: '3.61', adminOnly: true, value: () => null },
   { key: 'volume_type_id', since: '3.63', value: (v) => v.volumeTypeId },
   { key: 'consumes_quota', since: '3.65', value: () => true },
 ];
 
-export function volumeDetail(cloud: Cloud, volume: Volume, auth: AuthContext, version: ApiVersion) {
+/** `answer`: "write" for the answers to create and update, which lack the read-only extension fields. */
+export function volumeDetail(cloud: Cloud, volume: Volume, auth: AuthContext, version: ApiVersion, answer: 'read' | 'write' = 'read') {
   const links = cinderLinks(cloud, auth.projectId, 'volumes', volume.id);
-  return renderFields(DETAIL_FIELDS, volume, cloud, auth, version, { links });
+  return renderFields(DETAIL_FIELDS, volume, cloud, auth, version, { links }, answer);
 }
 
 export function volumeSummary(cloud: Cloud, volume: Volume, auth: AuthContext) {

@@ -37,7 +37,9 @@ const UpdateVolume = z.object({
 
 /** Statuses cinder deletes from (without force). */
 const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
-const NOT_DELETABLE_MESSAGE = `Invalid volume: Volume status must be ${DELETABLE.join(' or ')} and must not be migrating, attached, belong to a group, have snapshots or be disassociated from snapshots after volume transfer.`;
+const NOT_DELETABLE_MESSAGE =
+  `Invalid volume: Volume status must be ${DELETABLE.join(' or ')} and must not be migrating, attached, belong to a group, ` +
+  'have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.';
 
 /** cinder's metadata filter: a dict literal, JSON or python style ({'k': 'v'}). */
 function metadataFilter(raw: string | undefined): Record<string, string> | undefined {
@@ -125,7 +127,7 @@ export function volumeRoutes(cloud: Cloud): Hono<SimEnv> {
       attachments: [],
     };
     cloud.volumes.admit(volume);
-    return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion')) }, 202);
+    return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion'), 'write') }, 202);
   });
 
   app.get('/:id', (c) => {
@@ -142,7 +144,7 @@ export function volumeRoutes(cloud: Cloud): Hono<SimEnv> {
     if (req.description !== undefined) volume.description = req.description;
     if (req.metadata !== undefined) volume.metadata = req.metadata ?? {};
     volume.updatedAt = Date.now();
-    return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion')) });
+    return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion'), 'write') });
   });
 
   app.post('/:id/action', (c) => volumeAction(cloud, c));

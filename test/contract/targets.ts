@@ -1,0 +1,33 @@
+// The two clouds the contract suite runs against: the built-in simulator and a real Keystone +
+// Cinder (contract/), both holding the same users, volume types and OS image snapshot.
+import { startRealOpenStack } from '../../contract';
+import { IMAGE_SNAPSHOT, VOLUME_TYPES } from '../../contract/accounts';
+import { startSimulator } from '../../openstack-sim';
+
+export interface Target {
+  authUrl: string;
+  stop(): Promise<void>;
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+
+export async function startSim(): Promise<Target> {
+  const sim = await startSimulator({
+    // Short, but long enough to observe "creating" and "deleting" as a client polling at 50 ms would.
+    createDelayMs: 300,
+    plainCreateDelayMs: 100,
+    deleteDelayMs: 200,
+    seed: { volumeTypes: [...VOLUME_TYPES], snapshots: [{ ...IMAGE_SNAPSHOT }] },
+  });
+  return { authUrl: sim.authUrl, stop: () => sim.stop() };
+}
+
+export async function startReal(): Promise<Target> {
+  const real = await startRealOpenStack({ log: (line) => console.log(`[real-openstack] ${line}`) });
+  const memory = real.memory();
+  console.log(
+    `[real-openstack] up in ${(real.timings.total / 1000).toFixed(1)} s; memory (PSS) ${mb(memory.total)}: ` +
+      memory.byProcess.map((p) => `${p.name} ${mb(p.bytes)}`).join(', '),
+  );
+  return { authUrl: real.authUrl, stop: () => real.stop() };
+}
