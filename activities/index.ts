@@ -2,6 +2,7 @@
 // pattern): the worker registers the object this returns.
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/database';
+import { chunkStoreActivities } from './chunkstore';
 import { cloudInventoryActivities } from './cloud-inventory';
 import { drillActivities } from './drill/temporal';
 import type { Cloud } from './openstack/cloud';
@@ -12,6 +13,8 @@ export interface ActivityDeps {
   prisma: PrismaClient;
   /** For activities that steer Temporal itself (pausing the pool's schedules). */
   temporal: Client;
+  /** The chunk store's directory (clone activities); unset = CHUNKSTORE_DIR's default. */
+  chunkStoreDir?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...cloudInventoryActivities(deps.cloud),
     ...poolActivities(deps),
     ...drillActivities(deps),
+    ...chunkStoreActivities(deps),
   };
 }
 

@@ -9,6 +9,7 @@ import { cloudRoutes } from './routes/cloud';
 import { poolStatusRoutes } from './routes/pool-status';
 import { poolAdminRoutes } from './routes/pool-admin';
 import { drillRoutes } from './routes/drills';
+import { volumeRoutes } from './routes/volumes';
 
 export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
@@ -18,6 +19,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', poolStatusRoutes(deps));
   app.route('/', poolAdminRoutes(deps));
   app.route('/', drillRoutes(deps));
+  app.route('/', volumeRoutes(deps));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.onError((err, c) => {

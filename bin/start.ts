@@ -9,6 +9,7 @@ import { ConfigError, dataPath, loadSettings, type Settings } from '../config/se
 import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } from '../infra/stack';
 import { createPrisma } from '../infra/database';
 import { createActivities } from '../activities';
+import { closeChunkStores } from '../activities/chunkstore';
 import { releaseDrillDaemons } from '../activities/drill/preflight';
 import { createWorker } from '../worker/worker';
 import { bootstrapPool } from '../worker/bootstrap';
@@ -43,10 +44,10 @@ async function main(): Promise<void> {
   onStop('libvirt daemons (if drills started them)', releaseDrillDaemons); // after the worker: listed first, stopped last
   const { worker, connection: workerConnection } = await createWorker({
     address: temporal.value.address, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ cloud, prisma, temporal: client }), handleSignals: false,
+    activities: createActivities({ cloud, prisma, temporal: client, chunkStoreDir: settings.chunkStoreDir }), handleSignals: false,
   });
   const running = worker.run();
-  onStop('worker', async () => { worker.shutdown(); await running; await workerConnection.close(); });
+  onStop('worker', async () => { worker.shutdown(); await running; await workerConnection.close(); await closeChunkStores(); });
   log(`worker polling task queue "${settings.TEMPORAL_TASK_QUEUE}"`);
   await bootstrapPool({ client, prisma, taskQueue: settings.TEMPORAL_TASK_QUEUE, configFile: settings.POOL_CONFIG_FILE, log });
 

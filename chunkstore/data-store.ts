@@ -217,6 +217,12 @@ export class DataStore {
     return this.withChunkReadLock(id, async () => this.existing(id).info());
   }
 
+  /** The sizes this store was opened with (FORMAT.md "Geometry"). */
+  get geometry(): { chunkSize: number; pageSize: number; metaPageSize: number } {
+    const { chunkSize, pageSize, metaPageSize } = this.g;
+    return { chunkSize, pageSize, metaPageSize };
+  }
+
   /** Waits for running operations, then closes every file. Later calls fail. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -4,3 +4,5 @@ export { replenishPool } from './replenish-pool';
 export { reconcilePool } from './reconcile-pool';
 export { syncOsCatalog } from './sync-os-catalog';
 export { snapshotDrill, blockcommitDrill } from './drills';
+export { cloneVolume } from './clone-volume';
+export { createGeneratedVolume, describeVolume } from './clone-volume-ops';

@@ -2,6 +2,8 @@
 // the Temporal server from the global set-up, a worker on a task queue of its own, and the API
 // served over HTTP.
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -10,6 +12,7 @@ import { inject } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../openstack-sim';
 import { connectCloud, type Cloud } from '../../activities/openstack/cloud';
 import { createActivities } from '../../activities';
+import { closeChunkStores } from '../../activities/chunkstore';
 import { createPrisma, type PrismaClient } from '../../infra/database';
 import { createWorker } from '../../worker/worker';
 import { createApp } from '../../api/app';
@@ -30,6 +33,8 @@ export interface Platform {
   prisma: PrismaClient;
   client: Client;
   taskQueue: string;
+  /** the workers' chunk store (clone tests remove it) */
+  chunkStoreDir: string;
   apiUrl: string;
   /** fetch against the API with the bearer token. */
   api(path: string, init?: { method?: string; body?: unknown; token?: string | null }): Promise<{ status: number; body: any }>;
@@ -45,6 +50,7 @@ export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boo
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${randomUUID().slice(0, 8)}`;
+  const chunkStoreDir = join(tmpdir(), `blockflow-chunkstore-${taskQueue}`);
   const app = createApp({ temporal: client, taskQueue, prisma, cloud, apiToken: API_TOKEN });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -52,7 +58,7 @@ export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boo
 
   let running: { worker: Worker; done: Promise<void>; close: () => Promise<void> } | undefined;
   const platform: Platform = {
-    sim, cloud, prisma, client, taskQueue, apiUrl,
+    sim, cloud, prisma, client, taskQueue, chunkStoreDir, apiUrl,
     async api(path, init = {}) {
       const token = init.token === undefined ? API_TOKEN : init.token;
       const res = await fetch(`${apiUrl}${path}`, {
@@ -64,7 +70,7 @@ export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boo
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
     async startWorker() {
-      const { worker, connection: wc } = await createWorker({ address: inject('temporalAddress'), namespace: 'default', taskQueue, activities: createActivities({ cloud, prisma, temporal: client }) });
+      const { worker, connection: wc } = await createWorker({ address: inject('temporalAddress'), namespace: 'default', taskQueue, activities: createActivities({ cloud, prisma, temporal: client, chunkStoreDir }) });
       running = { worker, done: worker.run(), close: () => wc.close() };
     },
     async stopWorker() {
@@ -72,6 +78,7 @@ export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boo
       running.worker.shutdown();
       await running.done;
       await running.close();
+      await closeChunkStores(); // after the worker drained: no activity uses a store any more
       running = undefined;
     },
     async close() {

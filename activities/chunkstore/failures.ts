@@ -1,0 +1,22 @@
+// Which failures are worth a retry. Every refusal of the store (a ChunkStoreError: bad argument,
+// a target that exists as something else, a source that is gone, a damaged metapage) depends only
+// on the request and the store's state, so it comes back the same on every attempt: it fails the
+// activity at once, with the store's code as the failure type, instead of burning the retry
+// budget. Everything else (an I/O error, a worker dying mid-call) is retried: the store's
+// operations are idempotent on replay (FORMAT.md), so a retry finishes what the attempt began.
+import { ApplicationFailure } from '@temporalio/common';
+import { ChunkStoreError } from '../../chunkstore/index';
+
+export function permanent(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** Runs `call`; a permanent store refusal becomes a non-retryable failure typed with its code. */
+export async function classifyStoreErrors<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ChunkStoreError) throw permanent(err.code, err.message);
+    throw err;
+  }
+}
