@@ -8,7 +8,8 @@ import { connectCloud, type Cloud } from '../../activities/openstack/cloud';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../../activities/openstack/errors';
 import { IMAGE_SNAPSHOT } from '../../contract/accounts';
 import { SIMULATOR_ADMIN, SIMULATOR_TENANT } from '../../infra/stack';
-import { eventually, rawCall, rawVolumeApi, type RawVolumeApi } from './raw';
+import { call as rawCall, waitFor } from '../openstack-sim/helpers';
+import { rawVolumeApi, type RawVolumeApi } from './raw';
 import { ShapeBook } from './shapes';
 import { startReal, startSim, type Target } from './targets';
 
@@ -31,11 +32,11 @@ function passwordAuth(user: string, password: string, project: string) {
 /** Statuses a client polling every 50 ms sees until `done` says stop (consecutive repeats collapsed). */
 async function observeStatuses(read: () => Promise<string>, done: (status: string) => boolean, what: string): Promise<string[]> {
   const seen: string[] = [];
-  await eventually(what, async () => {
+  await waitFor(what, async () => {
     const status = await read();
     if (seen.at(-1) !== status) seen.push(status);
-    return done(status) ? true : undefined;
-  });
+    return done(status);
+  }, 30_000);
   return seen;
 }
 
@@ -243,7 +244,7 @@ describe.each(TARGETS)('contract: %s', (target, start) => {
       const seen = await observeStatuses(async () => (await demo.call('GET', `/volumes/${id}`)).body.volume.status, (s) => s !== 'creating', `volume ${id} to leave creating`);
       expect(seen.filter((s) => s !== 'creating')).toEqual(['available']);
       expect((await demo.call('DELETE', `/volumes/${id}`)).status).toBe(202);
-      await eventually(`volume ${id} to disappear`, async () => ((await demo.call('GET', `/volumes/${id}`)).status === 404 ? true : undefined));
+      await waitFor(`volume ${id} to disappear`, async () => (await demo.call('GET', `/volumes/${id}`)).status === 404, 30_000);
     });
   });
 

@@ -37,6 +37,8 @@ export async function call(method: string, url: string, body?: unknown, headers:
     method,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    // A server that never answers fails the call, not the whole test by its timeout.
+    signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
   let parsed: unknown = text;
