@@ -11,6 +11,7 @@ import { startDatabases, type Databases } from './databases';
 import { setUpIdentity } from './identity-setup';
 import { startKeystone } from './keystone';
 import { createLayout, HOST } from './layout';
+import { assertPackagesInstalled } from './prerequisites';
 import { ProcessGroup } from './process-group';
 import { processTree, pssBytes } from './proc-tree';
 import { startRabbitMq } from './rabbitmq';
@@ -42,6 +43,7 @@ export interface RealOpenStack {
 }
 
 export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promise<RealOpenStack> {
+  assertPackagesInstalled();
   const log = opts.log ?? (() => {});
   const started = performance.now();
   const timings: Record<string, number> = {};

@@ -53,8 +53,9 @@ export class ProcessGroup {
     const logFile = this.logFile(name);
     const log = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(spec.command, spec.args, { env: spec.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    // Both streams into one log: neither may end it (the other may still write); 'close' does.
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
     if (child.pid) this.oneShots.add(child.pid);
     const started = Date.now();
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
