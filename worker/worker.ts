@@ -33,7 +33,6 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: opts.activities,
-    shutdownSignals: opts.handleSignals === false ? [] : undefined,
   });
   return { worker, connection };
 }

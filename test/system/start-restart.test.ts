@@ -18,6 +18,8 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
+
 async function ports() {
   return { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), POSTGRES_PORT: await freePort(), SIMULATOR_PORT: await freePort() };
 }
@@ -56,20 +58,20 @@ describe('npm start', () => {
     const env = await ports();
     const api = `http://127.0.0.1:${env.API_PORT}`;
     const first = await start(env);
-    const health = await (await fetch(`${api}/healthz`)).json();
+    const health = await getJson(`${api}/healthz`);
     expect(health).toMatchObject({ status: 'ok', temporal: { up: true }, database: { up: true }, cloud: { up: true } });
     const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('<html');
-    const inventory = await (await fetch(`${api}/v1/cloud/inventory`)).json();
-    const catalogBefore = (await (await fetch(`${api}/v1/pool/catalog`)).json()).images;
+    const inventory = await getJson(`${api}/v1/cloud/inventory`);
+    const catalogBefore = (await getJson(`${api}/v1/pool/catalog`)).images;
     expect(catalogBefore.length).toBeGreaterThan(0);
     await stop(first.child, first.output);
 
     const second = await start(env);
     expect(second.output()).toMatch(/database migrated: 0 applied, \d+ already there/);
     expect(second.output()).not.toContain('pool settings loaded'); // seeded once, kept
-    const catalogAfter = (await (await fetch(`${api}/v1/pool/catalog`)).json()).images;
+    const catalogAfter = (await getJson(`${api}/v1/pool/catalog`)).images;
     expect(catalogAfter).toEqual(catalogBefore);
     const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
     try {
