@@ -13,11 +13,14 @@ const CHUNK_SIZE = 16 * 1024 * 1024; // the store's default geometry
 const PAGES = CHUNKS * (CHUNK_SIZE / 4096);
 const SOURCE = 'src-a';
 const SEED = 7;
+const sourceDigest = generatedVolumeDigest(SOURCE, SEED, CHUNKS, CHUNK_SIZE);
 let p: Platform;
-let sourceDigest: string;
+let created: { status: number; body: any };
 
 beforeAll(async () => {
   p = await startPlatform();
+  // every clone below copies this volume
+  created = await p.api('/v1/volumes', { method: 'POST', body: { volumeId: SOURCE, chunks: CHUNKS, seed: SEED } });
 });
 afterAll(async () => {
   await p?.close();
@@ -78,10 +81,8 @@ async function startClone(targetVolumeId: string, extra: Record<string, number>)
 
 describe('volumes in the chunk store', () => {
   it('creates a source volume of generated data', async () => {
-    const res = await p.api('/v1/volumes', { method: 'POST', body: { volumeId: SOURCE, chunks: CHUNKS, seed: SEED } });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    sourceDigest = generatedVolumeDigest(SOURCE, SEED, CHUNKS, CHUNK_SIZE);
-    expect(res.body).toMatchObject({ volumeId: SOURCE, chunks: CHUNKS, chunkSize: CHUNK_SIZE, sn: 1, digest: sourceDigest });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ volumeId: SOURCE, chunks: CHUNKS, chunkSize: CHUNK_SIZE, sn: 1, digest: sourceDigest });
     const source = await volume(SOURCE);
     expect(source.digest).toBe(sourceDigest);
     expect(source.chunks.every((c) => c.exists && !c.isClone)).toBe(true);
@@ -118,7 +119,7 @@ describe('cloneVolume', () => {
   });
 
   it('finishes correctly when the worker is restarted in the middle of the flatten', async () => {
-    const workflowId = await startClone('clone-b', { pagesPerStep: 512, stepIntervalMs: 250 });
+    const workflowId = await startClone('clone-b', { pagesPerStep: 1024, stepIntervalMs: 200 });
     const watch = watchProgress(workflowId);
     await waitFor('a third of the flatten', async () => (watch.latest()?.percent ?? 0) >= 30, 60_000);
     watch.pause(true);
@@ -133,7 +134,7 @@ describe('cloneVolume', () => {
     await p.startWorker();
     watch.pause(false);
     const result = await watch.result();
-    expect(result).toMatchObject({ phase: 'done', percent: 100, pagesWritten: PAGES, chunksFlat: CHUNKS, steps: PAGES / 512 });
+    expect(result).toMatchObject({ phase: 'done', percent: 100, pagesWritten: PAGES, chunksFlat: CHUNKS, steps: PAGES / 1024 });
     expectMonotonic([...watch.seen, result]);
     const flat = await volume('clone-b');
     expect(flat.chunks.every((c) => c.exists && !c.isClone && c.writtenPages === CHUNK_SIZE / 4096)).toBe(true);
