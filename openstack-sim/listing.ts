@@ -49,7 +49,8 @@ function compareValues(a: SortValue, b: SortValue): number {
 
 export function sortByQuery<T>(c: Context, items: T[], keys: SortKeys<T>): T[] {
   const spec = parseSort(c);
-  for (const { key } of spec) if (!keys[key]) throw fault.badRequest(`Invalid input received: Invalid sort key ${key}`);
+  // cinder's sqlalchemyutils does not name the key.
+  for (const { key } of spec) if (!keys[key]) throw fault.badRequest('Invalid input received: Invalid sort key');
   if (!spec.some((s) => s.key === 'id')) spec.push({ key: 'id', desc: true });
   return [...items].sort((a, b) => {
     for (const { key, desc } of spec) {

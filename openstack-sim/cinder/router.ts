@@ -25,7 +25,7 @@ function versionsDoc(cloud: Cloud) {
         status: 'CURRENT',
         version: CINDER_MAX_VERSION,
         min_version: CINDER_MIN_VERSION,
-        updated: '2023-08-31T00:00:00Z',
+        updated: '2022-08-31T00:00:00Z',
         links: [
           { rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/' },
           { rel: 'self', href: `${cloud.baseUrl}/volume/v3/` },

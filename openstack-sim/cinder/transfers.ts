@@ -90,9 +90,10 @@ export function transferRoutes(cloud: Cloud, collection: TransferCollection): Ho
 
   app.post('/:id/accept', async (c) => {
     const auth = c.get('auth');
-    // Anyone holding the id may accept (cinder looks the transfer up with an elevated context).
-    const transfer = visibleTransfer(undefined, c.req.param('id'));
+    // The body is validated first (cinder's schema decorator), then anyone holding the id may
+    // accept (cinder looks the transfer up with an elevated context).
     const { accept } = await readJson(c, AcceptTransfer, 'fault');
+    const transfer = visibleTransfer(undefined, c.req.param('id'));
     if (accept.auth_key !== transfer.authKey) {
       throw fault.badRequest(`Invalid auth key: Attempt to transfer ${transfer.id} with invalid auth key.`);
     }

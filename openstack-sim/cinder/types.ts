@@ -18,6 +18,9 @@ const CreateType = z.object({
   }),
 });
 
+/** Extra specs everyone may read (cinder's USER_VISIBLE_EXTRA_SPECS); the rest describe the backend. */
+const USER_VISIBLE_EXTRA_SPECS = ['RESKEY:availability_zones', 'multiattach', 'replication_enabled'];
+
 function typeView(type: VolumeType, auth: AuthContext) {
   const view: Record<string, unknown> = {
     id: type.id,
@@ -25,10 +28,10 @@ function typeView(type: VolumeType, auth: AuthContext) {
     description: type.description,
     is_public: type.isPublic,
     'os-volume-type-access:is_public': type.isPublic,
-    qos_specs_id: null,
+    // Everyone gets extra_specs; only admins (types_extra_specs:read_sensitive) get all of them.
+    extra_specs: auth.isAdmin ? type.extraSpecs : Object.fromEntries(Object.entries(type.extraSpecs).filter(([k]) => USER_VISIBLE_EXTRA_SPECS.includes(k))),
   };
-  // Extra specs describe the backend: admins only (volume_extension:access_types_extra_specs).
-  if (auth.isAdmin) view.extra_specs = type.extraSpecs;
+  if (auth.isAdmin) view.qos_specs_id = null; // volume_extension:qos_specs_manage:get, admin_api
   return view;
 }
 

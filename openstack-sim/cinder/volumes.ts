@@ -35,6 +35,8 @@ const UpdateVolume = z.object({
   volume: z.object({ name: Text, description: Text, metadata: Metadata.nullish() }),
 });
 
+const MALFORMED_MESSAGE = 'The server could not comply with the request since it is either malformed or otherwise incorrect.';
+
 /** Statuses cinder deletes from (without force). */
 const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
 const NOT_DELETABLE_MESSAGE =
@@ -97,7 +99,8 @@ export function volumeRoutes(cloud: Cloud): Hono<SimEnv> {
       throw fault.badRequest("Invalid snapshot: Originating snapshot status must be one of 'available' values");
     }
     const size = req.size ?? snapshot?.size;
-    if (!size) throw fault.badRequest(`Invalid input received: Volume size 'None' must be an integer and greater than 0`);
+    // No size and nothing to take it from: cinder answers with webob's generic 400 text.
+    if (!size) throw fault.badRequest(MALFORMED_MESSAGE);
     if (snapshot && size < snapshot.size) {
       throw fault.badRequest(
         `Invalid input received: Volume size '${size}'GB cannot be smaller than the snapshot size ${snapshot.size}GB. They must be >= original snapshot size.`,

@@ -124,6 +124,17 @@ describe.each(TARGETS)('contract: %s', (target, start) => {
       const types = await clients.admin.cinder.listVolumeTypes();
       expect(types.map((t) => t.name)).toEqual(expect.arrayContaining(['sas', 'ssd']));
       record('volume type', types.find((t) => t.name === 'sas'));
+      // A tenant sees user-visible extra specs only (none here: volume_backend_name is the backend's).
+      const tenantTypes = await demo.call('GET', '/types');
+      expect(tenantTypes.body.volume_types.find((t: { name: string }) => t.name === 'sas')).toMatchObject({ name: 'sas', is_public: true, extra_specs: {} });
+      record('volume type (tenant)', tenantTypes.body.volume_types[0]);
+    });
+
+    it('the version document: 300 at the service root, 3.0 to 3.70', async () => {
+      const reply = await rawCall('GET', admin.url.replace(/v3\/[^/]+$/, ''));
+      expect(reply.status).toBe(300);
+      expect(reply.body.versions).toEqual([expect.objectContaining({ id: 'v3.0', status: 'CURRENT', version: '3.70', min_version: '3.0', updated: '2022-08-31T00:00:00Z' })]);
+      record('versions', reply.body);
     });
 
     it('create from the image snapshot (client): creating, then available', async () => {
@@ -235,7 +246,7 @@ describe.each(TARGETS)('contract: %s', (target, start) => {
   });
 
   describe('plain volumes', () => {
-    it('a create without snapshot or type is 202 in the default type (sas); creating, then available; deleted', async () => {
+    it('a create without snapshot or type is 202 in the default type (sas); creating, then available; a cancelled transfer; deleted', async () => {
       const reply = await demo.call('POST', '/volumes', { volume: { size: 1, name: `${name}-plain` } });
       expect(reply.status).toBe(202);
       expect(reply.body.volume).toMatchObject({ status: 'creating', size: 1, volume_type: 'sas', snapshot_id: null, bootable: 'false' });
@@ -243,6 +254,13 @@ describe.each(TARGETS)('contract: %s', (target, start) => {
       const id: string = reply.body.volume.id;
       const seen = await observeStatuses(async () => (await demo.call('GET', `/volumes/${id}`)).body.volume.status, (s) => s !== 'creating', `volume ${id} to leave creating`);
       expect(seen.filter((s) => s !== 'creating')).toEqual(['available']);
+      const transfer = await clients.tenant(SIMULATOR_TENANT).cinder.createTransfer(id, `${name}-cancelled`);
+      expect((await demo.call('GET', `/volumes/${id}`)).body.volume.status).toBe('awaiting-transfer');
+      await clients.tenant(SIMULATOR_TENANT).cinder.deleteTransfer(transfer.id);
+      expect((await demo.call('GET', `/volumes/${id}`)).body.volume.status).toBe('available');
+      const again = await demo.call('DELETE', `/os-volume-transfer/${transfer.id}`);
+      expect(again.status).toBe(404);
+      expect(again.body).toEqual({ itemNotFound: { code: 404, message: `Transfer ${transfer.id} could not be found.` } });
       expect((await demo.call('DELETE', `/volumes/${id}`)).status).toBe(202);
       await waitFor(`volume ${id} to disappear`, async () => (await demo.call('GET', `/volumes/${id}`)).status === 404, 30_000);
     });
@@ -261,6 +279,27 @@ describe.each(TARGETS)('contract: %s', (target, start) => {
       const reply = await admin.call('POST', '/volumes', { volume: { size: 1, volume_type: 'no-such-type' } });
       expect(reply.status).toBe(404);
       expect(reply.body).toEqual({ itemNotFound: { code: 404, message: 'Volume type with name no-such-type could not be found.' } });
+    });
+
+    it('a create with neither size nor source is 400 with webob\'s generic text', async () => {
+      const reply = await demo.call('POST', '/volumes', { volume: {} });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({ badRequest: { code: 400, message: 'The server could not comply with the request since it is either malformed or otherwise incorrect.' } });
+    });
+
+    it('an accept without "accept" is 400 even for an unknown transfer: the body is checked first', async () => {
+      const reply = await demo.call('POST', '/os-volume-transfer/00000000-0000-4000-8000-000000000000/accept', {});
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({ badRequest: { code: 400, message: "'accept' is a required property" } });
+      const noKey = await demo.call('POST', '/os-volume-transfer/00000000-0000-4000-8000-000000000000/accept', { accept: {} });
+      expect(noKey.status).toBe(400);
+      expect(noKey.body).toEqual({ badRequest: { code: 400, message: "Invalid input for field/attribute accept. Value: {}. 'auth_key' is a required property" } });
+    });
+
+    it('an unknown sort key is 400', async () => {
+      const reply = await admin.call('GET', '/volumes/detail?sort=bogus');
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({ badRequest: { code: 400, message: 'Invalid input received: Invalid sort key' } });
     });
 
     it('the tenant cannot clone the admin project\'s snapshot: 404', async () => {

@@ -66,7 +66,9 @@ describe('cinder v3 volume transfers', () => {
       badRequest: { code: 400, message: 'Invalid volume: status must be available' },
     });
     expect((await admin.volume.post('/os-volume-transfer', { transfer: {} })).status).toBe(400);
-    expect((await admin.volume.post('/os-volume-transfer/x/accept', { accept: {} })).status).toBe(404);
+    // cinder validates the body before it looks the transfer up.
+    expect((await admin.volume.post('/os-volume-transfer/x/accept', { accept: {} })).status).toBe(400);
+    expect((await admin.volume.post('/os-volume-transfer/x/accept', { accept: { auth_key: 'k' } })).status).toBe(404);
   });
 
   it('serves the 3.55+ volume-transfers path, and only from 3.55', async () => {

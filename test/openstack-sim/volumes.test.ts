@@ -54,7 +54,7 @@ describe('cinder v3 volumes', () => {
       [{ volume: { size: 'big' } }, 400, "Invalid input for field/attribute size. Value: 'big'. 'big' is not of type 'number'"],
       [{ volume: { size: 0 } }, 400, 'Invalid input for field/attribute size. Value: 0. 0 is less than the minimum of 1'],
       [{ size: 1 }, 400, "'volume' is a required property"],
-      [{ volume: {} }, 400, "Invalid input received: Volume size 'None' must be an integer and greater than 0"],
+      [{ volume: {} }, 400, 'The server could not comply with the request since it is either malformed or otherwise incorrect.'],
       [{ volume: { size: 1, volume_type: 'nope' } }, 404, 'Volume type with name nope could not be found.'],
       [{ volume: { size: 1, availability_zone: 'mars' } }, 400, "Invalid input received: Availability zone 'mars' is invalid."],
       [{ volume: { snapshot_id: 'f00' } }, 404, 'Snapshot f00 could not be found.'],
