@@ -25,6 +25,8 @@ export interface RealOpenStackOptions {
   parentDir?: string;
   /** Keep the folder (configs, logs) after stop(); it is always kept when bring-up fails. */
   keepFolder?: boolean;
+  /** The whole bring-up fails (and stops what it started) after this long; default 180 s. */
+  timeoutMs?: number;
 }
 
 export interface RealOpenStack {
@@ -56,7 +58,7 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
   };
 
   const layout = await createLayout(opts.parentDir);
-  const group = new ProcessGroup(layout.logs, log);
+  const group = new ProcessGroup(layout.logs, log, Date.now() + (opts.timeoutMs ?? 180_000));
   let databases: Databases | undefined;
   const killOnExit = () => {
     group.killNow();

@@ -35,7 +35,16 @@ export class ProcessGroup {
   constructor(
     readonly logDir: string,
     private readonly log: (line: string) => void = () => {},
+    /** Epoch ms by which every run and wait must be over, whatever its own timeout: bounds a whole bring-up. */
+    private readonly deadline = Infinity,
   ) {}
+
+  /** The step's own timeout, cut to what is left before the group's deadline. */
+  private budget(timeoutMs: number): number {
+    const left = this.deadline - Date.now();
+    if (left <= 0) throw new Error(`the bring-up ran out of time (deadline passed ${Math.round(-left / 1000)} s ago)`);
+    return Math.min(timeoutMs, left);
+  }
 
   logFile(name: string): string {
     return join(this.logDir, `${name}.log`);
@@ -49,7 +58,8 @@ export class ProcessGroup {
   }
 
   /** Runs a command to completion; a non-zero exit or the timeout throws with the log's tail. */
-  async run(name: string, spec: CommandSpec, timeoutMs: number): Promise<void> {
+  async run(name: string, spec: CommandSpec, ownTimeoutMs: number): Promise<void> {
+    const timeoutMs = this.budget(ownTimeoutMs);
     const logFile = this.logFile(name);
     const log = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(spec.command, spec.args, { env: spec.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
@@ -81,7 +91,8 @@ export class ProcessGroup {
   }
 
   /** Polls `probe` until it is true; fails fast when a daemon dies, and names `what` on timeout. */
-  async waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {
+  async waitFor(what: string, probe: () => Promise<boolean>, ownTimeoutMs: number, intervalMs = 250): Promise<void> {
+    const timeoutMs = this.budget(ownTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     let lastError = '';
     for (;;) {
