@@ -26,8 +26,10 @@ export function spawnDaemon(spec: DaemonSpec): Daemon {
   mkdirSync(dirname(spec.logFile), { recursive: true });
   const log = createWriteStream(spec.logFile, { flags: 'a' });
   const child = spawn(spec.command, spec.args, { env: spec.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Both streams feed one log: neither may end it (the other could still write), the child's exit does.
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('close', () => log.end());
   if (child.pid === undefined) throw new Error(`${spec.name}: could not start ${spec.command}`);
   return { name: spec.name, pid: child.pid, child, logFile: spec.logFile };
 }
