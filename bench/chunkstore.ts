@@ -23,15 +23,18 @@
  * as the column "fio thr": it lets fio copy pages on every CPU at once, the
  * machine's ceiling rather than the same workload, which a single event loop
  * can only approach through libuv's pool. Targets are judged against the twin.
- * A last column, "node", does the same I/O with bare FileHandle calls (every
- * call through libuv's thread pool): the store's per-call cost before small
- * I/O went synchronous. Figures go to bench/results/chunkstore.json.
+ * A last column, "node", does the same I/O on bare files along the same path
+ * the store takes (synchronous pread/pwrite for small I/O and for a lone
+ * caller's large I/O, FileHandle through libuv's pool otherwise): the ceiling
+ * of a store on Node, so store/node is the store's own overhead. Figures go
+ * to bench/results/chunkstore.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataStore } from '../chunkstore/index';
+import { DEFAULT_SYNC_IO_MAX_BYTES, LONE_SYNC_IO_MAX_BYTES } from '../chunkstore/sync-io-policy';
 import { randomIo, type LoadResult, type Pattern } from './lib/closed-loop';
 import { fioVersion, runFio, type FioOptions } from './lib/fio';
 import { NodeFiles } from './lib/node-files';
@@ -85,8 +88,10 @@ function storeRow(store: DataStore, pattern: Pattern, bs: number, callers: numbe
 function nodeRow(files: NodeFiles, pattern: Pattern, bs: number, callers: number): Promise<LoadResult> {
   const data = payload(bs);
   const bufs = readBuffers(callers, bs);
+  // the store's SyncIoPolicy: small I/O, or large I/O of a lone caller, synchronous
+  const sync = bs <= DEFAULT_SYNC_IO_MAX_BYTES || (callers === 1 && bs <= LONE_SYNC_IO_MAX_BYTES);
   return randomIo(callers, SECONDS, { pattern, bs, files: CHUNKS, fileSize: CHUNK_SIZE }, (kind, file, offset, caller) =>
-    files.io(kind, file, offset, kind === 'write' ? data : bufs[caller]!),
+    files.io(kind, file, offset, kind === 'write' ? data : bufs[caller]!, sync),
   );
 }
 
@@ -241,10 +246,10 @@ async function main(): Promise<void> {
     repetitions: REPS,
     chunks: CHUNKS,
     chunkSize: CHUNK_SIZE,
-    store: 'DataStore, default geometry; writes sn=1 to existing normal chunks (no fsync per FORMAT.md), reads sn=1',
+    store: 'DataStore, default geometry (default SyncIoPolicy); writes sn=1 to existing normal chunks (no fsync per FORMAT.md), reads sn=1 with readChunkInto into a per-caller buffer',
     fio: 'twin: one job, psync for 1 caller, io_uring iodepth=callers for more; --direct=0, --fsync=0, 16 files of 16 MiB, random file per I/O, page cache warm',
     fioThreads: 'reference: psync, numjobs=callers (threads), same files and flags',
-    node: 'FileHandle.write/read (thread pool, per-caller read buffer) on the fio files, same closed loop as the store',
+    node: 'bare pread/pwrite (fs.readSync/writeSync) for <= 64 KiB and for 1 caller up to 1 MiB, FileHandle (thread pool) otherwise; per-caller read buffer; the fio files, same closed loop as the store',
     uvThreadpoolSize: threadPoolSize(),
   };
   await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), fio, cpus: cpus().length, loadAvg: loadavg(), settings, rows }, null, 2)}\n`);

@@ -45,6 +45,7 @@ export class DataStore {
   private constructor(
     private readonly pool: FilePool,
     private readonly g: Geometry,
+    private readonly io: SyncIoPolicy,
   ) {}
 
   /**
@@ -59,7 +60,8 @@ export class DataStore {
     await mkdir(opts.dir, { recursive: true });
     const syncIoMaxBytes = opts.syncIoMaxBytes ?? DEFAULT_SYNC_IO_MAX_BYTES;
     checkNumber('syncIoMaxBytes', syncIoMaxBytes);
-    const store = new DataStore(new FilePool(opts.dir, g, new SyncIoPolicy(syncIoMaxBytes)), g);
+    const io = new SyncIoPolicy(syncIoMaxBytes);
+    const store = new DataStore(new FilePool(opts.dir, g, io), g, io);
     try {
       await store.load();
     } catch (err) {
@@ -248,11 +250,21 @@ export class DataStore {
   }
 
   private withChunkLock<T>(id: number, task: () => Promise<T>): Promise<T> {
-    return this.locks.exclusive(id, task);
+    return this.counted(() => this.locks.exclusive(id, task));
   }
 
   /** For operations that change nothing (reads, info): they may overlap each other. */
   private withChunkReadLock<T>(id: number, task: () => Promise<T>): Promise<T> {
-    return this.locks.shared(id, task);
+    return this.counted(() => this.locks.shared(id, task));
+  }
+
+  /** Counts the operation in progress for the I/O policy (a lone large I/O goes synchronous). */
+  private async counted<T>(op: () => Promise<T>): Promise<T> {
+    this.io.operationStarted();
+    try {
+      return await op();
+    } finally {
+      this.io.operationEnded();
+    }
   }
 }

@@ -1,10 +1,12 @@
+import { readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
- * Baseline: the same positional I/O straight on FileHandles, one promise per
- * read/write through libuv's thread pool, as the store did every call before
- * it moved small I/O to synchronous calls. Reads go into the caller's buffer,
- * as fio's and the store's do.
+ * Ceiling for the store: the same positional I/O on bare files, taking the
+ * same path the store's SyncIoPolicy takes — a synchronous pread/pwrite on the
+ * fd, or a FileHandle call through libuv's thread pool — with nothing around
+ * it (no metapage, locks, checks). Reads go into the caller's buffer, as
+ * fio's and the store's do. The store's ratio to this is its own overhead.
  */
 export class NodeFiles {
   private constructor(private readonly handles: FileHandle[]) {}
@@ -13,9 +15,12 @@ export class NodeFiles {
     return new NodeFiles(await Promise.all(paths.map((p) => open(p, 'r+'))));
   }
 
-  async io(kind: 'read' | 'write', file: number, offset: number, buf: Uint8Array): Promise<void> {
-    const fh = this.handles[file];
-    if (kind === 'write') await fh.write(buf, 0, buf.length, offset);
+  async io(kind: 'read' | 'write', file: number, offset: number, buf: Uint8Array, sync: boolean): Promise<void> {
+    const fh = this.handles[file]!;
+    if (sync) {
+      if (kind === 'write') writeSync(fh.fd, buf, 0, buf.length, offset);
+      else readSync(fh.fd, buf, 0, buf.length, offset);
+    } else if (kind === 'write') await fh.write(buf, 0, buf.length, offset);
     else await fh.read(buf, 0, buf.length, offset);
   }
 

@@ -9,8 +9,10 @@ function busy(ms: number): void {
 }
 
 describe('SyncIoPolicy', () => {
-  it('allows synchronous I/O up to maxBytes only; 0 never', () => {
+  it('with other operations in progress, allows synchronous I/O up to maxBytes only; 0 never', () => {
     const policy = new SyncIoPolicy(65536);
+    policy.operationStarted();
+    policy.operationStarted();
     expect(policy.useSync(4096)).toBe(true);
     expect(policy.useSync(65536)).toBe(true);
     expect(policy.useSync(65537)).toBe(false);
@@ -36,5 +38,22 @@ describe('SyncIoPolicy', () => {
       expect(() => policy.timed(() => { busy(3); throw new Error('EIO'); })).toThrow('EIO');
     }
     expect(policy.suspended).toBe(true);
+  });
+});
+
+describe('SyncIoPolicy: large I/O', () => {
+  it('goes synchronous up to 1 MiB only while it is the only store operation in progress', () => {
+    const policy = new SyncIoPolicy(65536);
+    const MiB = 1 << 20;
+    policy.operationStarted();
+    expect(policy.useSync(MiB)).toBe(true);
+    expect(policy.useSync(MiB + 4096)).toBe(false);
+    policy.operationStarted();
+    expect(policy.useSync(MiB), 'another operation is in progress').toBe(false);
+    expect(policy.useSync(4096)).toBe(true);
+    policy.operationEnded();
+    expect(policy.useSync(MiB)).toBe(true);
+    policy.operationEnded();
+    expect(new SyncIoPolicy(0).useSync(MiB), '0 = always the thread pool').toBe(false);
   });
 });
