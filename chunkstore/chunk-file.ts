@@ -140,8 +140,8 @@ export class ChunkFile {
     return this.file.readData(offset, length);
   }
 
-  /** read() into the caller's buffer (`target.length` bytes): no allocation per read. */
-  async readInto(offset: number, target: Uint8Array): Promise<void> {
+  /** read() into the caller's buffer (`target.length` bytes): no allocation per read. May throw synchronously. */
+  readInto(offset: number, target: Uint8Array): Promise<void> {
     this.checkReadable(offset, target.length);
     return this.file.readDataInto(offset, target);
   }

@@ -39,13 +39,12 @@ function checkNumber(name: string, value: number): void {
  */
 export class DataStore {
   private readonly chunks = new Map<number, ChunkFile>();
-  private readonly locks = new KeyedRwLock<number>();
   private closed = false;
 
   private constructor(
     private readonly pool: FilePool,
     private readonly g: Geometry,
-    private readonly io: SyncIoPolicy,
+    private readonly locks: KeyedRwLock<number>,
   ) {}
 
   /**
@@ -60,8 +59,9 @@ export class DataStore {
     await mkdir(opts.dir, { recursive: true });
     const syncIoMaxBytes = opts.syncIoMaxBytes ?? DEFAULT_SYNC_IO_MAX_BYTES;
     checkNumber('syncIoMaxBytes', syncIoMaxBytes);
-    const io = new SyncIoPolicy(syncIoMaxBytes);
-    const store = new DataStore(new FilePool(opts.dir, g, io), g, io);
+    const locks = new KeyedRwLock<number>();
+    const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending);
+    const store = new DataStore(new FilePool(opts.dir, g, io), g, locks);
     try {
       await store.load();
     } catch (err) {
@@ -250,21 +250,11 @@ export class DataStore {
   }
 
   private withChunkLock<T>(id: number, task: () => Promise<T>): Promise<T> {
-    return this.counted(() => this.locks.exclusive(id, task));
+    return this.locks.exclusive(id, task);
   }
 
   /** For operations that change nothing (reads, info): they may overlap each other. */
   private withChunkReadLock<T>(id: number, task: () => Promise<T>): Promise<T> {
-    return this.counted(() => this.locks.shared(id, task));
-  }
-
-  /** Counts the operation in progress for the I/O policy (a lone large I/O goes synchronous). */
-  private async counted<T>(op: () => Promise<T>): Promise<T> {
-    this.io.operationStarted();
-    try {
-      return await op();
-    } finally {
-      this.io.operationEnded();
-    }
+    return this.locks.shared(id, task);
   }
 }

@@ -4,6 +4,9 @@ import type { Geometry } from './geometry';
 import { decodeMetaPage, encodeMetaPage, type MetaPage } from './metapage';
 import type { SyncIoPolicy } from './sync-io-policy';
 
+/** What the synchronous paths return: already settled, shared. */
+const DONE: Promise<void> = Promise.resolve();
+
 /**
  * An open chunk or snapshot file: metapage at 0, data area after it
  * (FORMAT.md "File layout"). Keeps its FileHandle open until close();
@@ -45,12 +48,12 @@ export class PagedFile {
     return buf;
   }
 
-  /** Reads `target.length` bytes of the data area from chunk offset `offset` into `target`. */
+  /** Reads `target.length` bytes of the data area from chunk offset `offset` into `target` (may throw synchronously). */
   readDataInto(offset: number, target: Uint8Array): Promise<void> {
     return this.readInto(this.g.metaPageSize + offset, target);
   }
 
-  /** Writes into the data area at chunk offset `offset` (not synced). */
+  /** Writes into the data area at chunk offset `offset` (not synced; may throw synchronously). */
   writeData(offset: number, data: Uint8Array): Promise<void> {
     return this.writeAt(this.g.metaPageSize + offset, data);
   }
@@ -66,44 +69,53 @@ export class PagedFile {
   /**
    * Fills `target` from file position `position`. A short read (file
    * truncated from outside) leaves zeros in the rest, which is what a sparse
-   * hole reads as anyway.
+   * hole reads as anyway. Not `async`: the synchronous path returns a
+   * settled promise without the allocations of an async frame (the store's
+   * small reads cost ~2 µs in all, so every layer counts); errors thrown
+   * synchronously reach the caller's lock as a rejection.
    */
-  private async readInto(position: number, target: Uint8Array): Promise<void> {
-    const length = target.length;
+  private readInto(position: number, target: Uint8Array): Promise<void> {
+    if (!this.io.useSync(target.length)) return this.readIntoAsync(position, target);
+    const started = this.io.syncStarted();
     let done = 0;
-    if (this.io.useSync(length)) {
-      const fd = this.handle.fd;
-      done = this.io.timed(() => {
-        let n = 0;
-        while (n < length) {
-          const got = readSync(fd, target, n, length - n, position + n);
-          if (got === 0) break;
-          n += got;
-        }
-        return n;
-      });
-    } else {
-      while (done < length) {
-        const { bytesRead } = await this.handle.read(target, done, length - done, position + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
+    try {
+      while (done < target.length) {
+        const got = readSync(this.handle.fd, target, done, target.length - done, position + done);
+        if (got === 0) break;
+        done += got;
       }
+    } finally {
+      this.io.syncEnded(started);
     }
-    if (done < length) target.fill(0, done);
+    if (done < target.length) target.fill(0, done);
+    return DONE;
   }
 
-  private async writeAt(position: number, data: Uint8Array): Promise<void> {
-    const length = data.length;
-    if (this.io.useSync(length)) {
-      const fd = this.handle.fd;
-      this.io.timed(() => {
-        for (let n = 0; n < length; ) n += writeSync(fd, data, n, length - n, position + n);
-      });
-      return;
-    }
+  private async readIntoAsync(position: number, target: Uint8Array): Promise<void> {
     let done = 0;
-    while (done < length) {
-      const { bytesWritten } = await this.handle.write(data, done, length - done, position + done);
+    while (done < target.length) {
+      const { bytesRead } = await this.handle.read(target, done, target.length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    if (done < target.length) target.fill(0, done);
+  }
+
+  private writeAt(position: number, data: Uint8Array): Promise<void> {
+    if (!this.io.useSync(data.length)) return this.writeAtAsync(position, data);
+    const started = this.io.syncStarted();
+    try {
+      for (let n = 0; n < data.length; ) n += writeSync(this.handle.fd, data, n, data.length - n, position + n);
+    } finally {
+      this.io.syncEnded(started);
+    }
+    return DONE;
+  }
+
+  private async writeAtAsync(position: number, data: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.handle.write(data, done, data.length - done, position + done);
       done += bytesWritten;
     }
   }

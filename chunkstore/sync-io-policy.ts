@@ -49,42 +49,47 @@ const ASYNC_AFTER_SLOW_MS = 1_000;
 export class SyncIoPolicy {
   private asyncUntil = 0;
   private slowDebt = 0;
-  /** store operations in progress (running or waiting for their chunk's lock) */
-  private active = 0;
   private readonly loneMaxBytes: number;
 
-  /** @param maxBytes largest synchronous I/O; 0 = always use the thread pool. */
-  constructor(readonly maxBytes: number) {
+  /**
+   * @param maxBytes largest synchronous I/O; 0 = always use the thread pool.
+   * @param inProgress store operations running or waiting for their chunk's
+   *   lock, the current one included (so large I/O knows whether it is alone).
+   */
+  constructor(
+    readonly maxBytes: number,
+    private readonly inProgress: () => number,
+  ) {
     this.loneMaxBytes = maxBytes === 0 ? 0 : Math.max(maxBytes, LONE_SYNC_IO_MAX_BYTES);
-  }
-
-  /** The store counts its operations, so large I/O knows whether it is alone. */
-  operationStarted(): void {
-    this.active++;
-  }
-
-  operationEnded(): void {
-    this.active--;
   }
 
   /** True when an I/O of `length` bytes should run synchronously now. */
   useSync(length: number): boolean {
-    if (length > this.maxBytes && (length > this.loneMaxBytes || this.active > 1)) return false;
+    if (length > this.maxBytes && (length > this.loneMaxBytes || this.inProgress() > 1)) return false;
     return this.asyncUntil === 0 || this.checkBackoff();
   }
 
   /** Runs a synchronous I/O, timing it (see the class comment). */
   timed<T>(io: () => T): T {
-    const start = performance.now();
+    const started = this.syncStarted();
     try {
       return io();
     } finally {
-      const end = performance.now();
-      this.slowDebt = end - start > SLOW_SYNC_MS ? this.slowDebt + 1 : Math.max(0, this.slowDebt - 1 / LEAK);
-      if (this.slowDebt >= SLOW_CALLS_TO_BACK_OFF) {
-        this.asyncUntil = end + ASYNC_AFTER_SLOW_MS;
-        this.slowDebt = 0;
-      }
+      this.syncEnded(started);
+    }
+  }
+
+  /** timed() without a closure, for the hot path: `syncEnded(syncStarted())` around the call. */
+  syncStarted(): number {
+    return performance.now();
+  }
+
+  syncEnded(started: number): void {
+    const end = performance.now();
+    this.slowDebt = end - started > SLOW_SYNC_MS ? this.slowDebt + 1 : Math.max(0, this.slowDebt - 1 / LEAK);
+    if (this.slowDebt >= SLOW_CALLS_TO_BACK_OFF) {
+      this.asyncUntil = end + ASYNC_AFTER_SLOW_MS;
+      this.slowDebt = 0;
     }
   }
 

@@ -57,11 +57,29 @@ describe('KeyedRwLock', () => {
     expect(log).toEqual(['b', 'a1', 'a2']);
   });
 
-  it('releases the key when a task fails', async () => {
+  it('releases the key when a task fails, also when it throws before returning a promise', async () => {
     const lock = new KeyedRwLock<number>();
     await expect(lock.exclusive(1, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
     await expect(lock.shared(1, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(lock.exclusive(1, () => { throw new Error('sync boom'); })).rejects.toThrow('sync boom');
     expect(await lock.exclusive(1, async () => 'after')).toBe('after');
+    expect(lock.pending).toBe(0);
+  });
+
+  it('counts running and queued tasks over all keys', async () => {
+    const lock = new KeyedRwLock<number>();
+    const g = gate();
+    const tasks = [lock.exclusive(1, () => g.opened), lock.exclusive(1, async () => {}), lock.shared(2, () => g.opened)];
+    expect(lock.pending).toBe(3);
+    g.open();
+    await Promise.all(tasks);
+    expect(lock.pending).toBe(0);
+  });
+
+  it('does not keep the state of idle keys forever', async () => {
+    const lock = new KeyedRwLock<number>();
+    for (let key = 0; key < 10_000; key++) await lock.exclusive(key, async () => {});
+    expect(lock.trackedKeys).toBeLessThanOrEqual(2048);
   });
 
   it('idle() waits for every queued and running task', async () => {

@@ -10,17 +10,15 @@ function busy(ms: number): void {
 
 describe('SyncIoPolicy', () => {
   it('with other operations in progress, allows synchronous I/O up to maxBytes only; 0 never', () => {
-    const policy = new SyncIoPolicy(65536);
-    policy.operationStarted();
-    policy.operationStarted();
+    const policy = new SyncIoPolicy(65536, () => 2);
     expect(policy.useSync(4096)).toBe(true);
     expect(policy.useSync(65536)).toBe(true);
     expect(policy.useSync(65537)).toBe(false);
-    expect(new SyncIoPolicy(0).useSync(4096)).toBe(false);
+    expect(new SyncIoPolicy(0, () => 1).useSync(4096)).toBe(false);
   });
 
   it('ignores an occasional slow call (a preempted thread), backs off when slow calls are frequent', () => {
-    const policy = new SyncIoPolicy(65536);
+    const policy = new SyncIoPolicy(65536, () => 1);
     policy.timed(() => busy(3));
     for (let i = 0; i < 100; i++) policy.timed(() => undefined);
     policy.timed(() => busy(3));
@@ -32,7 +30,7 @@ describe('SyncIoPolicy', () => {
   });
 
   it('returns the result of the timed call and still counts a call that throws', () => {
-    const policy = new SyncIoPolicy(4096);
+    const policy = new SyncIoPolicy(4096, () => 1);
     expect(policy.timed(() => 42)).toBe(42);
     for (let i = 0; i < 3; i++) {
       expect(() => policy.timed(() => { busy(3); throw new Error('EIO'); })).toThrow('EIO');
@@ -43,17 +41,16 @@ describe('SyncIoPolicy', () => {
 
 describe('SyncIoPolicy: large I/O', () => {
   it('goes synchronous up to 1 MiB only while it is the only store operation in progress', () => {
-    const policy = new SyncIoPolicy(65536);
+    let inProgress = 1;
+    const policy = new SyncIoPolicy(65536, () => inProgress);
     const MiB = 1 << 20;
-    policy.operationStarted();
     expect(policy.useSync(MiB)).toBe(true);
     expect(policy.useSync(MiB + 4096)).toBe(false);
-    policy.operationStarted();
+    inProgress = 2;
     expect(policy.useSync(MiB), 'another operation is in progress').toBe(false);
     expect(policy.useSync(4096)).toBe(true);
-    policy.operationEnded();
+    inProgress = 1;
     expect(policy.useSync(MiB)).toBe(true);
-    policy.operationEnded();
-    expect(new SyncIoPolicy(0).useSync(MiB), '0 = always the thread pool').toBe(false);
+    expect(new SyncIoPolicy(0, () => 1).useSync(MiB), '0 = always the thread pool').toBe(false);
   });
 });
