@@ -78,6 +78,7 @@ describe('I/O paths: synchronous small I/O and the thread pool', () => {
         await expectCode(store.readChunkInto(2, 1, 0, untouched), 'PageNeverWrittenError');
         await expectCode(store.readChunkInto(1, 1, 100, untouched), 'InvalidArgError');
         await expectCode(store.readChunkInto(9, 1, 0, untouched), 'ChunkNotExistError');
+        await expectCode(store.readChunkInto(-1, 1, 0, untouched), 'InvalidArgError'); // a rejection, not a throw
         expect(untouched.every((b) => b === 0xee)).toBe(true);
       });
     });
