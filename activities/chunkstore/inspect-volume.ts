@@ -14,6 +14,8 @@ const READ_BYTES = 1 << 20;
 export interface InspectVolumeInput {
   volumeId: string;
   chunks: number;
+  /** hash the volume's bytes (reads all of it; default true) */
+  digest?: boolean;
 }
 
 export interface ChunkView {
@@ -31,7 +33,7 @@ export interface VolumeView {
   chunkSize: number;
   pageSize: number;
   chunks: ChunkView[];
-  /** SHA-256 (hex) of the volume's bytes; absent when a chunk is missing */
+  /** SHA-256 (hex) of the volume's bytes; absent when not asked for or a chunk is missing */
   digest?: string;
 }
 
@@ -51,7 +53,7 @@ export async function inspectVolume(store: DataStore, input: InspectVolumeInput)
     }
   }
   const view: VolumeView = { volumeId: input.volumeId, chunkSize, pageSize, chunks };
-  if (chunks.some((c) => !c.exists)) return view;
+  if (input.digest === false || chunks.some((c) => !c.exists)) return view;
   const hash = createHash('sha256');
   for (const chunk of chunks) {
     for (let at = 0; at < chunkSize; at += READ_BYTES) {

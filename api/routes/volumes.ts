@@ -9,8 +9,9 @@ import { MAX_CHUNKS_PER_VOLUME, VOLUME_ID_PATTERN } from '../../activities/chunk
 import type { CloneProgress } from '../../workflows/clone-progress';
 import type { ApiDeps } from '../deps';
 
-/** Generated volumes are written through the API in one request: keep them to 1 GiB (64 × 16 MiB). */
+/** Generated volumes are written, and digests read, within one request: keep them to 1 GiB (64 × 16 MiB). */
 const MAX_GENERATED_CHUNKS = 64;
+const MAX_DIGEST_CHUNKS = 64;
 /** How long a progress read waits for the worker to answer the query before using the memo. */
 const QUERY_DEADLINE_MS = 3_000;
 
@@ -63,7 +64,15 @@ const routes = {
   }),
   get: createRoute({
     method: 'get', path: '/v1/volumes/{volumeId}', summary: "A volume's chunks and the SHA-256 of its bytes as a reader sees them",
-    request: { params: z.object({ volumeId: VolumeId }), query: z.object({ chunks: z.coerce.number().int().min(1).max(MAX_CHUNKS_PER_VOLUME) }) },
+    request: {
+      params: z.object({ volumeId: VolumeId }),
+      query: z
+        .object({
+          chunks: z.coerce.number().int().min(1).max(MAX_CHUNKS_PER_VOLUME),
+          digest: z.enum(['true', 'false']).default('true').openapi({ description: `SHA-256 of the bytes (reads the whole volume; at most ${MAX_DIGEST_CHUNKS} chunks)` }),
+        })
+        .refine((q) => q.digest === 'false' || q.chunks <= MAX_DIGEST_CHUNKS, { path: ['digest'], message: `needs chunks <= ${MAX_DIGEST_CHUNKS}; ask with digest=false` }),
+    },
     responses: { 200: { description: 'volume', ...json(VolumeView) } },
   }),
   startClone: createRoute({
@@ -96,8 +105,9 @@ export function volumeRoutes(deps: ApiDeps) {
     })
     .openapi(routes.get, async (c) => {
       const { volumeId } = c.req.valid('param');
-      const { chunks } = c.req.valid('query');
-      const view = await temporal.workflow.execute('describeVolume', { taskQueue, workflowId: `volume-describe-${volumeId}-${Date.now()}`, args: [{ volumeId, chunks }] });
+      const { chunks, digest } = c.req.valid('query');
+      const input = { volumeId, chunks, digest: digest === 'true' };
+      const view = await temporal.workflow.execute('describeVolume', { taskQueue, workflowId: `volume-describe-${volumeId}-${Date.now()}`, args: [input] });
       return c.json(view, 200);
     })
     .openapi(routes.startClone, async (c) => {

@@ -86,6 +86,9 @@ describe('volumes in the chunk store', () => {
     const source = await volume(SOURCE);
     expect(source.digest).toBe(sourceDigest);
     expect(source.chunks.every((c) => c.exists && !c.isClone)).toBe(true);
+    const oneMore = await p.api(`/v1/volumes/${SOURCE}?chunks=${CHUNKS + 1}&digest=false`);
+    expect(oneMore.body.digest).toBeUndefined();
+    expect(oneMore.body.chunks.map((c: { exists: boolean }) => c.exists)).toEqual([...Array(CHUNKS).fill(true), false]);
   });
 });
 
@@ -166,6 +169,7 @@ describe('cloneVolume', () => {
       ['POST', '/v1/volumes/clones', { ...clone, surprise: true }, '(body)'],
       ['POST', '/v1/volumes', { volumeId: 'v', chunks: 65, seed: 1 }, 'chunks'],
       ['GET', '/v1/volumes/src-a?chunks=zero', undefined, 'chunks'],
+      ['GET', '/v1/volumes/src-a?chunks=65', undefined, 'digest'],
       ['GET', '/v1/volumes/clones/NOT-A-VOLUME', undefined, 'targetVolumeId'],
     ];
     for (const [method, path, body, field] of cases) {
