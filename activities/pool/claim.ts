@@ -28,13 +28,3 @@ export async function claimSpareVolume(prisma: PrismaClient, kind: PoolKind, cla
     RETURNING id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId"`;
   return rows[0] ?? null;
 }
-
-/** Gives a claimed spare back to the pool (the VM create failed before the transfer). */
-export async function releaseSpareVolume(prisma: PrismaClient, claimant: string): Promise<void> {
-  await prisma.spareVolume.updateMany({ where: { claimedBy: claimant }, data: { allocated: false, claimedBy: null, claimedAt: null } });
-}
-
-/** The spare now belongs to a tenant: it leaves the pool (seed 001 deletes the row). */
-export async function forgetSpareVolume(prisma: PrismaClient, claimant: string): Promise<void> {
-  await prisma.spareVolume.deleteMany({ where: { claimedBy: claimant, allocated: true } });
-}

@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../infra/database';
 import type { Cloud } from '../openstack/cloud';
-import { claimSpareVolume, forgetSpareVolume, releaseSpareVolume } from './claim';
+import { claimSpareVolume } from './claim';
 import { purgeStaleSpares, syncCatalog } from './catalog';
 import { createSpareVolume, observeVolumes, type SpareVolumeRequest } from './create-spare';
 import { loadReplenishPlan, type PoolKind } from './plan';
@@ -20,8 +20,6 @@ export function poolActivities(deps: { prisma: PrismaClient; cloud: Cloud; tempo
     syncCatalog: () => syncCatalog(prisma, cloud),
     purgeStaleSpares: () => purgeStaleSpares(prisma, cloud),
     claimSpareVolume: (kind: PoolKind, claimant: string) => claimSpareVolume(prisma, kind, claimant),
-    releaseSpareVolume: (claimant: string) => releaseSpareVolume(prisma, claimant),
-    forgetSpareVolume: (claimant: string) => forgetSpareVolume(prisma, claimant),
     recordRound: (round: RoundRecord) => recordRound(prisma, round),
     pauseReplenishment: (note: string) => pauseReplenishment(temporal, note),
     resumeReplenishment: (note: string) => resumeReplenishment(temporal, note),
