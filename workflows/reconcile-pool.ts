@@ -13,6 +13,6 @@ export async function reconcilePool(): Promise<ReconcileSummary> {
   const roundId = workflowInfo().workflowId;
   const summary = await pool.reconcileSpareVolumes();
   if (summary.promoted || summary.dropped.length) log.info('pool reconciled', { promoted: summary.promoted, dropped: summary.dropped });
-  await pool.recordRound({ id: roundId, kind: 'reconcile', dropped: summary.dropped.length, summary, finished: true });
+  await pool.recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'reconcile', dropped: summary.dropped.length, summary, finished: true });
   return summary;
 }

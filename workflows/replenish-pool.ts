@@ -27,7 +27,7 @@ export async function replenishPool(): Promise<ReplenishResult> {
   for (const k of skipped) log.warn('kind skipped', k);
   const slots = interleave(plan.kinds);
   log.info('replenish round', { roundId, toCreate: slots.length, throttle: plan.throttle });
-  await pool.recordRound({ id: roundId, kind: 'replenish', summary: { planned: slots.length, skipped } });
+  await pool.recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'replenish', summary: { planned: slots.length, skipped } });
 
   let result: ReplenishResult = { created: 0, failed: 0, skipped };
   try {
@@ -35,7 +35,7 @@ export async function replenishPool(): Promise<ReplenishResult> {
   } finally {
     // Record the round even when cancelled (sync_os stops rounds): non-cancellable scope.
     await CancellationScope.nonCancellable(() =>
-      pool.recordRound({ id: roundId, kind: 'replenish', created: result.created, failed: result.failed, summary: { planned: slots.length, skipped }, finished: true }));
+      pool.recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'replenish', created: result.created, failed: result.failed, summary: { planned: slots.length, skipped }, finished: true }));
   }
   return result;
 }

@@ -27,7 +27,7 @@ export async function syncOsCatalog(): Promise<SyncOsResult> {
     const catalog = await pool.syncCatalog();
     const purge = await pool.purgeStaleSpares();
     const result = { catalog, purge, stoppedRounds };
-    await pool.recordRound({ id: workflowInfo().workflowId, kind: 'sync-os', dropped: purge.deleted, summary: result, finished: true });
+    await pool.recordRound({ id: workflowInfo().workflowId, startedAt: workflowInfo().startTime.toISOString(), kind: 'sync-os', dropped: purge.deleted, summary: result, finished: true });
     return result;
   } finally {
     // Compensation: replenishment must not stay paused because this sync failed or was cancelled.

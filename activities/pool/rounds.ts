@@ -9,6 +9,8 @@ export interface RoundRecord {
   dropped?: number;
   summary?: unknown;
   finished?: boolean;
+  /** The workflow's start (ISO), so started/finished come from one clock. */
+  startedAt?: string;
 }
 
 export async function recordRound(prisma: PrismaClient, r: RoundRecord): Promise<void> {
@@ -17,5 +19,6 @@ export async function recordRound(prisma: PrismaClient, r: RoundRecord): Promise
     summary: (r.summary ?? undefined) as object | undefined,
     finishedAt: r.finished ? new Date() : null,
   };
-  await prisma.poolRound.upsert({ where: { id: r.id }, create: { id: r.id, kind: r.kind, ...data }, update: data });
+  const startedAt = r.startedAt ? new Date(r.startedAt) : undefined;
+  await prisma.poolRound.upsert({ where: { id: r.id }, create: { id: r.id, kind: r.kind, startedAt, ...data }, update: data });
 }
