@@ -28,6 +28,14 @@
  * caller's large I/O, FileHandle through libuv's pool otherwise): the ceiling
  * of a store on Node, so store/node is the store's own overhead. Figures go
  * to bench/results/chunkstore.json.
+ *
+ * Known caveats. 1 MiB reads run about twice as fast in this process (store
+ * and bare Node alike) as in fio on the same files, while a small standalone
+ * Node script reads them at fio's speed: not explained (not THP, open flags
+ * or folio state), so read the 1 MiB read ratios to fio as optimistic and
+ * store/node as the reliable figure. UV_THREADPOOL_SIZE 2, 4 and 8 made no
+ * difference beyond noise on 2 CPUs, so the bench leaves it to the host
+ * (set it in the environment; it is recorded in the results).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
