@@ -1,21 +1,11 @@
 // The Debian packages the real cloud needs, read from the same list scripts/ensure-deps.sh
 // installs from, so a machine without them fails at once with what to install.
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isOnPath } from '../infra/processes';
 import { fileURLToPath } from 'node:url';
 
 const PACKAGE_LIST = fileURLToPath(new URL('../scripts/apt-packages.d/contract.txt', import.meta.url));
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** Throws naming every missing probe and its package. */
 export function assertPackagesInstalled(): void {
@@ -23,7 +13,7 @@ export function assertPackagesInstalled(): void {
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter(([probe, pkg]) => probe && pkg && !probe.startsWith('#'))
-    .filter(([probe]) => (probe.startsWith('/') ? !existsSync(probe) : !onPath(probe)))
+    .filter(([probe]) => (probe.startsWith('/') ? !existsSync(probe) : !isOnPath(probe)))
     .map(([probe, pkg]) => `${probe} (package ${pkg})`);
   if (missing.length) {
     throw new Error(`the real Keystone + Cinder needs Debian packages that are missing: ${missing.join(', ')}; run scripts/ensure-deps.sh (it reads ${PACKAGE_LIST})`);

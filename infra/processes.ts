@@ -1,8 +1,8 @@
 // Starting, watching and stopping the servers blockflow runs itself (PostgreSQL, Temporal,
 // libvirt…). Everything is stopped by the PID we recorded, never by name.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, createWriteStream, mkdirSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { createConnection } from 'node:net';
 
 export interface DaemonSpec {
@@ -80,5 +80,17 @@ export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
     const socket = createConnection({ port, host });
     socket.once('connect', () => { socket.destroy(); resolve(true); });
     socket.once('error', () => resolve(false));
+  });
+}
+
+/** True when an executable of that name is on PATH. */
+export function isOnPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
   });
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { json, security } from '../openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { recordDrillRun } from '../../activities/drill/runs';
 import { drillParamProblems, type DrillParams } from '../../drills/drill-params';
@@ -64,8 +65,6 @@ const ListQuery = z.object({
   scenario: z.enum(['snapshot', 'commit']).optional(),
   status: z.enum(['running', 'completed', 'errored', 'cancelled', 'rejected']).optional(),
 });
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
-const security = [{ bearer: [] }];
 
 const routes = {
   start: createRoute({

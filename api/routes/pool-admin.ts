@@ -2,6 +2,7 @@
 // are updated at once and every round reads the policy when it starts), run a round now,
 // pause/resume the schedules, and the image-catalog sync.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { json, security } from '../openapi';
 import { getPoolSettings, isNamePattern } from '../../activities/pool/settings';
 import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../activities/pool/schedules';
 import type { ApiDeps } from '../deps';
@@ -20,8 +21,6 @@ const Policy = z.object({ volumeType: z.string(), osName: z.string(), tier: z.en
 const PolicyPatch = z.object({ tier: z.enum(['more', 'less']).optional(), targetCount: z.number().int().min(0).max(1000).nullable().optional(), enabled: z.boolean().optional() }).strict();
 const PolicyKey = z.object({ volumeType: z.string().min(1).max(64), osName: z.string().min(1).max(128) });
 const Accepted = z.object({ workflowId: z.string().optional(), message: z.string() });
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
-const security = [{ bearer: [] }];
 
 const routes = {
   getSettings: createRoute({ method: 'get', path: '/v1/pool/settings', summary: 'Pool settings', responses: { 200: { description: 'settings', ...json(Settings) } } }),

@@ -3,6 +3,7 @@
 // cloneVolume workflow, follow its progress. The store belongs to the worker (one DataStore per
 // directory), so every store access runs there, as a workflow; the API only talks to Temporal.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { json, security } from '../openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MAX_CHUNKS_PER_VOLUME, VOLUME_ID_PATTERN } from '../../activities/chunkstore/volume-layout';
@@ -53,8 +54,6 @@ const CloneStatus = z.object({
   progressFrom: z.enum(['query', 'memo', 'result']).optional().openapi({ description: 'query: live from the worker; memo: as of the last step (no worker answered); result: final' }),
   failure: z.string().optional(),
 });
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
-const security = [{ bearer: [] }];
 
 const routes = {
   create: createRoute({

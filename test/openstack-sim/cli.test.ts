@@ -4,25 +4,14 @@
  * wire format must satisfy them exactly as a real cloud does.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../openstack-sim/index';
 import { login, useSimulator, waitFor } from './helpers';
+import { isOnPath } from '../../infra/processes';
 
 const run = promisify(execFile);
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** The clients' environment: only OS_* for this simulator, and no proxy between them and 127.0.0.1. */
 function clientEnv(sim: RunningSimulator, user: string): NodeJS.ProcessEnv {
@@ -91,7 +80,7 @@ describe('real OpenStack CLI clients against the simulator', () => {
   const cinder = (user: string, ...args: string[]) => ok(user, 'cinder', [...CINDER_VERSION, ...args]);
 
   beforeAll(() => {
-    const missing = ['openstack', 'cinder'].filter((command) => !onPath(command));
+    const missing = ['openstack', 'cinder'].filter((command) => !isOnPath(command));
     if (missing.length) {
       throw new Error(
         `OpenStack CLI clients missing (${missing.join(', ')}): install the Debian packages ` +

@@ -1,0 +1,8 @@
+// Small pieces every router's route definitions share.
+import type { z } from '@hono/zod-openapi';
+
+/** An application/json body or response with this schema. */
+export const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
+
+/** Marks a route as needing the bearer token (enforced by api/auth.ts for every mutating method). */
+export const security = [{ bearer: [] }];
