@@ -4,6 +4,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRISTINE_DIR } from './chain';
+import { listFiles } from './restore';
 import { EXPORTS_DIR } from './verify-layers';
 import { domainState, hasBlockJob } from './virsh';
 
@@ -21,8 +22,8 @@ export async function findDrillLeftovers(input: LeftoverCheckInput): Promise<str
   }
   for (const holder of await processesUsing(input.workDir)) leftovers.push(`process ${holder} still uses ${input.workDir}`);
 
-  const pristine = (await filesIn(join(input.workDir, PRISTINE_DIR))).filter((name) => name.endsWith('.qcow2'));
-  for (const name of await filesIn(input.workDir)) {
+  const pristine = (await listFiles(join(input.workDir, PRISTINE_DIR))).filter((name) => name.endsWith('.qcow2'));
+  for (const name of await listFiles(input.workDir)) {
     if (name.endsWith('.qcow2') && !pristine.includes(name)) leftovers.push(`file ${name} was not removed`);
   }
   for (const name of pristine) {
@@ -45,12 +46,4 @@ async function processesUsing(workDir: string): Promise<string[]> {
     holders.push(`${pid} (${comm})`);
   }
   return holders;
-}
-
-async function filesIn(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
-  } catch {
-    return [];
-  }
 }

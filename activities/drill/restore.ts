@@ -54,7 +54,8 @@ async function removeDomain(domainName: string): Promise<boolean> {
   return true;
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Names of the regular files in `dir`; none when it does not exist. */
+export async function listFiles(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
   } catch {
