@@ -1,5 +1,5 @@
 // Read-only look at the cloud: the image snapshots and volume types system disks are built from.
-import type { Cloud } from './openstack/cloud';
+import type { CloudClients } from '../openstack/cloud';
 
 export interface CloudSnapshot {
   id: string;
@@ -13,7 +13,7 @@ export interface CloudInventory {
   volumeTypes: string[];
 }
 
-export function cloudInventoryActivities(cloud: Cloud) {
+export function cloudInventoryActivities(cloud: CloudClients) {
   return {
     /** Lists the admin project's snapshots and the volume types, for the catalog and the API. */
     async listCloudInventory(): Promise<CloudInventory> {

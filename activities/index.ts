@@ -5,11 +5,11 @@ import type { PrismaClient } from '../infra/database';
 import { chunkStoreActivities } from './chunkstore';
 import { cloudInventoryActivities } from './cloud-inventory';
 import { drillActivities } from './drill/temporal';
-import type { Cloud } from './openstack/cloud';
+import type { CloudClients } from '../openstack/cloud';
 import { poolActivities } from './pool';
 
 export interface ActivityDeps {
-  cloud: Cloud;
+  cloud: CloudClients;
   prisma: PrismaClient;
   /** For activities that steer Temporal itself (pausing the pool's schedules). */
   temporal: Client;

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Cloud } from '../activities/openstack/cloud';
+import type { CloudClients } from '../openstack/cloud';
 import type { PrismaClient } from '../infra/database';
 
 /** What the HTTP layer needs; the start command and the tests build it. */
@@ -7,7 +7,7 @@ export interface ApiDeps {
   temporal: Client;
   taskQueue: string;
   prisma: PrismaClient;
-  cloud: Cloud;
+  cloud: CloudClients;
   apiToken: string;
   temporalUiUrl?: string;
 }

@@ -1,6 +1,6 @@
 // Raw admin REST calls for setting the cloud up (the project's clients cover only what blockflow
 // itself needs). One token, the project's httpJson for timeouts and typed errors.
-import { httpJson } from '../activities/openstack/http';
+import { httpJson } from '../openstack/http';
 import { ADMIN, DOMAIN } from './accounts';
 
 export interface AdminApi {

@@ -2,10 +2,10 @@
 // environment (DATABASE_URL, TEMPORAL_ADDRESS, OS_AUTH_URL) or started by us in the data
 // folder. Each returns a stop() that stops only what it started, by PID.
 import { startSimulator } from '../openstack-sim';
-import { connectCloud, type Cloud, type CloudConfig } from '../activities/openstack/cloud';
-import { UnauthorizedError, UnreachableError, NotFoundError } from '../activities/openstack/errors';
+import { connectCloud, type CloudClients, type CloudConfig } from '../openstack/cloud';
+import { UnauthorizedError, UnreachableError, NotFoundError } from '../openstack/errors';
 import { ConfigError, dataPath, type Settings } from '../config/settings';
-import { readPoolConfig, type PoolConfig } from '../activities/pool/settings';
+import { readPoolConfig, type PoolConfig } from '../pool/settings';
 import { ensureDatabase, startPostgres } from './postgres';
 import { migrate } from './migrate';
 import { startTemporalServer, isHealthy } from './temporal-server';
@@ -94,7 +94,7 @@ export function simulatorSeed(config: PoolConfig, opts: { omitLast?: boolean } =
 }
 
 /** Authenticates once so a wrong URL or password fails at start-up, naming the setting. */
-export async function checkCloud(cloud: Cloud): Promise<void> {
+export async function checkCloud(cloud: CloudClients): Promise<void> {
   try {
     await cloud.admin.session.authenticate();
   } catch (err) {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { cinderApp } from './cinder/router';
-import type { Cloud } from './cloud';
+import type { SimulatedCloud } from './simulated-cloud';
 import type { SimEnv } from './env';
 import { ApiError, type Dialect } from './errors';
 import type { FaultInjector } from './faults';
@@ -17,7 +17,7 @@ function dialectFor(path: string): Dialect {
 }
 
 /** One app, devstack layout: /identity, /volume, /compute, /image (stub), plus the simulator's /_sim back door. */
-export function buildApp(cloud: Cloud, faults: FaultInjector): Hono<SimEnv> {
+export function buildApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
   // One log line per request: method, path (no query: it is never needed and keeps lines short), status, duration.

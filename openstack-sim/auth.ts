@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Cloud } from './cloud';
+import type { SimulatedCloud } from './simulated-cloud';
 import type { AuthContext, SimEnv } from './env';
 import { ApiError, UNAUTHORIZED_MESSAGE } from './errors';
 import { serviceUrls } from './identity/catalog';
@@ -9,7 +9,7 @@ import { serviceUrls } from './identity/catalog';
  * expired X-Auth-Token gets 401 in keystone's envelope with a WWW-Authenticate
  * header pointing at keystone, which is what makes clients re-authenticate.
  */
-export function authenticate(cloud: Cloud, tokenId: string | undefined): AuthContext {
+export function authenticate(cloud: SimulatedCloud, tokenId: string | undefined): AuthContext {
   const token = cloud.tokens.validate(tokenId);
   const user = token && cloud.directory.userById(token.userId);
   if (!token || !user || !token.projectId) {
@@ -21,7 +21,7 @@ export function authenticate(cloud: Cloud, tokenId: string | undefined): AuthCon
   return { token, user, projectId: token.projectId, roles, isAdmin: roles.includes('admin') };
 }
 
-export function requireToken(cloud: Cloud): MiddlewareHandler<SimEnv> {
+export function requireToken(cloud: SimulatedCloud): MiddlewareHandler<SimEnv> {
   return async (c, next) => {
     c.set('auth', authenticate(cloud, c.req.header('X-Auth-Token')));
     await next();

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireToken } from './auth';
-import type { Cloud } from './cloud';
+import type { SimulatedCloud } from './simulated-cloud';
 import type { SimEnv } from './env';
 import { fault } from './errors';
 import type { FaultInjector } from './faults';
@@ -25,7 +25,7 @@ const AddSnapshot = z.object({
  * The fault injector over HTTP, under /_sim, for manual drills (curl with an admin
  * token). Not an OpenStack API: the simulator's own back door.
  */
-export function faultsApp(cloud: Cloud, faults: FaultInjector): Hono<SimEnv> {
+export function faultsApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
   app.use('*', requireToken(cloud), async (c, next) => {
     if (!c.get('auth').isAdmin) throw fault.forbidden('The simulator fault API requires an admin token.');

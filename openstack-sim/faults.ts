@@ -1,4 +1,4 @@
-import type { Cloud } from './cloud';
+import type { SimulatedCloud } from './simulated-cloud';
 import { fault } from './errors';
 import { newUuid, stableHexId } from './ids';
 import { unschedule } from './lifecycle';
@@ -33,7 +33,7 @@ export interface FaultInjector {
   removeSnapshot(snapshotId: string): void;
 }
 
-export function createFaultInjector(cloud: Cloud): FaultInjector {
+export function createFaultInjector(cloud: SimulatedCloud): FaultInjector {
   const volume = (id: string): Volume => {
     const found = cloud.state.volumes.get(id);
     if (!found) throw fault.notFound(`Volume ${id} could not be found.`);

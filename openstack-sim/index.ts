@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app';
-import { Cloud } from './cloud';
+import { SimulatedCloud } from './simulated-cloud';
 import { createFaultInjector, type FaultInjector } from './faults';
 import { loadState, StateSaver } from './persistence';
 import { resolveOptions, type SimulatorOptions } from './options';
@@ -24,7 +24,7 @@ export interface RunningSimulator {
 /** Starts the simulated cloud on one port (devstack layout) and resolves once it listens. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const options = resolveOptions(opts);
-  const cloud = new Cloud(options, options.stateFile ? loadState(options.stateFile) : undefined);
+  const cloud = new SimulatedCloud(options, options.stateFile ? loadState(options.stateFile) : undefined);
   const saver = options.stateFile ? new StateSaver(options.stateFile, () => cloud.state.toJSON()) : undefined;
   if (saver) cloud.onChange(() => saver.markDirty());
   const faults = createFaultInjector(cloud);

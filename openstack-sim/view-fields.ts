@@ -1,4 +1,4 @@
-import type { Cloud } from './cloud';
+import type { SimulatedCloud } from './simulated-cloud';
 import type { AuthContext } from './env';
 import type { ApiVersion } from './microversion';
 
@@ -18,13 +18,13 @@ export interface ViewField<T> {
    * those actions, so the answers to create and update lack the field.
    */
   readsOnly?: boolean;
-  value: (record: T, cloud: Cloud) => unknown;
+  value: (record: T, cloud: SimulatedCloud) => unknown;
 }
 
 export function renderFields<T>(
   fields: ViewField<T>[],
   record: T,
-  cloud: Cloud,
+  cloud: SimulatedCloud,
   auth: AuthContext,
   version: ApiVersion,
   into: Record<string, unknown> = {},

@@ -3,8 +3,8 @@
 // intervals. Idempotent: running it again changes nothing that is already in place.
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/database';
-import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../activities/pool/settings';
-import { ensurePoolSchedules } from '../activities/pool/schedules';
+import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../pool/settings';
+import { ensurePoolSchedules } from '../pool/schedules';
 
 export interface BootstrapOptions {
   client: Client;

@@ -1,7 +1,7 @@
 import { proxyActivities, workflowInfo, log } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ReconcileSummary } from '../activities/pool/reconcile';
-import { OPENSTACK_NON_RETRYABLE } from '../activities/openstack/errors';
+import type { ReconcileSummary } from '../pool/reconcile';
+import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 
 const pool = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

@@ -1,9 +1,9 @@
 import { CancellationScope, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { KindPlan, ReplenishPlan } from '../activities/pool/plan';
+import type { KindPlan, ReplenishPlan } from '../pool/plan';
 import { canSend, initialAdaptiveState, onCompletion, pollSeconds, type AdaptiveState } from './throttle';
 // errors.ts is plain classes and constants, safe inside the workflow sandbox.
-import { OPENSTACK_NON_RETRYABLE } from '../activities/openstack/errors';
+import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 
 const pool = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import type { DataStore } from '../../chunkstore/index';
 import { permanent } from './failures';
 import type { VolumeGeometry } from './source-volume';
-import { chunkIdOf, cloneLocation } from './volume-layout';
+import { chunkIdOf, cloneLocation } from '../../chunk-volumes/volume-layout';
 
 /** Version of every chunk of a new clone (the store refuses 0). */
 export const CLONE_SN = 1;

@@ -8,8 +8,8 @@
 import { Context } from '@temporalio/activity';
 import type { DataStore } from '../../chunkstore/index';
 import { permanent } from './failures';
-import { pageRuns, readThrough } from './read-through';
-import { chunkIdOf, parseCloneLocation } from './volume-layout';
+import { pageRuns, readThrough } from '../../chunk-volumes/read-through';
+import { chunkIdOf, parseCloneLocation } from '../../chunk-volumes/volume-layout';
 
 /** Pages copied per store call: 1 MiB with 4 KiB pages, big enough to amortize each call. */
 const PAGES_PER_PASTE = 256;

@@ -9,9 +9,9 @@ import { classifyStoreErrors } from './failures';
 import { flattenChunkRange, type FlattenRangeInput } from './flatten';
 import { inspectVolume, type InspectVolumeInput } from './inspect-volume';
 import { createSourceVolume, type CreateSourceVolumeInput } from './source-volume';
-import { openChunkStore } from './store-registry';
+import { openChunkStore } from '../../chunk-volumes/store-registry';
 
-export { closeChunkStores } from './store-registry';
+export { closeChunkStores } from '../../chunk-volumes/store-registry';
 
 export function chunkStoreActivities(deps: { chunkStoreDir?: string }) {
   // resolved at first use: a worker that never runs these needs no store directory

@@ -5,8 +5,8 @@ import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { ChunkStoreError, type DataStore } from '../../chunkstore/index';
 import { countSet } from './flatten';
-import { readThrough } from './read-through';
-import { chunkIdOf } from './volume-layout';
+import { readThrough } from '../../chunk-volumes/read-through';
+import { chunkIdOf } from '../../chunk-volumes/volume-layout';
 
 /** Bytes read per call while hashing: 1 MiB. */
 const READ_BYTES = 1 << 20;

@@ -4,8 +4,8 @@
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import type { DataStore } from '../../chunkstore/index';
-import { fillGeneratedChunk } from './generated-data';
-import { chunkIdOf } from './volume-layout';
+import { fillGeneratedChunk } from '../../chunk-volumes/generated-data';
+import { chunkIdOf } from '../../chunk-volumes/volume-layout';
 
 export const SOURCE_SN = 1;
 

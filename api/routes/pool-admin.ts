@@ -3,8 +3,8 @@
 // pause/resume the schedules, and the image-catalog sync.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { json, security } from '../openapi';
-import { getPoolSettings, isNamePattern } from '../../activities/pool/settings';
-import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../activities/pool/schedules';
+import { getPoolSettings, isNamePattern } from '../../pool/settings';
+import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
 import type { ApiDeps } from '../deps';
 
 const Settings = z.object({

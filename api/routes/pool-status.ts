@@ -1,9 +1,9 @@
 // Read side of the pool: per (type, OS) counts against targets, recent failures, last rounds,
 // the schedules' state and the image catalog.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { loadReplenishPlan } from '../../activities/pool/plan';
-import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../activities/pool/schedules';
-import type { ReconcileSummary } from '../../activities/pool/reconcile';
+import { loadReplenishPlan } from '../../pool/plan';
+import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
+import type { ReconcileSummary } from '../../pool/reconcile';
 import type { ApiDeps } from '../deps';
 
 const Round = z.object({ id: z.string(), kind: z.string(), startedAt: z.string(), finishedAt: z.string().nullable(), created: z.number(), failed: z.number(), dropped: z.number() }).nullable();

@@ -6,7 +6,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { json, security } from '../openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { MAX_CHUNKS_PER_VOLUME, VOLUME_ID_PATTERN } from '../../activities/chunkstore/volume-layout';
+import { MAX_CHUNKS_PER_VOLUME, VOLUME_ID_PATTERN } from '../../chunk-volumes/volume-layout';
 import type { CloneProgress } from '../../workflows/clone-progress';
 import type { ApiDeps } from '../deps';
 

@@ -1,5 +1,5 @@
 import { canSee } from '../auth';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext } from '../env';
 import { fault } from '../errors';
 import { resourceLinks } from '../links';
@@ -12,18 +12,18 @@ function visible<T extends { projectId: string }>(records: Map<string, T>, auth:
   return record;
 }
 
-export function visibleVolume(cloud: Cloud, auth: AuthContext, id: string): Volume {
+export function visibleVolume(cloud: SimulatedCloud, auth: AuthContext, id: string): Volume {
   return visible(cloud.state.volumes, auth, id, `Volume ${id} could not be found.`);
 }
 
-export function visibleSnapshot(cloud: Cloud, auth: AuthContext, id: string): Snapshot {
+export function visibleSnapshot(cloud: SimulatedCloud, auth: AuthContext, id: string): Snapshot {
   return visible(cloud.state.snapshots, auth, id, `Snapshot ${id} could not be found.`);
 }
 
 const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /** cinder's get_by_name_or_id: a uuid-looking reference is an id, anything else a name. */
-export function findVolumeType(cloud: Cloud, ref: string): VolumeType {
+export function findVolumeType(cloud: SimulatedCloud, ref: string): VolumeType {
   const types = [...cloud.state.volumeTypes.values()];
   if (UUID_LIKE.test(ref)) {
     const byId = types.find((t) => t.id === ref);
@@ -36,20 +36,20 @@ export function findVolumeType(cloud: Cloud, ref: string): VolumeType {
 }
 
 /** The type of volumes created without one: the first configured type (cinder's default_volume_type). */
-export function defaultVolumeType(cloud: Cloud): VolumeType {
+export function defaultVolumeType(cloud: SimulatedCloud): VolumeType {
   const first = cloud.state.volumeTypes.values().next();
   if (first.done) throw fault.notFound('Volume type with name __DEFAULT__ could not be found.');
   return first.value;
 }
 
-export function volumeTypeName(cloud: Cloud, id: string): string | null {
+export function volumeTypeName(cloud: SimulatedCloud, id: string): string | null {
   return cloud.state.volumeTypes.get(id)?.name ?? null;
 }
 
-export function cinderLinks(cloud: Cloud, projectId: string, collection: string, id: string) {
+export function cinderLinks(cloud: SimulatedCloud, projectId: string, collection: string, id: string) {
   return resourceLinks(`${cloud.baseUrl}/volume/v3/${projectId}`, `${cloud.baseUrl}/volume/${projectId}`, collection, id);
 }
 
-export function cinderCollectionUrl(cloud: Cloud, projectId: string, collection: string): string {
+export function cinderCollectionUrl(cloud: SimulatedCloud, projectId: string, collection: string): string {
   return `${cloud.baseUrl}/volume/v3/${projectId}/${collection}`;
 }

@@ -1,11 +1,11 @@
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import { fault } from '../errors';
 
 /**
  * Per-project cinder quotas (volumes, gigabytes), checked when a project would gain
  * a volume (create, transfer accept) or gigabytes (extend). Over quota is 413 with cinder's messages.
  */
-export function checkVolumeQuota(cloud: Cloud, projectId: string, sizeGb: number, addVolumes = 1): void {
+export function checkVolumeQuota(cloud: SimulatedCloud, projectId: string, sizeGb: number, addVolumes = 1): void {
   const quota = cloud.options.quota;
   if (!quota) return;
   let count = 0;

@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { requireToken } from '../auth';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { fault } from '../errors';
 import { microversion, requireVersion } from '../microversion';
@@ -17,7 +17,7 @@ export const CINDER_MAX_VERSION = '3.70';
  * cinderclient strips the endpoint to /volume/ and reads `versions[].version` and
  * `min_version` from here to negotiate a microversion.
  */
-function versionsDoc(cloud: Cloud) {
+function versionsDoc(cloud: SimulatedCloud) {
   return {
     versions: [
       {
@@ -43,7 +43,7 @@ const matchingProject: MiddlewareHandler<SimEnv> = async (c, next) => {
 };
 
 /** Cinder v3, mounted at /volume. */
-export function cinderApp(cloud: Cloud): Hono<SimEnv> {
+export function cinderApp(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
   app.get('/', (c) => c.json(versionsDoc(cloud), 300));
   app.get('/v3', (c) => c.json(versionsDoc(cloud)));

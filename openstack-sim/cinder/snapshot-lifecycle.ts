@@ -1,10 +1,10 @@
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import { schedule, settleStatus } from '../lifecycle';
 import type { Snapshot } from '../state';
 
 /** Snapshot state machine: creating -> available, deleting -> (gone). */
 export class SnapshotLifecycle {
-  constructor(private readonly cloud: Cloud) {
+  constructor(private readonly cloud: SimulatedCloud) {
     cloud.scheduler.on('snapshot', (id) => this.settle(id));
   }
 

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext, SimEnv } from '../env';
 import { fault } from '../errors';
 import { cinderTime, newUuid } from '../ids';
@@ -37,13 +37,13 @@ const EXTENDED_FIELDS: ViewField<Snapshot>[] = [
   { key: 'os-extended-snapshot-attributes:progress', value: (s) => (s.status === 'available' ? '100%' : '0%') },
 ];
 
-function snapshotView(cloud: Cloud, snapshot: Snapshot, auth: AuthContext, version: ApiVersion, detailed = true) {
+function snapshotView(cloud: SimulatedCloud, snapshot: Snapshot, auth: AuthContext, version: ApiVersion, detailed = true) {
   const view = renderFields(FIELDS, snapshot, cloud, auth, version);
   return detailed ? renderFields(EXTENDED_FIELDS, snapshot, cloud, auth, version, view) : view;
 }
 
 /** cinder snapshots: list/detail/show, create from a volume, delete. */
-export function snapshotRoutes(cloud: Cloud): Hono<SimEnv> {
+export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
   const list = (c: Context<SimEnv>, detailed: boolean) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { canSee } from '../auth';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext, SimEnv } from '../env';
 import { fault } from '../errors';
 import { cinderTime, newUuid } from '../ids';
@@ -36,7 +36,7 @@ const DETAIL_FIELDS: ViewField<Transfer>[] = [
 ];
 
 /** Volume transfers: move a volume to another project with an id + auth key handed over out of band. */
-export function transferRoutes(cloud: Cloud, collection: TransferCollection): Hono<SimEnv> {
+export function transferRoutes(cloud: SimulatedCloud, collection: TransferCollection): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
   const links = (auth: AuthContext, t: Transfer) => cinderLinks(cloud, auth.projectId, collection, t.id);
   const summary = (auth: AuthContext, t: Transfer) => ({ id: t.id, name: t.name, volume_id: t.volumeId, links: links(auth, t) });

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext, SimEnv } from '../env';
 import { fault, policyDenied } from '../errors';
 import { newUuid } from '../ids';
@@ -36,7 +36,7 @@ function typeView(type: VolumeType, auth: AuthContext) {
 }
 
 /** cinder volume types: list/show for everyone (public types), create for admins. */
-export function typeRoutes(cloud: Cloud): Hono<SimEnv> {
+export function typeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
   app.get('/', (c) => {

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext, SimEnv } from '../env';
 import { fault, policyDenied } from '../errors';
 import { schedule } from '../lifecycle';
@@ -22,7 +22,7 @@ const Action = z.object({
 });
 type Action = z.output<typeof Action>;
 
-type Handler = (cloud: Cloud, auth: AuthContext, volume: Volume, action: Action) => void;
+type Handler = (cloud: SimulatedCloud, auth: AuthContext, volume: Volume, action: Action) => void;
 
 const requireAdmin = (auth: AuthContext, action: string) => {
   if (!auth.isAdmin) throw policyDenied(`volume_extension:volume_admin_actions:${action}`);
@@ -58,7 +58,7 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-export async function volumeAction(cloud: Cloud, c: Context<SimEnv>) {
+export async function volumeAction(cloud: SimulatedCloud, c: Context<SimEnv>) {
   const auth = c.get('auth');
   const volume = visibleVolume(cloud, auth, c.req.param('id')!);
   const body = await readJson(c, z.record(z.string(), z.unknown()), 'fault');

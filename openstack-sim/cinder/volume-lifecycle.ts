@@ -1,4 +1,4 @@
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import { schedule, settleStatus, unschedule } from '../lifecycle';
 import type { Volume } from '../state';
 
@@ -11,7 +11,7 @@ import type { Volume } from '../state';
  * in flight (overload.ts) and from injected faults (fail the next N creates).
  */
 export class VolumeLifecycle {
-  constructor(private readonly cloud: Cloud) {
+  constructor(private readonly cloud: SimulatedCloud) {
     cloud.scheduler.on('volume', (id) => this.settle(id));
   }
 

@@ -1,4 +1,4 @@
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext } from '../env';
 import { cinderTime, stableUuid } from '../ids';
 import type { ApiVersion } from '../microversion';
@@ -7,7 +7,7 @@ import { cinderLinks, volumeTypeName } from './lookup';
 import { optionalTime, renderFields, type ViewField } from '../view-fields';
 
 /** The backend "host@backend#pool" a volume lives on: one per volume type in the simulator. */
-function volumeHost(cloud: Cloud, volume: Volume): string {
+function volumeHost(cloud: SimulatedCloud, volume: Volume): string {
   return `sim@${volumeTypeName(cloud, volume.volumeTypeId)}#pool`;
 }
 
@@ -63,11 +63,11 @@ const DETAIL_FIELDS: ViewField<Volume>[] = [
 ];
 
 /** `answer`: "write" for the answers to create and update, which lack the read-only extension fields. */
-export function volumeDetail(cloud: Cloud, volume: Volume, auth: AuthContext, version: ApiVersion, answer: 'read' | 'write' = 'read') {
+export function volumeDetail(cloud: SimulatedCloud, volume: Volume, auth: AuthContext, version: ApiVersion, answer: 'read' | 'write' = 'read') {
   const links = cinderLinks(cloud, auth.projectId, 'volumes', volume.id);
   return renderFields(DETAIL_FIELDS, volume, cloud, auth, version, { links }, answer);
 }
 
-export function volumeSummary(cloud: Cloud, volume: Volume, auth: AuthContext) {
+export function volumeSummary(cloud: SimulatedCloud, volume: Volume, auth: AuthContext) {
   return { id: volume.id, links: cinderLinks(cloud, auth.projectId, 'volumes', volume.id), name: volume.name };
 }

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { fault } from '../errors';
 import { newUuid } from '../ids';
@@ -53,7 +53,7 @@ function metadataFilter(raw: string | undefined): Record<string, string> | undef
   }
 }
 
-export function volumeRoutes(cloud: Cloud): Hono<SimEnv> {
+export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
   const list = (c: Context<SimEnv>, detailed: boolean) => {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { requireToken } from '../auth';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { fault } from '../errors';
 
@@ -9,7 +9,7 @@ import { fault } from '../errors';
  * python-openstackclient builds an image client for `volume create` and
  * `server list` and fails without an image endpoint in the catalog.
  */
-export function glanceApp(cloud: Cloud): Hono<SimEnv> {
+export function glanceApp(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
   const v2 = () => ({ id: 'v2.16', status: 'CURRENT', links: [{ rel: 'self', href: `${cloud.baseUrl}/image/v2/` }] });
   app.get('/', (c) => c.json({ versions: [v2()] }, 300));

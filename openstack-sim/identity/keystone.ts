@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { authenticate } from '../auth';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { ApiError, keystoneError } from '../errors';
 import { keystoneTime } from '../ids';
@@ -47,7 +47,7 @@ function versionDoc(base: string) {
 }
 
 /** Who the request authenticates as, and the audit chain it continues (token method). */
-function identify(cloud: Cloud, identity: AuthRequest['auth']['identity']): { user: User; auditId?: string } {
+function identify(cloud: SimulatedCloud, identity: AuthRequest['auth']['identity']): { user: User; auditId?: string } {
   const { methods } = identity;
   if (methods.includes('password')) {
     const ref = identity.password?.user;
@@ -67,7 +67,7 @@ function identify(cloud: Cloud, identity: AuthRequest['auth']['identity']): { us
   throw new ApiError(401, 'Attempted to authenticate with an unsupported method.', 'keystone');
 }
 
-function scopeProject(cloud: Cloud, user: User, scope: AuthRequest['auth']['scope']): string | null {
+function scopeProject(cloud: SimulatedCloud, user: User, scope: AuthRequest['auth']['scope']): string | null {
   if (scope === undefined || scope === 'unscoped') return null;
   requireIdOrDomain(scope.project, 'project');
   const project = cloud.directory.findProject(scope.project);
@@ -75,7 +75,7 @@ function scopeProject(cloud: Cloud, user: User, scope: AuthRequest['auth']['scop
   return project.id;
 }
 
-function tokenBody(cloud: Cloud, token: Token, withCatalog: boolean) {
+function tokenBody(cloud: SimulatedCloud, token: Token, withCatalog: boolean) {
   const user = cloud.directory.userById(token.userId)!;
   const domain = { id: DEFAULT_DOMAIN.id, name: DEFAULT_DOMAIN.name };
   const body: Record<string, unknown> = {
@@ -96,7 +96,7 @@ function tokenBody(cloud: Cloud, token: Token, withCatalog: boolean) {
 }
 
 /** Keystone v3, mounted at /identity. */
-export function keystoneApp(cloud: Cloud): Hono<SimEnv> {
+export function keystoneApp(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
   // Version discovery: keystoneauth reads these before authenticating.

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { requireToken } from '../auth';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { microversion } from '../microversion';
 import { flavorRoutes } from './flavors';
@@ -21,7 +21,7 @@ function v21(base: string) {
 }
 
 /** Nova v2.1, mounted at /compute (project from the token, no project id in URLs). */
-export function novaApp(cloud: Cloud): Hono<SimEnv> {
+export function novaApp(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
   app.get('/', (c) => {
     const v20 = { id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z', links: [{ rel: 'self', href: `${cloud.baseUrl}/compute/v2/` }] };

@@ -1,4 +1,4 @@
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import { newUuid } from '../ids';
 import { schedule, takePending } from '../lifecycle';
 import type { Server, Volume } from '../state';
@@ -12,7 +12,7 @@ import type { Server, Volume } from '../state';
  *            deleted (deleting -> gone), the others detached back to `available`
  */
 export class ServerLifecycle {
-  constructor(private readonly cloud: Cloud) {
+  constructor(private readonly cloud: SimulatedCloud) {
     cloud.scheduler.on('server', (id) => this.settle(id));
   }
 

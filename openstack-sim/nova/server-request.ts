@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { canSee } from '../auth';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext } from '../env';
 import { fault } from '../errors';
 import type { ApiVersion } from '../microversion';
@@ -50,7 +50,7 @@ export interface BuildPlan {
 const invalidBdm = (detail: string) => fault.badRequest(`Block Device Mapping is Invalid: ${detail}`);
 
 /** The fixed IPs held by servers that still exist (a deleting server keeps its port until it is gone). */
-function ipsInUse(cloud: Cloud): Map<string, string> {
+function ipsInUse(cloud: SimulatedCloud): Map<string, string> {
   const used = new Map<string, string>();
   for (const server of cloud.state.servers.values()) for (const nic of server.nics) used.set(`${nic.networkId}/${nic.fixedIp}`, server.id);
   return used;
@@ -68,7 +68,7 @@ function allocateIp(used: Map<string, string>, networkId: string): string {
 const randomMac = () => `fa:16:3e:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 
 /** nova's validate_networks: networks must exist; a requested fixed IP must be free (400 FixedIpAlreadyInUse). */
-function planNics(cloud: Cloud, req: CreateServerRequest, version: ApiVersion): ServerNic[] {
+function planNics(cloud: SimulatedCloud, req: CreateServerRequest, version: ApiVersion): ServerNic[] {
   if (req.networks === undefined || req.networks === null) {
     if (version.atLeast('2.37')) {
       throw fault.badRequest(`Invalid input for field/attribute server. Value: ${JSON.stringify(req)}. 'networks' is a required property`);
@@ -91,7 +91,7 @@ function planNics(cloud: Cloud, req: CreateServerRequest, version: ApiVersion): 
 }
 
 /** Boot-from-volume mappings: each volume visible to the caller, `available`, and used once. */
-function planVolumes(cloud: Cloud, auth: AuthContext, req: CreateServerRequest): ServerVolume[] {
+function planVolumes(cloud: SimulatedCloud, auth: AuthContext, req: CreateServerRequest): ServerVolume[] {
   if (req.imageRef) throw fault.badRequest(`Image ${req.imageRef} could not be found.`);
   const mappings = req.block_device_mapping_v2 ?? [];
   const seen = new Set<string>();
@@ -118,7 +118,7 @@ function planVolumes(cloud: Cloud, auth: AuthContext, req: CreateServerRequest):
 }
 
 /** Everything nova checks synchronously before answering 202, in nova's order and words. */
-export function planBuild(cloud: Cloud, auth: AuthContext, req: CreateServerRequest, version: ApiVersion): BuildPlan {
+export function planBuild(cloud: SimulatedCloud, auth: AuthContext, req: CreateServerRequest, version: ApiVersion): BuildPlan {
   const flavor = findFlavor(req.flavorRef);
   if (!flavor) throw fault.badRequest('Invalid flavorRef provided.');
   const volumes = planVolumes(cloud, auth, req);

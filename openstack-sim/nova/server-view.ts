@@ -1,4 +1,4 @@
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext } from '../env';
 import { novaTime } from '../ids';
 import type { ApiVersion } from '../microversion';
@@ -8,7 +8,7 @@ import { findFlavor, novaLinks } from './flavors';
 
 const VM_STATE: Record<Server['status'], string> = { BUILD: 'building', ACTIVE: 'active', ERROR: 'error' };
 
-function addresses(cloud: Cloud, server: Server) {
+function addresses(cloud: SimulatedCloud, server: Server) {
   const byNetwork: Record<string, unknown[]> = {};
   for (const nic of server.nics) {
     const name = cloud.options.networks.find((n) => n.id === nic.networkId)?.name ?? nic.networkId;
@@ -17,7 +17,7 @@ function addresses(cloud: Cloud, server: Server) {
   return byNetwork;
 }
 
-function flavorView(cloud: Cloud, server: Server, embedded: boolean) {
+function flavorView(cloud: SimulatedCloud, server: Server, embedded: boolean) {
   const flavor = findFlavor(server.flavorId);
   if (!embedded || !flavor) return { id: server.flavorId, links: novaLinks(cloud.baseUrl, 'flavors', server.flavorId) };
   // 2.47+: the flavor is embedded by value, as it was when the server was created.
@@ -58,7 +58,7 @@ const FIELDS: ViewField<Server>[] = [
   { key: 'tags', since: '2.26', value: () => [] },
 ];
 
-export function serverDetail(cloud: Cloud, server: Server, auth: AuthContext, version: ApiVersion) {
+export function serverDetail(cloud: SimulatedCloud, server: Server, auth: AuthContext, version: ApiVersion) {
   const view = renderFields(FIELDS, server, cloud, auth, version, { links: novaLinks(cloud.baseUrl, 'servers', server.id) });
   view.flavor = flavorView(cloud, server, version.atLeast('2.47'));
   view['os-extended-volumes:volumes_attached'] = server.volumes.map((v) =>
@@ -70,6 +70,6 @@ export function serverDetail(cloud: Cloud, server: Server, auth: AuthContext, ve
   return view;
 }
 
-export function serverSummary(cloud: Cloud, server: Server) {
+export function serverSummary(cloud: SimulatedCloud, server: Server) {
   return { id: server.id, name: server.name, links: novaLinks(cloud.baseUrl, 'servers', server.id) };
 }

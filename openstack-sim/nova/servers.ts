@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { canSee } from '../auth';
-import type { Cloud } from '../cloud';
+import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext, SimEnv } from '../env';
 import { fault } from '../errors';
 import { newUuid, randomText } from '../ids';
@@ -23,7 +23,7 @@ function nameRegex(pattern: string | undefined): RegExp | undefined {
 }
 
 /** nova servers: boot from volume, list/detail/show, delete, volume attachments. */
-export function serverRoutes(cloud: Cloud): Hono<SimEnv> {
+export function serverRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
   const visibleServer = (auth: AuthContext, id: string): Server => {

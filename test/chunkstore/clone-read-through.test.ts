@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChunkStoreError, DataStore } from '../../chunkstore/index';
-import { pageRuns, readThrough } from '../../activities/chunkstore/read-through';
-import { chunkIdOf, cloneLocation, parseCloneLocation } from '../../activities/chunkstore/volume-layout';
+import { pageRuns, readThrough } from '../../chunk-volumes/read-through';
+import { chunkIdOf, cloneLocation, parseCloneLocation } from '../../chunk-volumes/volume-layout';
 import { PAGE, PAGES } from './helpers';
 
 /**

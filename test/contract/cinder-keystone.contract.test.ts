@@ -4,8 +4,8 @@
 // timestamps, URLs) are not compared; codes, messages, state sequences and JSON shapes are, and
 // the last suite asserts every shape the real cloud produced is the simulator's too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectCloud, type Cloud } from '../../activities/openstack/cloud';
-import { BadRequestError, NotFoundError, UnauthorizedError } from '../../activities/openstack/errors';
+import { connectCloud, type CloudClients } from '../../openstack/cloud';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '../../openstack/errors';
 import { IMAGE_SNAPSHOT } from '../../contract/accounts';
 import { SIMULATOR_ADMIN, SIMULATOR_TENANT } from '../../infra/stack';
 import { call as rawCall, waitFor } from '../openstack-sim/helpers';
@@ -42,7 +42,7 @@ async function observeStatuses(read: () => Promise<string>, done: (status: strin
 
 describe.each(TARGETS)('contract: %s', (target, start) => {
   let cloud: Target | undefined;
-  let clients: Cloud;
+  let clients: CloudClients;
   let admin: RawVolumeApi;
   let demo: RawVolumeApi;
   let snapshotId: string;

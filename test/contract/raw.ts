@@ -1,6 +1,6 @@
 // Raw HTTP for what the project's clients hide on purpose (status codes, headers, error bodies),
 // authenticated with the clients' own session so both talk to the same project.
-import type { KeystoneSession } from '../../activities/openstack/keystone';
+import type { KeystoneSession } from '../../openstack/keystone';
 import { call, type Reply } from '../openstack-sim/helpers';
 
 export interface RawVolumeApi {

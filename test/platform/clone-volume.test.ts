@@ -4,7 +4,7 @@
 // a worker restart in the middle of the flatten, and bad input refused with the field named.
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatedVolumeDigest } from '../../activities/chunkstore/generated-data';
+import { generatedVolumeDigest } from '../../chunk-volumes/generated-data';
 import { cloneProgressQuery, type CloneProgress } from '../../workflows/clone-progress';
 import { startPlatform, waitFor, type Platform } from './harness';
 

@@ -2,7 +2,7 @@
 // lock in PostgreSQL (FOR UPDATE SKIP LOCKED). The control runs the seed's original pattern
 // (read a free row, then mark it) on the same data and shows this test catches the bug.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
-import { claimSpareVolume } from '../../activities/pool/claim';
+import { claimSpareVolume } from '../../pool/claim';
 import { createPrisma, type PrismaClient } from '../../infra/database';
 import { resetPoolTables } from './harness';
 

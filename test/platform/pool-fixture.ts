@@ -1,7 +1,7 @@
 // A pool set up the way seed 000's test did: two volume types × two OSes ("4 kinds"), the
 // same count for each, image snapshots named by the pool's naming rule.
-import type { PoolConfig } from '../../activities/pool/settings';
-import { seedPoolSettings } from '../../activities/pool/settings';
+import type { PoolConfig } from '../../pool/settings';
+import { seedPoolSettings } from '../../pool/settings';
 import { simulatorSeed } from '../../infra/stack';
 import { resetPoolTables, startPlatform, type Platform } from './harness';
 import type { SimulatorOptions } from '../../openstack-sim';

@@ -1,7 +1,7 @@
 // Seed 000's test table, rows 1–3 (replenish), plus seed 001's self-test "config change takes
 // effect": on real Temporal + PostgreSQL + the simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimSpareVolume } from '../../activities/pool/claim';
+import { claimSpareVolume } from '../../pool/claim';
 import type { Platform } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
 

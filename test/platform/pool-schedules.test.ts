@@ -2,7 +2,7 @@
 // while the previous one still runs is skipped (overlap SKIP); changed settings reach the
 // schedules without a restart; sync_os pauses replenishment, purges stale spares and resumes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPLENISH_SCHEDULE, RECONCILE_SCHEDULE, ensurePoolSchedules } from '../../activities/pool/schedules';
+import { REPLENISH_SCHEDULE, RECONCILE_SCHEDULE, ensurePoolSchedules } from '../../pool/schedules';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';

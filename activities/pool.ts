@@ -1,16 +1,16 @@
 // The spare-volume pool's activities, bound to their dependencies.
 import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../../infra/database';
-import type { Cloud } from '../openstack/cloud';
-import { claimSpareVolume } from './claim';
-import { purgeStaleSpares, syncCatalog } from './catalog';
-import { createSpareVolume, observeVolumes, type SpareVolumeRequest } from './create-spare';
-import { loadReplenishPlan, type PoolKind } from './plan';
-import { reconcileSpareVolumes } from './reconcile';
-import { recordRound, type RoundRecord } from './rounds';
-import { pauseReplenishment, resumeReplenishment, stopRunningReplenishRounds } from './schedules';
+import type { PrismaClient } from '../infra/database';
+import type { CloudClients } from '../openstack/cloud';
+import { claimSpareVolume } from '../pool/claim';
+import { purgeStaleSpares, syncCatalog } from '../pool/catalog';
+import { createSpareVolume, observeVolumes, type SpareVolumeRequest } from '../pool/create-spare';
+import { loadReplenishPlan, type PoolKind } from '../pool/plan';
+import { reconcileSpareVolumes } from '../pool/reconcile';
+import { recordRound, type RoundRecord } from '../pool/rounds';
+import { pauseReplenishment, resumeReplenishment, stopRunningReplenishRounds } from '../pool/schedules';
 
-export function poolActivities(deps: { prisma: PrismaClient; cloud: Cloud; temporal: Client }) {
+export function poolActivities(deps: { prisma: PrismaClient; cloud: CloudClients; temporal: Client }) {
   const { prisma, cloud, temporal } = deps;
   return {
     loadReplenishPlan: () => loadReplenishPlan(prisma),

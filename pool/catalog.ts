@@ -1,7 +1,7 @@
 // Seed 001's sync_os: rebuild the OS → snapshot table from Cinder's snapshot list using the
 // configured naming rule, then mark spares built from snapshots that are no longer current.
-import type { PrismaClient } from '../../infra/database';
-import type { Cloud } from '../openstack/cloud';
+import type { PrismaClient } from '../infra/database';
+import type { CloudClients } from '../openstack/cloud';
 import type { Snapshot } from '../openstack/cinder';
 import { NotFoundError } from '../openstack/errors';
 import { getPoolSettings } from './settings';
@@ -45,7 +45,7 @@ export interface CatalogSyncResult {
 }
 
 /** Replaces the catalog in one transaction, so a replenish round never sees it half-built. */
-export async function syncCatalog(prisma: PrismaClient, cloud: Cloud): Promise<CatalogSyncResult> {
+export async function syncCatalog(prisma: PrismaClient, cloud: CloudClients): Promise<CatalogSyncResult> {
   const settings = await getPoolSettings(prisma);
   const { entries, unmatched } = buildCatalog(await cloud.admin.cinder.listSnapshots(), settings.snapshotNamePattern);
   const before = await prisma.osImage.findMany();
@@ -63,7 +63,7 @@ export interface PurgeResult {
 }
 
 /** Removes unclaimed spares whose snapshot is not the catalog's current one for their kind. */
-export async function purgeStaleSpares(prisma: PrismaClient, cloud: Cloud): Promise<PurgeResult> {
+export async function purgeStaleSpares(prisma: PrismaClient, cloud: CloudClients): Promise<PurgeResult> {
   const current = new Set((await prisma.osImage.findMany()).map((i) => `${i.volumeType}\u0000${i.osName}\u0000${i.snapshotId}`));
   const spares = await prisma.spareVolume.findMany({ where: { allocated: false } });
   const stale = spares.filter((s) => !current.has(`${s.volumeType}\u0000${s.osName}\u0000${s.snapshotId}`));

@@ -5,13 +5,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../openstack-sim';
-import { connectCloud, type Cloud } from '../../activities/openstack/cloud';
-import { BadRequestError, NotFoundError, UnauthorizedError, UnreachableError } from '../../activities/openstack/errors';
-import { KeystoneSession } from '../../activities/openstack/keystone';
+import { connectCloud, type CloudClients } from '../../openstack/cloud';
+import { BadRequestError, NotFoundError, UnauthorizedError, UnreachableError } from '../../openstack/errors';
+import { KeystoneSession } from '../../openstack/keystone';
 import { SIMULATOR_ADMIN, SIMULATOR_TENANT } from '../../infra/stack';
 
 let sim: RunningSimulator;
-let cloud: Cloud;
+let cloud: CloudClients;
 const requests: string[] = [];
 const SNAPSHOT = 'sysdisk-sas-Debian9 64bit';
 

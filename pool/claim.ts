@@ -1,7 +1,7 @@
 // Handing a spare to exactly one VM create: one atomic UPDATE over a row locked with
 // FOR UPDATE SKIP LOCKED, so concurrent claims never get the same volume and never wait
 // on each other (seed 000's double-allocation bug, fixed in the database).
-import type { PrismaClient } from '../../infra/database';
+import type { PrismaClient } from '../infra/database';
 import type { PoolKind } from './plan';
 
 export interface ClaimedSpare {

@@ -1,8 +1,8 @@
 // Seed 001's check_volume_state plus seed 000's sync rows: bring the spare_volumes table in
 // line with Cinder. One list call, then per-row decisions (decideReconcile is pure, so the
 // rules are testable on their own).
-import type { PrismaClient } from '../../infra/database';
-import type { Cloud } from '../openstack/cloud';
+import type { PrismaClient } from '../infra/database';
+import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { NotFoundError } from '../openstack/errors';
 
@@ -59,7 +59,7 @@ export interface ReconcileSummary {
   deletedInCinder: number;
 }
 
-export async function reconcileSpareVolumes(prisma: PrismaClient, cloud: Cloud, now = Date.now()): Promise<ReconcileSummary> {
+export async function reconcileSpareVolumes(prisma: PrismaClient, cloud: CloudClients, now = Date.now()): Promise<ReconcileSummary> {
   const { projectId } = await cloud.admin.session.authenticate();
   const rows = await prisma.spareVolume.findMany();
   // all_tenants: a volume taken into another project must be told apart from a deleted one.

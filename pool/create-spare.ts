@@ -1,8 +1,8 @@
 // Step 5–6 of seed 001's backup_volume, made idempotent: the intent is recorded under a
 // deterministic name before Cinder is called, and Cinder is asked for that name before
 // creating, so a retry or a worker crash at any point yields exactly one volume and one row.
-import type { PrismaClient } from '../../infra/database';
-import type { Cloud } from '../openstack/cloud';
+import type { PrismaClient } from '../infra/database';
+import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { COUNTED_STATUSES, type PoolKind } from './plan';
 
@@ -19,7 +19,7 @@ export type SpareVolumeCreated =
   | { name: string; volumeId: string; status: string; /** false when a previous attempt had already created it */ createdNow: boolean }
   | { name: string; status: 'skipped'; reason: string };
 
-export async function createSpareVolume(prisma: PrismaClient, cloud: Cloud, req: SpareVolumeRequest): Promise<SpareVolumeCreated> {
+export async function createSpareVolume(prisma: PrismaClient, cloud: CloudClients, req: SpareVolumeRequest): Promise<SpareVolumeCreated> {
   const row = await reserveSlot(prisma, req);
   if (!row) return { name: req.name, status: 'skipped', reason: `the pool already has ${req.target} ${req.osName} on ${req.volumeType}` };
   const cinder = cloud.admin.cinder;
@@ -62,7 +62,7 @@ export interface VolumeObservation {
 }
 
 /** Current Cinder status of the given volumes, in one list call (the adaptive throttle's feedback). */
-export async function observeVolumes(cloud: Cloud, volumeIds: string[]): Promise<VolumeObservation[]> {
+export async function observeVolumes(cloud: CloudClients, volumeIds: string[]): Promise<VolumeObservation[]> {
   if (volumeIds.length === 0) return [];
   const byId = new Map((await cloud.admin.cinder.listVolumes()).map((v) => [v.id, v]));
   return volumeIds.map((volumeId) => {

@@ -3,9 +3,9 @@
 // lives at `location`"). The read path resolves that here, in the activity layer, so a clone is
 // readable the moment its clone chunks exist: pages the chunk has come from the chunk, the rest
 // from the location it names (recursively, for a clone of a clone that is itself not flat yet).
-import type { DataStore } from '../../chunkstore/index';
+import type { DataStore } from '../chunkstore/index';
 import { chunkIdOf, parseCloneLocation } from './volume-layout';
-import { permanent } from './failures';
+import { permanent } from '../activities/chunkstore/failures';
 
 /** Chains deeper than this are refused (a location loop would never end). */
 const MAX_CLONE_DEPTH = 16;

@@ -4,7 +4,7 @@
 // rest share it. The worker's owner closes them all once the worker has drained
 // (closeChunkStores), so no activity is still using one.
 import { resolve } from 'node:path';
-import { DataStore } from '../../chunkstore/index';
+import { DataStore } from '../chunkstore/index';
 
 const stores = new Map<string, Promise<DataStore>>();
 

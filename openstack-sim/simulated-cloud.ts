@@ -15,7 +15,7 @@ import { type PersistedState, SimState } from './state';
  * state machines that act on the data. HTTP routers and the fault injector are thin
  * layers over this object.
  */
-export class Cloud {
+export class SimulatedCloud {
   readonly state: SimState;
   readonly directory: Directory;
   readonly tokens: TokenService;

@@ -1,7 +1,7 @@
 // The reconcile rules one by one (seed 001's check_volume_state and seed 000's sync rows).
 import { describe, expect, it } from 'vitest';
-import { decideReconcile, ORPHAN_INTENT_GRACE_MS } from '../../activities/pool/reconcile';
-import type { Volume } from '../../activities/openstack/cinder';
+import { decideReconcile, ORPHAN_INTENT_GRACE_MS } from '../../pool/reconcile';
+import type { Volume } from '../../openstack/cinder';
 
 const ADMIN = 'admin-project';
 const row = (over: Partial<{ status: string; allocated: boolean; volumeId: string | null; ageMs: number }> = {}) =>

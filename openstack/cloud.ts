@@ -18,14 +18,14 @@ export interface CloudConfig {
   timeoutMs: number;
 }
 
-export interface Cloud {
+export interface CloudClients {
   authUrl: string;
   admin: ProjectClients;
   /** Clients acting as a tenant user; cached per (user, project). */
   tenant(user: { username: string; password: string; project: string }): ProjectClients;
 }
 
-export function connectCloud(config: CloudConfig): Cloud {
+export function connectCloud(config: CloudConfig): CloudClients {
   const clientsFor = (username: string, password: string, projectName: string): ProjectClients => {
     const creds: Credentials = {
       authUrl: config.authUrl, username, password, projectName,
