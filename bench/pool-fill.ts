@@ -18,6 +18,7 @@ import { createPrisma, type PrismaClient } from '../infra/database';
 import { startEphemeralServices } from '../infra/ephemeral';
 import { SIMULATOR_ADMIN, simulatorSeed } from '../infra/stack';
 import { createWorker } from '../worker/worker';
+import { reconcilePool, replenishPool, syncOsCatalog } from '../workflows';
 
 /**
  * The cloud: 8 s per create from a snapshot (rbd flatten, scaled down), 4 backend workers,
@@ -55,23 +56,24 @@ async function fill(strategy: Strategy, prisma: PrismaClient, client: Client, te
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
   const { worker, connection } = await createWorker({ address: temporalAddress, namespace: 'default', taskQueue, activities: createActivities({ cloud, prisma, temporal: client }) });
   const running = worker.run();
-  const run = (workflow: string) => client.workflow.execute(workflow, { taskQueue, workflowId: `${workflow}-${randomUUID()}`, args: [] });
+  const run = <R>(workflow: () => Promise<R>) =>
+    client.workflow.execute(workflow, { taskQueue, workflowId: `${workflow.name}-${randomUUID()}` });
   try {
-    await run('syncOsCatalog');
+    await run(syncOsCatalog);
     const t0 = Date.now();
     let failedCreates = 0;
     let rounds = 0;
     let available = 0;
     while (available < TARGET && rounds < MAX_ROUNDS) {
       rounds++;
-      await run('replenishPool');
+      await run(replenishPool);
       // Let Cinder finish every create, then count what failed and let reconcile drop it.
       for (;;) {
         const spares = (await cloud.admin.cinder.listVolumes()).filter((v) => v.name?.startsWith('spare-'));
         if (!spares.some((v) => v.status === 'creating')) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      const summary = (await run('reconcilePool')) as { dropped: { reason: string }[] };
+      const summary = await run(reconcilePool);
       failedCreates += summary.dropped.filter((d) => d.reason === 'error in Cinder').length;
       available = await prisma.spareVolume.count({ where: { status: 'available' } });
     }

@@ -4,16 +4,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
 import { ConfigError, dataPath, loadSettings, type Settings } from '../config/settings';
 import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } from '../infra/stack';
-import { createPrisma } from '../infra/database';
-import { createActivities } from '../activities';
-import { closeChunkStores } from '../activities/chunkstore';
-import { releaseDrillDaemons } from '../activities/drill/preflight';
-import { createWorker } from '../worker/worker';
 import { bootstrapPool } from '../worker/bootstrap';
 import { createApp } from '../api/app';
+import { compose, runWorker } from './compose';
 
 const log = (line: string) => console.log(`[blockflow] ${line}`);
 const stops: { name: string; stop: () => Promise<void> }[] = [];
@@ -35,19 +30,14 @@ async function main(): Promise<void> {
   const temporal = await startTemporal(settings, log);
   onStop('Temporal server', temporal.stop);
 
-  const prisma = createPrisma(db.value.url);
-  onStop('database client', () => prisma.$disconnect());
-  const connection = await Connection.connect({ address: temporal.value.address });
-  onStop('Temporal client', () => connection.close());
-  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
-
-  onStop('libvirt daemons (if drills started them)', releaseDrillDaemons); // after the worker: listed first, stopped last
-  const { worker, connection: workerConnection } = await createWorker({
-    address: temporal.value.address, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ cloud, prisma, temporal: client, chunkStoreDir: settings.chunkStoreDir }), handleSignals: false,
+  const blockflow = await compose({
+    cloud, databaseUrl: db.value.url, temporalAddress: temporal.value.address,
+    namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE, chunkStoreDir: settings.chunkStoreDir,
   });
-  const running = worker.run();
-  onStop('worker', async () => { worker.shutdown(); await running; await workerConnection.close(); await closeChunkStores(); });
+  onStop('database and Temporal clients', blockflow.close);
+  const { prisma, temporal: client } = blockflow;
+  const worker = await runWorker(blockflow, { handleSignals: false });
+  onStop('worker (then chunk stores, libvirt daemons if drills started them)', worker.stop);
   log(`worker polling task queue "${settings.TEMPORAL_TASK_QUEUE}"`);
   await bootstrapPool({ client, prisma, taskQueue: settings.TEMPORAL_TASK_QUEUE, configFile: settings.POOL_CONFIG_FILE, log });
 

@@ -63,13 +63,25 @@ export async function startTemporal(settings: Settings, log: Log): Promise<Start
 export const SIMULATOR_ADMIN = { username: 'admin', password: 'admin-secret', project: 'admin' };
 export const SIMULATOR_TENANT = { username: 'demo', password: 'demo-secret', project: 'demo' };
 
+/** The real cloud's settings (OS_AUTH_URL and the admin credentials, which loadSettings requires with it). */
+export function cloudConfigFromSettings(settings: Settings): CloudConfig {
+  if (!settings.OS_AUTH_URL) throw new ConfigError('missing setting OS_AUTH_URL');
+  return {
+    ...cloudBase(settings),
+    authUrl: settings.OS_AUTH_URL,
+    admin: { username: settings.OS_ADMIN_USERNAME!, password: settings.OS_ADMIN_PASSWORD!, project: settings.OS_ADMIN_PROJECT! },
+  };
+}
+
+const cloudBase = (settings: Settings) => ({
+  userDomainName: settings.OS_USER_DOMAIN_NAME,
+  projectDomainName: settings.OS_PROJECT_DOMAIN_NAME,
+  timeoutMs: settings.OS_REQUEST_TIMEOUT_MS,
+});
+
 /** An OpenStack cloud: OS_AUTH_URL + admin credentials, or the embedded simulator. */
 export async function startCloud(settings: Settings, log: Log): Promise<Started<CloudConfig>> {
-  const base = { userDomainName: settings.OS_USER_DOMAIN_NAME, projectDomainName: settings.OS_PROJECT_DOMAIN_NAME, timeoutMs: settings.OS_REQUEST_TIMEOUT_MS };
-  if (settings.OS_AUTH_URL) {
-    const admin = { username: settings.OS_ADMIN_USERNAME!, password: settings.OS_ADMIN_PASSWORD!, project: settings.OS_ADMIN_PROJECT! };
-    return { value: { ...base, authUrl: settings.OS_AUTH_URL, admin }, stop: nothingToStop };
-  }
+  if (settings.OS_AUTH_URL) return { value: cloudConfigFromSettings(settings), stop: nothingToStop };
   const sim = await startSimulator({
     port: settings.SIMULATOR_PORT,
     seed: simulatorSeed(readPoolConfig(settings.POOL_CONFIG_FILE)),
@@ -77,7 +89,7 @@ export async function startCloud(settings: Settings, log: Log): Promise<Started<
     stateFile: dataPath(settings, 'openstack-sim', 'state.json'),
   });
   log(`OpenStack simulator ready at ${sim.url} (Keystone ${sim.authUrl})`);
-  return { value: { ...base, authUrl: sim.authUrl, admin: SIMULATOR_ADMIN }, stop: () => sim.stop() };
+  return { value: { ...cloudBase(settings), authUrl: sim.authUrl, admin: SIMULATOR_ADMIN }, stop: () => sim.stop() };
 }
 
 /**

@@ -2,7 +2,10 @@
 // overlap policy SKIP: a round due while the previous one still runs is skipped). Used by the
 // worker's bootstrap, the API (settings, pause/resume/trigger) and syncOsCatalog (pause while
 // the image catalog changes).
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client, type ScheduleOptions,
+} from '@temporalio/client';
+import { reconcilePool, replenishPool } from '../workflows';
 
 export const REPLENISH_SCHEDULE = 'pool-replenish';
 export const RECONCILE_SCHEDULE = 'pool-reconcile';
@@ -12,15 +15,20 @@ export interface PoolScheduleIntervals {
   reconcileSeconds: number;
 }
 
+function definition(scheduleId: string, workflowType: typeof replenishPool | typeof reconcilePool, every: number,
+  taskQueue: string): ScheduleOptions {
+  return {
+    scheduleId,
+    spec: { intervals: [{ every: `${every}s` }] },
+    action: { type: 'startWorkflow', workflowType, workflowId: scheduleId, taskQueue },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+  };
+}
+
 const definitions = (taskQueue: string, intervals: PoolScheduleIntervals) => [
-  { scheduleId: REPLENISH_SCHEDULE, workflowType: 'replenishPool', every: intervals.replenishSeconds },
-  { scheduleId: RECONCILE_SCHEDULE, workflowType: 'reconcilePool', every: intervals.reconcileSeconds },
-].map((d) => ({
-  scheduleId: d.scheduleId,
-  spec: { intervals: [{ every: `${d.every}s` as const }] },
-  action: { type: 'startWorkflow' as const, workflowType: d.workflowType, workflowId: d.scheduleId, taskQueue, args: [] },
-  policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' as const },
-}));
+  definition(REPLENISH_SCHEDULE, replenishPool, intervals.replenishSeconds, taskQueue),
+  definition(RECONCILE_SCHEDULE, reconcilePool, intervals.reconcileSeconds, taskQueue),
+];
 
 /** Creates the schedules, or updates their interval and task queue when they exist. Idempotent. */
 export async function ensurePoolSchedules(client: Client, taskQueue: string, intervals: PoolScheduleIntervals): Promise<void> {

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/database';
 import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../pool/settings';
 import { ensurePoolSchedules } from '../pool/schedules';
+import { syncOsCatalog } from '../workflows';
 
 export interface BootstrapOptions {
   client: Client;
@@ -18,8 +19,8 @@ export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
   const { client, prisma, taskQueue, log } = opts;
   if (await seedPoolSettings(prisma, readPoolConfig(opts.configFile))) log(`pool settings loaded from ${opts.configFile}`);
   if ((await prisma.osImage.count()) === 0) {
-    const result = await client.workflow.execute('syncOsCatalog', { taskQueue, workflowId: `sync-os-bootstrap-${Date.now()}`, args: [] });
-    log(`image catalog synced: ${(result as { catalog: { entries: unknown[] } }).catalog.entries.length} (type, OS) snapshots`);
+    const result = await client.workflow.execute(syncOsCatalog, { taskQueue, workflowId: `sync-os-bootstrap-${Date.now()}`, args: [] });
+    log(`image catalog synced: ${result.catalog.entries.length} (type, OS) snapshots`);
   }
   const settings = await getPoolSettings(prisma);
   await ensurePoolSchedules(client, taskQueue, { replenishSeconds: settings.backupFrequencySeconds, reconcileSeconds: settings.checkStateFrequencySeconds });

@@ -6,17 +6,17 @@ import type { Activities } from '../activities';
 import type { InspectVolumeInput, VolumeView } from '../activities/chunkstore/inspect-volume';
 import type { CreateSourceVolumeInput, SourceVolume } from '../activities/chunkstore/source-volume';
 
-const store = proxyActivities<Activities>({
+const { createSourceVolume, inspectVolume } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
 /** A source volume of generated data (activities/chunkstore/generated-data.ts). */
 export async function createGeneratedVolume(input: CreateSourceVolumeInput): Promise<SourceVolume> {
-  return store.createSourceVolume(input);
+  return createSourceVolume(input);
 }
 
 /** Per-chunk state and the SHA-256 of a volume as a reader sees it. */
 export async function describeVolume(input: InspectVolumeInput): Promise<VolumeView> {
-  return store.inspectVolume(input);
+  return inspectVolume(input);
 }

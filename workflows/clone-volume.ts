@@ -16,12 +16,12 @@ import type { Activities } from '../activities';
 import { CloneProgressState, cloneProgressQuery, type CloneProgress, type CloneResumeState } from './clone-progress';
 import { stepRanges } from './clone-steps';
 
-const setup = proxyActivities<Activities>({
+const { createCloneChunks, describeCloneSource } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 // A worker that dies mid-range is noticed by the heartbeat timeout; the retry resumes from the bitmap.
-const flatten = proxyActivities<Activities>({
+const { flattenChunkRange } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes', heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 50 },
 });
@@ -48,8 +48,8 @@ export async function cloneVolume(input: CloneVolumeInput): Promise<CloneProgres
   setHandler(cloneProgressQuery, () => state.view());
 
   if (!input.resume) {
-    const source = await setup.describeCloneSource({ sourceVolumeId: input.sourceVolumeId, chunks: input.chunks });
-    const geometry = await setup.createCloneChunks({ sourceVolumeId: input.sourceVolumeId, targetVolumeId: input.targetVolumeId, sourceSns: source.sns });
+    const source = await describeCloneSource({ sourceVolumeId: input.sourceVolumeId, chunks: input.chunks });
+    const geometry = await createCloneChunks({ sourceVolumeId: input.sourceVolumeId, targetVolumeId: input.targetVolumeId, sourceSns: source.sns });
     state.cloned(geometry.chunkSize / geometry.pageSize);
     publish(state);
   }
@@ -60,7 +60,7 @@ export async function cloneVolume(input: CloneVolumeInput): Promise<CloneProgres
       return continueAsNew<typeof cloneVolume>({ ...input, resume: state.resumeState() });
     }
     for (const range of stepRanges(state.cursor, input.pagesPerStep, state.pagesPerChunk, input.chunks)) {
-      state.observed(await flatten.flattenChunkRange({ targetVolumeId: input.targetVolumeId, ...range }));
+      state.observed(await flattenChunkRange({ targetVolumeId: input.targetVolumeId, ...range }));
     }
     state.cursor = Math.min(state.pagesTotal, state.cursor + input.pagesPerStep);
     state.steps++;

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { ReconcileSummary } from '../pool/reconcile';
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 
-const pool = proxyActivities<Activities>({
+const { reconcileSpareVolumes, recordRound } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE },
 });
@@ -11,8 +11,8 @@ const pool = proxyActivities<Activities>({
 /** Seed 001's check_volume_state + seed 000's sync: align the pool table with Cinder. */
 export async function reconcilePool(): Promise<ReconcileSummary> {
   const roundId = workflowInfo().workflowId;
-  const summary = await pool.reconcileSpareVolumes();
+  const summary = await reconcileSpareVolumes();
   if (summary.promoted || summary.dropped.length) log.info('pool reconciled', { promoted: summary.promoted, dropped: summary.dropped });
-  await pool.recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'reconcile', dropped: summary.dropped.length, summary, finished: true });
+  await recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'reconcile', dropped: summary.dropped.length, summary, finished: true });
   return summary;
 }

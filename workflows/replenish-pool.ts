@@ -5,7 +5,7 @@ import { canSend, initialAdaptiveState, onCompletion, pollSeconds, type Adaptive
 // errors.ts is plain classes and constants, safe inside the workflow sandbox.
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 
-const pool = proxyActivities<Activities>({
+const { createSpareVolume, loadReplenishPlan, observeVolumes, recordRound } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE },
 });
@@ -22,12 +22,12 @@ export interface ReplenishResult {
  */
 export async function replenishPool(): Promise<ReplenishResult> {
   const roundId = workflowInfo().workflowId;
-  const plan = await pool.loadReplenishPlan();
+  const plan = await loadReplenishPlan();
   const skipped = plan.kinds.filter((k) => k.status !== 'ok').map(({ volumeType, osName, status }) => ({ volumeType, osName, status }));
   for (const k of skipped) log.warn('kind skipped', k);
   const slots = interleave(plan.kinds);
   log.info('replenish round', { roundId, toCreate: slots.length, throttle: plan.throttle });
-  await pool.recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'replenish', summary: { planned: slots.length, skipped } });
+  await recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'replenish', summary: { planned: slots.length, skipped } });
 
   let result: ReplenishResult = { created: 0, failed: 0, skipped };
   try {
@@ -35,7 +35,7 @@ export async function replenishPool(): Promise<ReplenishResult> {
   } finally {
     // Record the round even when cancelled (sync_os stops rounds): non-cancellable scope.
     await CancellationScope.nonCancellable(() =>
-      pool.recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'replenish', created: result.created, failed: result.failed, summary: { planned: slots.length, skipped }, finished: true }));
+      recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'replenish', created: result.created, failed: result.failed, summary: { planned: slots.length, skipped }, finished: true }));
   }
   return result;
 }
@@ -47,7 +47,7 @@ async function createAll(roundId: string, slots: KindPlan[], plan: ReplenishPlan
   if (plan.throttle.mode === 'fixed') {
     let created = 0;
     for (const [slot, kind] of slots.entries()) {
-      const result = await pool.createSpareVolume(request(kind, slot));
+      const result = await createSpareVolume(request(kind, slot));
       if (result.status === 'skipped') continue; // another round filled it: no create, no sleep
       created++;
       // 0 = no throttle: not even a zero timer (Temporal timers resolve to about a second).
@@ -61,14 +61,14 @@ async function createAll(roundId: string, slots: KindPlan[], plan: ReplenishPlan
   let created = 0;
   for (let slot = 0; slot < slots.length; ) {
     if (canSend(state, inFlight.length)) {
-      const result = await pool.createSpareVolume(request(slots[slot]!, slot));
+      const result = await createSpareVolume(request(slots[slot]!, slot));
       if (result.status !== 'skipped') created++;
       if (result.status === 'creating') inFlight.push(result.volumeId);
       slot++;
       continue;
     }
     await sleep(pollSeconds(state) * 1000);
-    for (const seen of await pool.observeVolumes(inFlight)) {
+    for (const seen of await observeVolumes(inFlight)) {
       if (seen.status === 'creating') continue;
       inFlight = inFlight.filter((id) => id !== seen.volumeId);
       const ok = seen.status === 'available';

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { CatalogSyncResult, PurgeResult } from '../pool/catalog';
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 
-const pool = proxyActivities<Activities>({
+const { pauseReplenishment, purgeStaleSpares, recordRound, resumeReplenishment, stopRunningReplenishRounds, syncCatalog } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE },
 });
@@ -21,16 +21,16 @@ export interface SyncOsResult {
  */
 export async function syncOsCatalog(): Promise<SyncOsResult> {
   const note = `paused by ${workflowInfo().workflowId}`;
-  await pool.pauseReplenishment(note);
+  await pauseReplenishment(note);
   try {
-    const stoppedRounds = await pool.stopRunningReplenishRounds();
-    const catalog = await pool.syncCatalog();
-    const purge = await pool.purgeStaleSpares();
+    const stoppedRounds = await stopRunningReplenishRounds();
+    const catalog = await syncCatalog();
+    const purge = await purgeStaleSpares();
     const result = { catalog, purge, stoppedRounds };
-    await pool.recordRound({ id: workflowInfo().workflowId, startedAt: workflowInfo().startTime.toISOString(), kind: 'sync-os', dropped: purge.deleted, summary: result, finished: true });
+    await recordRound({ id: workflowInfo().workflowId, startedAt: workflowInfo().startTime.toISOString(), kind: 'sync-os', dropped: purge.deleted, summary: result, finished: true });
     return result;
   } finally {
     // Compensation: replenishment must not stay paused because this sync failed or was cancelled.
-    await CancellationScope.nonCancellable(() => pool.resumeReplenishment(`resumed by ${workflowInfo().workflowId}`));
+    await CancellationScope.nonCancellable(() => resumeReplenishment(`resumed by ${workflowInfo().workflowId}`));
   }
 }

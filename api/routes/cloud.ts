@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps } from '../deps';
+import { cloudInventory } from '../../workflows';
 
 const Inventory = z.object({
   workflowId: z.string(),
@@ -17,7 +18,7 @@ const route = createRoute({
 export function cloudRoutes(deps: ApiDeps) {
   return new OpenAPIHono().openapi(route, async (c) => {
     const workflowId = `cloud-inventory-${Date.now()}`;
-    const result = await deps.temporal.workflow.execute('cloudInventory', { taskQueue: deps.taskQueue, workflowId, args: [] });
-    return c.json({ workflowId, ...(result as Omit<z.infer<typeof Inventory>, 'workflowId'>) }, 200);
+    const result = await deps.temporal.workflow.execute(cloudInventory, { taskQueue: deps.taskQueue, workflowId, args: [] });
+    return c.json({ workflowId, ...result }, 200);
   });
 }

@@ -6,6 +6,7 @@ import { json, security } from '../openapi';
 import { getPoolSettings, isNamePattern } from '../../pool/settings';
 import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
 import type { ApiDeps } from '../deps';
+import { syncOsCatalog } from '../../workflows';
 
 const Settings = z.object({
   backupNumsMore: z.number().int().min(0).max(1000),
@@ -92,7 +93,7 @@ export function poolAdminRoutes(deps: ApiDeps) {
     })
     .openapi(routes.syncCatalog, async (c) => {
       const workflowId = `sync-os-${Date.now()}`;
-      const result = await temporal.workflow.execute('syncOsCatalog', { taskQueue, workflowId, args: [] });
+      const result = await temporal.workflow.execute(syncOsCatalog, { taskQueue, workflowId, args: [] });
       return c.json({ workflowId, result }, 200);
     });
 }

@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MAX_CHUNKS_PER_VOLUME, VOLUME_ID_PATTERN } from '../../chunk-volumes/volume-layout';
 import type { CloneProgress } from '../../workflows/clone-progress';
 import type { ApiDeps } from '../deps';
+import { cloneVolume, createGeneratedVolume, describeVolume } from '../../workflows';
 
 /** Generated volumes are written, and digests read, within one request: keep them to 1 GiB (64 × 16 MiB). */
 const MAX_GENERATED_CHUNKS = 64;
@@ -94,7 +95,7 @@ export function volumeRoutes(deps: ApiDeps) {
     .openapi(routes.create, async (c) => {
       const input = c.req.valid('json');
       try {
-        const volume = await temporal.workflow.execute('createGeneratedVolume', { taskQueue, workflowId: `volume-create-${input.volumeId}`, args: [input] });
+        const volume = await temporal.workflow.execute(createGeneratedVolume, { taskQueue, workflowId: `volume-create-${input.volumeId}`, args: [input] });
         return c.json(volume, 201);
       } catch (error) {
         const problem = conflict(error);
@@ -106,14 +107,14 @@ export function volumeRoutes(deps: ApiDeps) {
       const { volumeId } = c.req.valid('param');
       const { chunks, digest } = c.req.valid('query');
       const input = { volumeId, chunks, digest: digest === 'true' };
-      const view = await temporal.workflow.execute('describeVolume', { taskQueue, workflowId: `volume-describe-${volumeId}-${Date.now()}`, args: [input] });
+      const view = await temporal.workflow.execute(describeVolume, { taskQueue, workflowId: `volume-describe-${volumeId}-${Date.now()}`, args: [input] });
       return c.json(view, 200);
     })
     .openapi(routes.startClone, async (c) => {
       const input = c.req.valid('json');
       const workflowId = cloneWorkflowId(input.targetVolumeId);
       try {
-        await temporal.workflow.start('cloneVolume', { taskQueue, workflowId, args: [input] });
+        await temporal.workflow.start(cloneVolume, { taskQueue, workflowId, args: [input] });
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return c.json({ error: 'conflict', message: `a clone of ${input.targetVolumeId} is running` }, 409);
         throw error;

@@ -5,6 +5,7 @@ import { seedPoolSettings } from '../../pool/settings';
 import { simulatorSeed } from '../../infra/stack';
 import { resetPoolTables, startPlatform, type Platform } from './harness';
 import type { SimulatorOptions } from '../../openstack-sim';
+import { syncOsCatalog } from '../../workflows';
 
 export const testPoolConfig = (overrides: Partial<PoolConfig> = {}): PoolConfig => ({
   volumeTypes: ['sas', 'ssd'],
@@ -24,13 +25,15 @@ export async function startPool(config: PoolConfig, sim: SimulatorOptions = {}):
   const platform = await startPlatform({ sim: { seed: simulatorSeed(config, { omitLast: false }), ...sim } });
   await resetPoolTables(platform.prisma);
   await seedPoolSettings(platform.prisma, config);
-  await run(platform, 'syncOsCatalog');
+  await run(platform, syncOsCatalog);
   return platform;
 }
 
 let counter = 0;
-export async function run<T = any>(p: Platform, workflow: string): Promise<T> {
-  return p.client.workflow.execute(workflow, { taskQueue: p.taskQueue, workflowId: `${workflow}-${Date.now()}-${counter++}`, args: [] }) as Promise<T>;
+/** Runs a pool workflow (no arguments) to its end on the platform's task queue. */
+export async function run<R>(p: Platform, workflow: () => Promise<R>): Promise<R> {
+  const workflowId = `${workflow.name}-${Date.now()}-${counter++}`;
+  return p.client.workflow.execute(workflow, { taskQueue: p.taskQueue, workflowId });
 }
 
 /** Cinder's spare volumes (by the pool's naming scheme) in the admin project. */

@@ -6,6 +6,7 @@ import { FOREIGN_PROJECT_ID } from '../../openstack-sim';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
+import { reconcilePool, replenishPool } from '../../workflows';
 
 let p: Platform;
 beforeAll(async () => { p = await startPool(testPoolConfig({ backupNumsMore: 3, backupNumsLess: 3 })); });
@@ -15,17 +16,17 @@ const rowsByVolume = async () => new Map((await p.prisma.spareVolume.findMany())
 
 describe('reconcilePool', () => {
   it('Cinder unchanged → only statuses are synced (creating → available), nothing dropped', async () => {
-    await run(p, 'replenishPool');
+    await run(p, replenishPool);
     const before = await rowsByVolume();
     expect([...before.values()].every((r) => r.status === 'creating')).toBe(true);
     await waitFor('Cinder to finish the creates', async () => (await cinderSpares(p)).every((v) => v.status === 'available'));
-    const summary = await run(p, 'reconcilePool');
+    const summary = await run(p, reconcilePool);
     expect(summary).toMatchObject({ checked: 12, promoted: 12, dropped: [], deletedInCinder: 0 });
     const after = await rowsByVolume();
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     expect([...after.values()].every((r) => r.status === 'available')).toBe(true);
     // A second pass finds nothing to do.
-    expect(await run(p, 'reconcilePool')).toMatchObject({ promoted: 0, dropped: [] });
+    expect(await run(p, reconcilePool)).toMatchObject({ promoted: 0, dropped: [] });
   });
 
   it('Cinder changed → rows of deleted, errored, failed and taken volumes are dropped; error volumes are deleted in Cinder', async () => {
@@ -37,12 +38,12 @@ describe('reconcilePool', () => {
     // A create that fails in Cinder: the next round's volume ends in error.
     await p.prisma.spareVolume.delete({ where: { volumeId: untouched! } });
     p.sim.faults.failNextCreates(1);
-    await run(p, 'replenishPool');
+    await run(p, replenishPool);
     const failedRow = (await p.prisma.spareVolume.findMany({ orderBy: { id: 'desc' }, take: 1 }))[0]!;
     await waitFor('the failed create to reach error', async () => (await p.cloud.admin.cinder.getVolume(failedRow.volumeId!)).status === 'error');
 
-    const summary = await run(p, 'reconcilePool');
-    const reasons = Object.fromEntries(summary.dropped.map((d: { volumeId: string; reason: string }) => [d.volumeId, d.reason]));
+    const summary = await run(p, reconcilePool);
+    const reasons = Object.fromEntries(summary.dropped.map((d) => [d.volumeId, d.reason]));
     expect(reasons).toEqual({
       [deleted!]: 'deleted in Cinder',
       [errored!]: 'error in Cinder',
@@ -62,7 +63,7 @@ describe('reconcilePool', () => {
     expect(all.get(attached!)?.status).toBe('in-use');
     expect(all.get(moved!)).toBeDefined();
     // The pool refills what was dropped at the next round (seed 000: "补充备盘池").
-    const refill = await run(p, 'replenishPool');
+    const refill = await run(p, replenishPool);
     expect(refill.created).toBe(5);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimSpareVolume } from '../../pool/claim';
 import type { Platform } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
+import { reconcilePool, replenishPool } from '../../workflows';
 
 let p: Platform;
 beforeAll(async () => { p = await startPool(testPoolConfig()); });
@@ -11,7 +12,7 @@ afterAll(async () => { await p?.close(); });
 
 describe('replenishPool', () => {
   it('empty table → first round creates count × kinds volumes, recorded as creating', async () => {
-    const result = await run(p, 'replenishPool');
+    const result = await run(p, replenishPool);
     expect(result).toMatchObject({ created: 8, failed: 0 });
     const rows = await p.prisma.spareVolume.findMany();
     expect(rows).toHaveLength(8);
@@ -27,19 +28,19 @@ describe('replenishPool', () => {
   });
 
   it('pool full and unused → a new round creates nothing', async () => {
-    const result = await run(p, 'replenishPool');
+    const result = await run(p, replenishPool);
     expect(result).toMatchObject({ created: 0 });
     expect(await p.prisma.spareVolume.count()).toBe(8);
     expect(await cinderSpares(p)).toHaveLength(8);
   });
 
   it('one spare claimed → the next round refills exactly that one', async () => {
-    await run(p, 'reconcilePool'); // creating → available (the simulator's create takes 300 ms)
+    await run(p, reconcilePool); // creating → available (the simulator's create takes 300 ms)
     await new Promise((r) => setTimeout(r, 400));
-    await run(p, 'reconcilePool');
+    await run(p, reconcilePool);
     const claimed = await claimSpareVolume(p.prisma, { volumeType: 'sas', osName: 'Debian9 64bit' }, 'vm-create-test-1');
     expect(claimed).not.toBeNull();
-    const result = await run(p, 'replenishPool');
+    const result = await run(p, replenishPool);
     expect(result).toMatchObject({ created: 1 });
     const fresh = await p.prisma.spareVolume.findMany({ where: { allocated: false, volumeType: 'sas', osName: 'Debian9 64bit' } });
     expect(fresh).toHaveLength(2);
@@ -50,14 +51,14 @@ describe('replenishPool', () => {
     const res = await p.api('/v1/pool/policies/ssd/Centos7.3%2064bit', { method: 'PUT', body: { targetCount: 4 } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ volumeType: 'ssd', osName: 'Centos7.3 64bit', targetCount: 4 });
-    const result = await run(p, 'replenishPool');
+    const result = await run(p, replenishPool);
     expect(result).toMatchObject({ created: 2 });
     expect(await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Centos7.3 64bit' } })).toBe(4);
   });
 
   it('an OS without a snapshot gets no spares and a clear status, and the round still succeeds', async () => {
     await p.api('/v1/pool/policies/sas/Windows2016%2064bit', { method: 'PUT', body: { tier: 'more' } });
-    const result = await run(p, 'replenishPool');
+    const result = await run(p, replenishPool);
     expect(result.skipped).toContainEqual({ volumeType: 'sas', osName: 'Windows2016 64bit', status: 'no_snapshot' });
     const status = await p.api('/v1/pool');
     expect(status.body.kinds).toContainEqual(expect.objectContaining({ volumeType: 'sas', osName: 'Windows2016 64bit', status: 'no_snapshot', available: 0, creating: 0 }));
@@ -67,7 +68,7 @@ describe('replenishPool', () => {
   it('two rounds at once (a manual run beside the schedule\'s) never push a kind past its target', async () => {
     await p.api('/v1/pool/policies/ssd/Debian9%2064bit', { method: 'PUT', body: { targetCount: 6 } });
     const before = await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false } });
-    const [a, b] = await Promise.all([run(p, 'replenishPool'), run(p, 'replenishPool')]);
+    const [a, b] = await Promise.all([run(p, replenishPool), run(p, replenishPool)]);
     expect(a.created + b.created).toBe(6 - before);
     expect(await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false } })).toBe(6);
     expect((await cinderSpares(p)).length).toBe(await p.prisma.spareVolume.count());

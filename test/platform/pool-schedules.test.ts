@@ -6,6 +6,7 @@ import { REPLENISH_SCHEDULE, RECONCILE_SCHEDULE, ensurePoolSchedules } from '../
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
+import { reconcilePool, replenishPool } from '../../workflows';
 
 let p: Platform;
 beforeAll(async () => {
@@ -85,7 +86,7 @@ describe('pool schedules', () => {
 
   it('sync_os: a new image for one OS → catalog updated, its stale spares purged, replenishment resumed', async () => {
     await waitFor('spares to become available', async () => {
-      await run(p, 'reconcilePool');
+      await run(p, reconcilePool);
       return (await p.prisma.spareVolume.count({ where: { status: 'available' } })) >= 8;
     }, 30_000);
     const staleIds = (await p.prisma.spareVolume.findMany({ where: { volumeType: 'sas', osName: 'Debian9 64bit' } })).map((r) => r.volumeId!);
@@ -109,7 +110,7 @@ describe('pool schedules', () => {
     const d = await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe();
     expect(d.state.paused).toBe(false);
     // The next round rebuilds them from the new snapshot.
-    await run(p, 'replenishPool');
+    await run(p, replenishPool);
     const rebuilt = await p.prisma.spareVolume.findMany({ where: { volumeType: 'sas', osName: 'Debian9 64bit' } });
     expect(rebuilt.length).toBe(2);
     expect(rebuilt.every((r) => r.snapshotId === newSnapshot)).toBe(true);

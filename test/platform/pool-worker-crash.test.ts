@@ -7,6 +7,7 @@ import { SIMULATOR_ADMIN } from '../../infra/stack';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, startPool, testPoolConfig } from './pool-fixture';
+import { replenishPool } from '../../workflows';
 
 let p: Platform;
 const children: ChildProcess[] = [];
@@ -40,7 +41,7 @@ afterAll(async () => {
 describe('worker crash in a throttled round', () => {
   it('finishes on a new worker with exactly one volume per slot', async () => {
     const first = spawnWorker();
-    const handle = await p.client.workflow.start('replenishPool', { taskQueue: p.taskQueue, workflowId: `crash-round-${Date.now()}`, args: [] });
+    const handle = await p.client.workflow.start(replenishPool, { taskQueue: p.taskQueue, workflowId: `crash-round-${Date.now()}`, args: [] });
     await waitFor('a few creates before the crash', async () => (await p.prisma.spareVolume.count()) >= 5, 60_000);
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
