@@ -19,6 +19,7 @@ import { startEphemeralServices } from '../infra/ephemeral';
 import { SIMULATOR_ADMIN, simulatorSeed } from '../infra/stack';
 import { createWorker } from '../worker/worker';
 import { reconcilePool, replenishPool, syncOsCatalog } from '../workflows';
+import { DropReason } from '../pool/reconcile';
 
 /**
  * The cloud: 8 s per create from a snapshot (rbd flatten, scaled down), 4 backend workers,
@@ -27,8 +28,8 @@ import { reconcilePool, replenishPool, syncOsCatalog } from '../workflows';
  */
 const CREATE_MS = 8000;
 const OVERLOAD: OverloadOptions = { capacity: 8, errorSlope: 0.15, serviceSlots: 4, seed: 20181220 };
-const POOL: Pick<PoolConfig, 'volumeTypes' | 'osMore' | 'osLess' | 'backupNumsMore' | 'backupNumsLess'> = {
-  volumeTypes: ['sas', 'ssd'], osMore: ['Debian9 64bit'], osLess: ['Centos7.3 64bit'], backupNumsMore: 10, backupNumsLess: 10,
+const POOL: Pick<PoolConfig, 'volumeTypes' | 'osHighDemand' | 'osLowDemand' | 'targetHighDemand' | 'targetLowDemand'> = {
+  volumeTypes: ['sas', 'ssd'], osHighDemand: ['Debian9 64bit'], osLowDemand: ['Centos7.3 64bit'], targetHighDemand: 10, targetLowDemand: 10,
 };
 const TARGET = 40;
 const MAX_ROUNDS = 12;
@@ -46,7 +47,7 @@ interface Outcome extends Strategy { failedCreates: number; fillSeconds: number;
 
 async function fill(strategy: Strategy, prisma: PrismaClient, client: Client, temporalAddress: string): Promise<Outcome> {
   const config: PoolConfig = {
-    ...POOL, backupFrequencySeconds: 3600, checkStateFrequencySeconds: 3600, createVolumeTimeIntervalSecond: strategy.intervalSeconds,
+    ...POOL, replenishIntervalSeconds: 3600, reconcileIntervalSeconds: 3600, createIntervalSeconds: strategy.intervalSeconds,
     throttleMode: strategy.mode, snapshotNamePattern: '^sysdisk-(?<type>[a-z0-9]+)-(?<os>.+)$',
   };
   const sim = await startSimulator({ createDelayMs: CREATE_MS, overload: OVERLOAD, seed: simulatorSeed(config, { omitLast: false }) });
@@ -74,7 +75,7 @@ async function fill(strategy: Strategy, prisma: PrismaClient, client: Client, te
         await new Promise((r) => setTimeout(r, 200));
       }
       const summary = await run(reconcilePool);
-      failedCreates += summary.dropped.filter((d) => d.reason === 'error in Cinder').length;
+      failedCreates += summary.dropped.filter((d) => d.reason === DropReason.errorInCinder).length;
       available = await prisma.spareVolume.count({ where: { status: 'available' } });
     }
     return { ...strategy, failedCreates, fillSeconds: (Date.now() - t0) / 1000, rounds, full: available >= TARGET };

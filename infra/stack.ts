@@ -98,7 +98,7 @@ export async function startCloud(settings: Settings, log: Log): Promise<Started<
  * shows how an OS without a snapshot is reported (status no_snapshot, no spares, no crash).
  */
 export function simulatorSeed(config: PoolConfig, opts: { omitLast?: boolean } = { omitLast: true }) {
-  const oses = [...config.osMore, ...config.osLess];
+  const oses = [...config.osHighDemand, ...config.osLowDemand];
   const isLast = (t: number, o: number) => t === config.volumeTypes.length - 1 && o === oses.length - 1;
   const snapshots = config.volumeTypes.flatMap((type, t) =>
     oses.filter((_, o) => !(opts.omitLast && isLast(t, o))).map((os) => ({ name: `sysdisk-${type}-${os}`, volumeType: type, sizeGb: 20 })));

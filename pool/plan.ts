@@ -44,7 +44,7 @@ export async function loadReplenishPlan(prisma: PrismaClient): Promise<Replenish
   const haveByKind = new Map(counts.map((c) => [key(c), c._count._all]));
   const imageByKind = new Map(images.map((i) => [key(i), i]));
   const kinds = policies.map((p): KindPlan => {
-    const target = p.targetCount ?? (p.tier === 'more' ? settings.backupNumsMore : settings.backupNumsLess);
+    const target = p.targetOverride ?? (p.demand === 'high' ? settings.targetHighDemand : settings.targetLowDemand);
     const have = haveByKind.get(key(p)) ?? 0;
     const image = imageByKind.get(key(p));
     const status: KindStatus = !p.enabled ? 'disabled' : image ? 'ok' : 'no_snapshot';
@@ -55,5 +55,5 @@ export async function loadReplenishPlan(prisma: PrismaClient): Promise<Replenish
     };
   });
   const mode = settings.throttleMode === 'adaptive' ? 'adaptive' : 'fixed';
-  return { kinds, throttle: { mode, intervalSeconds: settings.createVolumeTimeIntervalSecond } };
+  return { kinds, throttle: { mode, intervalSeconds: settings.createIntervalSeconds } };
 }

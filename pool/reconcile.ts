@@ -6,10 +6,21 @@ import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { NotFoundError } from '../openstack/errors';
 
+/** Why reconcile dropped a row (stored in the round's summary; the status API counts failures by it). */
+export const DropReason = {
+  createNeverAnswered: 'create never answered',
+  deletedInCinder: 'deleted in Cinder',
+  takenBySomeoneElse: 'taken by someone else',
+  /** A failed create: Cinder put the volume in `error`. */
+  errorInCinder: 'error in Cinder',
+  staleImage: 'built from a stale image',
+} as const;
+export type DropReason = (typeof DropReason)[keyof typeof DropReason] | `unexpected status ${string}`;
+
 export type ReconcileAction =
   | { kind: 'keep' }
   | { kind: 'set-status'; status: string }
-  | { kind: 'drop'; reason: string; deleteInCinder: boolean };
+  | { kind: 'drop'; reason: DropReason; deleteInCinder: boolean };
 
 interface RowView {
   status: string;
@@ -35,16 +46,16 @@ export const ORPHAN_INTENT_GRACE_MS = 10 * 60_000;
 export function decideReconcile(row: RowView, volume: Volume | undefined, adminProjectId: string): ReconcileAction {
   if (row.allocated) return { kind: 'keep' };
   if (!row.volumeId) {
-    return row.ageMs > ORPHAN_INTENT_GRACE_MS ? { kind: 'drop', reason: 'create never answered', deleteInCinder: false } : { kind: 'keep' };
+    return row.ageMs > ORPHAN_INTENT_GRACE_MS ? { kind: 'drop', reason: DropReason.createNeverAnswered, deleteInCinder: false } : { kind: 'keep' };
   }
-  if (!volume) return { kind: 'drop', reason: 'deleted in Cinder', deleteInCinder: false };
+  if (!volume) return { kind: 'drop', reason: DropReason.deletedInCinder, deleteInCinder: false };
   const owner = volume['os-vol-tenant-attr:tenant_id'];
   if ((owner && owner !== adminProjectId) || volume.attachments.length > 0 || volume.status === 'in-use') {
-    return { kind: 'drop', reason: 'taken by someone else', deleteInCinder: false };
+    return { kind: 'drop', reason: DropReason.takenBySomeoneElse, deleteInCinder: false };
   }
-  if (volume.status === 'error') return { kind: 'drop', reason: 'error in Cinder', deleteInCinder: true };
+  if (volume.status === 'error') return { kind: 'drop', reason: DropReason.errorInCinder, deleteInCinder: true };
   if (row.status === 'purging') {
-    return volume.status === 'creating' ? { kind: 'keep' } : { kind: 'drop', reason: 'built from a stale image', deleteInCinder: true };
+    return volume.status === 'creating' ? { kind: 'keep' } : { kind: 'drop', reason: DropReason.staleImage, deleteInCinder: true };
   }
   if (volume.status === 'available' || volume.status === 'creating') {
     return volume.status === row.status ? { kind: 'keep' } : { kind: 'set-status', status: volume.status };
@@ -55,7 +66,7 @@ export function decideReconcile(row: RowView, volume: Volume | undefined, adminP
 export interface ReconcileSummary {
   checked: number;
   promoted: number;
-  dropped: { volumeId: string | null; name: string; volumeType: string; osName: string; reason: string }[];
+  dropped: { volumeId: string | null; name: string; volumeType: string; osName: string; reason: DropReason }[];
   deletedInCinder: number;
 }
 

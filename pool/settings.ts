@@ -5,17 +5,30 @@ import type { PrismaClient } from '../infra/database';
 
 export const PoolConfigFile = z.object({
   volumeTypes: z.array(z.string().min(1)).min(1),
-  osMore: z.array(z.string().min(1)),
-  osLess: z.array(z.string().min(1)),
-  backupNumsMore: z.number().int().min(0),
-  backupNumsLess: z.number().int().min(0),
-  backupFrequencySeconds: z.number().int().min(1),
-  checkStateFrequencySeconds: z.number().int().min(1),
-  createVolumeTimeIntervalSecond: z.number().min(0),
+  /** OSes that get `targetHighDemand` spares per volume type (seed: os_more). */
+  osHighDemand: z.array(z.string().min(1)),
+  /** OSes that get `targetLowDemand` spares per volume type (seed: os_less). */
+  osLowDemand: z.array(z.string().min(1)),
+  targetHighDemand: z.number().int().min(0),
+  targetLowDemand: z.number().int().min(0),
+  replenishIntervalSeconds: z.number().int().min(1),
+  reconcileIntervalSeconds: z.number().int().min(1),
+  createIntervalSeconds: z.number().min(0),
   throttleMode: z.enum(['fixed', 'adaptive']),
   snapshotNamePattern: z.string().refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
 });
 export type PoolConfig = z.infer<typeof PoolConfigFile>;
+
+/** Seed 001's config names, accepted in the file and mapped to the project's vocabulary at load. */
+export const SEED_CONFIG_NAMES: Readonly<Record<string, keyof PoolConfig>> = {
+  osMore: 'osHighDemand',
+  osLess: 'osLowDemand',
+  backupNumsMore: 'targetHighDemand',
+  backupNumsLess: 'targetLowDemand',
+  backupFrequencySeconds: 'replenishIntervalSeconds',
+  checkStateFrequencySeconds: 'reconcileIntervalSeconds',
+  createVolumeTimeIntervalSecond: 'createIntervalSeconds',
+};
 
 export function isNamePattern(pattern: string): boolean {
   try {
@@ -27,10 +40,19 @@ export function isNamePattern(pattern: string): boolean {
 }
 
 export function readPoolConfig(file: string): PoolConfig {
-  const parsed = PoolConfigFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const { $comment: _comment, ...given } = raw;
+  for (const [seedName, name] of Object.entries(SEED_CONFIG_NAMES)) {
+    if (!(seedName in given)) continue;
+    if (name in given) throw new Error(`${file}: ${seedName}: the same setting as ${name}; give only one of them`);
+    given[name] = given[seedName];
+    delete given[seedName];
+  }
+  const parsed = PoolConfigFile.strict().safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
+    const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
+    throw new Error(`${file}: ${field}: ${issue.message}`);
   }
   return parsed.data;
 }
@@ -42,18 +64,21 @@ export async function seedPoolSettings(prisma: PrismaClient, config: PoolConfig)
     await tx.poolSettings.create({
       data: {
         id: 1,
-        backupNumsMore: config.backupNumsMore,
-        backupNumsLess: config.backupNumsLess,
-        backupFrequencySeconds: config.backupFrequencySeconds,
-        checkStateFrequencySeconds: config.checkStateFrequencySeconds,
-        createVolumeTimeIntervalSecond: config.createVolumeTimeIntervalSecond,
+        targetHighDemand: config.targetHighDemand,
+        targetLowDemand: config.targetLowDemand,
+        replenishIntervalSeconds: config.replenishIntervalSeconds,
+        reconcileIntervalSeconds: config.reconcileIntervalSeconds,
+        createIntervalSeconds: config.createIntervalSeconds,
         throttleMode: config.throttleMode,
         snapshotNamePattern: config.snapshotNamePattern,
       },
     });
-    const tiers = [...config.osMore.map((os) => [os, 'more'] as const), ...config.osLess.map((os) => [os, 'less'] as const)];
+    const demands = [
+      ...config.osHighDemand.map((os) => [os, 'high'] as const),
+      ...config.osLowDemand.map((os) => [os, 'low'] as const),
+    ];
     await tx.poolPolicy.createMany({
-      data: config.volumeTypes.flatMap((volumeType) => tiers.map(([osName, tier]) => ({ volumeType, osName, tier }))),
+      data: config.volumeTypes.flatMap((volumeType) => demands.map(([osName, demand]) => ({ volumeType, osName, demand }))),
       skipDuplicates: true,
     });
     return true;

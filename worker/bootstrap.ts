@@ -23,6 +23,6 @@ export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
     log(`image catalog synced: ${result.catalog.entries.length} (type, OS) snapshots`);
   }
   const settings = await getPoolSettings(prisma);
-  await ensurePoolSchedules(client, taskQueue, { replenishSeconds: settings.backupFrequencySeconds, reconcileSeconds: settings.checkStateFrequencySeconds });
-  log(`schedules: replenish every ${settings.backupFrequencySeconds} s, reconcile every ${settings.checkStateFrequencySeconds} s (overlap: skip)`);
+  await ensurePoolSchedules(client, taskQueue, { replenishSeconds: settings.replenishIntervalSeconds, reconcileSeconds: settings.reconcileIntervalSeconds });
+  log(`schedules: replenish every ${settings.replenishIntervalSeconds} s, reconcile every ${settings.reconcileIntervalSeconds} s (overlap: skip)`);
 }

@@ -6,20 +6,28 @@ import { json, security } from '../openapi';
 import { getPoolSettings, isNamePattern } from '../../pool/settings';
 import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
 import type { ApiDeps } from '../deps';
+import type { PoolPolicy as PoolPolicyRow } from '../../generated/prisma/client';
 import { syncOsCatalog } from '../../workflows';
 
 const Settings = z.object({
-  backupNumsMore: z.number().int().min(0).max(1000),
-  backupNumsLess: z.number().int().min(0).max(1000),
-  backupFrequencySeconds: z.number().int().min(1).max(7 * 86_400),
-  checkStateFrequencySeconds: z.number().int().min(1).max(7 * 86_400),
-  createVolumeTimeIntervalSecond: z.number().min(0).max(3600),
+  targetHighDemand: z.number().int().min(0).max(1000),
+  targetLowDemand: z.number().int().min(0).max(1000),
+  replenishIntervalSeconds: z.number().int().min(1).max(7 * 86_400),
+  reconcileIntervalSeconds: z.number().int().min(1).max(7 * 86_400),
+  createIntervalSeconds: z.number().min(0).max(3600),
   throttleMode: z.enum(['fixed', 'adaptive']),
   snapshotNamePattern: z.string().refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
 });
 const SettingsPatch = Settings.partial().strict();
-const Policy = z.object({ volumeType: z.string(), osName: z.string(), tier: z.enum(['more', 'less']), targetCount: z.number().int().nullable(), enabled: z.boolean() });
-const PolicyPatch = z.object({ tier: z.enum(['more', 'less']).optional(), targetCount: z.number().int().min(0).max(1000).nullable().optional(), enabled: z.boolean().optional() }).strict();
+const Demand = z.enum(['high', 'low']);
+const Policy = z.object({
+  volumeType: z.string(), osName: z.string(), demand: Demand, targetOverride: z.number().int().nullable(), enabled: z.boolean(),
+});
+const PolicyPatch = z.object({
+  demand: Demand.optional(),
+  targetOverride: z.number().int().min(0).max(1000).nullable().optional(),
+  enabled: z.boolean().optional(),
+}).strict();
 const PolicyKey = z.object({ volumeType: z.string().min(1).max(64), osName: z.string().min(1).max(128) });
 const Accepted = z.object({ workflowId: z.string().optional(), message: z.string() });
 
@@ -61,20 +69,22 @@ export function poolAdminRoutes(deps: ApiDeps) {
     .openapi(routes.putSettings, async (c) => {
       await prisma.poolSettings.update({ where: { id: 1 }, data: c.req.valid('json') });
       const s = await settingsView();
-      await ensurePoolSchedules(temporal, taskQueue, { replenishSeconds: s.backupFrequencySeconds, reconcileSeconds: s.checkStateFrequencySeconds });
+      await ensurePoolSchedules(temporal, taskQueue, { replenishSeconds: s.replenishIntervalSeconds, reconcileSeconds: s.reconcileIntervalSeconds });
       return c.json(s, 200);
     })
     .openapi(routes.getPolicies, async (c) => {
       const policies = await prisma.poolPolicy.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] });
-      return c.json({ policies: policies.map(({ updatedAt: _u, ...p }) => ({ ...p, tier: p.tier as 'more' | 'less' })) }, 200);
+      return c.json({ policies: policies.map(policyView) }, 200);
     })
     .openapi(routes.putPolicy, async (c) => {
       const key = c.req.valid('param');
       const patch = c.req.valid('json');
-      const { updatedAt: _u, ...p } = await prisma.poolPolicy.upsert({
-        where: { volumeType_osName: key }, create: { ...key, tier: patch.tier ?? 'less', targetCount: patch.targetCount ?? null, enabled: patch.enabled ?? true }, update: patch,
+      const policy = await prisma.poolPolicy.upsert({
+        where: { volumeType_osName: key },
+        create: { ...key, demand: patch.demand ?? 'low', targetOverride: patch.targetOverride ?? null, enabled: patch.enabled ?? true },
+        update: patch,
       });
-      return c.json({ ...p, tier: p.tier as 'more' | 'less' }, 200);
+      return c.json(policyView(policy), 200);
     })
     .openapi(routes.runRound, async (c) => {
       const { kind } = c.req.valid('json');
@@ -96,4 +106,8 @@ export function poolAdminRoutes(deps: ApiDeps) {
       const result = await temporal.workflow.execute(syncOsCatalog, { taskQueue, workflowId, args: [] });
       return c.json({ workflowId, result }, 200);
     });
+}
+
+function policyView({ updatedAt: _updatedAt, ...policy }: PoolPolicyRow): z.infer<typeof Policy> {
+  return { ...policy, demand: policy.demand as z.infer<typeof Demand> };
 }

@@ -3,7 +3,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { loadReplenishPlan } from '../../pool/plan';
 import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
-import type { ReconcileSummary } from '../../pool/reconcile';
+import { DropReason, type ReconcileSummary } from '../../pool/reconcile';
 import type { ApiDeps } from '../deps';
 
 const Round = z.object({ id: z.string(), kind: z.string(), startedAt: z.string(), finishedAt: z.string().nullable(), created: z.number(), failed: z.number(), dropped: z.number() }).nullable();
@@ -40,7 +40,7 @@ export function poolStatusRoutes(deps: ApiDeps) {
       ]);
       const count = (k: { volumeType: string; osName: string }, pick: (g: (typeof groups)[number]) => boolean) =>
         groups.filter((g) => g.volumeType === k.volumeType && g.osName === k.osName && pick(g)).reduce((n, g) => n + g._count._all, 0);
-      const failures = rounds.flatMap((r) => (r.summary as unknown as ReconcileSummary | null)?.dropped ?? []).filter((d) => d.reason === 'error in Cinder');
+      const failures = rounds.flatMap((r) => (r.summary as unknown as ReconcileSummary | null)?.dropped ?? []).filter((d) => d.reason === DropReason.errorInCinder);
       const kinds = plan.kinds.map((k) => ({
         volumeType: k.volumeType, osName: k.osName, status: k.status, target: k.target, snapshotId: k.snapshotId ?? null,
         available: count(k, (g) => g.status === 'available' && !g.allocated),

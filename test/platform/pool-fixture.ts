@@ -9,13 +9,14 @@ import { syncOsCatalog } from '../../workflows';
 
 export const testPoolConfig = (overrides: Partial<PoolConfig> = {}): PoolConfig => ({
   volumeTypes: ['sas', 'ssd'],
-  osMore: ['Debian9 64bit'],
-  osLess: ['Centos7.3 64bit'],
-  backupNumsMore: 2,
-  backupNumsLess: 2,
-  backupFrequencySeconds: 3600,
-  checkStateFrequencySeconds: 3600,
-  createVolumeTimeIntervalSecond: 0.05,
+  osHighDemand: ['Debian9 64bit'],
+  osLowDemand: ['Centos7.3 64bit'],
+  targetHighDemand: 2,
+  targetLowDemand: 2,
+  replenishIntervalSeconds: 3600,
+  reconcileIntervalSeconds: 3600,
+  // no throttle (the interval used to be 0.05, which the integer column stored as 0)
+  createIntervalSeconds: 0,
   throttleMode: 'fixed',
   snapshotNamePattern: '^sysdisk-(?<type>[a-z0-9]+)-(?<os>.+)$',
   ...overrides,

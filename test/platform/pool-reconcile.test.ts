@@ -9,7 +9,7 @@ import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
 import { reconcilePool, replenishPool } from '../../workflows';
 
 let p: Platform;
-beforeAll(async () => { p = await startPool(testPoolConfig({ backupNumsMore: 3, backupNumsLess: 3 })); });
+beforeAll(async () => { p = await startPool(testPoolConfig({ targetHighDemand: 3, targetLowDemand: 3 })); });
 afterAll(async () => { await p?.close(); });
 
 const rowsByVolume = async () => new Map((await p.prisma.spareVolume.findMany()).map((r) => [r.volumeId!, r]));

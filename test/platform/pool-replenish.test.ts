@@ -48,16 +48,16 @@ describe('replenishPool', () => {
   });
 
   it('a changed target takes effect at the next round, without a restart', async () => {
-    const res = await p.api('/v1/pool/policies/ssd/Centos7.3%2064bit', { method: 'PUT', body: { targetCount: 4 } });
+    const res = await p.api('/v1/pool/policies/ssd/Centos7.3%2064bit', { method: 'PUT', body: { targetOverride: 4 } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ volumeType: 'ssd', osName: 'Centos7.3 64bit', targetCount: 4 });
+    expect(res.body).toMatchObject({ volumeType: 'ssd', osName: 'Centos7.3 64bit', targetOverride: 4 });
     const result = await run(p, replenishPool);
     expect(result).toMatchObject({ created: 2 });
     expect(await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Centos7.3 64bit' } })).toBe(4);
   });
 
   it('an OS without a snapshot gets no spares and a clear status, and the round still succeeds', async () => {
-    await p.api('/v1/pool/policies/sas/Windows2016%2064bit', { method: 'PUT', body: { tier: 'more' } });
+    await p.api('/v1/pool/policies/sas/Windows2016%2064bit', { method: 'PUT', body: { demand: 'high' } });
     const result = await run(p, replenishPool);
     expect(result.skipped).toContainEqual({ volumeType: 'sas', osName: 'Windows2016 64bit', status: 'no_snapshot' });
     const status = await p.api('/v1/pool');
@@ -66,7 +66,7 @@ describe('replenishPool', () => {
   });
 
   it('two rounds at once (a manual run beside the schedule\'s) never push a kind past its target', async () => {
-    await p.api('/v1/pool/policies/ssd/Debian9%2064bit', { method: 'PUT', body: { targetCount: 6 } });
+    await p.api('/v1/pool/policies/ssd/Debian9%2064bit', { method: 'PUT', body: { targetOverride: 6 } });
     const before = await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false } });
     const [a, b] = await Promise.all([run(p, replenishPool), run(p, replenishPool)]);
     expect(a.created + b.created).toBe(6 - before);

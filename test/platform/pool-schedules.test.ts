@@ -11,7 +11,7 @@ import { reconcilePool, replenishPool } from '../../workflows';
 let p: Platform;
 beforeAll(async () => {
   // Slow rounds: 8 creates 1 s apart take ~7 s, far longer than the 2 s replenish interval.
-  p = await startPool(testPoolConfig({ createVolumeTimeIntervalSecond: 1 }));
+  p = await startPool(testPoolConfig({ createIntervalSeconds: 1 }));
 });
 afterAll(async () => {
   for (const id of [REPLENISH_SCHEDULE, RECONCILE_SCHEDULE]) await p.client.schedule.getHandle(id).delete().catch(() => {});
@@ -44,21 +44,28 @@ describe('pool schedules', () => {
   });
 
   it('PATCH /v1/pool/settings updates the schedules at once', async () => {
-    const res = await p.api('/v1/pool/settings', { method: 'PATCH', body: { backupFrequencySeconds: 7, checkStateFrequencySeconds: 5 } });
+    const res = await p.api('/v1/pool/settings', { method: 'PATCH', body: { replenishIntervalSeconds: 7, reconcileIntervalSeconds: 5 } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ backupFrequencySeconds: 7, checkStateFrequencySeconds: 5 });
+    expect(res.body).toMatchObject({ replenishIntervalSeconds: 7, reconcileIntervalSeconds: 5 });
     const status = await p.api('/v1/pool');
     const intervals = Object.fromEntries(status.body.schedules.map((s: { id: string; intervalSeconds: number }) => [s.id, s.intervalSeconds]));
     expect(intervals).toEqual({ [REPLENISH_SCHEDULE]: 7, [RECONCILE_SCHEDULE]: 5 });
   });
 
+  it('stores a fractional create interval as given (it used to be truncated to whole seconds)', async () => {
+    const res = await p.api('/v1/pool/settings', { method: 'PATCH', body: { createIntervalSeconds: 1.5 } });
+    expect(res.status).toBe(200);
+    expect(res.body.createIntervalSeconds).toBe(1.5);
+    expect((await p.api('/v1/pool/settings')).body.createIntervalSeconds).toBe(1.5);
+  });
+
   it('rejects bad settings with 400 naming the field, and changes nothing', async () => {
     const before = await p.api('/v1/pool/settings');
     for (const [body, field] of [
-      [{ backupFrequencySeconds: 0 }, 'backupFrequencySeconds'],
+      [{ replenishIntervalSeconds: 0 }, 'replenishIntervalSeconds'],
       [{ throttleMode: 'turbo' }, 'throttleMode'],
       [{ snapshotNamePattern: '^(?<os>.+)$' }, 'snapshotNamePattern'],
-      [{ backupNumsMore: 'ten' }, 'backupNumsMore'],
+      [{ targetHighDemand: 'ten' }, 'targetHighDemand'],
       [{ bogus: 1 }, '(body)'],
     ] as const) {
       const res = await p.api('/v1/pool/settings', { method: 'PATCH', body });

@@ -30,7 +30,7 @@ function spawnWorker(): ChildProcess {
 
 beforeAll(async () => {
   // No in-process worker: the round runs only on the spawned ones.
-  p = await startPool(testPoolConfig({ backupNumsMore: 4, backupNumsLess: 4, createVolumeTimeIntervalSecond: 1 }));
+  p = await startPool(testPoolConfig({ targetHighDemand: 4, targetLowDemand: 4, createIntervalSeconds: 1 }));
   await p.stopWorker();
 });
 afterAll(async () => {
