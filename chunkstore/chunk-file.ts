@@ -42,11 +42,11 @@ export class ChunkFile {
     private readonly pool: FilePool,
     private readonly file: PagedFile,
     private meta: MetaPage,
-    private readonly g: Geometry,
+    private readonly geometry: Geometry,
   ) {}
 
   /** Creates `chunk_<id>` durably (FilePool.create); a clone gets an all-clear bitmap. */
-  static async create(pool: FilePool, id: number, init: NewChunk, g: Geometry): Promise<ChunkFile> {
+  static async create(pool: FilePool, id: number, init: NewChunk, geometry: Geometry): Promise<ChunkFile> {
     const clone = init.location !== '';
     const meta: MetaPage = {
       kind: FileKind.Chunk,
@@ -55,9 +55,9 @@ export class ChunkFile {
       correctedSn: init.correctedSn,
       clone,
       location: init.location,
-      bitmap: clone ? new Bitmap(g.pageCount) : null,
+      bitmap: clone ? new Bitmap(geometry.pageCount) : null,
     };
-    return new ChunkFile(pool, await pool.create(chunkFileName(id), meta), meta, g);
+    return new ChunkFile(pool, await pool.create(chunkFileName(id), meta), meta, geometry);
   }
 
   /**
@@ -65,13 +65,13 @@ export class ChunkFile {
    * @throws CrcCheckError on a damaged metapage or one that is not chunk `id`'s
    *   (seed fault case 1); InvalidArgError for another geometry.
    */
-  static async load(pool: FilePool, id: number, g: Geometry): Promise<ChunkFile> {
+  static async load(pool: FilePool, id: number, geometry: Geometry): Promise<ChunkFile> {
     const file = await pool.openExisting(chunkFileName(id));
     try {
       const meta = await file.readMeta();
       const consistent = meta.kind === FileKind.Chunk && meta.chunkId === id && meta.clone === (meta.bitmap !== null);
       if (!consistent) fail('CrcCheckError', `${file.path}: metapage does not describe chunk ${id}`);
-      return new ChunkFile(pool, file, meta, g);
+      return new ChunkFile(pool, file, meta, geometry);
     } catch (err) {
       await file.close();
       throw err;
@@ -81,7 +81,7 @@ export class ChunkFile {
   /** Loads the snapshot file found next to this chunk at open. */
   async loadSnapshot(sn: number): Promise<void> {
     if (this.snapshot) fail('SnapshotConflictError', `chunk ${this.meta.chunkId} has snapshots ${this.snapshot.sn} and ${sn}`);
-    this.snapshot = await SnapshotFile.load(this.pool, this.meta.chunkId, sn, this.g);
+    this.snapshot = await SnapshotFile.load(this.pool, this.meta.chunkId, sn, this.geometry);
   }
 
   get isClone(): boolean {
@@ -97,7 +97,7 @@ export class ChunkFile {
    * Order and crash safety: FORMAT.md "Ordering of a WriteChunk".
    */
   async write(sn: number, data: Uint8Array, offset: number): Promise<void> {
-    const range = pageRange(this.g, offset, data.length);
+    const range = pageRange(this.geometry, offset, data.length);
     const { meta } = this;
     if (sn < meta.sn || sn < meta.correctedSn) {
       fail('BackwardRequestError', `write sn ${sn} is behind chunk sn ${meta.sn} / correctedSn ${meta.correctedSn}`);
@@ -118,11 +118,11 @@ export class ChunkFile {
    * @throws InvalidArgError bad range.
    */
   async paste(data: Uint8Array, offset: number): Promise<void> {
-    const range = pageRange(this.g, offset, data.length);
+    const range = pageRange(this.geometry, offset, data.length);
     const bitmap = this.meta.bitmap;
     if (!this.meta.clone || !bitmap) return;
     const runs = bitmap.runs(range, false);
-    const ps = this.g.pageSize;
+    const ps = this.geometry.pageSize;
     for (const run of runs) {
       const from = (run.first - range.first) * ps;
       await this.file.writeData(run.first * ps, data.subarray(from, from + (run.last - run.first + 1) * ps));
@@ -153,7 +153,7 @@ export class ChunkFile {
    *   PageNeverWrittenError as read().
    */
   async readVersion(sn: number, offset: number, length: number): Promise<Buffer> {
-    const range = pageRange(this.g, offset, length);
+    const range = pageRange(this.geometry, offset, length);
     if (this.snapshot && sn === this.snapshot.sn) return this.snapshot.read(range, this.chunkReader);
     if (sn === this.meta.sn) return this.read(offset, length);
     return fail('ChunkNotExistError', `chunk ${this.meta.chunkId} has no version ${sn}`);
@@ -211,9 +211,9 @@ export class ChunkFile {
       isClone: m.clone,
       location: m.location,
       bitmap: m.bitmap ? m.bitmap.toBytes() : null,
-      chunkSize: this.g.chunkSize,
-      pageSize: this.g.pageSize,
-      metaPageSize: this.g.metaPageSize,
+      chunkSize: this.geometry.chunkSize,
+      pageSize: this.geometry.pageSize,
+      metaPageSize: this.geometry.metaPageSize,
     };
   }
 
@@ -223,7 +223,7 @@ export class ChunkFile {
   }
 
   private checkReadable(offset: number, length: number): void {
-    const range = pageRange(this.g, offset, length);
+    const range = pageRange(this.geometry, offset, length);
     if (this.meta.bitmap && !this.meta.bitmap.allSet(range)) {
       fail('PageNeverWrittenError', `chunk ${this.meta.chunkId}: pages ${range.first}-${range.last} not all written`);
     }
@@ -241,7 +241,7 @@ export class ChunkFile {
     const { meta } = this;
     if (meta.clone) fail('StatusConflictError', `clone chunk ${meta.chunkId} cannot take a snapshot`);
     if (!this.snapshot) {
-      this.snapshot = await SnapshotFile.create(this.pool, meta.chunkId, meta.sn, this.g);
+      this.snapshot = await SnapshotFile.create(this.pool, meta.chunkId, meta.sn, this.geometry);
     } else if (this.snapshot.sn < meta.sn) {
       fail('SnapshotConflictError', `chunk ${meta.chunkId} still has historic snapshot ${this.snapshot.sn}`);
     }

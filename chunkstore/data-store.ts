@@ -43,7 +43,7 @@ export class DataStore {
 
   private constructor(
     private readonly pool: FilePool,
-    private readonly g: Geometry,
+    private readonly storeGeometry: Geometry,
     private readonly locks: KeyedRwLock<number>,
   ) {}
 
@@ -55,13 +55,13 @@ export class DataStore {
    *   InvalidArgError for bad sizes or files written with another geometry.
    */
   static async open(opts: DataStoreOptions): Promise<DataStore> {
-    const g = makeGeometry(opts);
+    const geometry = makeGeometry(opts);
     await mkdir(opts.dir, { recursive: true });
     const syncIoMaxBytes = opts.syncIoMaxBytes ?? DEFAULT_SYNC_IO_MAX_BYTES;
     checkNumber('syncIoMaxBytes', syncIoMaxBytes);
     const locks = new KeyedRwLock<number>();
     const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending);
-    const store = new DataStore(new FilePool(opts.dir, g, io), g, locks);
+    const store = new DataStore(new FilePool(opts.dir, geometry, io), geometry, locks);
     try {
       await store.load();
     } catch (err) {
@@ -77,7 +77,7 @@ export class DataStore {
     for (const { name, parsed } of entries) {
       if (parsed.kind === 'tmp') await this.pool.remove(name);
       else if (parsed.kind === 'snapshot') snapshots.push({ name, ...parsed });
-      else this.chunks.set(parsed.id, await ChunkFile.load(this.pool, parsed.id, this.g));
+      else this.chunks.set(parsed.id, await ChunkFile.load(this.pool, parsed.id, this.storeGeometry));
     }
     for (const snap of snapshots) {
       const chunk = this.chunks.get(snap.id);
@@ -102,7 +102,7 @@ export class DataStore {
     return this.withChunkLock(id, async () => {
       let chunk = this.chunks.get(id);
       if (!chunk) {
-        chunk = await ChunkFile.create(this.pool, id, { sn, correctedSn: 0, location: '' }, this.g);
+        chunk = await ChunkFile.create(this.pool, id, { sn, correctedSn: 0, location: '' }, this.storeGeometry);
         this.chunks.set(id, chunk);
       }
       await chunk.write(sn, data, offset);
@@ -190,9 +190,10 @@ export class DataStore {
     this.checkIdAndSn(id, sn);
     checkNumber('correctedSn', correctedSn);
     if (sn === 0) fail('InvalidArgError', 'sn 0 is not a valid version');
-    if (size !== this.g.chunkSize) fail('InvalidArgError', `size ${size} != chunkSize ${this.g.chunkSize}`);
+    const { chunkSize } = this.storeGeometry;
+    if (size !== chunkSize) fail('InvalidArgError', `size ${size} != chunkSize ${chunkSize}`);
     if (location === '') fail('InvalidArgError', 'clone location is empty');
-    if (Buffer.byteLength(location, 'utf8') > maxLocationLength(this.g)) {
+    if (Buffer.byteLength(location, 'utf8') > maxLocationLength(this.storeGeometry)) {
       fail('InvalidArgError', 'clone location does not fit the metapage');
     }
     return this.withChunkLock(id, async () => {
@@ -201,7 +202,7 @@ export class DataStore {
         if (!chunk.createdAs(sn, correctedSn, location)) fail('ChunkConflictError', `chunk ${id} exists with other state`);
         return;
       }
-      this.chunks.set(id, await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.g));
+      this.chunks.set(id, await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.storeGeometry));
     });
   }
 
@@ -226,7 +227,7 @@ export class DataStore {
 
   /** The sizes this store was opened with (FORMAT.md "Geometry"). */
   get geometry(): { chunkSize: number; pageSize: number; metaPageSize: number } {
-    const { chunkSize, pageSize, metaPageSize } = this.g;
+    const { chunkSize, pageSize, metaPageSize } = this.storeGeometry;
     return { chunkSize, pageSize, metaPageSize };
   }
 

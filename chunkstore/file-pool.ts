@@ -44,7 +44,7 @@ export function parseFileName(name: string): ParsedName | null {
 export class FilePool {
   constructor(
     readonly dir: string,
-    private readonly g: Geometry,
+    private readonly geometry: Geometry,
     private readonly io: SyncIoPolicy,
   ) {}
 
@@ -73,8 +73,8 @@ export class FilePool {
     await rm(tmpPath, { force: true });
     const handle = await open(tmpPath, 'wx+');
     try {
-      await handle.write(encodeMetaPage(meta, this.g), 0, this.g.metaPageSize, 0);
-      await handle.truncate(this.g.metaPageSize + this.g.chunkSize);
+      await handle.write(encodeMetaPage(meta, this.geometry), 0, this.geometry.metaPageSize, 0);
+      await handle.truncate(this.geometry.metaPageSize + this.geometry.chunkSize);
       await handle.sync();
       await rename(tmpPath, finalPath);
       await this.syncDir();
@@ -83,13 +83,13 @@ export class FilePool {
       await rm(tmpPath, { force: true });
       throw err;
     }
-    return new PagedFile(finalPath, handle, this.g, this.io);
+    return new PagedFile(finalPath, handle, this.geometry, this.io);
   }
 
   /** Opens an existing file of the store for positional read/write. */
   async openExisting(name: string): Promise<PagedFile> {
     const path = this.pathOf(name);
-    return new PagedFile(path, await open(path, 'r+'), this.g, this.io);
+    return new PagedFile(path, await open(path, 'r+'), this.geometry, this.io);
   }
 
   /** Unlinks `name` (missing is fine) and makes the unlink durable. */

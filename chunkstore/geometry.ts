@@ -35,8 +35,8 @@ export function bitmapBytes(bits: number): number {
 }
 
 /** Room left in a metapage for the clone location (bounded by its u16 length field). */
-export function maxLocationLength(g: Geometry): number {
-  const room = g.metaPageSize - META_HEADER_SIZE - bitmapBytes(g.pageCount) - META_CRC_SIZE;
+export function maxLocationLength(geometry: Geometry): number {
+  const room = geometry.metaPageSize - META_HEADER_SIZE - bitmapBytes(geometry.pageCount) - META_CRC_SIZE;
   return Math.min(room, 0xffff);
 }
 
@@ -52,11 +52,11 @@ export function makeGeometry(opts: { chunkSize?: number; pageSize?: number; meta
   if (chunkSize % pageSize !== 0) {
     fail('InvalidArgError', `chunkSize ${chunkSize} is not a multiple of pageSize ${pageSize}`);
   }
-  const g: Geometry = { chunkSize, pageSize, metaPageSize, pageCount: chunkSize / pageSize };
-  if (maxLocationLength(g) < 0) {
-    fail('InvalidArgError', `metaPageSize ${metaPageSize} cannot hold a bitmap of ${g.pageCount} pages`);
+  const geometry: Geometry = { chunkSize, pageSize, metaPageSize, pageCount: chunkSize / pageSize };
+  if (maxLocationLength(geometry) < 0) {
+    fail('InvalidArgError', `metaPageSize ${metaPageSize} cannot hold a bitmap of ${geometry.pageCount} pages`);
   }
-  return g;
+  return geometry;
 }
 
 /**
@@ -64,17 +64,18 @@ export function makeGeometry(opts: { chunkSize?: number; pageSize?: number; meta
  * the chunk, and returns the pages it covers.
  * @throws InvalidArgError otherwise.
  */
-export function pageRange(g: Geometry, offset: number, length: number): PageRange {
+export function pageRange(geometry: Geometry, offset: number, length: number): PageRange {
+  const { pageSize, chunkSize } = geometry;
   const ok =
     Number.isSafeInteger(offset) &&
     Number.isSafeInteger(length) &&
     offset >= 0 &&
     length > 0 &&
-    offset % g.pageSize === 0 &&
-    length % g.pageSize === 0 &&
-    offset + length <= g.chunkSize;
+    offset % pageSize === 0 &&
+    length % pageSize === 0 &&
+    offset + length <= chunkSize;
   if (!ok) {
-    fail('InvalidArgError', `bad range offset=${offset} length=${length} (page ${g.pageSize}, chunk ${g.chunkSize})`);
+    fail('InvalidArgError', `bad range offset=${offset} length=${length} (page ${pageSize}, chunk ${chunkSize})`);
   }
-  return { first: offset / g.pageSize, last: (offset + length) / g.pageSize - 1 };
+  return { first: offset / pageSize, last: (offset + length) / pageSize - 1 };
 }

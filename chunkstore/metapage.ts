@@ -30,13 +30,13 @@ export interface MetaPage {
   bitmap: Bitmap | null;
 }
 
-/** Serializes a metapage into exactly `g.metaPageSize` bytes, CRC last. */
-export function encodeMetaPage(meta: MetaPage, g: Geometry): Buffer {
+/** Serializes a metapage into exactly `geometry.metaPageSize` bytes, CRC last. */
+export function encodeMetaPage(meta: MetaPage, geometry: Geometry): Buffer {
   const location = Buffer.from(meta.location, 'utf8');
-  if (location.length > maxLocationLength(g)) {
+  if (location.length > maxLocationLength(geometry)) {
     fail('InvalidArgError', `clone location of ${location.length} bytes does not fit the metapage`);
   }
-  const buf = Buffer.alloc(g.metaPageSize);
+  const buf = Buffer.alloc(geometry.metaPageSize);
   META_MAGIC.copy(buf, 0);
   buf.writeUInt16LE(FORMAT_VERSION, 4);
   buf.writeUInt8(meta.kind, 6);
@@ -44,14 +44,14 @@ export function encodeMetaPage(meta: MetaPage, g: Geometry): Buffer {
   buf.writeBigUInt64LE(BigInt(meta.chunkId), 8);
   buf.writeBigUInt64LE(BigInt(meta.sn), 16);
   buf.writeBigUInt64LE(BigInt(meta.correctedSn), 24);
-  buf.writeUInt32LE(g.chunkSize, 32);
-  buf.writeUInt32LE(g.pageSize, 36);
+  buf.writeUInt32LE(geometry.chunkSize, 32);
+  buf.writeUInt32LE(geometry.pageSize, 36);
   const bits = meta.bitmap ? meta.bitmap.bits : 0;
   buf.writeUInt32LE(bits, 40);
   buf.writeUInt16LE(location.length, 44);
   if (meta.bitmap) Buffer.from(meta.bitmap.toBytes()).copy(buf, META_HEADER_SIZE);
   location.copy(buf, META_HEADER_SIZE + bitmapBytes(bits));
-  buf.writeUInt32LE(crc32(buf.subarray(0, g.metaPageSize - META_CRC_SIZE)), g.metaPageSize - META_CRC_SIZE);
+  buf.writeUInt32LE(crc32(buf.subarray(0, geometry.metaPageSize - META_CRC_SIZE)), geometry.metaPageSize - META_CRC_SIZE);
   return buf;
 }
 
@@ -66,10 +66,10 @@ function safeNumber(value: bigint, what: string, where: string): number {
  *   (any byte changed on disk); InvalidArgError when the file was written with
  *   another chunkSize/pageSize than the store was opened with.
  */
-export function decodeMetaPage(buf: Buffer, g: Geometry, where: string): MetaPage {
-  if (buf.length < g.metaPageSize) fail('CrcCheckError', `${where}: short metapage (${buf.length} bytes)`);
-  const stored = buf.readUInt32LE(g.metaPageSize - META_CRC_SIZE);
-  if (crc32(buf.subarray(0, g.metaPageSize - META_CRC_SIZE)) !== stored) {
+export function decodeMetaPage(buf: Buffer, geometry: Geometry, where: string): MetaPage {
+  if (buf.length < geometry.metaPageSize) fail('CrcCheckError', `${where}: short metapage (${buf.length} bytes)`);
+  const stored = buf.readUInt32LE(geometry.metaPageSize - META_CRC_SIZE);
+  if (crc32(buf.subarray(0, geometry.metaPageSize - META_CRC_SIZE)) !== stored) {
     fail('CrcCheckError', `${where}: metapage CRC mismatch`);
   }
   const kind = buf.readUInt8(6);
@@ -78,12 +78,12 @@ export function decodeMetaPage(buf: Buffer, g: Geometry, where: string): MetaPag
     buf.readUInt16LE(4) === FORMAT_VERSION &&
     (kind === FileKind.Chunk || kind === FileKind.Snapshot);
   if (!valid) fail('CrcCheckError', `${where}: not a version ${FORMAT_VERSION} chunkstore metapage`);
-  if (buf.readUInt32LE(32) !== g.chunkSize || buf.readUInt32LE(36) !== g.pageSize) {
+  if (buf.readUInt32LE(32) !== geometry.chunkSize || buf.readUInt32LE(36) !== geometry.pageSize) {
     fail('InvalidArgError', `${where}: written with chunkSize ${buf.readUInt32LE(32)} / pageSize ${buf.readUInt32LE(36)}`);
   }
   const bits = buf.readUInt32LE(40);
   const locationLength = buf.readUInt16LE(44);
-  if ((bits !== 0 && bits !== g.pageCount) || locationLength > maxLocationLength(g)) {
+  if ((bits !== 0 && bits !== geometry.pageCount) || locationLength > maxLocationLength(geometry)) {
     fail('CrcCheckError', `${where}: inconsistent bitmap/location lengths`);
   }
   const locationStart = META_HEADER_SIZE + bitmapBytes(bits);

@@ -18,15 +18,15 @@ export class PagedFile {
   constructor(
     readonly path: string,
     private readonly handle: FileHandle,
-    private readonly g: Geometry,
+    private readonly geometry: Geometry,
     private readonly io: SyncIoPolicy,
   ) {}
 
   /** Reads and verifies the metapage (CrcCheckError / InvalidArgError from decodeMetaPage). */
   async readMeta(): Promise<MetaPage> {
-    const buf = Buffer.allocUnsafe(this.g.metaPageSize);
+    const buf = Buffer.allocUnsafe(this.geometry.metaPageSize);
     await this.readInto(0, buf);
-    return decodeMetaPage(buf, this.g, this.path);
+    return decodeMetaPage(buf, this.geometry, this.path);
   }
 
   /**
@@ -35,7 +35,7 @@ export class PagedFile {
    * never runs ahead of disk.
    */
   async writeMeta(meta: MetaPage): Promise<void> {
-    await this.writeAt(0, encodeMetaPage(meta, this.g));
+    await this.writeAt(0, encodeMetaPage(meta, this.geometry));
     await this.handle.datasync();
   }
 
@@ -44,18 +44,18 @@ export class PagedFile {
     // allocUnsafe: zero-filling a buffer about to be overwritten cost a quarter
     // of the read path; readInto zeroes only what the file did not supply.
     const buf = Buffer.allocUnsafe(length);
-    await this.readInto(this.g.metaPageSize + offset, buf);
+    await this.readInto(this.geometry.metaPageSize + offset, buf);
     return buf;
   }
 
   /** Reads `target.length` bytes of the data area from chunk offset `offset` into `target` (may throw synchronously). */
   readDataInto(offset: number, target: Uint8Array): Promise<void> {
-    return this.readInto(this.g.metaPageSize + offset, target);
+    return this.readInto(this.geometry.metaPageSize + offset, target);
   }
 
   /** Writes into the data area at chunk offset `offset` (not synced; may throw synchronously). */
   writeData(offset: number, data: Uint8Array): Promise<void> {
-    return this.writeAt(this.g.metaPageSize + offset, data);
+    return this.writeAt(this.geometry.metaPageSize + offset, data);
   }
 
   datasync(): Promise<void> {

@@ -20,7 +20,7 @@ export class SnapshotFile {
     readonly sn: number,
     private readonly file: PagedFile,
     private copied: Bitmap,
-    private readonly g: Geometry,
+    private readonly geometry: Geometry,
   ) {}
 
   get fileName(): string {
@@ -28,10 +28,10 @@ export class SnapshotFile {
   }
 
   /** Creates an empty snapshot (nothing copied yet) durably, see FilePool.create. */
-  static async create(pool: FilePool, chunkId: number, sn: number, g: Geometry): Promise<SnapshotFile> {
-    const copied = new Bitmap(g.pageCount);
+  static async create(pool: FilePool, chunkId: number, sn: number, geometry: Geometry): Promise<SnapshotFile> {
+    const copied = new Bitmap(geometry.pageCount);
     const file = await pool.create(snapshotFileName(chunkId, sn), SnapshotFile.meta(chunkId, sn, copied));
-    return new SnapshotFile(chunkId, sn, file, copied, g);
+    return new SnapshotFile(chunkId, sn, file, copied, geometry);
   }
 
   /**
@@ -39,14 +39,14 @@ export class SnapshotFile {
    * @throws CrcCheckError when the metapage is damaged or is not the snapshot
    *   metapage of (chunkId, sn) its name says (seed fault case 3).
    */
-  static async load(pool: FilePool, chunkId: number, sn: number, g: Geometry): Promise<SnapshotFile> {
+  static async load(pool: FilePool, chunkId: number, sn: number, geometry: Geometry): Promise<SnapshotFile> {
     const file = await pool.openExisting(snapshotFileName(chunkId, sn));
     try {
       const meta = await file.readMeta();
       if (meta.kind !== FileKind.Snapshot || meta.chunkId !== chunkId || meta.sn !== sn || !meta.bitmap) {
         fail('CrcCheckError', `${file.path}: metapage does not describe snapshot ${sn} of chunk ${chunkId}`);
       }
-      return new SnapshotFile(chunkId, sn, file, meta.bitmap, g);
+      return new SnapshotFile(chunkId, sn, file, meta.bitmap, geometry);
     } catch (err) {
       await file.close();
       throw err;
@@ -73,8 +73,8 @@ export class SnapshotFile {
     const todo = this.copied.runs(range, false);
     if (todo.length === 0) return;
     for (const run of todo) {
-      const offset = run.first * this.g.pageSize;
-      const length = (run.last - run.first + 1) * this.g.pageSize;
+      const offset = run.first * this.geometry.pageSize;
+      const length = (run.last - run.first + 1) * this.geometry.pageSize;
       await this.file.writeData(offset, await readChunk(offset, length));
     }
     await this.file.datasync();
@@ -86,7 +86,7 @@ export class SnapshotFile {
 
   /** Reads the snapshot's view of `range`: copied pages from here, the rest from the chunk. */
   async read(range: PageRange, readChunk: ChunkReader): Promise<Buffer> {
-    const ps = this.g.pageSize;
+    const ps = this.geometry.pageSize;
     // every page is filled by one of the two passes below, so no zero-fill
     const out = Buffer.allocUnsafe((range.last - range.first + 1) * ps);
     for (const fromSnapshot of [true, false]) {

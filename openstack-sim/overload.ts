@@ -1,3 +1,5 @@
+import { mulberry32 } from '../lib/prng';
+
 /**
  * Overload model: a storage backend that degrades under concurrent load.
  *
@@ -26,18 +28,6 @@ export interface OverloadOptions {
 export interface Admission {
   fails: boolean;
   extraLatencyMs: number;
-}
-
-/** mulberry32: a tiny, well-distributed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class OverloadModel {

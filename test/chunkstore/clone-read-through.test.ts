@@ -1,31 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ChunkStoreError, DataStore } from '../../chunkstore/index';
+import { describe, expect, it } from 'vitest';
+import { ChunkStoreError } from '../../chunkstore/index';
 import { pageRuns, readThrough } from '../../chunk-volumes/read-through';
 import { chunkIdOf, cloneLocation, parseCloneLocation } from '../../chunk-volumes/volume-layout';
-import { PAGE, PAGES } from './helpers';
+import { CHUNK, PAGE, PAGES, pages, useEnv } from './helpers';
 
 /**
  * The clone read path of the platform (activities/chunkstore): a clone chunk's pages it holds
  * come from it, the others from the chunk its location names, at that version, recursively.
  */
 
-const CHUNK = PAGES * PAGE;
-let dir: string;
-let store: DataStore;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'chunkstore-readthrough-'));
-  store = await DataStore.open({ dir, chunkSize: CHUNK, pageSize: PAGE, metaPageSize: PAGE });
-});
-afterEach(async () => {
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const pageOf = (fill: number, count = 1) => new Uint8Array(count * PAGE).fill(fill);
+const ctx = useEnv();
 const id = (volume: string) => chunkIdOf(volume, 0);
 
 describe('volume layout', () => {
@@ -56,40 +40,45 @@ describe('volume layout', () => {
 
 describe('readThrough', () => {
   it('reads a normal chunk as it is', async () => {
-    await store.writeChunk(id('s'), 1, pageOf(1, PAGES), 0);
-    expect(await readThrough(store, { chunkId: id('s') }, 0, CHUNK)).toEqual(pageOf(1, PAGES));
+    const { store } = ctx.env;
+    await store.writeChunk(id('s'), 1, pages(1, PAGES), 0);
+    expect(await readThrough(store, { chunkId: id('s') }, 0, CHUNK)).toEqual(pages(1, PAGES));
   });
 
   it('serves a clone: own pages from the clone, the rest from the source at the pinned version', async () => {
-    await store.writeChunk(id('s'), 1, pageOf(1, PAGES), 0);
+    const { store } = ctx.env;
+    await store.writeChunk(id('s'), 1, pages(1, PAGES), 0);
     await store.createCloneChunk(id('c'), 1, 0, CHUNK, 's:0@1');
-    await store.pasteChunk(id('c'), pageOf(1, 2), 2 * PAGE); // pages 2-3 pasted from the source
-    await store.writeChunk(id('c'), 1, pageOf(9), 5 * PAGE); // page 5 written by the clone's user
-    const expected = pageOf(1, PAGES);
-    expected.set(pageOf(9), 5 * PAGE);
+    await store.pasteChunk(id('c'), pages(1, 2), 2 * PAGE); // pages 2-3 pasted from the source
+    await store.writeChunk(id('c'), 1, pages(9), 5 * PAGE); // page 5 written by the clone's user
+    const expected = pages(1, PAGES);
+    expected.set(pages(9), 5 * PAGE);
     expect(await readThrough(store, { chunkId: id('c') }, 0, CHUNK)).toEqual(expected);
     expect(await readThrough(store, { chunkId: id('c') }, 4 * PAGE, 3 * PAGE)).toEqual(expected.subarray(4 * PAGE, 7 * PAGE));
   });
 
   it('follows a clone of a clone that is not flat yet', async () => {
-    await store.writeChunk(id('s'), 1, pageOf(1, PAGES), 0);
+    const { store } = ctx.env;
+    await store.writeChunk(id('s'), 1, pages(1, PAGES), 0);
     await store.createCloneChunk(id('a'), 1, 0, CHUNK, 's:0@1');
-    await store.writeChunk(id('a'), 1, pageOf(2), 0); // a's user changed page 0
+    await store.writeChunk(id('a'), 1, pages(2), 0); // a's user changed page 0
     await store.createCloneChunk(id('b'), 1, 0, CHUNK, 'a:0@1');
-    const expected = pageOf(1, PAGES);
-    expected.set(pageOf(2), 0);
+    const expected = pages(1, PAGES);
+    expected.set(pages(2), 0);
     expect(await readThrough(store, { chunkId: id('b') }, 0, CHUNK)).toEqual(expected);
   });
 
   it('reads the pinned version of the source, not its newer data', async () => {
-    await store.writeChunk(id('s'), 1, pageOf(1, PAGES), 0);
+    const { store } = ctx.env;
+    await store.writeChunk(id('s'), 1, pages(1, PAGES), 0);
     await store.createCloneChunk(id('c'), 1, 0, CHUNK, 's:0@1');
-    await store.writeChunk(id('s'), 2, pageOf(7), 0); // new version: version 1 kept in a snapshot
+    await store.writeChunk(id('s'), 2, pages(7), 0); // new version: version 1 kept in a snapshot
     expect((await readThrough(store, { chunkId: id('c') }, 0, PAGE))[0]).toBe(1);
     expect((await readThrough(store, { chunkId: id('s') }, 0, PAGE))[0]).toBe(7);
   });
 
   it('refuses a missing source and a location it cannot parse', async () => {
+    const { store } = ctx.env;
     await store.createCloneChunk(id('c'), 1, 0, CHUNK, 'gone:0@1');
     await expect(readThrough(store, { chunkId: id('c') }, 0, PAGE)).rejects.toSatisfy((e) => e instanceof ChunkStoreError && e.code === 'ChunkNotExistError');
     await store.createCloneChunk(id('d'), 1, 0, CHUNK, 'curve://elsewhere@1');
@@ -97,6 +86,7 @@ describe('readThrough', () => {
   });
 
   it('refuses a location loop', async () => {
+    const { store } = ctx.env;
     await store.createCloneChunk(id('x'), 1, 0, CHUNK, 'y:0@1');
     await store.createCloneChunk(id('y'), 1, 0, CHUNK, 'x:0@1');
     await expect(readThrough(store, { chunkId: id('x') }, 0, PAGE)).rejects.toMatchObject({ type: 'CloneChainTooDeep' });

@@ -54,7 +54,7 @@ class ChunkSearch {
   deepest = 0;
 
   constructor(
-    private readonly g: Geometry,
+    private readonly geometry: Geometry,
     private readonly es: readonly Entry[],
     private readonly budget: number,
   ) {
@@ -78,7 +78,7 @@ class ChunkSearch {
     const cands: Frame['cands'] = [];
     const misses: string[] = [];
     for (const i of this.eligible()) {
-      const outs = step(this.g, state, this.es[i].op);
+      const outs = step(this.geometry, state, this.es[i].op);
       const hits = outs.filter((o) => matches(o.result, this.es[i].observed));
       for (const o of hits) cands.push({ i, next: o.next });
       if (!hits.length) {
@@ -142,7 +142,7 @@ class ChunkSearch {
  * chunk's state before the history (default: missing).
  */
 export function checkHistory(
-  g: Geometry,
+  geometry: Geometry,
   entries: readonly Entry[],
   opts: { budget?: number; initial?: (chunk: number) => State } = {},
 ): Verdict {
@@ -155,7 +155,7 @@ export function checkHistory(
   let searchNodes = 0;
   for (const [chunk, es] of [...byChunk].sort((a, b) => a[0] - b[0])) {
     es.sort((a, b) => a.inv - b.inv);
-    const search = new ChunkSearch(g, es, opts.budget ?? 300_000);
+    const search = new ChunkSearch(geometry, es, opts.budget ?? 300_000);
     const ok = search.run(opts.initial ? opts.initial(chunk) : null);
     searchNodes += search.nodes;
     if (ok === true) continue;

@@ -81,7 +81,7 @@ describe('concurrency checker controls', () => {
   });
 
   it('catches a store wrapper that corrupts one getChunkInfo result', async () => {
-    const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: 60, chunks: [3], g: GEOMETRY };
+    const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: 60, chunks: [3], geometry: GEOMETRY };
     let wrapper: CorruptOneInfo | undefined;
     const entries = await history((t) => (wrapper = new CorruptOneInfo(t, 20)), w);
     expect(wrapper?.corrupted, `CHUNKSTORE_SEED=${w.seed}`).toBe(true);
@@ -91,7 +91,7 @@ describe('concurrency checker controls', () => {
   });
 
   it('catches a store wrapper whose writes are not serialized per chunk (torn writes)', async () => {
-    const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: 250, chunks: [5], g: GEOMETRY };
+    const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: 250, chunks: [5], geometry: GEOMETRY };
     const verdict = checkHistory(GEOMETRY, await history((t) => new TornWrites(t), w), { budget: 50_000 });
     expect(verdict.ok, `CHUNKSTORE_SEED=${w.seed}: torn writes went unnoticed`).toBe(false);
   });

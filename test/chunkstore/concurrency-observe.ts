@@ -54,9 +54,9 @@ export function observeData(data: Uint8Array, length: number, pageSize: number):
   return { ok: true, pages: decodePages(data, pageSize) };
 }
 
-export function observeInfo(info: ChunkInfo, id: number, g: Geometry): Observed {
-  const pages = g.chunkSize / g.pageSize;
-  if (info.chunkId !== id || info.chunkSize !== g.chunkSize || info.pageSize !== g.pageSize) {
+export function observeInfo(info: ChunkInfo, id: number, geometry: Geometry): Observed {
+  const pages = geometry.chunkSize / geometry.pageSize;
+  if (info.chunkId !== id || info.chunkSize !== geometry.chunkSize || info.pageSize !== geometry.pageSize) {
     return { ok: true, bad: `info of chunk ${info.chunkId} size ${info.chunkSize}/${info.pageSize}` };
   }
   const bits = info.bitmap;

@@ -1,4 +1,5 @@
 import type { ChunkInfo } from '../../chunkstore/index';
+import { mulberry32 } from '../../lib/prng';
 import type { Entry } from './concurrency-checker';
 import { encodePages, observeData, observeError, observeInfo, type Observed } from './concurrency-observe';
 import type { Geometry, Op } from './model';
@@ -27,25 +28,13 @@ export interface Workload {
   readonly writers: number;
   readonly opsPerWriter: number;
   readonly chunks: readonly number[];
-  readonly g: Geometry;
+  readonly geometry: Geometry;
 }
 
 /** The seed of this run: CHUNKSTORE_SEED when set, else random (printed by the tests on failure). */
 export function runSeed(): number {
   const env = process.env.CHUNKSTORE_SEED;
   return env ? Number(env) : Math.floor(Math.random() * 2 ** 31);
-}
-
-/** mulberry32 */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 function weighted<T>(rnd: () => number, choices: readonly (readonly [number, T])[]): T {
@@ -67,9 +56,9 @@ const KINDS = [
 
 /** The operations of one writer: sequence numbers follow a file version that grows every 40 ops (snapshots). */
 export function writerOps(w: Workload, writer: number): { chunk: number; op: Op }[] {
-  const rnd = prng(w.seed ^ Math.imul(writer + 1, 0x9e3779b9));
+  const rnd = mulberry32(w.seed ^ Math.imul(writer + 1, 0x9e3779b9));
   const int = (n: number) => Math.floor(rnd() * n);
-  const { chunkSize, pageSize } = w.g;
+  const { chunkSize, pageSize } = w.geometry;
   const pages = chunkSize / pageSize;
   if (pages > 64) throw new Error('workload tags assume at most 64 pages per chunk');
   const out: { chunk: number; op: Op }[] = [];
@@ -111,8 +100,8 @@ function payload(op: { offset: number; length: number; tags: readonly number[] }
 }
 
 /** Issues one model operation against the target and returns what it observed (never throws a ChunkStoreError). */
-export async function perform(t: Target, g: Geometry, id: number, op: Op): Promise<Observed> {
-  const ps = g.pageSize;
+export async function perform(t: Target, geometry: Geometry, id: number, op: Op): Promise<Observed> {
+  const ps = geometry.pageSize;
   const ok = (): Observed => ({ ok: true });
   try {
     switch (op.kind) {
@@ -131,7 +120,7 @@ export async function perform(t: Target, g: Geometry, id: number, op: Op): Promi
       case 'paste':
         return await t.pasteChunk(id, payload(op, ps), op.offset).then(ok);
       case 'info':
-        return observeInfo(await t.getChunkInfo(id), id, g);
+        return observeInfo(await t.getChunkInfo(id), id, geometry);
     }
   } catch (err) {
     return observeError(err);
@@ -143,11 +132,11 @@ export class Recorder {
   private clock = 0;
   readonly entries: Entry[] = [];
 
-  constructor(private readonly g: Geometry) {}
+  constructor(private readonly geometry: Geometry) {}
 
   async call(t: Target, chunk: number, op: Op, by: string): Promise<Observed> {
     const inv = ++this.clock;
-    const observed = await perform(t, this.g, chunk, op);
+    const observed = await perform(t, this.geometry, chunk, op);
     this.entries.push({ chunk, op, inv, res: ++this.clock, observed, by });
     return observed;
   }
@@ -163,11 +152,11 @@ export class Recorder {
 
   /** Sequentially observes the whole state of each chunk: info, every page, every snapshot page. */
   async observe(t: Target, chunks: readonly number[], by: string): Promise<void> {
-    const ps = this.g.pageSize;
+    const ps = this.geometry.pageSize;
     for (const chunk of chunks) {
       const info = await this.call(t, chunk, { kind: 'info' }, `${by}:info`);
       const snapSn = info.ok && info.info ? info.info.snapSn : 0;
-      for (let offset = 0; offset < this.g.chunkSize; offset += ps) {
+      for (let offset = 0; offset < this.geometry.chunkSize; offset += ps) {
         await this.call(t, chunk, { kind: 'read', sn: 0, offset, length: ps }, `${by}:read@${offset}`);
         if (snapSn) await this.call(t, chunk, { kind: 'readSnap', sn: snapSn, offset, length: ps }, `${by}:snap@${offset}`);
       }

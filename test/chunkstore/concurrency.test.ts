@@ -21,7 +21,7 @@ const CASES = [
 describe('concurrency: random operations from 10 callers, checked against the model', () => {
   for (const c of CASES) {
     it(`10 writers on ${c.name} (${10 * c.opsPerWriter} ops)`, async () => {
-      const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: c.opsPerWriter, chunks: c.chunks, g: GEOMETRY };
+      const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: c.opsPerWriter, chunks: c.chunks, geometry: GEOMETRY };
       const rec = new Recorder(GEOMETRY);
       await withStoreDir(async (env) => {
         await rec.run(env.store, w);

@@ -24,7 +24,7 @@ export interface LayoutGeometry {
 export class Layout {
   constructor(
     readonly dir: string,
-    private readonly g: LayoutGeometry,
+    private readonly geometry: LayoutGeometry,
   ) {}
 
   chunkFile(id: number): string {
@@ -42,7 +42,7 @@ export class Layout {
 
   /** Offsets inside the metapage worth corrupting: a header field, the padding, the CRC itself. */
   metaOffsets(): number[] {
-    return [F.sn, this.g.metaPageSize - 100, this.g.metaPageSize - 1];
+    return [F.sn, this.geometry.metaPageSize - 100, this.geometry.metaPageSize - 1];
   }
 
   /** Inverts one byte of a file (the metapage when offset < metaPageSize). */
@@ -57,13 +57,13 @@ export class Layout {
 
   /** Writes bytes into the data area at chunk offset `offset`, as a half-done store write would. */
   async writeData(file: string, offset: number, data: Uint8Array): Promise<void> {
-    await this.rw(file, (fh) => fh.write(data, 0, data.length, this.g.metaPageSize + offset));
+    await this.rw(file, (fh) => fh.write(data, 0, data.length, this.geometry.metaPageSize + offset));
   }
 
   /** Rewrites metapage fields with a valid CRC, as a store update that reached the disk would. */
   async editMeta(file: string, edit: { sn?: number; correctedSn?: number; setBits?: number[] }): Promise<void> {
     await this.rw(file, async (fh) => {
-      const meta = Buffer.alloc(this.g.metaPageSize);
+      const meta = Buffer.alloc(this.geometry.metaPageSize);
       await fh.read(meta, 0, meta.length, 0);
       if (edit.sn !== undefined) meta.writeBigUInt64LE(BigInt(edit.sn), F.sn);
       if (edit.correctedSn !== undefined) meta.writeBigUInt64LE(BigInt(edit.correctedSn), F.correctedSn);
@@ -76,7 +76,7 @@ export class Layout {
 
   /** Reads the page bitmap of a metapage (clone: written pages; snapshot: copied pages), null when absent. */
   async bitmap(file: string): Promise<boolean[] | null> {
-    const meta = Buffer.alloc(this.g.metaPageSize);
+    const meta = Buffer.alloc(this.geometry.metaPageSize);
     await this.rw(file, (fh) => fh.read(meta, 0, meta.length, 0));
     const bits = meta.readUInt32LE(F.bitmapBits);
     if (bits === 0) return null;
@@ -85,28 +85,28 @@ export class Layout {
 
   /** Creates snapshot file `sn` of chunk `id` with nothing copied, as a crash right after its creation leaves it. */
   async createSnapshot(id: number, sn: number): Promise<void> {
-    const pageCount = this.g.chunkSize / this.g.pageSize;
-    const meta = Buffer.alloc(this.g.metaPageSize);
+    const pageCount = this.geometry.chunkSize / this.geometry.pageSize;
+    const meta = Buffer.alloc(this.geometry.metaPageSize);
     MAGIC.copy(meta, 0);
     meta.writeUInt16LE(VERSION, 4);
     meta.writeUInt8(KIND_SNAPSHOT, 6);
     meta.writeBigUInt64LE(BigInt(id), 8);
     meta.writeBigUInt64LE(BigInt(sn), F.sn);
-    meta.writeUInt32LE(this.g.chunkSize, 32);
-    meta.writeUInt32LE(this.g.pageSize, 36);
+    meta.writeUInt32LE(this.geometry.chunkSize, 32);
+    meta.writeUInt32LE(this.geometry.pageSize, 36);
     meta.writeUInt32LE(pageCount, F.bitmapBits);
     this.seal(meta);
     const fh = await open(this.snapshotFile(id, sn), 'wx');
     try {
       await fh.write(meta, 0, meta.length, 0);
-      await fh.truncate(this.g.metaPageSize + this.g.chunkSize);
+      await fh.truncate(this.geometry.metaPageSize + this.geometry.chunkSize);
     } finally {
       await fh.close();
     }
   }
 
   private seal(meta: Buffer): void {
-    const end = this.g.metaPageSize - 4;
+    const end = this.geometry.metaPageSize - 4;
     meta.writeUInt32LE(crc32(meta.subarray(0, end)), end);
   }
 

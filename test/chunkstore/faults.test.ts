@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Layout } from './faults-layout';
+import * as fixtures from './fixtures';
 import { GEOMETRY, outcome, PAGE, pageDigests, StoreDir } from './replay-env';
 
 /**
@@ -11,7 +12,7 @@ import { GEOMETRY, outcome, PAGE, pageDigests, StoreDir } from './replay-env';
  * crash at that point would leave.
  */
 
-const ID = 1;
+const ID = 1; // the chunk the shared fixtures build
 const [A, B, C, D, E] = [0x11, 0x22, 0x33, 0x44, 0x55];
 const LOCATION = 'curve://fault-src/chunk1@0';
 
@@ -69,10 +70,7 @@ async function expectChunk(exp: Expected): Promise<void> {
 }
 
 /** Chunk version 1 with pages A A A, then version 2 writing B at page 0: snapshot 1 exists, page 0 copied. */
-async function chunkWithSnapshot(): Promise<void> {
-  await env.store.writeChunk(ID, 1, pagesOf(A, A, A), 0);
-  await env.store.writeChunk(ID, 2, pagesOf(B), 0);
-}
+const chunkWithSnapshot = () => fixtures.chunkWithSnapshot(env.store, pagesOf(A, A, A), pagesOf(B));
 
 describe('fault injection (seed 异常测试)', () => {
   it('1: chunk metapage damaged at rest → the restart fails with CrcCheckError', async () => {

@@ -38,7 +38,7 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
 
 describe('I/O paths: synchronous small I/O and the thread pool', () => {
   it('the same requests leave byte-identical files on either path', async () => {
-    const w: Workload = { seed: runSeed(), writers: 1, opsPerWriter: 400, chunks: [1, 2, 3], g: GEOMETRY };
+    const w: Workload = { seed: runSeed(), writers: 1, opsPerWriter: 400, chunks: [1, 2, 3], geometry: GEOMETRY };
     const run = (syncIoMaxBytes: number) =>
       withStore(syncIoMaxBytes, async (store, dir) => {
         const observed = [];
@@ -52,7 +52,7 @@ describe('I/O paths: synchronous small I/O and the thread pool', () => {
 
   it('thread-pool path: 10 concurrent callers on many chunks stay linearizable', async () => {
     const chunks = Array.from({ length: 8 }, (_, i) => i + 1);
-    const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: 200, chunks, g: GEOMETRY };
+    const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: 200, chunks, geometry: GEOMETRY };
     const rec = new Recorder(GEOMETRY);
     await withStore(THREAD_POOL, async (store) => {
       await rec.run(store, w);

@@ -81,30 +81,30 @@ const done = (next: State, extra: Omit<Extract<Result, { ok: true }>, 'ok'> = {}
   next,
 });
 
-export function pageCount(g: Geometry): number {
-  return g.chunkSize / g.pageSize;
+export function pageCount(geometry: Geometry): number {
+  return geometry.chunkSize / geometry.pageSize;
 }
 
 /** The request range is page-aligned, non-empty and inside the chunk. */
-export function validRange(g: Geometry, r: Range): boolean {
+export function validRange(geometry: Geometry, r: Range): boolean {
   return (
     Number.isInteger(r.offset) &&
     Number.isInteger(r.length) &&
     r.offset >= 0 &&
     r.length > 0 &&
-    r.offset % g.pageSize === 0 &&
-    r.length % g.pageSize === 0 &&
-    r.offset + r.length <= g.chunkSize
+    r.offset % geometry.pageSize === 0 &&
+    r.length % geometry.pageSize === 0 &&
+    r.offset + r.length <= geometry.chunkSize
   );
 }
 
-function pagesOf(g: Geometry, r: Range): number[] {
-  const first = r.offset / g.pageSize;
-  return Array.from({ length: r.length / g.pageSize }, (_, i) => first + i);
+function pagesOf(geometry: Geometry, r: Range): number[] {
+  const first = r.offset / geometry.pageSize;
+  return Array.from({ length: r.length / geometry.pageSize }, (_, i) => first + i);
 }
 
-function newChunk(g: Geometry, sn: number, correctedSn: number, location: string | null): ChunkState {
-  const n = pageCount(g);
+function newChunk(geometry: Geometry, sn: number, correctedSn: number, location: string | null): ChunkState {
+  const n = pageCount(geometry);
   return {
     sn,
     correctedSn,
@@ -144,19 +144,19 @@ function putPages(d: Draft, pages: number[], tags: readonly number[], onlyUnwrit
 }
 
 /** Refusal when the range is invalid and/or `backward` holds; both at once → either code (order unspecified). */
-function refusals(g: Geometry, s: State, r: Range, backward: boolean): Outcome[] | null {
-  const bad = !validRange(g, r);
+function refusals(geometry: Geometry, s: State, r: Range, backward: boolean): Outcome[] | null {
+  const bad = !validRange(geometry, r);
   if (bad && backward) return [refuse('InvalidArgError', s), refuse('BackwardRequestError', s)];
   if (bad) return [refuse('InvalidArgError', s)];
   if (backward) return [refuse('BackwardRequestError', s)];
   return null;
 }
 
-function write(g: Geometry, s0: State, op: Extract<Op, { kind: 'write' }>): Outcome[] {
+function write(geometry: Geometry, s0: State, op: Extract<Op, { kind: 'write' }>): Outcome[] {
   if (op.sn === 0) return [refuse('InvalidArgError', s0)]; // case 1: no chunk is created
   // cases 2/3: a missing chunk is created (sn = request sn, correctedSn 0) even if the range is then refused
-  const s = s0 ?? newChunk(g, op.sn, 0, null);
-  const refused = refusals(g, s, op, op.sn < s.sn || op.sn < s.correctedSn); // cases 12-16, 23, 31
+  const s = s0 ?? newChunk(geometry, op.sn, 0, null);
+  const refused = refusals(geometry, s, op, op.sn < s.sn || op.sn < s.correctedSn); // cases 12-16, 23, 31
   if (refused) return refused;
   const d = draft(s);
   if (op.sn > Math.max(d.sn, d.correctedSn)) {
@@ -171,7 +171,7 @@ function write(g: Geometry, s0: State, op: Extract<Op, { kind: 'write' }>): Outc
     }
   }
   if (op.sn > d.sn) d.sn = op.sn; // cases 9, 10, 22, 28
-  const pages = pagesOf(g, op);
+  const pages = pagesOf(geometry, op);
   if (d.snap && d.snap.sn < d.sn && op.sn > d.correctedSn) {
     // COW each page once (cases 17-19); not for sn == correctedSn (cases 21, 22)
     const snap = d.snap;
@@ -181,8 +181,8 @@ function write(g: Geometry, s0: State, op: Extract<Op, { kind: 'write' }>): Outc
   return [done(d)];
 }
 
-function readView(g: Geometry, s: ChunkState, r: Range, fromSnapshot: boolean): Outcome {
-  const pages = pagesOf(g, r);
+function readView(geometry: Geometry, s: ChunkState, r: Range, fromSnapshot: boolean): Outcome {
+  const pages = pagesOf(geometry, r);
   if (!fromSnapshot && s.clone && pages.some((p) => !s.clone!.written[p])) {
     return refuse('PageNeverWrittenError', s); // cases 83, 85, 98, 100
   }
@@ -191,18 +191,18 @@ function readView(g: Geometry, s: ChunkState, r: Range, fromSnapshot: boolean): 
   return done(s, { pages: view });
 }
 
-function read(g: Geometry, s: State, op: Extract<Op, { kind: 'read' }>): Outcome[] {
+function read(geometry: Geometry, s: State, op: Extract<Op, { kind: 'read' }>): Outcome[] {
   if (!s) return [refuse('ChunkNotExistError', s)]; // case 74
-  if (!validRange(g, op)) return [refuse('InvalidArgError', s)]; // cases 75, 76
-  return [readView(g, s, op, false)]; // the sn of ReadChunk is not looked at (cases 77, 78)
+  if (!validRange(geometry, op)) return [refuse('InvalidArgError', s)]; // cases 75, 76
+  return [readView(geometry, s, op, false)]; // the sn of ReadChunk is not looked at (cases 77, 78)
 }
 
-function readSnap(g: Geometry, s: State, op: Extract<Op, { kind: 'readSnap' }>): Outcome[] {
+function readSnap(geometry: Geometry, s: State, op: Extract<Op, { kind: 'readSnap' }>): Outcome[] {
   if (!s) return [refuse('ChunkNotExistError', s)]; // case 86
-  if (!validRange(g, op)) return [refuse('InvalidArgError', s)]; // cases 87, 88
-  if (op.sn === s.sn) return [readView(g, s, op, false)]; // cases 90-92, 94, 98-100
+  if (!validRange(geometry, op)) return [refuse('InvalidArgError', s)]; // cases 87, 88
+  if (op.sn === s.sn) return [readView(geometry, s, op, false)]; // cases 90-92, 94, 98-100
   if (!s.snap || op.sn !== s.snap.sn) return [refuse('ChunkNotExistError', s)]; // cases 89, 93
-  return [readView(g, s, op, true)]; // cases 95-97
+  return [readView(geometry, s, op, true)]; // cases 95-97
 }
 
 function del(s: State, op: Extract<Op, { kind: 'delete' }>): Outcome[] {
@@ -225,19 +225,19 @@ function deleteSnap(s: State, op: Extract<Op, { kind: 'deleteSnap' }>): Outcome[
   return [done(d)];
 }
 
-function createClone(g: Geometry, s: State, op: Extract<Op, { kind: 'clone' }>): Outcome[] {
-  if (op.sn === 0 || op.size !== g.chunkSize || op.location === '') return [refuse('InvalidArgError', s)]; // 41-43, 51
-  if (!s) return [done(newChunk(g, op.sn, op.correctedSn, op.location))]; // cases 44, 45
+function createClone(geometry: Geometry, s: State, op: Extract<Op, { kind: 'clone' }>): Outcome[] {
+  if (op.sn === 0 || op.size !== geometry.chunkSize || op.location === '') return [refuse('InvalidArgError', s)]; // 41-43, 51
+  if (!s) return [done(newChunk(geometry, op.sn, op.correctedSn, op.location))]; // cases 44, 45
   const same = s.clone !== null && s.clone.location === op.location && s.sn === op.sn && s.correctedSn === op.correctedSn;
   return [same ? done(s) : refuse('ChunkConflictError', s)]; // cases 46, 47 / 48-50, 52
 }
 
-function paste(g: Geometry, s: State, op: Extract<Op, { kind: 'paste' }>): Outcome[] {
+function paste(geometry: Geometry, s: State, op: Extract<Op, { kind: 'paste' }>): Outcome[] {
   if (!s) return [refuse('ChunkNotExistError', s)]; // case 32
-  if (!validRange(g, op)) return [refuse('InvalidArgError', s)]; // cases 33, 34
+  if (!validRange(geometry, op)) return [refuse('InvalidArgError', s)]; // cases 33, 34
   if (!s.clone) return [done(s)]; // cases 35, 36: nothing written
   const d = draft(s);
-  putPages(d, pagesOf(g, op), op.tags, true); // cases 37-40
+  putPages(d, pagesOf(geometry, op), op.tags, true); // cases 37-40
   return [done(d)];
 }
 
@@ -253,22 +253,22 @@ export function infoOf(s: ChunkState): InfoView {
 }
 
 /** Every outcome the seed allows for `op` applied to `s`. */
-export function step(g: Geometry, s: State, op: Op): Outcome[] {
+export function step(geometry: Geometry, s: State, op: Op): Outcome[] {
   switch (op.kind) {
     case 'write':
-      return write(g, s, op);
+      return write(geometry, s, op);
     case 'read':
-      return read(g, s, op);
+      return read(geometry, s, op);
     case 'readSnap':
-      return readSnap(g, s, op);
+      return readSnap(geometry, s, op);
     case 'delete':
       return del(s, op);
     case 'deleteSnap':
       return deleteSnap(s, op);
     case 'clone':
-      return createClone(g, s, op);
+      return createClone(geometry, s, op);
     case 'paste':
-      return paste(g, s, op);
+      return paste(geometry, s, op);
     case 'info':
       return s ? [done(s, { info: infoOf(s) })] : [refuse('ChunkNotExistError', s)]; // cases 101-104
   }

@@ -2,14 +2,14 @@
 // (recover from snapshot: sn 2, correctedSn 3), step by step.
 import { describe, expect, it } from 'vitest';
 import { bitmapWith, CHUNK, concat, PAGE, PAGES, pages, useEnv } from './helpers';
+import { CLONE_SOURCE } from './fixtures';
 
 const ctx = useEnv();
-const LOCATION = 'curvefs://pool/volume-7@snap-1';
 const EMPTY_BITMAP = new Uint8Array(PAGES / 8);
 
 /** CreateCloneChunk twice (the second is a replay) and check the fresh clone. */
 async function createCloneTwice(id: number, sn: number, correctedSn: number): Promise<void> {
-  const location = `${LOCATION}:chunk-${id}`;
+  const location = `${CLONE_SOURCE}:chunk-${id}`;
   const expected = { sn, correctedSn, snapSn: 0, isClone: true, location, bitmap: EMPTY_BITMAP };
   await ctx.env.store.createCloneChunk(id, sn, correctedSn, CHUNK, location);
   expect(await ctx.env.info(id)).toMatchObject(expected);

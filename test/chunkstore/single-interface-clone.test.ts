@@ -2,13 +2,9 @@
 // chunks (and PasteChunk on normal chunks).
 import { describe, expect, it } from 'vitest';
 import { bitmapWith, CHUNK, concat, expectCode, PAGE, PAGES, pages, useEnv } from './helpers';
+import { chunkWithSnapshot, cloneChunk } from './fixtures';
 
 const ctx = useEnv();
-const LOCATION = 'curvefs://pool/volume-7@snap-1:chunk-3';
-
-async function cloneChunk(sn = 1, correctedSn = 0): Promise<void> {
-  await ctx.env.store.createCloneChunk(1, sn, correctedSn, CHUNK, LOCATION);
-}
 
 /** Asserts chunk 1 is no longer a clone and keeps sn/correctedSn. */
 async function expectConvertedToNormal(sn: number, correctedSn: number): Promise<void> {
@@ -20,7 +16,7 @@ async function expectConvertedToNormal(sn: number, correctedSn: number): Promise
 describe('WriteChunk on a clone chunk (no snapshot)', () => {
   it('case 024: sn==chunk.sn, sn>correctedSn, region never written → written, bits set, rest unchanged', async () => {
     const { store } = ctx.env;
-    await cloneChunk();
+    await cloneChunk(store);
     const before = await ctx.env.state(1);
     await store.writeChunk(1, 1, pages(0x24, 2), 2 * PAGE);
     expect(await store.readChunk(1, 1, 2 * PAGE, 2 * PAGE)).toEqual(pages(0x24, 2));
@@ -30,7 +26,7 @@ describe('WriteChunk on a clone chunk (no snapshot)', () => {
 
   it('case 025: sn==chunk.sn, sn>correctedSn, region written → overwritten, state unchanged', async () => {
     const { store } = ctx.env;
-    await cloneChunk();
+    await cloneChunk(store);
     await store.writeChunk(1, 1, pages(0x01, 2), 0);
     const before = await ctx.env.state(1);
     await store.writeChunk(1, 1, pages(0x25, 2), 0);
@@ -40,7 +36,7 @@ describe('WriteChunk on a clone chunk (no snapshot)', () => {
 
   it('case 026: sn==chunk.sn, sn>correctedSn, region partly written → overwritten, new bits set', async () => {
     const { store } = ctx.env;
-    await cloneChunk();
+    await cloneChunk(store);
     await store.writeChunk(1, 1, pages(0x01), 0);
     const before = await ctx.env.state(1);
     await store.writeChunk(1, 1, pages(0x26, 3), 0);
@@ -50,7 +46,7 @@ describe('WriteChunk on a clone chunk (no snapshot)', () => {
 
   it('case 027: write the whole chunk → becomes a normal chunk (isClone false, no location, no bitmap)', async () => {
     const { store } = ctx.env;
-    await cloneChunk();
+    await cloneChunk(store);
     const data = new Uint8Array(CHUNK).map((_, i) => i % 251);
     await store.writeChunk(1, 1, data, 0);
     expect(await store.readChunk(1, 1, 0, CHUNK)).toEqual(data);
@@ -61,7 +57,7 @@ describe('WriteChunk on a clone chunk (no snapshot)', () => {
 
   it('case 028: sn>chunk.sn, sn==correctedSn, region never written → written, bit set, chunk.sn=sn, no snapshot', async () => {
     const { store } = ctx.env;
-    await cloneChunk(2, 3);
+    await cloneChunk(store, 2, 3);
     const before = await ctx.env.state(1);
     await store.writeChunk(1, 3, pages(0x28), 0);
     expect(await store.readChunk(1, 3, 0, PAGE)).toEqual(pages(0x28));
@@ -70,7 +66,7 @@ describe('WriteChunk on a clone chunk (no snapshot)', () => {
 
   it('case 029: sn==chunk.sn, sn==correctedSn, region partly written → overwritten, new bits set', async () => {
     const { store } = ctx.env;
-    await cloneChunk(2, 3);
+    await cloneChunk(store, 2, 3);
     await store.writeChunk(1, 3, pages(0x01), 0);
     const before = await ctx.env.state(1);
     expect(before.info).toMatchObject({ sn: 3, correctedSn: 3 });
@@ -79,21 +75,16 @@ describe('WriteChunk on a clone chunk (no snapshot)', () => {
     expect(await ctx.env.state(1)).toEqual({ ...before, info: { ...before.info, bitmap: bitmapWith(0, 1) } });
   });
 
-  it('case 030: sn>chunk.sn, sn>correctedSn → StatusConflictError (clone takes no snapshot), nothing written', async () => {
+  // [case, what, clone's sn, the write's sn, refusal, fill byte]
+  it.each([
+    ['030', 'sn>chunk.sn, sn>correctedSn → StatusConflictError (clone takes no snapshot)', 1, 2, 'StatusConflictError', 0x30],
+    ['031', 'sn<chunk.sn → BackwardRequestError', 2, 1, 'BackwardRequestError', 0x31],
+  ] as const)('case %s: %s, nothing written', async (_n, _what, chunkSn, sn, code, fill) => {
     const { store } = ctx.env;
-    await cloneChunk(1, 0);
+    await cloneChunk(store, chunkSn, 0);
     const before = await ctx.env.state(1);
-    await expectCode(store.writeChunk(1, 2, pages(0x30), 0), 'StatusConflictError');
-    await expectCode(store.readChunk(1, 1, 0, PAGE), 'PageNeverWrittenError');
-    expect(await ctx.env.state(1)).toEqual(before);
-  });
-
-  it('case 031: sn<chunk.sn → BackwardRequestError, nothing written', async () => {
-    const { store } = ctx.env;
-    await cloneChunk(2, 0);
-    const before = await ctx.env.state(1);
-    await expectCode(store.writeChunk(1, 1, pages(0x31), 0), 'BackwardRequestError');
-    await expectCode(store.readChunk(1, 2, 0, PAGE), 'PageNeverWrittenError');
+    await expectCode(store.writeChunk(1, sn, pages(fill), 0), code);
+    await expectCode(store.readChunk(1, chunkSn, 0, PAGE), 'PageNeverWrittenError');
     expect(await ctx.env.state(1)).toEqual(before);
   });
 });
@@ -136,8 +127,7 @@ describe('PasteChunk', () => {
 
   it('case 036: normal chunk with snapshot, region never written → success, nothing written', async () => {
     const { store } = ctx.env;
-    await store.writeChunk(1, 1, pages(0x01), 0);
-    await store.writeChunk(1, 2, pages(0x02), 0);
+    await chunkWithSnapshot(store, pages(0x01));
     const before = await ctx.env.state(1);
     expect(before.info.snapSn).toBe(1);
     await store.pasteChunk(1, pages(0x36, 2), 2 * PAGE);
@@ -148,7 +138,7 @@ describe('PasteChunk', () => {
 
   it('case 037: clone chunk, region never written → written, bits set, rest unchanged', async () => {
     const { store } = ctx.env;
-    await cloneChunk();
+    await cloneChunk(store);
     const before = await ctx.env.state(1);
     await store.pasteChunk(1, pages(0x37, 2), 4 * PAGE);
     expect(await store.readChunk(1, 1, 4 * PAGE, 2 * PAGE)).toEqual(pages(0x37, 2));
@@ -157,7 +147,7 @@ describe('PasteChunk', () => {
 
   it('case 038: clone chunk, region written → success, data kept, state unchanged', async () => {
     const { store } = ctx.env;
-    await cloneChunk();
+    await cloneChunk(store);
     await store.writeChunk(1, 1, pages(0x01, 2), 0);
     const before = await ctx.env.state(1);
     await store.pasteChunk(1, pages(0x38, 2), 0);
@@ -167,7 +157,7 @@ describe('PasteChunk', () => {
 
   it('case 039: clone chunk, region partly written → only unwritten pages pasted, their bits set', async () => {
     const { store } = ctx.env;
-    await cloneChunk();
+    await cloneChunk(store);
     await store.writeChunk(1, 1, pages(0x01), PAGE);
     const before = await ctx.env.state(1);
     await store.pasteChunk(1, pages(0x39, 3), 0);
@@ -177,7 +167,7 @@ describe('PasteChunk', () => {
 
   it('case 040: paste the whole chunk → becomes a normal chunk', async () => {
     const { store } = ctx.env;
-    await cloneChunk();
+    await cloneChunk(store);
     await store.writeChunk(1, 1, pages(0x01), 3 * PAGE);
     await store.pasteChunk(1, pages(0x40, PAGES), 0);
     const expected = concat(pages(0x40, 3), pages(0x01), pages(0x40, PAGES - 4));

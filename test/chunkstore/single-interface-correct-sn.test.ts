@@ -2,7 +2,8 @@
 // Stale calls are BackwardRequestError as the single-interface table says
 // (FORMAT.md "Semantics decisions" 2).
 import { describe, expect, it } from 'vitest';
-import { CHUNK, expectCode, PAGE, pages, useEnv } from './helpers';
+import { expectCode, PAGE, pages, useEnv } from './helpers';
+import { chunkSn3Corrected2, chunkWithSnapshot, cloneChunk } from './fixtures';
 
 const ctx = useEnv();
 
@@ -13,20 +14,9 @@ async function chunkSn1(corrected = 0): Promise<void> {
   expect(await ctx.env.info(1)).toMatchObject({ sn: 1, correctedSn: corrected, snapSn: 0 });
 }
 
-/** Chunk 1 at sn 3, correctedSn 2, no snapshot. */
-async function chunkSn3Corrected2(): Promise<void> {
-  const { store } = ctx.env;
-  await chunkSn1(2);
-  await store.writeChunk(1, 2, pages(0x02), 0);
-  await store.writeChunk(1, 3, pages(0x03), 0);
-  await store.deleteSnapshotChunkOrCorrectSn(1, 3);
-  expect(await ctx.env.info(1)).toMatchObject({ sn: 3, correctedSn: 2, snapSn: 0 });
-}
-
 /** Chunk 1 at sn 2 with snapshot 1 (page 0 COWed), correctedSn 0. */
 async function chunkSn2WithSnapshot1(): Promise<void> {
-  await ctx.env.store.writeChunk(1, 1, pages(0x01), 0);
-  await ctx.env.store.writeChunk(1, 2, pages(0x02), 0);
+  await chunkWithSnapshot(ctx.env.store, pages(0x01));
   expect(await ctx.env.info(1)).toMatchObject({ sn: 2, correctedSn: 0, snapSn: 1 });
 }
 
@@ -81,14 +71,12 @@ describe('DeleteSnapshotChunkOrCorrectSn without snapshot', () => {
     await expectStale(2);
   });
 
-  it('case 063: correctedSn<chunk.sn, correctedSn==chunk.correctedSn → BackwardRequestError, unchanged', async () => {
-    await chunkSn3Corrected2();
-    await expectStale(2);
-  });
-
-  it('case 064: correctedSn<chunk.sn, correctedSn<chunk.correctedSn → BackwardRequestError, unchanged', async () => {
-    await chunkSn3Corrected2();
-    await expectStale(1);
+  it.each([
+    ['063', 'correctedSn==chunk.correctedSn', 2],
+    ['064', 'correctedSn<chunk.correctedSn', 1],
+  ])('case %s: correctedSn<chunk.sn, %s → BackwardRequestError, unchanged', async (_n, _what, correctedSn) => {
+    await chunkSn3Corrected2(ctx.env.store);
+    await expectStale(correctedSn);
   });
 });
 
@@ -144,7 +132,7 @@ describe('DeleteSnapshotChunkOrCorrectSn with snapshot', () => {
   });
 
   it('case 073: clone chunk without snapshot, any correctedSn → StatusConflictError, unchanged', async () => {
-    await ctx.env.store.createCloneChunk(1, 2, 0, CHUNK, 'curvefs://pool/volume-7@snap-1:chunk-3');
+    await cloneChunk(ctx.env.store, 2, 0);
     const before = await ctx.env.state(1);
     for (const correctedSn of [1, 2, 3]) {
       await expectCode(ctx.env.store.deleteSnapshotChunkOrCorrectSn(1, correctedSn), 'StatusConflictError');

@@ -1,9 +1,9 @@
 // Seed 002 single-interface cases 41–58: CreateCloneChunk and DeleteChunk.
 import { describe, expect, it } from 'vitest';
 import { CHUNK, expectCode, PAGE, PAGES, pages, useEnv } from './helpers';
+import { chunkWithSnapshot, LOCATION, writtenClone } from './fixtures';
 
 const ctx = useEnv();
-const LOCATION = 'curvefs://pool/volume-7@snap-1:chunk-3';
 
 /** CreateCloneChunk that must be refused with `code` and change nothing. */
 async function expectCloneRefused(
@@ -19,12 +19,6 @@ async function expectCloneRefused(
     await expectCode(ctx.env.store.getChunkInfo(1), 'ChunkNotExistError');
     expect(await ctx.env.files()).toEqual([]);
   }
-}
-
-/** A clone chunk (sn 1, correctedSn 0) with page 0 written, for the conflict cases. */
-async function writtenClone(): Promise<void> {
-  await ctx.env.store.createCloneChunk(1, 1, 0, CHUNK, LOCATION);
-  await ctx.env.store.writeChunk(1, 1, pages(0x01), 0);
 }
 
 describe('CreateCloneChunk', () => {
@@ -67,7 +61,7 @@ describe('CreateCloneChunk', () => {
   });
 
   it('case 047: clone exists, same arguments, written → success, unchanged', async () => {
-    await writtenClone();
+    await writtenClone(ctx.env.store, pages(0x01));
     const before = await ctx.env.state(1);
     await ctx.env.store.createCloneChunk(1, 1, 0, CHUNK, LOCATION);
     expect(await ctx.env.state(1)).toEqual(before);
@@ -81,12 +75,12 @@ describe('CreateCloneChunk', () => {
   });
 
   it('case 049: clone exists, correctedSn!=chunk.correctedSn → ChunkConflictError', async () => {
-    await writtenClone();
+    await writtenClone(ctx.env.store, pages(0x01));
     await expectCloneRefused([1, 2, CHUNK, LOCATION], 'ChunkConflictError');
   });
 
   it('case 050: clone exists, location!=chunk.location → ChunkConflictError', async () => {
-    await writtenClone();
+    await writtenClone(ctx.env.store, pages(0x01));
     await expectCloneRefused([1, 0, CHUNK, `${LOCATION}-other`], 'ChunkConflictError');
   });
 
@@ -137,8 +131,7 @@ describe('DeleteChunk', () => {
   // (snapshot and chunk deleted) is reached by deleting the snapshot first.
   it('case 057: normal chunk with snapshot, sn==chunk.sn → SnapshotExistError until the snapshot is deleted', async () => {
     const { store } = ctx.env;
-    await store.writeChunk(1, 1, pages(0x01), 0);
-    await store.writeChunk(1, 2, pages(0x02), 0);
+    await chunkWithSnapshot(store, pages(0x01));
     const before = await ctx.env.state(1);
     expect(before.files).toEqual(['chunk_1', 'chunk_1_snap_1']);
     await expectCode(store.deleteChunk(1, 2), 'SnapshotExistError');

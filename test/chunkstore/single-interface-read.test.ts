@@ -3,26 +3,17 @@
 // we still check the length (and the store hands back zeros).
 import { describe, expect, it } from 'vitest';
 import { bitmapWith, CHUNK, concat, expectCode, PAGE, PAGES, pages, useEnv } from './helpers';
+import * as fixtures from './fixtures';
+import { LOCATION } from './fixtures';
 
 const ctx = useEnv();
-const LOCATION = 'curvefs://pool/volume-7@snap-1:chunk-3';
 
 /** Normal chunk at sn 1, pages 0-1 = 0x01. */
-async function normalChunk(): Promise<void> {
-  await ctx.env.store.writeChunk(1, 1, pages(0x01, 2), 0);
-}
-
+const normalChunk = () => fixtures.normalChunk(ctx.env.store);
 /** Chunk at sn 2, snapshot 1: pages 0-1 = 0x01 at sn 1, page 0 rewritten (COWed) with 0x02 at sn 2. */
-async function chunkWithSnapshot(): Promise<void> {
-  await normalChunk();
-  await ctx.env.store.writeChunk(1, 2, pages(0x02), 0);
-}
-
+const chunkWithSnapshot = () => fixtures.chunkWithSnapshot(ctx.env.store);
 /** Clone chunk at sn 1 with pages 0-1 written (0x0c). */
-async function cloneChunk(): Promise<void> {
-  await ctx.env.store.createCloneChunk(1, 1, 0, CHUNK, LOCATION);
-  await ctx.env.store.writeChunk(1, 1, pages(0x0c, 2), 0);
-}
+const cloneChunk = () => fixtures.writtenClone(ctx.env.store, pages(0x0c, 2));
 
 type Reader = 'readChunk' | 'readSnapshotChunk';
 
@@ -35,20 +26,25 @@ async function expectBadRanges(read: Reader): Promise<void> {
   await expectCode(store[read](1, 1, 0, 0), 'InvalidArgError');
 }
 
+/** The argument cases ReadChunk (074–076) and ReadSnapshotChunk (086–088) share, under their numbers. */
+function argumentCases(read: Reader, [missing, tooLong, unaligned]: [string, string, string]): void {
+  it(`case ${missing}: chunk missing → ChunkNotExistError`, async () => {
+    await expectCode(ctx.env.store[read](1, 1, 0, PAGE), 'ChunkNotExistError');
+  });
+
+  it(`case ${tooLong}: offset+length>chunksize → InvalidArgError`, async () => {
+    await normalChunk();
+    await expectCode(ctx.env.store[read](1, 1, CHUNK - PAGE, 2 * PAGE), 'InvalidArgError');
+  });
+
+  it(`case ${unaligned}: offset or length not page-aligned → InvalidArgError`, async () => {
+    await normalChunk();
+    await expectBadRanges(read);
+  });
+}
+
 describe('ReadChunk', () => {
-  it('case 074: chunk missing → ChunkNotExistError', async () => {
-    await expectCode(ctx.env.store.readChunk(1, 1, 0, PAGE), 'ChunkNotExistError');
-  });
-
-  it('case 075: offset+length>chunksize → InvalidArgError', async () => {
-    await normalChunk();
-    await expectCode(ctx.env.store.readChunk(1, 1, CHUNK - PAGE, 2 * PAGE), 'InvalidArgError');
-  });
-
-  it('case 076: offset or length not page-aligned → InvalidArgError', async () => {
-    await normalChunk();
-    await expectBadRanges('readChunk');
-  });
+  argumentCases('readChunk', ['074', '075', '076']);
 
   it('case 077: sn>chunk.sn, offset+length==chunksize, never written → success', async () => {
     await normalChunk();
@@ -101,19 +97,7 @@ describe('ReadChunk', () => {
 });
 
 describe('ReadSnapshotChunk', () => {
-  it('case 086: chunk missing → ChunkNotExistError', async () => {
-    await expectCode(ctx.env.store.readSnapshotChunk(1, 1, 0, PAGE), 'ChunkNotExistError');
-  });
-
-  it('case 087: offset+length>chunksize → InvalidArgError', async () => {
-    await normalChunk();
-    await expectCode(ctx.env.store.readSnapshotChunk(1, 1, CHUNK - PAGE, 2 * PAGE), 'InvalidArgError');
-  });
-
-  it('case 088: offset or length not page-aligned → InvalidArgError', async () => {
-    await normalChunk();
-    await expectBadRanges('readSnapshotChunk');
-  });
+  argumentCases('readSnapshotChunk', ['086', '087', '088']);
 
   it('case 089: no snapshot, sn!=chunk.sn → ChunkNotExistError', async () => {
     await normalChunk();

@@ -4,6 +4,7 @@
 // and loaded by a restart.
 import { describe, expect, it } from 'vitest';
 import { concat, expectCode, PAGE, PAGES, pages, useEnv } from './helpers';
+import { chunkWithSnapshot } from './fixtures';
 
 const ctx = useEnv();
 
@@ -16,9 +17,7 @@ async function copiedPages(snapName: string): Promise<number[]> {
 
 /** sn=1 chunk (pages 0-1 = 0x11), then sn=2 write of page 0: snapshot 1 with page 0 copied. */
 async function firstSnapshotWithPage0Copied(): Promise<void> {
-  const { store } = ctx.env;
-  await store.writeChunk(1, 1, pages(0x11, 2), 0);
-  await store.writeChunk(1, 2, pages(0x21), 0);
+  await chunkWithSnapshot(ctx.env.store, pages(0x11, 2), pages(0x21));
   expect(await ctx.env.info(1)).toMatchObject({ sn: 2, snapSn: 1 });
 }
 

@@ -2,19 +2,9 @@
 // a normal chunk without snapshot.
 import { describe, expect, it } from 'vitest';
 import { CHUNK, concat, expectCode, PAGE, pages, useEnv } from './helpers';
+import { chunkSn3Corrected2 } from './fixtures';
 
 const ctx = useEnv();
-
-/** Chunk 1 with sn=3, correctedSn=2, no snapshot (built through the API). */
-async function chunkSn3Corrected2(): Promise<void> {
-  const { store } = ctx.env;
-  await store.writeChunk(1, 1, pages(1), 0);
-  await store.deleteSnapshotChunkOrCorrectSn(1, 2); // correctedSn 2
-  await store.writeChunk(1, 2, pages(2), 0); // sn 2, no snapshot (sn == correctedSn)
-  await store.writeChunk(1, 3, pages(3), 0); // snapshot 2, sn 3
-  await store.deleteSnapshotChunkOrCorrectSn(1, 3); // snapshot gone, correctedSn stays 2
-  expect(await ctx.env.info(1)).toMatchObject({ sn: 3, correctedSn: 2, snapSn: 0 });
-}
 
 /** Asserts a write is refused as backward and changes nothing. */
 async function expectBackwardWrite(sn: number): Promise<void> {
@@ -136,14 +126,12 @@ describe('WriteChunk on a normal chunk without snapshot', () => {
     await expectBackwardWrite(1);
   });
 
-  it('case 013: sn<chunk.sn, sn==correctedSn → BackwardRequestError, nothing written', async () => {
-    await chunkSn3Corrected2();
-    await expectBackwardWrite(2);
-  });
-
-  it('case 014: sn<chunk.sn, sn<correctedSn → BackwardRequestError, nothing written', async () => {
-    await chunkSn3Corrected2();
-    await expectBackwardWrite(1);
+  it.each([
+    ['013', 'sn==correctedSn', 2],
+    ['014', 'sn<correctedSn', 1],
+  ])('case %s: sn<chunk.sn, %s → BackwardRequestError, nothing written', async (_n, _what, sn) => {
+    await chunkSn3Corrected2(ctx.env.store);
+    await expectBackwardWrite(sn);
   });
 
   it('case 015: sn==chunk.sn, sn<correctedSn → BackwardRequestError, nothing written', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../openstack-sim/index';
+import { waitForWith } from '../support/wait-for';
 
 /** Short delays so state machines settle within a test, but still observable as transient states. */
 export const FAST: SimulatorOptions = {
@@ -87,15 +88,8 @@ export async function login(sim: RunningSimulator, user = 'admin', password = `$
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls every 20 ms, 5 s unless told: the simulator's FAST transitions settle well within that. */
+export const waitFor = waitForWith({ timeoutMs: 5000, intervalMs: 20 });
 
 export async function volumeStatus(s: Session, id: string): Promise<string | undefined> {
   const reply = await s.volume.get(`/volumes/${id}`);

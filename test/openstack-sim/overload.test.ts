@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startSimulator, type SimulatorOptions } from '../../openstack-sim/index';
-import { mulberry32, OverloadModel } from '../../openstack-sim/overload';
+import { mulberry32 } from '../../lib/prng';
+import { OverloadModel } from '../../openstack-sim/overload';
 import { login, waitFor, type Session } from './helpers';
 
 /** Admits `count` creates back to back (all still in flight), then returns each one's final status in order. */

@@ -6,17 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../openstack-sim';
-import { connectCloud, type Cloud } from '../../activities/openstack/cloud';
-import { createActivities } from '../../activities';
-import { closeChunkStores } from '../../activities/chunkstore';
-import { createPrisma, type PrismaClient } from '../../infra/database';
-import { createWorker } from '../../worker/worker';
+import { connectCloud, type CloudClients } from '../../openstack/cloud';
+import type { PrismaClient } from '../../infra/database';
+import { compose, runWorker, type RunningWorker } from '../../bin/compose';
 import { createApp } from '../../api/app';
 import { SIMULATOR_ADMIN } from '../../infra/stack';
+import { waitForWith } from '../support/wait-for';
 
 // Workers log state changes at INFO; keep test output to warnings.
 try {
@@ -29,7 +28,7 @@ export const API_TOKEN = 'test-token-0123456789abcdef';
 
 export interface Platform {
   sim: RunningSimulator;
-  cloud: Cloud;
+  cloud: CloudClients;
   prisma: PrismaClient;
   client: Client;
   taskQueue: string;
@@ -46,17 +45,19 @@ export interface Platform {
 export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boolean } = {}): Promise<Platform> {
   const sim = await startSimulator({ createDelayMs: 300, plainCreateDelayMs: 100, deleteDelayMs: 50, serverBootDelayMs: 200, ...opts.sim });
   const cloud = connectCloud({ authUrl: sim.authUrl, admin: SIMULATOR_ADMIN, userDomainName: 'Default', projectDomainName: 'Default', timeoutMs: 10_000 });
-  const prisma = createPrisma(inject('databaseUrl'));
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${randomUUID().slice(0, 8)}`;
   const chunkStoreDir = join(tmpdir(), `blockflow-chunkstore-${taskQueue}`);
+  const blockflow = await compose({
+    cloud, databaseUrl: inject('databaseUrl'), temporalAddress: inject('temporalAddress'),
+    namespace: 'default', taskQueue, chunkStoreDir,
+  });
+  const { prisma, temporal: client } = blockflow;
   const app = createApp({ temporal: client, taskQueue, prisma, cloud, apiToken: API_TOKEN });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  let running: { worker: Worker; done: Promise<void>; close: () => Promise<void> } | undefined;
+  let running: RunningWorker | undefined;
   const platform: Platform = {
     sim, cloud, prisma, client, taskQueue, chunkStoreDir, apiUrl,
     async api(path, init = {}) {
@@ -70,22 +71,16 @@ export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boo
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
     async startWorker() {
-      const { worker, connection: wc } = await createWorker({ address: inject('temporalAddress'), namespace: 'default', taskQueue, activities: createActivities({ cloud, prisma, temporal: client, chunkStoreDir }) });
-      running = { worker, done: worker.run(), close: () => wc.close() };
+      running = await runWorker(blockflow, { handleSignals: false });
     },
     async stopWorker() {
-      if (!running) return;
-      running.worker.shutdown();
-      await running.done;
-      await running.close();
-      await closeChunkStores(); // after the worker drained: no activity uses a store any more
+      await running?.stop();
       running = undefined;
     },
     async close() {
       await platform.stopWorker();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await connection.close();
-      await prisma.$disconnect();
+      await blockflow.close();
       await sim.stop().catch(() => {});
     },
   };
@@ -98,12 +93,5 @@ export async function resetPoolTables(prisma: PrismaClient): Promise<void> {
   await prisma.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds RESTART IDENTITY`;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls every 100 ms, 30 s unless told: platform waits go through Temporal and PostgreSQL. */
+export const waitFor = waitForWith({ timeoutMs: 30_000, intervalMs: 100 });
