@@ -23,6 +23,8 @@ export interface KindPlan extends PoolKind {
 export interface ThrottleSettings {
   mode: 'fixed' | 'adaptive';
   intervalSeconds: number;
+  /** A create still `creating` after this long counts as failed (left to reconcile); null = derived. */
+  createDeadlineSeconds: number | null;
 }
 
 export interface ReplenishPlan {
@@ -55,5 +57,5 @@ export async function loadReplenishPlan(prisma: PrismaClient): Promise<Replenish
     };
   });
   const mode = settings.throttleMode === 'adaptive' ? 'adaptive' : 'fixed';
-  return { kinds, throttle: { mode, intervalSeconds: settings.createIntervalSeconds } };
+  return { kinds, throttle: { mode, intervalSeconds: settings.createIntervalSeconds, createDeadlineSeconds: settings.createDeadlineSeconds } };
 }

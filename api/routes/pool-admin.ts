@@ -16,6 +16,8 @@ const Settings = z.object({
   reconcileIntervalSeconds: z.number().int().min(1).max(7 * 86_400),
   createIntervalSeconds: z.number().min(0).max(3600),
   throttleMode: z.enum(['fixed', 'adaptive']),
+  /** null = derived from the creates a round has seen */
+  createDeadlineSeconds: z.number().int().min(1).max(86_400).nullable(),
   snapshotNamePattern: z.string().refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
 });
 const SettingsPatch = Settings.partial().strict();
