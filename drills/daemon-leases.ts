@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sleep } from './wait-until';
+import { sleep } from '../lib/wait-until';
 
 /** tmpfs, cleared at boot like the daemons' own pid files. */
 export const LEASE_ROOT = '/run/blockflow';

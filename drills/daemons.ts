@@ -4,9 +4,9 @@
 // No `--listen`: that wants TLS certificates; the local unix socket is all the drills need.
 import { readFileSync } from 'node:fs';
 import { chmod, chown, readFile, stat } from 'node:fs/promises';
+import { sleep, waitUntil } from '../lib/wait-until';
 import { forgetStartedDaemons, readStartedDaemons, recordStartedDaemons, releaseLease, takeLease, withDaemonLock } from './daemon-leases';
 import { runCommand } from './run-command';
-import { sleep, waitUntil } from './wait-until';
 
 export type LibvirtDaemonName = 'virtlogd' | 'libvirtd';
 

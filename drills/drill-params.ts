@@ -1,7 +1,7 @@
 // What an operator chooses for a drill run, and the rules it must satisfy before anything is
 // touched. Pure (no I/O, no Node built-ins): the API validates with it and so does the worker's
 // preflight, for runs started straight from Temporal.
-import type { CommitMode } from '../activities/drill/live-blockcommit';
+import type { CommitMode } from './live-blockcommit';
 import { RECORD_BYTES, RECORDS_PER_CHUNK } from './records';
 
 export type DrillForm = 'libvirt' | 'storage-daemon';
@@ -28,6 +28,21 @@ export interface DrillParams {
   bootTimeoutMs?: number;
   /** Bounds each writer wait (to the snapshot point, to the end). Default scales with N. */
   writerTimeoutMs?: number;
+}
+
+/** A run once preflight resolved it: where it works, and (libvirt) its domain and guest. */
+export interface DrillTarget {
+  params: DrillParams;
+  /** Set in the commit scenario only (commitModeOf). */
+  commitMode?: CommitMode;
+  workDir: string;
+  domainName?: string;
+  guest?: { kernel: string; initrd: string };
+}
+
+/** The commit a run makes: the scenario decides whether params.commitMode applies. */
+export function commitModeOf(scenario: DrillScenario, params: DrillParams): CommitMode | undefined {
+  return scenario === 'commit' ? params.commitMode : undefined;
 }
 
 /** The drill chain's virtual disk (prepareChain's default). */

@@ -1,6 +1,6 @@
 // What a drill run reports, for both forms (libvirt guest and storage daemon).
-import type { RestoreResult } from '../activities/drill/restore';
-import type { LayerVerification } from '../activities/drill/verify-layers';
+import type { RestoreResult } from './restore';
+import type { LayerVerification } from './verify-layers';
 import type { StepTimings } from './step-timer';
 
 export interface DrillReport {

@@ -2,7 +2,7 @@
 // NBD_CMD_WRITE with FUA, NBD_CMD_FLUSH, NBD_CMD_DISC) over a unix socket — just what the host
 // writer of the storage-daemon drill needs. Simple replies only: we never ask for structured ones.
 import { createConnection, type Socket } from 'node:net';
-import { withTimeout } from './wait-until';
+import { withTimeout } from '../lib/wait-until';
 
 const NBDMAGIC = 0x4e42444d41474943n;
 const IHAVEOPT = 0x49484156454f5054n;

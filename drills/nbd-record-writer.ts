@@ -1,8 +1,8 @@
 // Host-side writer for the storage-daemon drill: the same records the guest writes, one
 // acknowledged (FUA) 4 KiB NBD write per chunk, with a progress counter the drill can wait on.
+import { sleep } from '../lib/wait-until';
 import type { NbdClient } from './nbd-client';
 import { CHUNK_BYTES, buildChunk, chunkCount, recordsAfterChunks } from './records';
-import { sleep } from './wait-until';
 
 interface ProgressWaiter {
   atLeast: number;

@@ -1,7 +1,7 @@
 // The live block operations of the storage-daemon drill, in QMP:
 // blockdev-snapshot-sync, and block-commit driven as a job (query-jobs → job-complete).
+import { waitUntil } from '../lib/wait-until';
 import type { QmpClient } from './qmp-client';
-import { waitUntil } from './wait-until';
 
 export interface QmpSnapshotInput {
   /** Node that is active now; its parents (the NBD export) move to the new overlay. */

@@ -1,7 +1,7 @@
 // Minimal QMP client over a unix socket: greeting, qmp_capabilities, execute, events.
 // QMP speaks one JSON object per line; responses carry back the "id" we sent.
 import { createConnection, type Socket } from 'node:net';
-import { withTimeout } from './wait-until';
+import { withTimeout } from '../lib/wait-until';
 
 export interface QmpEvent {
   event: string;

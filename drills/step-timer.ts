@@ -2,6 +2,19 @@
 
 export type StepTimings = Record<string, number>;
 
+/** A step's result and its wall time where it ran (an activity's worker, this process). */
+export interface Timed<T> {
+  value: T;
+  ms: number;
+}
+
+/** Runs `action` and returns its result with its wall time in ms. */
+export async function timed<T>(action: () => Promise<T>): Promise<Timed<T>> {
+  const started = performance.now();
+  const value = await action();
+  return { value, ms: roundMs(performance.now() - started) };
+}
+
 export class StepTimer {
   readonly timings: StepTimings = {};
 
@@ -11,14 +24,18 @@ export class StepTimer {
     try {
       return await action();
     } finally {
-      this.timings[step] = Math.round((performance.now() - started) * 10) / 10;
+      this.timings[step] = roundMs(performance.now() - started);
     }
   }
 
   /** Records an interval measured elsewhere. */
   record(step: string, ms: number): void {
-    this.timings[step] = Math.round(ms * 10) / 10;
+    this.timings[step] = roundMs(ms);
   }
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }
 
 export function formatTimings(timings: StepTimings): string {

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { sleep, waitUntil } from '../lib/wait-until';
 import { QmpClient } from './qmp-client';
-import { sleep, waitUntil } from './wait-until';
 
 export interface StartStorageDaemonInput {
   workDir: string;

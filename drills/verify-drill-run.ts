@@ -1,8 +1,8 @@
 // The closing check of a drill run, the same for both forms: export and verify the layers,
 // judge where the snapshot cut the writer's stream, and record it all in the report.
-import type { ChainLayout } from '../activities/drill/chain';
-import type { CommitMode } from '../activities/drill/live-blockcommit';
-import { verifyDrillLayers } from '../activities/drill/verify-layers';
+import type { ChainLayout } from './chain';
+import type { CommitMode } from './live-blockcommit';
+import { verifyDrillLayers, type LayerVerification } from './verify-layers';
 import type { DrillReport } from './drill-report';
 import { judgeSnapshotPoint } from './snapshot-point';
 
@@ -17,6 +17,23 @@ export interface VerifyDrillRunInput {
   records: number;
   /** Only when progress is known exactly (host writer); the guest's serial progress lags. */
   latestPossibleCut?: number;
+}
+
+/** A run's verification as the workflow records it. */
+export interface DrillVerification {
+  failures: string[];
+  oldLayerRecords?: number;
+  summary?: VerificationSummary;
+}
+
+/** LayerVerification without qemu-img's raw reports. */
+export type VerificationSummary = Omit<LayerVerification, 'checks'> & {
+  checks: { image: string; ok: boolean; corruptions: number; leaks: number }[];
+};
+
+export function summarise(verification: LayerVerification): VerificationSummary {
+  const checks = verification.checks.map(({ image, ok, corruptions, leaks }) => ({ image, ok, corruptions, leaks }));
+  return { ...verification, checks };
 }
 
 /** Fills report.verification, report.oldLayerRecords and report.failures. */

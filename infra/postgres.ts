@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { isAlive, stopPid, waitUntil } from './processes';
+import { waitUntil } from '../lib/wait-until';
+import { isAlive, stopPid } from './processes';
 
 const run = promisify(execFile);
 
@@ -71,7 +72,9 @@ export async function startPostgres(opts: { dataDir: string; port: number; log?:
   });
   const pid = postmasterPid(dataDir);
   if (!pid) throw new Error(`PostgreSQL started but ${dataDir}/postmaster.pid is missing`);
-  await waitUntil('PostgreSQL to accept connections', () => canConnect(url('postgres')), 30_000);
+  await waitUntil(async () => ({ done: await canConnect(url('postgres')).catch(() => false) }), {
+    what: 'PostgreSQL to accept connections', timeoutMs: 30_000, intervalMs: 200,
+  });
   opts.log?.(`PostgreSQL ready on 127.0.0.1:${port} (pid ${pid})`);
   // SIGINT = PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
   return { url, startedPid: pid, stop: () => stopPid(pid, { signal: 'SIGINT', graceMs: 30_000 }) };

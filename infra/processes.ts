@@ -4,6 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, createWriteStream, mkdirSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { createConnection } from 'node:net';
+import { sleep } from '../lib/wait-until';
+
+// Kept here too for the callers that stop processes with it (contract/).
+export { sleep };
 
 export interface DaemonSpec {
   name: string;
@@ -61,18 +65,6 @@ export async function stopPid(pid: number, opts: { signal?: NodeJS.Signals; grac
   } catch {
     /* already gone */
   }
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns true; throws naming `what` after the timeout. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
 }
 
 export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {

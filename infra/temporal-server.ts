@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { spawnDaemon, stopPid, waitUntil, isPortOpen } from './processes';
+import { waitUntil } from '../lib/wait-until';
+import { spawnDaemon, stopPid, isPortOpen } from './processes';
 
 const run = promisify(execFile);
 const projectRoot = join(import.meta.dirname, '..');
@@ -48,10 +49,10 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const daemon = spawnDaemon({ name: 'temporal', command: binary, args, logFile: opts.logFile });
   let exited = false;
   daemon.child.once('exit', () => { exited = true; });
-  await waitUntil(`the Temporal server on ${address} (log: ${opts.logFile})`, async () => {
+  await waitUntil(async () => {
     if (exited) throw new Error(`temporal server exited during start-up; see ${opts.logFile}`);
-    return isHealthy(address, opts.namespace);
-  }, 60_000, 300);
+    return { done: await isHealthy(address, opts.namespace).catch(() => false) };
+  }, { what: `the Temporal server on ${address} (log: ${opts.logFile})`, timeoutMs: 60_000, intervalMs: 300 });
   const uiUrl = opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined;
   opts.log?.(`Temporal server ready on ${address} (pid ${daemon.pid})${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
   return { address, uiUrl, pid: daemon.pid, stop: () => stopPid(daemon.pid, { graceMs: 15_000 }) };

@@ -2,8 +2,9 @@
 // took where it ran, the writer's progress around the live operations, the failures so far.
 // Readable while running through the `drillProgress` query (the API's poll).
 import { defineQuery } from '@temporalio/workflow';
-import type { WriterProgressAround } from '../activities/drill/runs';
-import type { DrillVerification, Timed } from '../activities/drill/temporal';
+import type { WriterProgressAround } from '../drills/drill-runs';
+import type { Timed } from '../drills/step-timer';
+import type { DrillVerification, VerificationSummary } from '../drills/verify-drill-run';
 
 export interface DrillProgress {
   step: string;
@@ -20,7 +21,7 @@ export class DrillRunState {
   progress: WriterProgressAround = {};
   readonly failures: string[] = [];
   k?: number;
-  verification?: unknown;
+  verification?: VerificationSummary;
   /** True once the closing verification ran (a verdict on the data, not just an abort). */
   verified = false;
 

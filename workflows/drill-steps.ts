@@ -1,21 +1,12 @@
-// The steps of a drill between preflight and restore, one activity each, in seed 003's order:
-// the libvirt form with a writing guest (case 1: base ← overlay1, live snapshot to overlay2;
-// case 2: base ← overlay1 ← overlay2, snapshot to overlay3, then a live blockcommit), or the
-// storage-daemon form (one activity: its daemon, writer and QMP live in one process).
-// The snapshot point is the writer's progress, never a timer.
+// The steps of a drill between preflight and restore, one activity each: the libvirt form's
+// sequence is drills/libvirt-steps.ts (written once, also run in-process by test/drills), here
+// run step by step as activities; the storage-daemon form is one activity (its daemon, writer
+// and QMP live in one process).
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CommitMode } from '../activities/drill/live-blockcommit';
-import { writerTimeoutMs, type DrillParams } from '../drills/drill-params';
+import { writerTimeoutMs, type DrillTarget } from '../drills/drill-params';
+import { libvirtTimeouts, runLibvirtDrillSteps, type LibvirtOp, type TimedLibvirtOps } from '../drills/libvirt-steps';
 import type { DrillRunState } from './drill-run-state';
-
-export interface DrillTarget {
-  params: DrillParams;
-  commitMode?: CommitMode;
-  workDir: string;
-  domainName?: string;
-  guest?: { kernel: string; initrd: string };
-}
 
 /** Steps run once (a half-done live operation is not retried: the restore undoes it). A
  *  cancelled step is waited for, so the restore never races it. */
@@ -28,59 +19,33 @@ function stepActivities(startToCloseMs: number) {
   });
 }
 
+/** The writer waits may take as long as their own bound; every other step gets 3 minutes. */
+const WRITER_WAITS: readonly LibvirtOp[] = ['waitForDrillWriter', 'waitForDrillWriterDone'];
+
 export async function runLibvirtSteps(run: DrillRunState, target: DrillTarget): Promise<void> {
-  const { params, commitMode, workDir } = target;
-  const domainName = target.domainName!;
-  const writerMs = writerTimeoutMs(params);
-  const bootMs = params.bootTimeoutMs ?? 60_000;
-  const quick = stepActivities(3 * 60_000);
-  const waits = stepActivities(Math.max(writerMs, bootMs) + 60_000);
-
-  const chain = await run.run('prepare', () => quick.prepareDrillChain({ workDir, overlays: commitMode ? 2 : 1 }));
-  const oldLayer = chain.layers[chain.layers.length - 1];
-  const newOverlay = chain.nextOverlay;
-  const domain = await run.run('define+start', () =>
-    quick.startDrillDomain({ workDir, domainName, activeImage: oldLayer, guest: target.guest!, records: params.records, pauseUs: params.pauseUs }),
-  );
-  const watch = { domainName, serialLog: domain.serialLog };
-  await run.run('boot-to-writer', () => waits.waitForDrillWriter({ ...watch, atLeastRecords: 1, timeoutMs: bootMs }));
-  const atPoint = await run.run('writer-to-snapshot-point', () => waits.waitForDrillWriter({ ...watch, atLeastRecords: params.snapshotAtRecords, timeoutMs: writerMs }));
-  run.progress.beforeSnapshot = atPoint.records;
-
-  const snapshot = await run.run('snapshot', () => quick.takeDrillSnapshot({ domainName, newOverlay, serialLog: domain.serialLog }));
-  run.progress.afterSnapshot = snapshot.progressAfter;
-  let activeImage = snapshot.activeImage;
-  // Read live while the guest keeps writing: the old layer must never change from here on.
-  const liveCopy = await run.run('live-copy', () => quick.captureDrillLiveCopy({ workDir, oldLayer }));
-
-  if (commitMode) {
-    const [base, overlay1] = chain.layers;
-    const commit = commitMode === 'active-pivot' ? { domainName, mode: commitMode } : { domainName, mode: commitMode, top: oldLayer, base: overlay1 };
-    const committed = await run.run('commit', () => quick.commitDrillChain({ ...commit, serialLog: domain.serialLog }));
-    run.progress.afterCommit = committed.progressAfter;
-    activeImage = committed.activeImage;
-    const expected = commitMode === 'active-pivot' ? base : newOverlay;
-    if (activeImage !== expected) run.failures.push(`after the commit vda is ${activeImage}, expected ${expected}`);
-  }
-
-  await run.run('writer-finish', () => waits.waitForDrillWriterDone({ ...watch, timeoutMs: writerMs }));
-  const { records } = params;
-  const verified = await run.run('verify', () =>
-    quick.verifyDrill({ chain, newOverlay, activeImage, liveCopy: liveCopy.rawFile, commit: commitMode, records, progress: run.progress }),
-  );
-  run.recordVerification(verified);
+  const { bootMs, writerMs } = libvirtTimeouts(target.params);
+  const quick: TimedLibvirtOps = stepActivities(3 * 60_000);
+  const waits: TimedLibvirtOps = stepActivities(Math.max(writerMs, bootMs) + 60_000);
+  const activities = (op: LibvirtOp) => (WRITER_WAITS.includes(op) ? waits : quick);
+  await runLibvirtDrillSteps(target, { run: (step, op, input) => run.run(step, () => activities(op)[op](input)) }, run);
 }
 
 export async function runStorageDaemonSteps(run: DrillRunState, target: DrillTarget): Promise<void> {
   const { params } = target;
   const timeoutMs = writerTimeoutMs(params);
   const drill = stepActivities(3 * timeoutMs + 2 * 60_000);
+  const { records, snapshotAtRecords, chunkPauseMs } = params;
   const report = await run.run('storage-daemon-drill', () =>
-    drill.runStorageDaemonDrill({ workDir: target.workDir, records: params.records, snapshotAtRecords: params.snapshotAtRecords, commit: target.commitMode, chunkPauseMs: params.chunkPauseMs, timeoutMs }),
+    drill.runStorageDaemonDrill({
+      workDir: target.workDir, records, snapshotAtRecords, commit: target.commitMode, chunkPauseMs, timeoutMs,
+    }),
   );
   // The activity timed its own steps; its internal restore is kept apart from the workflow's.
   const { restore, ...steps } = report.timings;
   Object.assign(run.timings, steps, restore === undefined ? {} : { 'restore-in-drill': restore });
-  run.progress = { beforeSnapshot: report.progressBeforeSnapshot, afterSnapshot: report.progressAfterSnapshot, afterCommit: report.progressAfterCommit };
-  run.recordVerification({ failures: report.failures, oldLayerRecords: report.oldLayerRecords, summary: report.verification });
+  const { progressBeforeSnapshot, progressAfterSnapshot, progressAfterCommit, failures, oldLayerRecords } = report;
+  run.progress = {
+    beforeSnapshot: progressBeforeSnapshot, afterSnapshot: progressAfterSnapshot, afterCommit: progressAfterCommit,
+  };
+  run.recordVerification({ failures, oldLayerRecords, summary: report.verification });
 }

@@ -7,11 +7,11 @@
 // run is recorded in drill_runs at start and end.
 import { ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DrillRestore } from '../activities/drill/temporal';
-import type { DrillRunStatus, DrillVerdict, WriterProgressAround } from '../activities/drill/runs';
-import type { DrillParams, DrillScenario } from '../drills/drill-params';
+import { commitModeOf, type DrillParams, type DrillScenario, type DrillTarget } from '../drills/drill-params';
+import type { DrillRunStatus, DrillVerdict, WriterProgressAround } from '../drills/drill-runs';
+import type { DrillRestore } from '../drills/leftovers';
 import { DrillRunState, drillProgressQuery } from './drill-run-state';
-import { runLibvirtSteps, runStorageDaemonSteps, type DrillTarget } from './drill-steps';
+import { runLibvirtSteps, runStorageDaemonSteps } from './drill-steps';
 
 const bookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumAttempts: 10 } });
 // Guest build on a fresh machine and the first libvirt start take minutes; a rejection is final.
@@ -60,7 +60,7 @@ async function runDrill(scenario: DrillScenario, params: DrillParams): Promise<D
   let target: DrillTarget;
   try {
     const prepared = await run.run('preflight', () => preflight.preflightDrill({ runId: id, scenario, params, domainName }));
-    target = { params, commitMode: scenario === 'commit' ? params.commitMode : undefined, workDir: prepared.workDir, domainName, guest: prepared.guest };
+    target = { params, commitMode: commitModeOf(scenario, params), workDir: prepared.workDir, domainName, guest: prepared.guest };
   } catch (error) {
     // Nothing was touched: no restore (it could destroy a domain that only shares the name).
     await record(isCancellation(error) ? 'cancelled' : 'rejected', { failureReason: messageOf(error), finished: true });

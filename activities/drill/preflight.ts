@@ -1,121 +1,25 @@
-// The first step of every drill run, before anything is touched: the parameters, the guest
-// images, the tools, libvirt's daemons and the domain name are checked on the worker's host.
-// A bad request fails here with DrillRejected (non-retryable, naming the field) and leaves
-// nothing behind; only then may later steps (and the restore) touch the host.
-import { access, constants, mkdir, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// Preflight as an activity: drills/preflight.ts checks the host; its verdicts become Temporal
+// failures the workflow will not retry (DrillRejected: bad input, naming the field;
+// DrillHostUnfit: the worker's host cannot run drills). Other errors stay retryable.
 import { ApplicationFailure } from '@temporalio/common';
-import { pidAlive } from '../../drills/daemon-leases';
-import { ensureLibvirtDaemons, stopLibvirtDaemons, type DaemonProcess } from '../../drills/daemons';
-import { drillParamProblems, type DrillParams, type DrillScenario } from '../../drills/drill-params';
-import { ensureGuest } from '../../drills/guest/build-guest';
-import { runCommand } from '../../drills/run-command';
-import { assertTraversableByQemu } from './domain';
-import { domainState } from './virsh';
+import {
+  DrillHostUnfit, DrillRejection, preflightChecks, type PreflightInput, type PreparedDrill,
+} from '../../drills/preflight';
+
+// bin/start.ts and worker/main.ts release the worker's libvirt lease through this module.
+export { releaseDrillDaemons } from '../../drills/preflight';
 
 export const DRILL_REJECTED = 'DrillRejected';
 
-export interface PreflightInput {
-  /** The run's id (workflow id): names its work dir. */
-  runId: string;
-  scenario: DrillScenario;
-  params: DrillParams;
-  /** libvirt: the domain the drill will define (checked to be free). */
-  domainName?: string;
-}
-
-export interface PreparedDrill {
-  workDir: string;
-  guest?: { kernel: string; initrd: string };
-}
-
-/** Bad input: the run stops before touching anything. */
-export function rejectDrill(field: string, message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: DRILL_REJECTED, message: `${field}: ${message}`, nonRetryable: true, details: [{ field, message }] });
-}
-
 export async function preflightDrill(workRoot: string, input: PreflightInput): Promise<PreparedDrill> {
-  const problem = drillParamProblems(input.params, input.scenario)[0];
-  if (problem) throw rejectDrill(problem.field, problem.message);
-  const libvirt = input.params.form === 'libvirt';
-  await requireCommands(libvirt ? ['virsh', 'libvirtd', 'virtlogd', 'qemu-system-x86_64', 'qemu-img'] : ['qemu-storage-daemon', 'qemu-img']);
-
-  let guest = input.params.guest;
-  if (guest) {
-    for (const key of ['kernel', 'initrd'] as const) await requireReadableFile(`guest.${key}`, guest[key]);
-  }
-  if (libvirt) {
-    await holdLibvirtDaemons();
-    const domainName = input.domainName!;
-    const state = await domainState(domainName);
-    if (state !== 'absent') {
-      throw rejectDrill('domainName', `libvirt domain ${domainName} already exists (${state}): the drill defines, destroys and undefines a domain of its own, choose another name`);
+  try {
+    return await preflightChecks(workRoot, input);
+  } catch (error) {
+    if (error instanceof DrillRejection) {
+      const details = [{ field: error.field, message: error.reason }];
+      throw ApplicationFailure.create({ type: DRILL_REJECTED, message: error.message, nonRetryable: true, details });
     }
-    guest ??= await cachedGuest();
-  }
-
-  const workDir = join(workRoot, input.runId.replace(/[^A-Za-z0-9_.-]/g, '_'));
-  // The storage daemon's sockets live in the work dir; a unix socket path has at most 107 bytes.
-  if (!libvirt && Buffer.byteLength(join(workDir, 'nbd.sock')) > 107) {
-    throw rejectDrill('runId', `work dir ${workDir} is too long for the storage daemon's unix sockets (set DRILL_WORK_DIR to a shorter path)`);
-  }
-  await prepareWorkDir(workDir, libvirt);
-  return { workDir, guest };
-}
-
-let daemons: Promise<DaemonProcess[]> | undefined;
-
-/** libvirt's daemons, started (or joined) once per worker process and leased until release;
- *  started again should they have died meanwhile. */
-export async function holdLibvirtDaemons(): Promise<DaemonProcess[]> {
-  const held = await daemons?.catch(() => undefined);
-  if (held && !held.every((daemon) => pidAlive(daemon.pid))) await releaseDrillDaemons();
-  daemons ??= ensureLibvirtDaemons().catch((error: unknown) => {
-    daemons = undefined;
+    if (error instanceof DrillHostUnfit) throw ApplicationFailure.nonRetryable(error.message, 'DrillHostUnfit');
     throw error;
-  });
-  return daemons;
-}
-
-/** At worker shutdown: hand the lease back (the last user stops daemons blockflow started). */
-export async function releaseDrillDaemons(): Promise<void> {
-  const held = daemons;
-  daemons = undefined;
-  if (held) await stopLibvirtDaemons(await held.catch(() => []));
-}
-
-let guestImage: Promise<{ kernel: string; initrd: string }> | undefined;
-
-function cachedGuest(): Promise<{ kernel: string; initrd: string }> {
-  guestImage ??= ensureGuest().then(({ kernel, initrd }) => ({ kernel, initrd }), (error: unknown) => {
-    guestImage = undefined;
-    throw error;
-  });
-  return guestImage;
-}
-
-async function requireCommands(commands: string[]): Promise<void> {
-  const missing: string[] = [];
-  for (const command of commands) await runCommand('sh', ['-c', `command -v ${command}`], { timeoutMs: 10_000 }).catch(() => missing.push(command));
-  if (missing.length) throw ApplicationFailure.nonRetryable(`the worker's host lacks ${missing.join(', ')} (scripts/apt-packages.d/drills.txt)`, 'DrillHostUnfit');
-}
-
-async function requireReadableFile(field: string, path: string): Promise<void> {
-  const found = await stat(path).catch(() => undefined);
-  if (!found) throw rejectDrill(field, `${path} does not exist`);
-  if (!found.isFile()) throw rejectDrill(field, `${path} is not a regular file`);
-  await access(path, constants.R_OK).catch(() => {
-    throw rejectDrill(field, `${path} is not readable`);
-  });
-}
-
-/** A fresh dir per run (a retried preflight may find it empty); libvirt needs it traversable by QEMU. */
-async function prepareWorkDir(workDir: string, libvirt: boolean): Promise<void> {
-  await mkdir(workDir, { recursive: true, mode: 0o755 });
-  const entries = await readdir(workDir);
-  if (entries.length) throw rejectDrill('runId', `work dir ${workDir} is not empty: a run with this id already ran here`);
-  if (!libvirt) return;
-  await assertTraversableByQemu(workDir).catch((error: Error) => {
-    throw ApplicationFailure.nonRetryable(`${error.message} (or set DRILL_WORK_DIR elsewhere)`, 'DrillHostUnfit');
-  });
+  }
 }

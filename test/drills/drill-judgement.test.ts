@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drillDomainXml } from '../../activities/drill/domain-xml';
+import { drillDomainXml } from '../../drills/domain-xml';
 import { parseWriterProgress } from '../../drills/serial-progress';
 import { judgeSnapshotPoint } from '../../drills/snapshot-point';
 

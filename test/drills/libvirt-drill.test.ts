@@ -4,16 +4,20 @@ import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { layerPath, prepareChain } from '../../activities/drill/chain';
-import { startDrillDomain } from '../../activities/drill/domain';
-import { liveSnapshot } from '../../activities/drill/live-snapshot';
-import { restoreDrill } from '../../activities/drill/restore';
-import { domainState, hasBlockJob, virsh } from '../../activities/drill/virsh';
-import { waitForWriterProgress } from '../../activities/drill/writer-progress';
+import { layerPath, prepareChain } from '../../drills/chain';
 import { ensureLibvirtDaemons, stopLibvirtDaemons, type DaemonProcess } from '../../drills/daemons';
+import { startDrillDomain } from '../../drills/domain';
+import { commitModeOf, type DrillParams, type DrillScenario, type DrillTarget } from '../../drills/drill-params';
 import { ensureGuest, type GuestImage } from '../../drills/guest/build-guest';
-import { runLibvirtDrill, type LibvirtDrillScenario } from '../../drills/libvirt-drill';
-import { formatTimings } from '../../drills/step-timer';
+import { restoreAndInspect } from '../../drills/leftovers';
+import { libvirtStepOps } from '../../drills/libvirt-ops';
+import { runLibvirtDrillSteps, type LibvirtStepExecutor } from '../../drills/libvirt-steps';
+import { liveSnapshot } from '../../drills/live-snapshot';
+import { restoreDrill } from '../../drills/restore';
+import { formatTimings, timed } from '../../drills/step-timer';
+import { domainState, hasBlockJob, virsh } from '../../drills/virsh';
+import { waitForWriterProgress } from '../../drills/writer-progress';
+import { DrillRunState } from '../../workflows/drill-run-state';
 import { requireCommands } from './require-commands';
 
 const RECORDS = 102_400; // 400 chunks: ~4 s of writing under TCG, long enough to overlap snapshot and commit
@@ -43,18 +47,19 @@ describe('libvirt drill with a writing guest', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  const scenarios: { scenario: LibvirtDrillScenario; chain: string[] }[] = [
-    { scenario: 'snapshot', chain: ['base.qcow2', 'overlay1.qcow2'] },
-    { scenario: 'commit-active-pivot', chain: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] },
-    { scenario: 'commit-top-base', chain: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] },
+  const scenarios: { name: string; scenario: DrillScenario; commitMode?: DrillParams['commitMode']; chain: string[] }[] = [
+    { name: 'snapshot', scenario: 'snapshot', chain: ['base.qcow2', 'overlay1.qcow2'] },
+    { name: 'commit-active-pivot', scenario: 'commit', commitMode: 'active-pivot', chain: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] },
+    { name: 'commit-top-base', scenario: 'commit', commitMode: 'top-base', chain: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] },
   ];
 
-  it.each(scenarios)('$scenario: the writer is neither stopped nor torn, the old layer keeps a prefix', async ({ scenario, chain }) => {
-    const workDir = await mkdtemp(join(root, `${scenario}-`));
-    const domainName = `blockflow-drill-test-${scenario}-${process.pid}`;
-    const report = await runLibvirtDrill({ workDir, scenario, guest, records: RECORDS, snapshotAtRecords: SNAPSHOT_AT, domainName });
+  it.each(scenarios)('$name: the writer is neither stopped nor torn, the old layer keeps a prefix', async ({ name, scenario, commitMode, chain }) => {
+    const workDir = await mkdtemp(join(root, `${name}-`));
+    const domainName = `blockflow-drill-test-${name}-${process.pid}`;
+    const params: DrillParams = { form: 'libvirt', records: RECORDS, snapshotAtRecords: SNAPSHOT_AT, commitMode, domainName };
+    const report = await runLibvirtDrill({ params, commitMode: commitModeOf(scenario, params), workDir, domainName, guest });
     console.info(
-      `[libvirt drill] ${scenario}: cut=${report.oldLayerRecords} seen before/after snapshot=${report.progressBeforeSnapshot}/${report.progressAfterSnapshot}` +
+      `[libvirt drill] ${name}: cut=${report.oldLayerRecords} seen before/after snapshot=${report.progressBeforeSnapshot}/${report.progressAfterSnapshot}` +
         ` after commit=${report.progressAfterCommit ?? '-'} ${formatTimings(report.timings)}`,
     );
 
@@ -100,3 +105,25 @@ describe('libvirt drill with a writing guest', () => {
     }
   });
 });
+
+/** The workflow's libvirt steps (drills/libvirt-steps.ts) run in this process: each step is the
+ *  operation its activity runs, recorded as the workflow records it, then the workflow's restore. */
+async function runLibvirtDrill(target: DrillTarget) {
+  const run = new DrillRunState();
+  try {
+    const inProcess: LibvirtStepExecutor = {
+      run: (step, op, input) => run.run(step, () => timed(() => libvirtStepOps[op](input))),
+    };
+    await runLibvirtDrillSteps(target, inProcess, run);
+  } catch (error) {
+    run.failures.push(`drill aborted in ${run.step}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { workDir, domainName } = target;
+  const restore = await run.run('restore', () => timed(() => restoreAndInspect({ workDir, domainName })));
+  const { failures, timings, progress, k, verification } = run;
+  return {
+    ok: failures.length === 0, failures, timings, verification, restore, oldLayerRecords: k,
+    progressBeforeSnapshot: progress.beforeSnapshot, progressAfterSnapshot: progress.afterSnapshot,
+    progressAfterCommit: progress.afterCommit,
+  };
+}

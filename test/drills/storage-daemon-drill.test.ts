@@ -3,8 +3,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommitMode } from '../../activities/drill/live-blockcommit';
-import { runStorageDaemonDrill } from '../../activities/drill/storage-daemon-drill';
+import type { CommitMode } from '../../drills/live-blockcommit';
+import { runStorageDaemonDrill } from '../../drills/storage-daemon-drill';
 import { formatTimings } from '../../drills/step-timer';
 import { requireCommands } from './require-commands';
 

@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDrillPlatform, type DrillPlatform } from './drill-fixture';
+import { snapshotDrill } from '../../workflows';
 
 let p: DrillPlatform;
 beforeAll(async () => {
@@ -51,7 +52,7 @@ describe('drill API', () => {
 
   it('a run started straight from Temporal with bad parameters fails in its preflight, recorded as rejected', async () => {
     const workflowId = `drill-direct-${Date.now()}`;
-    const run = p.client.workflow.execute('snapshotDrill', { taskQueue: p.taskQueue, workflowId, args: [{ form: 'storage-daemon', records: 100, snapshotAtRecords: 100 }] });
+    const run = p.client.workflow.execute(snapshotDrill, { taskQueue: p.taskQueue, workflowId, args: [{ form: 'storage-daemon', records: 100, snapshotAtRecords: 100 }] });
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(String(((error as WorkflowFailedError).cause?.cause as Error | undefined)?.message)).toMatch(/snapshotAtRecords: 100 is not below records \(100\)/);

@@ -5,7 +5,7 @@
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { domainState, virsh } from '../../activities/drill/virsh';
+import { domainState, virsh } from '../../drills/virsh';
 import { waitFor } from './harness';
 import { expectOriginalChainOnly, startDrill, startDrillPlatform, waitForDrill, type DrillPlatform } from './drill-fixture';
 

@@ -3,7 +3,7 @@
 // what it holds is judged on its own, not mixed with the layers under it.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { runCommand, CommandError } from '../../drills/run-command';
+import { runCommand, CommandError } from './run-command';
 
 export interface ExportImageInput {
   image: string;

@@ -1,5 +1,6 @@
-// Bounded polling: every wait in the drills has a deadline, so a stuck guest or daemon
-// becomes an error the caller can clean up after instead of a hung test or activity.
+// Bounded polling, the one helper for it: every wait (a server starting, a guest writing, a
+// block job ending) has a deadline, so a stuck process becomes an error the caller can clean
+// up after instead of a hung start, test or activity. A probe that throws ends the wait.
 
 export class WaitTimeoutError extends Error {
   constructor(what: string, timeoutMs: number, lastState?: string) {

@@ -1,6 +1,6 @@
 // virsh against the local system daemon, with a bounded wait per call.
-import { LIBVIRT_URI } from '../../drills/daemons';
-import { CommandError, runCommand } from '../../drills/run-command';
+import { LIBVIRT_URI } from './daemons';
+import { CommandError, runCommand } from './run-command';
 
 export async function virsh(args: readonly string[], timeoutMs = 30_000): Promise<string> {
   const { stdout } = await runCommand('virsh', ['-c', LIBVIRT_URI, ...args], { timeoutMs });

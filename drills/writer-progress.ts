@@ -1,8 +1,8 @@
 // Watches the guest writer through its serial console. The snapshot point is chosen by the
 // writer's progress counter, never by a sleep; a guest that stalls is destroyed at the deadline.
 import { readFile } from 'node:fs/promises';
-import { parseWriterProgress, type WriterProgress } from '../../drills/serial-progress';
-import { waitUntil } from '../../drills/wait-until';
+import { waitUntil } from '../lib/wait-until';
+import { parseWriterProgress, type WriterProgress } from './serial-progress';
 import { destroyDomain, domainState } from './virsh';
 
 export interface WatchWriterInput {

@@ -1,16 +1,29 @@
-// After a restore, looks for anything a drill run left behind: its domain (and so any block
+// A run's restore as the workflow runs it, then a look for anything the run left behind: its domain (and so any block
 // job), a process still holding its work dir (QEMU, qemu-storage-daemon), an overlay or export
 // file, or a layer that differs from its pristine copy. Empty = the original chain and nothing else.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRISTINE_DIR } from './chain';
-import { listFiles } from './restore';
+import { listFiles, restoreDrill, type RestoreResult } from './restore';
 import { EXPORTS_DIR } from './verify-layers';
 import { domainState, hasBlockJob } from './virsh';
 
 export interface LeftoverCheckInput {
   workDir: string;
   domainName?: string;
+}
+
+export interface DrillRestore extends RestoreResult {
+  /** What is still there after the restore (empty = the original chain and nothing else). */
+  leftovers: string[];
+}
+
+/** A run's restore (idempotent: safe after any step, after a crash, and twice), then the check. */
+export async function restoreAndInspect(input: LeftoverCheckInput): Promise<DrillRestore> {
+  const restored = await restoreDrill(input);
+  // The guest's kernel and initramfs copies are not part of the chain; the serial log stays for the record.
+  await rm(join(input.workDir, 'guest'), { recursive: true, force: true });
+  return { ...restored, leftovers: await findDrillLeftovers(input) };
 }
 
 export async function findDrillLeftovers(input: LeftoverCheckInput): Promise<string[]> {

@@ -1,7 +1,7 @@
 // A row per drill run (drill_runs): what was asked, how each step went, and the verdict, for
 // the API's poll and history. Written by the workflow at start and at the end (idempotent upserts).
-import type { PrismaClient } from '../../infra/database';
-import type { DrillParams, DrillScenario } from '../../drills/drill-params';
+import type { PrismaClient } from '../infra/database';
+import type { DrillParams, DrillScenario } from './drill-params';
 import type { CommitMode } from './live-blockcommit';
 
 export type DrillRunStatus = 'running' | 'completed' | 'errored' | 'cancelled' | 'rejected';

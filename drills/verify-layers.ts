@@ -6,7 +6,7 @@
 //   (d) `qemu-img check` finds no corruption in any layer.
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { verifyRecords, type Verdict } from '../../drills/verify';
+import { verifyRecords, type Verdict } from './verify';
 import { checkImage, exportImageToRaw, type ImageCheck } from './export-image';
 
 export const EXPORTS_DIR = 'exports';

@@ -1,15 +1,15 @@
 // The fast form of the drill, without a guest: qemu-storage-daemon serves the chain, a host
 // writer streams acknowledged 4 KiB records over NBD, and the live snapshot (and optionally a
 // live commit) is done over QMP while it writes. Verified exactly like the libvirt form.
-import { recordAbort, type DrillReport } from '../../drills/drill-report';
-import { NbdClient } from '../../drills/nbd-client';
-import { NbdRecordWriter } from '../../drills/nbd-record-writer';
-import { exportedNode, qmpCommit, qmpSnapshot } from '../../drills/qmp-block-ops';
-import { RECORDS_PER_CHUNK } from '../../drills/records';
-import { StepTimer } from '../../drills/step-timer';
-import { nodeNameOf, startStorageDaemon, type StorageDaemon } from '../../drills/storage-daemon';
-import { verifyDrillRun } from '../../drills/verify-drill-run';
-import { withTimeout } from '../../drills/wait-until';
+import { withTimeout } from '../lib/wait-until';
+import { recordAbort, type DrillReport } from './drill-report';
+import { NbdClient } from './nbd-client';
+import { NbdRecordWriter } from './nbd-record-writer';
+import { exportedNode, qmpCommit, qmpSnapshot } from './qmp-block-ops';
+import { RECORDS_PER_CHUNK } from './records';
+import { StepTimer } from './step-timer';
+import { nodeNameOf, startStorageDaemon, type StorageDaemon } from './storage-daemon';
+import { verifyDrillRun } from './verify-drill-run';
 import { layerPath, prepareChain } from './chain';
 import type { CommitMode } from './live-blockcommit';
 import { restoreDrill } from './restore';

@@ -2,7 +2,7 @@
 // (case 1), base ← overlay1 ← overlay2 (case 2). Pristine copies are kept for the restore.
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { runCommand } from '../../drills/run-command';
+import { runCommand } from './run-command';
 
 export interface PrepareChainInput {
   workDir: string;

@@ -3,7 +3,7 @@
 // overlays created by the drill and the raw exports removed.
 import { copyFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitUntil } from '../../drills/wait-until';
+import { waitUntil } from '../lib/wait-until';
 import { PRISTINE_DIR } from './chain';
 import { EXPORTS_DIR } from './verify-layers';
 import { destroyDomain, domainState, hasBlockJob, virsh } from './virsh';
