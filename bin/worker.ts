@@ -1,9 +1,9 @@
-// A worker as its own process (`node --import tsx worker/main.ts`), for running more workers
+// A worker as its own process (`node --import tsx bin/worker.ts`), for running more workers
 // beside `npm start` or on other machines. Needs DATABASE_URL, TEMPORAL_ADDRESS and OS_AUTH_URL
 // with the admin credentials: it joins an existing deployment, it starts nothing.
 import { ConfigError, loadSettings } from '../config/settings';
 import { checkCloud, cloudConfigFromSettings, connectCloud } from '../infra/stack';
-import { compose, runWorker } from '../bin/compose';
+import { compose, runWorker } from './compose';
 
 async function main(): Promise<void> {
   const settings = loadSettings();

@@ -13,7 +13,7 @@ let p: Platform;
 const children: ChildProcess[] = [];
 
 function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../worker/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bin/worker.ts')], {
     env: {
       ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: p.taskQueue,
       OS_AUTH_URL: p.sim.authUrl, OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username, OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password, OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
