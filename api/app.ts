@@ -1,9 +1,9 @@
 // The HTTP API: small routers composed in one app, validation at the edge, OpenAPI generated
 // from the same zod schemas.
-import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps } from './deps';
 import { requireTokenForWrites } from './auth';
-import { validationHook } from './validation';
+import { internalError } from './problem';
+import { createRouter } from './router';
 import { healthRoutes } from './routes/health';
 import { cloudRoutes } from './routes/cloud';
 import { poolStatusRoutes } from './routes/pool-status';
@@ -12,7 +12,7 @@ import { drillRoutes } from './routes/drills';
 import { volumeRoutes } from './routes/volumes';
 
 export function createApp(deps: ApiDeps) {
-  const app = new OpenAPIHono({ defaultHook: validationHook });
+  const app = createRouter();
   app.use('/v1/*', requireTokenForWrites(deps.apiToken));
   app.route('/', healthRoutes(deps));
   app.route('/', cloudRoutes(deps));
@@ -20,11 +20,14 @@ export function createApp(deps: ApiDeps) {
   app.route('/', poolAdminRoutes(deps));
   app.route('/', drillRoutes(deps));
   app.route('/', volumeRoutes(deps));
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' } });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' },
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.onError((err, c) => {
     console.error(`[api] ${c.req.method} ${c.req.path}: ${err.message}`);
-    return c.json({ error: 'internal', message: err.message }, 500);
+    return c.json(internalError(err.message), 500);
   });
   return app;
 }

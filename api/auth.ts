@@ -1,15 +1,18 @@
 // Bearer-token auth for every mutating route; reads stay open (health probes, dashboards).
 import type { MiddlewareHandler } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
+import { unauthorized } from './problem';
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function requireTokenForWrites(token: string): MiddlewareHandler {
   const expected = Buffer.from(`Bearer ${token}`);
   return async (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+    if (READS.has(c.req.method)) return next();
     const given = Buffer.from(c.req.header('Authorization') ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       c.header('WWW-Authenticate', 'Bearer realm="blockflow"');
-      return c.json({ error: 'unauthorized', message: 'mutating routes need "Authorization: Bearer <API_TOKEN>"' }, 401);
+      return c.json(unauthorized('mutating routes need "Authorization: Bearer <API_TOKEN>"'), 401);
     }
     return next();
   };

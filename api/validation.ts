@@ -1,14 +1,14 @@
 // Bad input → HTTP 400 naming the field and the reason; nothing is started or changed.
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
+import { invalidRequest } from './problem';
 
 export function badRequest(c: Context, error: ZodError) {
   const issue = error.issues[0]!;
-  const field = issue.path.join('.') || '(body)';
-  return c.json({ error: 'invalid_request', field, message: `${field}: ${issue.message}` }, 400);
+  return c.json(invalidRequest(issue.path.join('.') || '(body)', issue.message), 400);
 }
 
-/** OpenAPIHono's defaultHook: runs after each zod validation. */
+/** OpenAPIHono's defaultHook (set by createRouter): runs after each zod validation. */
 export const validationHook = (result: { success: boolean; error?: ZodError }, c: Context) => {
   if (!result.success && result.error) return badRequest(c, result.error);
 };

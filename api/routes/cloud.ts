@@ -1,10 +1,13 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiDeps } from '../deps';
+import { response } from '../openapi';
+import { createRouter } from '../router';
 import { cloudInventory } from '../../workflows';
 
+const Snapshot = z.object({ id: z.string(), name: z.string(), status: z.string(), sizeGb: z.number() });
 const Inventory = z.object({
   workflowId: z.string(),
-  snapshots: z.array(z.object({ id: z.string(), name: z.string(), status: z.string(), sizeGb: z.number() })),
+  snapshots: z.array(Snapshot),
   volumeTypes: z.array(z.string()),
 });
 
@@ -12,13 +15,17 @@ const route = createRoute({
   method: 'get',
   path: '/v1/cloud/inventory',
   summary: "The cloud's image snapshots and volume types, read by the cloudInventory workflow",
-  responses: { 200: { description: 'inventory', content: { 'application/json': { schema: Inventory } } } },
+  responses: { 200: response('inventory', Inventory) },
 });
 
 export function cloudRoutes(deps: ApiDeps) {
-  return new OpenAPIHono().openapi(route, async (c) => {
+  return createRouter().openapi(route, async (c) => {
     const workflowId = `cloud-inventory-${Date.now()}`;
-    const result = await deps.temporal.workflow.execute(cloudInventory, { taskQueue: deps.taskQueue, workflowId, args: [] });
+    const result = await deps.temporal.workflow.execute(cloudInventory, {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [],
+    });
     return c.json({ workflowId, ...result }, 200);
   });
 }

@@ -1,16 +1,23 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiDeps } from '../deps';
+import { response } from '../openapi';
+import { createRouter } from '../router';
 
 const Component = z.object({ up: z.boolean(), detail: z.string() });
-const Health = z.object({ status: z.enum(['ok', 'degraded']), temporal: Component, database: Component, cloud: Component });
+const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  temporal: Component,
+  database: Component,
+  cloud: Component,
+});
 
 const route = createRoute({
   method: 'get',
   path: '/healthz',
   summary: 'Liveness of Temporal, PostgreSQL and the OpenStack cloud',
   responses: {
-    200: { description: 'all up', content: { 'application/json': { schema: Health } } },
-    503: { description: 'something is down', content: { 'application/json': { schema: Health } } },
+    200: response('all up', Health),
+    503: response('something is down', Health),
   },
 });
 
@@ -23,11 +30,12 @@ async function probe(check: () => Promise<string>): Promise<z.infer<typeof Compo
 }
 
 export function healthRoutes(deps: ApiDeps) {
-  return new OpenAPIHono().openapi(route, async (c) => {
+  return createRouter().openapi(route, async (c) => {
+    const { namespace } = deps.temporal.options;
     const [temporal, database, cloud] = await Promise.all([
       probe(async () => {
-        await deps.temporal.workflowService.describeNamespace({ namespace: deps.temporal.options.namespace });
-        return `namespace ${deps.temporal.options.namespace}${deps.temporalUiUrl ? `, UI ${deps.temporalUiUrl}` : ''}`;
+        await deps.temporal.workflowService.describeNamespace({ namespace });
+        return `namespace ${namespace}${deps.temporalUiUrl ? `, UI ${deps.temporalUiUrl}` : ''}`;
       }),
       probe(async () => {
         await deps.prisma.$queryRaw`SELECT 1`;
@@ -39,7 +47,7 @@ export function healthRoutes(deps: ApiDeps) {
         return `Keystone ${deps.cloud.authUrl}, Cinder answers (${types.length} volume types)`;
       }),
     ]);
-    const body = { status: temporal.up && database.up && cloud.up ? ('ok' as const) : ('degraded' as const), temporal, database, cloud };
-    return c.json(body, body.status === 'ok' ? 200 : 503);
+    const status = temporal.up && database.up && cloud.up ? ('ok' as const) : ('degraded' as const);
+    return c.json({ status, temporal, database, cloud }, status === 'ok' ? 200 : 503);
   });
 }

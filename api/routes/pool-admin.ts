@@ -1,12 +1,12 @@
 // Write side of the pool: settings and policies (taking effect without a restart: the schedules
 // are updated at once and every round reads the policy when it starts), run a round now,
 // pause/resume the schedules, and the image-catalog sync.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { json, security } from '../openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { getPoolSettings, isNamePattern } from '../../pool/settings';
 import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
 import type { ApiDeps } from '../deps';
-import type { PoolPolicy as PoolPolicyRow } from '../../generated/prisma/client';
+import { json, jsonBody, response, security } from '../openapi';
+import { createRouter } from '../router';
 import { syncOsCatalog } from '../../workflows';
 
 const Settings = z.object({
@@ -18,47 +18,88 @@ const Settings = z.object({
   throttleMode: z.enum(['fixed', 'adaptive']),
   /** null = derived from the creates a round has seen */
   createDeadlineSeconds: z.number().int().min(1).max(86_400).nullable(),
-  snapshotNamePattern: z.string().refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
+  snapshotNamePattern: z
+    .string()
+    .refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
 });
 const SettingsPatch = Settings.partial().strict();
 const Demand = z.enum(['high', 'low']);
 const Policy = z.object({
-  volumeType: z.string(), osName: z.string(), demand: Demand, targetOverride: z.number().int().nullable(), enabled: z.boolean(),
+  volumeType: z.string(),
+  osName: z.string(),
+  demand: Demand,
+  targetOverride: z.number().int().nullable(),
+  enabled: z.boolean(),
 });
-const PolicyPatch = z.object({
-  demand: Demand.optional(),
-  targetOverride: z.number().int().min(0).max(1000).nullable().optional(),
-  enabled: z.boolean().optional(),
-}).strict();
+const PolicyPatch = z
+  .object({
+    demand: Demand.optional(),
+    targetOverride: z.number().int().min(0).max(1000).nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
 const PolicyKey = z.object({ volumeType: z.string().min(1).max(64), osName: z.string().min(1).max(128) });
+const RoundRequest = z.object({ kind: z.enum(['replenish', 'reconcile']) }).strict();
+const ScheduleAction = z.object({ action: z.enum(['pause', 'resume']) });
+const ScheduleNote = z.object({ note: z.string().max(200).optional() }).strict();
 const Accepted = z.object({ workflowId: z.string().optional(), message: z.string() });
+const SyncResult = z.object({ workflowId: z.string(), result: z.unknown() });
 
 const routes = {
-  getSettings: createRoute({ method: 'get', path: '/v1/pool/settings', summary: 'Pool settings', responses: { 200: { description: 'settings', ...json(Settings) } } }),
-  putSettings: createRoute({
-    method: 'patch', path: '/v1/pool/settings', summary: 'Change pool settings; schedules follow at once', security,
-    request: { body: { required: true, ...json(SettingsPatch) } }, responses: { 200: { description: 'new settings', ...json(Settings) } },
+  getSettings: createRoute({
+    method: 'get',
+    path: '/v1/pool/settings',
+    summary: 'Pool settings',
+    responses: { 200: response('settings', Settings) },
   }),
-  getPolicies: createRoute({ method: 'get', path: '/v1/pool/policies', summary: 'Target per (volume type, OS)', responses: { 200: { description: 'policies', ...json(z.object({ policies: z.array(Policy) })) } } }),
+  putSettings: createRoute({
+    method: 'patch',
+    path: '/v1/pool/settings',
+    summary: 'Change pool settings; schedules follow at once',
+    security,
+    request: jsonBody(SettingsPatch),
+    responses: { 200: response('new settings', Settings) },
+  }),
+  getPolicies: createRoute({
+    method: 'get',
+    path: '/v1/pool/policies',
+    summary: 'Target per (volume type, OS)',
+    responses: { 200: response('policies', z.object({ policies: z.array(Policy) })) },
+  }),
   putPolicy: createRoute({
-    method: 'put', path: '/v1/pool/policies/{volumeType}/{osName}', summary: 'Create or change the policy of one (volume type, OS)', security,
-    request: { params: PolicyKey, body: { required: true, ...json(PolicyPatch) } }, responses: { 200: { description: 'policy', ...json(Policy) } },
+    method: 'put',
+    path: '/v1/pool/policies/{volumeType}/{osName}',
+    summary: 'Create or change the policy of one (volume type, OS)',
+    security,
+    request: { params: PolicyKey, ...jsonBody(PolicyPatch) },
+    responses: { 200: response('policy', Policy) },
   }),
   runRound: createRoute({
-    method: 'post', path: '/v1/pool/rounds', summary: 'Run a replenish or reconcile round now (skipped if one is running)', security,
-    request: { body: { required: true, ...json(z.object({ kind: z.enum(['replenish', 'reconcile']) }).strict()) } },
-    responses: { 202: { description: 'triggered', ...json(Accepted) } },
+    method: 'post',
+    path: '/v1/pool/rounds',
+    summary: 'Run a replenish or reconcile round now (skipped if one is running)',
+    security,
+    request: jsonBody(RoundRequest),
+    responses: { 202: response('triggered', Accepted) },
   }),
   pause: createRoute({
-    method: 'post', path: '/v1/pool/schedules/{action}', summary: 'Pause or resume both pool schedules', security,
-    request: { params: z.object({ action: z.enum(['pause', 'resume']) }), body: { required: false, ...json(z.object({ note: z.string().max(200).optional() }).strict()) } },
-    responses: { 200: { description: 'done', ...json(Accepted) } },
+    method: 'post',
+    path: '/v1/pool/schedules/{action}',
+    summary: 'Pause or resume both pool schedules',
+    security,
+    request: { params: ScheduleAction, body: { required: false, ...json(ScheduleNote) } },
+    responses: { 200: response('done', Accepted) },
   }),
   syncCatalog: createRoute({
-    method: 'post', path: '/v1/pool/catalog/sync', summary: "Rebuild the OS catalog from Cinder's snapshots and purge stale spares (sync_os)", security,
-    responses: { 200: { description: 'result', ...json(z.object({ workflowId: z.string(), result: z.unknown() })) } },
+    method: 'post',
+    path: '/v1/pool/catalog/sync',
+    summary: "Rebuild the OS catalog from Cinder's snapshots and purge stale spares (sync_os)",
+    security,
+    responses: { 200: response('result', SyncResult) },
   }),
 };
+
+type PoolPolicyRow = Awaited<ReturnType<ApiDeps['prisma']['poolPolicy']['upsert']>>;
 
 export function poolAdminRoutes(deps: ApiDeps) {
   const { prisma, temporal, taskQueue } = deps;
@@ -66,12 +107,15 @@ export function poolAdminRoutes(deps: ApiDeps) {
     const { id: _id, updatedAt: _u, ...s } = await getPoolSettings(prisma);
     return { ...s, throttleMode: s.throttleMode as 'fixed' | 'adaptive' };
   };
-  return new OpenAPIHono()
+  return createRouter()
     .openapi(routes.getSettings, async (c) => c.json(await settingsView(), 200))
     .openapi(routes.putSettings, async (c) => {
       await prisma.poolSettings.update({ where: { id: 1 }, data: c.req.valid('json') });
       const s = await settingsView();
-      await ensurePoolSchedules(temporal, taskQueue, { replenishSeconds: s.replenishIntervalSeconds, reconcileSeconds: s.reconcileIntervalSeconds });
+      await ensurePoolSchedules(temporal, taskQueue, {
+        replenishSeconds: s.replenishIntervalSeconds,
+        reconcileSeconds: s.reconcileIntervalSeconds,
+      });
       return c.json(s, 200);
     })
     .openapi(routes.getPolicies, async (c) => {
@@ -83,7 +127,12 @@ export function poolAdminRoutes(deps: ApiDeps) {
       const patch = c.req.valid('json');
       const policy = await prisma.poolPolicy.upsert({
         where: { volumeType_osName: key },
-        create: { ...key, demand: patch.demand ?? 'low', targetOverride: patch.targetOverride ?? null, enabled: patch.enabled ?? true },
+        create: {
+          ...key,
+          demand: patch.demand ?? 'low',
+          targetOverride: patch.targetOverride ?? null,
+          enabled: patch.enabled ?? true,
+        },
         update: patch,
       });
       return c.json(policyView(policy), 200);

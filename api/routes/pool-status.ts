@@ -1,54 +1,117 @@
 // Read side of the pool: per (type, OS) counts against targets, recent failures, last rounds,
 // the schedules' state and the image catalog.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { loadReplenishPlan } from '../../pool/plan';
 import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
 import { DropReason, type ReconcileSummary } from '../../pool/reconcile';
 import type { ApiDeps } from '../deps';
+import { response } from '../openapi';
+import { createRouter } from '../router';
 
-const Round = z.object({ id: z.string(), kind: z.string(), startedAt: z.string(), finishedAt: z.string().nullable(), created: z.number(), failed: z.number(), dropped: z.number() }).nullable();
-const Schedule = z.object({ id: z.string(), paused: z.boolean(), note: z.string().optional(), intervalSeconds: z.number().nullable(), nextRuns: z.array(z.string()), skippedOverlap: z.number(), actionsTaken: z.number() });
-const KindStatus = z.object({
-  volumeType: z.string(), osName: z.string(), status: z.enum(['ok', 'no_snapshot', 'disabled']), target: z.number(),
-  available: z.number(), creating: z.number(), claimed: z.number(), recentFailures: z.number(), snapshotId: z.string().nullable(),
+const Round = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    created: z.number(),
+    failed: z.number(),
+    dropped: z.number(),
+  })
+  .nullable();
+const Schedule = z.object({
+  id: z.string(),
+  paused: z.boolean(),
+  note: z.string().optional(),
+  intervalSeconds: z.number().nullable(),
+  nextRuns: z.array(z.string()),
+  skippedOverlap: z.number(),
+  actionsTaken: z.number(),
 });
-const PoolStatus = z.object({ kinds: z.array(KindStatus), lastReplenish: Round, lastReconcile: Round, schedules: z.array(Schedule) });
+const KindStatus = z.object({
+  volumeType: z.string(),
+  osName: z.string(),
+  status: z.enum(['ok', 'no_snapshot', 'disabled']),
+  target: z.number(),
+  available: z.number(),
+  creating: z.number(),
+  claimed: z.number(),
+  recentFailures: z.number(),
+  snapshotId: z.string().nullable(),
+});
+const PoolStatus = z.object({
+  kinds: z.array(KindStatus),
+  lastReplenish: Round,
+  lastReconcile: Round,
+  schedules: z.array(Schedule),
+});
+const CatalogImage = z.object({
+  osName: z.string(),
+  volumeType: z.string(),
+  snapshotId: z.string(),
+  snapshotName: z.string(),
+  sizeGb: z.number(),
+  syncedAt: z.string(),
+});
+const Catalog = z.object({ images: z.array(CatalogImage) });
 
 const statusRoute = createRoute({
-  method: 'get', path: '/v1/pool', summary: 'Pool status per (volume type, OS)',
-  responses: { 200: { description: 'status', content: { 'application/json': { schema: PoolStatus } } } },
+  method: 'get',
+  path: '/v1/pool',
+  summary: 'Pool status per (volume type, OS)',
+  responses: { 200: response('status', PoolStatus) },
 });
 const catalogRoute = createRoute({
-  method: 'get', path: '/v1/pool/catalog', summary: 'The OS image catalog (OS, volume type → snapshot)',
-  responses: { 200: { description: 'catalog', content: { 'application/json': { schema: z.object({ images: z.array(z.object({ osName: z.string(), volumeType: z.string(), snapshotId: z.string(), snapshotName: z.string(), sizeGb: z.number(), syncedAt: z.string() })) }) } } } },
+  method: 'get',
+  path: '/v1/pool/catalog',
+  summary: 'The OS image catalog (OS, volume type → snapshot)',
+  responses: { 200: response('catalog', Catalog) },
 });
 
 /** A reconcile that dropped a spare because Cinder put it in `error` counts as a failed create. */
 const FAILURE_WINDOW_MS = 60 * 60_000;
 
+type Kind = { volumeType: string; osName: string };
+const sameKind = (a: Kind, b: Kind) => a.volumeType === b.volumeType && a.osName === b.osName;
+
 export function poolStatusRoutes(deps: ApiDeps) {
   const { prisma } = deps;
-  return new OpenAPIHono()
+  return createRouter()
     .openapi(statusRoute, async (c) => {
+      const since = new Date(Date.now() - FAILURE_WINDOW_MS);
       const [plan, groups, rounds, lastReplenish, lastReconcile, schedules] = await Promise.all([
         loadReplenishPlan(prisma),
         prisma.spareVolume.groupBy({ by: ['volumeType', 'osName', 'status', 'allocated'], _count: { _all: true } }),
-        prisma.poolRound.findMany({ where: { kind: 'reconcile', dropped: { gt: 0 }, startedAt: { gt: new Date(Date.now() - FAILURE_WINDOW_MS) } } }),
+        prisma.poolRound.findMany({ where: { kind: 'reconcile', dropped: { gt: 0 }, startedAt: { gt: since } } }),
         prisma.poolRound.findFirst({ where: { kind: 'replenish' }, orderBy: { startedAt: 'desc' } }),
         prisma.poolRound.findFirst({ where: { kind: 'reconcile' }, orderBy: { startedAt: 'desc' } }),
         Promise.all([REPLENISH_SCHEDULE, RECONCILE_SCHEDULE].map((id) => describeSchedule(deps, id))),
       ]);
-      const count = (k: { volumeType: string; osName: string }, pick: (g: (typeof groups)[number]) => boolean) =>
-        groups.filter((g) => g.volumeType === k.volumeType && g.osName === k.osName && pick(g)).reduce((n, g) => n + g._count._all, 0);
-      const failures = rounds.flatMap((r) => (r.summary as unknown as ReconcileSummary | null)?.dropped ?? []).filter((d) => d.reason === DropReason.errorInCinder);
+      const count = (k: Kind, pick: (g: (typeof groups)[number]) => boolean) =>
+        groups.filter((g) => sameKind(g, k) && pick(g)).reduce((n, g) => n + g._count._all, 0);
+      const failures = rounds
+        .flatMap((r) => (r.summary as unknown as ReconcileSummary | null)?.dropped ?? [])
+        .filter((d) => d.reason === DropReason.errorInCinder);
       const kinds = plan.kinds.map((k) => ({
-        volumeType: k.volumeType, osName: k.osName, status: k.status, target: k.target, snapshotId: k.snapshotId ?? null,
+        volumeType: k.volumeType,
+        osName: k.osName,
+        status: k.status,
+        target: k.target,
+        snapshotId: k.snapshotId ?? null,
         available: count(k, (g) => g.status === 'available' && !g.allocated),
         creating: count(k, (g) => g.status === 'creating' && !g.allocated),
         claimed: count(k, (g) => g.allocated),
-        recentFailures: failures.filter((f) => f.volumeType === k.volumeType && f.osName === k.osName).length,
+        recentFailures: failures.filter((f) => sameKind(f, k)).length,
       }));
-      return c.json({ kinds, lastReplenish: roundView(lastReplenish), lastReconcile: roundView(lastReconcile), schedules: schedules.filter((s) => s !== null) }, 200);
+      return c.json(
+        {
+          kinds,
+          lastReplenish: roundView(lastReplenish),
+          lastReconcile: roundView(lastReconcile),
+          schedules: schedules.filter((s) => s !== null),
+        },
+        200,
+      );
     })
     .openapi(catalogRoute, async (c) => {
       const images = await prisma.osImage.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] });
@@ -56,17 +119,42 @@ export function poolStatusRoutes(deps: ApiDeps) {
     });
 }
 
-function roundView(r: { id: string; kind: string; startedAt: Date; finishedAt: Date | null; created: number; failed: number; dropped: number } | null) {
-  return r && { id: r.id, kind: r.kind, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null, created: r.created, failed: r.failed, dropped: r.dropped };
+type RoundRow = {
+  id: string;
+  kind: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  created: number;
+  failed: number;
+  dropped: number;
+};
+
+function roundView(r: RoundRow | null): z.infer<typeof Round> {
+  return (
+    r && {
+      id: r.id,
+      kind: r.kind,
+      startedAt: r.startedAt.toISOString(),
+      finishedAt: r.finishedAt?.toISOString() ?? null,
+      created: r.created,
+      failed: r.failed,
+      dropped: r.dropped,
+    }
+  );
 }
 
-async function describeSchedule(deps: ApiDeps, id: string) {
+async function describeSchedule(deps: ApiDeps, id: string): Promise<z.infer<typeof Schedule> | null> {
   try {
     const d = await deps.temporal.schedule.getHandle(id).describe();
     const every = d.spec.intervals?.[0]?.every;
     return {
-      id, paused: d.state.paused, note: d.state.note, intervalSeconds: typeof every === 'number' ? every / 1000 : null,
-      nextRuns: d.info.nextActionTimes.map((t) => t.toISOString()), skippedOverlap: d.info.numActionsSkippedOverlap, actionsTaken: d.info.numActionsTaken,
+      id,
+      paused: d.state.paused,
+      note: d.state.note,
+      intervalSeconds: typeof every === 'number' ? every / 1000 : null,
+      nextRuns: d.info.nextActionTimes.map((t) => t.toISOString()),
+      skippedOverlap: d.info.numActionsSkippedOverlap,
+      actionsTaken: d.info.numActionsTaken,
     };
   } catch {
     return null;
