@@ -1,7 +1,7 @@
 // All activities, built from their dependencies (samples-typescript's dependency-injection
 // pattern): the worker registers the object this returns.
 import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import { chunkStoreActivities } from './chunkstore';
 import { cloudInventoryActivities } from './cloud-inventory';
 import { drillActivities } from './drill/temporal';

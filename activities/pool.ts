@@ -1,6 +1,6 @@
 // The spare-volume pool's activities, bound to their dependencies.
 import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { claimSpareVolume } from '../pool/claim';
 import { purgeStaleSpares, syncCatalog } from '../pool/catalog';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { CloudClients } from '../openstack/cloud';
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 
 /** What the HTTP layer needs; the start command and the tests build it. */
 export interface ApiDeps {

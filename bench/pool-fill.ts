@@ -14,7 +14,7 @@ import { startSimulator, type OverloadOptions } from '../openstack-sim';
 import { connectCloud } from '../openstack/cloud';
 import { createActivities } from '../activities';
 import { seedPoolSettings, type PoolConfig } from '../pool/settings';
-import { createPrisma, type PrismaClient } from '../infra/database';
+import { createPrisma, type PrismaClient } from '../prisma/client';
 import { startEphemeralServices } from '../infra/ephemeral';
 import { SIMULATOR_ADMIN, simulatorSeed } from '../infra/stack';
 import { createWorker } from '../worker/worker';

@@ -6,7 +6,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { closeChunkStores } from '../chunk-volumes/store-registry';
 import { releaseDrillDaemons } from '../activities/drill/preflight';
-import { createPrisma, type PrismaClient } from '../infra/database';
+import { createPrisma, type PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { createWorker } from '../worker/worker';
 

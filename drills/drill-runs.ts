@@ -1,6 +1,6 @@
 // A row per drill run (drill_runs): what was asked, how each step went, and the verdict, for
 // the API's poll and history. Written by the workflow at start and at the end (idempotent upserts).
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import type { DrillParams, DrillScenario } from './drill-params';
 import type { CommitMode } from './live-blockcommit';
 

@@ -1,6 +1,6 @@
 // Seed 001's sync_os: rebuild the OS → snapshot table from Cinder's snapshot list using the
 // configured naming rule, then mark spares built from snapshots that are no longer current.
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Snapshot } from '../openstack/cinder';
 import { NotFoundError } from '../openstack/errors';

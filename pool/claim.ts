@@ -1,7 +1,7 @@
 // Handing a spare to exactly one VM create: one atomic UPDATE over a row locked with
 // FOR UPDATE SKIP LOCKED, so concurrent claims never get the same volume and never wait
 // on each other (seed 000's double-allocation bug, fixed in the database).
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import type { PoolKind } from './plan';
 
 export interface ClaimedSpare {
@@ -27,4 +27,44 @@ export async function claimSpareVolume(prisma: PrismaClient, kind: PoolKind, cla
       FOR UPDATE SKIP LOCKED)
     RETURNING id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId"`;
   return rows[0] ?? null;
+}
+
+export interface Handout {
+  buildId: string;
+  volumeId: string;
+  volumeType: string;
+  osName: string;
+  snapshotId: string;
+  path: 'pool-hit' | 'fallback';
+  handoverMs: number;
+}
+
+/**
+ * The system disk is the tenant's now: a claimed spare's row leaves the pool and one audit row
+ * records which build got which volume, how, and how long the handover took. Idempotent.
+ */
+export async function completeHandout(prisma: PrismaClient, h: Handout): Promise<void> {
+  const { buildId, ...rest } = h;
+  await prisma.$transaction([
+    prisma.spareVolume.deleteMany({ where: { claimedBy: buildId, volumeId: h.volumeId, allocated: true } }),
+    prisma.systemDiskHandout.upsert({ where: { buildId }, create: { buildId, ...rest }, update: {} }),
+  ]);
+}
+
+/**
+ * Gives the spare `claimant` holds back to the pool (its build failed while the volume was still
+ * the admin project's and available). Returns how many rows went back (0 or 1). Idempotent.
+ */
+export async function returnClaimedSpare(prisma: PrismaClient, claimant: string): Promise<number> {
+  const { count } = await prisma.spareVolume.updateMany({
+    where: { claimedBy: claimant, allocated: true },
+    data: { allocated: false, claimedBy: null, claimedAt: null },
+  });
+  return count;
+}
+
+/** Drops the claim row of a spare that will not come back (deleted, or gone with a failed boot). */
+export async function forgetClaimedSpare(prisma: PrismaClient, claimant: string): Promise<number> {
+  const { count } = await prisma.spareVolume.deleteMany({ where: { claimedBy: claimant, allocated: true } });
+  return count;
 }

@@ -1,7 +1,7 @@
 // Step 5–6 of seed 001's backup_volume, made idempotent: the intent is recorded under a
 // deterministic name before Cinder is called, and Cinder is asked for that name before
 // creating, so a retry or a worker crash at any point yields exactly one volume and one row.
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { COUNTED_STATUSES, type PoolKind } from './plan';

@@ -1,6 +1,6 @@
 // Step 2–4 of seed 001's backup_volume: read the policy, count what each (volume type, OS)
 // already has (creating + available, unclaimed), and find the snapshot to build from.
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import { getPoolSettings } from './settings';
 
 export interface PoolKind {

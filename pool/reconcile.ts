@@ -1,7 +1,7 @@
 // Seed 001's check_volume_state plus seed 000's sync rows: bring the spare_volumes table in
 // line with Cinder. One list call, then per-row decisions (decideReconcile is pure, so the
 // rules are testable on their own).
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { NotFoundError } from '../openstack/errors';

@@ -1,5 +1,5 @@
 // A row per replenish/reconcile round: what it did, for the status API and for operators.
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 
 export interface RoundRecord {
   id: string;

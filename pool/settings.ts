@@ -1,7 +1,7 @@
 // Pool settings and policies: seeded once from the config file, then edited through the API.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 
 export const PoolConfigFile = z.object({
   volumeTypes: z.array(z.string().min(1)).min(1),

@@ -7,3 +7,4 @@ export function createPrisma(databaseUrl: string): PrismaClient {
 }
 
 export type { PrismaClient };
+export { Prisma } from '../generated/prisma/client';

@@ -2,7 +2,7 @@
 // sync when the catalog is empty, and the replenish/reconcile schedules at the configured
 // intervals. Idempotent: running it again changes nothing that is already in place.
 import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../infra/database';
+import type { PrismaClient } from '../prisma/client';
 import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../pool/settings';
 import { ensurePoolSchedules } from '../pool/schedules';
 import { syncOsCatalog } from '../workflows';

@@ -14,7 +14,7 @@ import { defaultDrillWorkRoot, type PreflightInput } from '../../drills/prefligh
 import { timed, type Timed } from '../../drills/step-timer';
 import { runStorageDaemonDrill, type StorageDaemonDrillInput } from '../../drills/storage-daemon-drill';
 import { summarise, type VerificationSummary } from '../../drills/verify-drill-run';
-import type { PrismaClient } from '../../infra/database';
+import type { PrismaClient } from '../../prisma/client';
 import { preflightDrill } from './preflight';
 
 /** The storage-daemon report as the activity returns it: verification summarised, its own

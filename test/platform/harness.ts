@@ -11,7 +11,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../openstack-sim';
 import { connectCloud, type CloudClients } from '../../openstack/cloud';
-import type { PrismaClient } from '../../infra/database';
+import type { PrismaClient } from '../../prisma/client';
 import { compose, runWorker, type RunningWorker } from '../../bin/compose';
 import { createApp } from '../../api/app';
 import { SIMULATOR_ADMIN } from '../../infra/stack';

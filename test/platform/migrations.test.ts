@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ensureDatabase } from '../../infra/postgres';
 import { migrate } from '../../infra/migrate';
-import { createPrisma } from '../../infra/database';
+import { createPrisma } from '../../prisma/client';
 
 const serverUrl = inject('postgresServerUrl');
 const created: string[] = [];

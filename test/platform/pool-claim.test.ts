@@ -3,7 +3,7 @@
 // (read a free row, then mark it) on the same data and shows this test catches the bug.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
 import { claimSpareVolume } from '../../pool/claim';
-import { createPrisma, type PrismaClient } from '../../infra/database';
+import { createPrisma, type PrismaClient } from '../../prisma/client';
 import { resetPoolTables } from './harness';
 
 const CALLERS = 20;
