@@ -26,7 +26,8 @@ export interface AdaptiveState {
   recentFinishes: number[];
 }
 
-export const initialAdaptiveState = (): AdaptiveState => ({ window: INITIAL_WINDOW, ceiling: MAX_WINDOW, baseDurationMs: null, recentFinishes: [] });
+export const initialAdaptiveState = (): AdaptiveState =>
+  ({ window: INITIAL_WINDOW, ceiling: MAX_WINDOW, baseDurationMs: null, recentFinishes: [] });
 
 export type Completion = { status: 'available'; durationMs: number; finishedAtMs: number } | { status: 'failed' };
 
@@ -37,7 +38,8 @@ export function onCompletion(state: AdaptiveState, done: Completion): AdaptiveSt
   }
   const base = Math.max(1, Math.min(state.baseDurationMs ?? done.durationMs, done.durationMs));
   const latest = Math.max(done.finishedAtMs, state.recentFinishes.at(-1) ?? 0);
-  const recentFinishes = [...state.recentFinishes, done.finishedAtMs].filter((t) => t > latest - base).sort((a, b) => a - b);
+  const recentFinishes = [...state.recentFinishes, done.finishedAtMs]
+    .filter((t) => t > latest - base).sort((a, b) => a - b);
   const ceiling = Math.min(MAX_WINDOW, state.ceiling + 1);
   const window = Math.max(1, Math.min(ceiling, Math.max(INITIAL_WINDOW, recentFinishes.length + QUEUE_MARGIN)));
   return { window, ceiling, baseDurationMs: base, recentFinishes };
@@ -53,4 +55,22 @@ export const canSend = (state: AdaptiveState, inFlight: number) => inFlight < st
 export function pollSeconds(state: AdaptiveState): number {
   const base = state.baseDurationMs ?? 4000;
   return Math.min(10, Math.max(1, base / 4000));
+}
+
+// Per-create deadline (adaptive rounds): a create still `creating` this long after it was sent
+// counts as failed and is left to reconcile, so one stuck create cannot hold the round forever.
+/** Derived deadline's floor: generous, since creates from big snapshots on full-copy backends
+ *  take minutes, and a create given up too early only looks failed (reconcile still keeps it). */
+export const DEADLINE_FLOOR_MS = 5 * 60_000;
+/** Derived deadline per slowest create seen: room for Cinder's queue to grow meanwhile. */
+export const DEADLINE_SLOWEST_FACTOR = 4;
+
+/**
+ * The deadline in ms: `configuredSeconds` when the operator set one (pool setting
+ * createDeadlineSeconds); otherwise derived as max(DEADLINE_FLOOR_MS, 4 × the slowest create
+ * the round has seen succeed), so it follows a cloud that is slower than the floor.
+ */
+export function createDeadlineMs(configuredSeconds: number | null, slowestOkMs: number | null): number {
+  if (configuredSeconds !== null) return configuredSeconds * 1000;
+  return Math.max(DEADLINE_FLOOR_MS, DEADLINE_SLOWEST_FACTOR * (slowestOkMs ?? 0));
 }

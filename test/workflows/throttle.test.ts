@@ -2,7 +2,9 @@
 // takes `base` once a worker is free (first come, first served) — throughput stops growing at
 // `slots`; past `errorsAbove` creates in flight, creates fail (the overload of seed 000).
 import { describe, expect, it } from 'vitest';
-import { canSend, initialAdaptiveState, onCompletion, INITIAL_WINDOW, QUEUE_MARGIN, type AdaptiveState } from '../../workflows/throttle';
+import {
+  canSend, createDeadlineMs, initialAdaptiveState, onCompletion, INITIAL_WINDOW, QUEUE_MARGIN, type AdaptiveState,
+} from '../../workflows/throttle';
 
 const BASE = 8000;
 
@@ -32,7 +34,9 @@ function simulate(slots: number, total: number, errorsAbove = Infinity) {
     for (const c of done) {
       if (c.failed) failures++;
       lastFinish = Math.max(lastFinish, c.finish);
-      state = onCompletion(state, c.failed ? { status: 'failed' } : { status: 'available', durationMs: c.finish - c.start, finishedAtMs: c.finish });
+      state = onCompletion(state, c.failed
+        ? { status: 'failed' }
+        : { status: 'available', durationMs: c.finish - c.start, finishedAtMs: c.finish });
     }
     windows.push(state.window);
   }
@@ -40,7 +44,7 @@ function simulate(slots: number, total: number, errorsAbove = Infinity) {
 }
 
 describe('adaptive throttle', () => {
-  it.each([2, 4, 8, 16])('with %i backend workers: fills at the backend\'s full rate, keeps only a short queue', (slots) => {
+  it.each([2, 4, 8, 16])('with %i backend workers: fills at the backend\'s full rate, keeps a short queue', (slots) => {
     const total = 40;
     const { peak, fillMs, failures } = simulate(slots, total);
     expect(failures).toBe(0);
@@ -69,7 +73,9 @@ describe('adaptive throttle', () => {
 
   it('counts only creates finished within one base duration as served at once', () => {
     let s = initialAdaptiveState();
-    for (const t of [10_000, 10_500, 11_000, 30_000]) s = onCompletion(s, { status: 'available', durationMs: BASE, finishedAtMs: t });
+    for (const t of [10_000, 10_500, 11_000, 30_000]) {
+      s = onCompletion(s, { status: 'available', durationMs: BASE, finishedAtMs: t });
+    }
     expect(s.recentFinishes).toEqual([30_000]);
     expect(s.window).toBe(Math.max(INITIAL_WINDOW, 1 + QUEUE_MARGIN));
   });
@@ -78,5 +84,23 @@ describe('adaptive throttle', () => {
     const s: AdaptiveState = { window: 3, ceiling: 64, baseDurationMs: BASE, recentFinishes: [] };
     expect(canSend(s, 2)).toBe(true);
     expect(canSend(s, 3)).toBe(false);
+  });
+});
+
+describe('per-create deadline', () => {
+  it('is the configured createDeadlineSeconds when set, whatever the round has seen', () => {
+    expect(createDeadlineMs(2, null)).toBe(2000);
+    expect(createDeadlineMs(2, 10 * 60_000)).toBe(2000);
+  });
+
+  it('derived: 5 minutes until a create is seen succeed, and while creates stay well under that', () => {
+    expect(createDeadlineMs(null, null)).toBe(5 * 60_000);
+    expect(createDeadlineMs(null, 8000)).toBe(5 * 60_000);
+    expect(createDeadlineMs(null, 75_000)).toBe(5 * 60_000);
+  });
+
+  it('derived: 4 × the slowest successful create, once that product passes 5 minutes', () => {
+    expect(createDeadlineMs(null, 2 * 60_000)).toBe(8 * 60_000);
+    expect(createDeadlineMs(null, 76_000)).toBe(304_000);
   });
 });

@@ -1,0 +1,97 @@
+// replenishPool's adaptive round against stubbed activities: a create that never leaves
+// `creating` (a dead cinder-volume) must not hold the round, and so the schedule, forever.
+import { describe, expect, it } from 'vitest';
+import type { KindPlan, ReplenishPlan } from '../../../pool/plan';
+import type { SpareVolumeRequest } from '../../../pool/create-spare';
+import type { RoundRecord } from '../../../pool/rounds';
+import { replenishPool } from '../../../workflows';
+import { CallLog, recording, withStubWorker } from './stub-worker';
+
+const kind = (missing: number): KindPlan => ({
+  volumeType: 'ssd', osName: 'Debian9 64bit', target: missing, have: 0, missing, status: 'ok',
+  snapshotId: 'snap-1', sizeGb: 10,
+});
+
+const slotOf = (name: string) => Number(name.slice(name.lastIndexOf('-') + 1));
+const sentSlot = (args: unknown[]) => slotOf((args[0] as SpareVolumeRequest).name);
+
+/**
+ * A cloud where create `slot` i gets volume `vol-i`; `stuck` volumes stay `creating` forever,
+ * `errored` ones end in `error`, the rest are `available` at the first look, 300 ms after start.
+ */
+function adaptiveCloud(opts: { slots: number; deadlineSeconds: number | null; stuck: number[]; errored?: number[] }) {
+  const log = new CallLog();
+  const plan: ReplenishPlan = {
+    kinds: [kind(opts.slots)],
+    throttle: { mode: 'adaptive', intervalSeconds: 0, createDeadlineSeconds: opts.deadlineSeconds },
+  };
+  const status = (volumeId: string) => {
+    const slot = Number(volumeId.slice('vol-'.length));
+    return opts.stuck.includes(slot) ? 'creating' : opts.errored?.includes(slot) ? 'error' : 'available';
+  };
+  const stubs = recording(log, {
+    loadReplenishPlan: async () => plan,
+    createSpareVolume: async (req: SpareVolumeRequest) =>
+      ({ name: req.name, volumeId: `vol-${slotOf(req.name)}`, status: 'creating', createdNow: true }),
+    observeVolumes: async (ids: string[]) => ids.map((volumeId) => {
+      const s = status(volumeId);
+      return s === 'available'
+        ? { volumeId, status: s, durationMs: 300, finishedAtMs: Date.now() }
+        : { volumeId, status: s };
+    }),
+    recordRound: async (_round: RoundRecord) => {},
+  });
+  return { log, stubs };
+}
+
+const observedIds = (log: CallLog) => log.of('observeVolumes').map(([ids]) => ids as string[]);
+const finalRecord = (log: CallLog) => log.of('recordRound').map(([r]) => r as RoundRecord).find((r) => r.finished);
+
+describe('replenishPool, adaptive, with a create that never leaves creating', () => {
+  it('counts the stuck create failed at its deadline, sends every other slot and ends', async () => {
+    const { log, stubs } = adaptiveCloud({ slots: 5, deadlineSeconds: 2, stuck: [0] });
+    const result = await withStubWorker(stubs, ({ client, options }) =>
+      client.workflow.execute(replenishPool, options('replenish-stuck-first', 40_000)));
+
+    expect(result).toEqual({ created: 5, failed: 1, skipped: [] });
+    expect(log.of('createSpareVolume').map(sentSlot)).toEqual([0, 1, 2, 3, 4]);
+    // Dropped from the in-flight set at the deadline: looked at during ~2 s of 1 s polls, no longer.
+    const looks = observedIds(log).filter((ids) => ids.includes('vol-0')).length;
+    expect(looks).toBeGreaterThanOrEqual(1);
+    expect(looks).toBeLessThanOrEqual(4);
+    expect(finalRecord(log)).toMatchObject({ kind: 'replenish', created: 5, failed: 1, finished: true });
+    expect(log.names().at(-1)).toBe('recordRound');
+  });
+
+  it('waits at its end for the creates still in flight, a stuck one only until its deadline', async () => {
+    const { log, stubs } = adaptiveCloud({ slots: 4, deadlineSeconds: 2, stuck: [3] });
+    const result = await withStubWorker(stubs, ({ client, options }) =>
+      client.workflow.execute(replenishPool, options('replenish-stuck-last', 40_000)));
+
+    expect(result).toEqual({ created: 4, failed: 1, skipped: [] });
+    // The last slot was looked at after it was sent: the round did not return on sending it.
+    const sentLast = log.calls.findIndex((c) => c.name === 'createSpareVolume' && sentSlot(c.args) === 3);
+    const lookedAfter = log.calls.slice(sentLast).filter((c) => c.name === 'observeVolumes').map((c) => c.args[0]);
+    expect(lookedAfter).toContainEqual(expect.arrayContaining(['vol-3']));
+    expect(finalRecord(log)).toMatchObject({ created: 4, failed: 1, finished: true });
+  });
+
+  it('does not poll forever once an error has shrunk the window to the one stuck create', async () => {
+    // error → window 1; the stuck create then fills it. Without a deadline this round never ends.
+    const { log, stubs } = adaptiveCloud({ slots: 4, deadlineSeconds: 2, stuck: [2], errored: [0, 1] });
+    const result = await withStubWorker(stubs, ({ client, options }) =>
+      client.workflow.execute(replenishPool, options('replenish-window-stuck', 40_000)));
+
+    expect(result).toEqual({ created: 4, failed: 3, skipped: [] });
+    expect(log.of('createSpareVolume')).toHaveLength(4);
+    expect(finalRecord(log)).toMatchObject({ created: 4, failed: 3, finished: true });
+  });
+
+  it('a round where every create succeeds sees each one available and fails none', async () => {
+    const { log, stubs } = adaptiveCloud({ slots: 3, deadlineSeconds: 2, stuck: [] });
+    const result = await withStubWorker(stubs, ({ client, options }) =>
+      client.workflow.execute(replenishPool, options('replenish-all-ok', 40_000)));
+    expect(result).toEqual({ created: 3, failed: 0, skipped: [] });
+    expect(new Set(observedIds(log).flat())).toEqual(new Set(['vol-0', 'vol-1', 'vol-2']));
+  });
+});
