@@ -7,6 +7,7 @@ import { cloudInventoryActivities } from './cloud-inventory';
 import { drillActivities } from './drill/temporal';
 import type { CloudClients } from '../openstack/cloud';
 import { poolActivities } from './pool';
+import { serverActivities } from './servers';
 
 export interface ActivityDeps {
   cloud: CloudClients;
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...poolActivities(deps),
     ...drillActivities(deps),
     ...chunkStoreActivities(deps),
+    ...serverActivities(deps),
   };
 }
 

@@ -10,6 +10,8 @@ import { poolStatusRoutes } from './routes/pool-status';
 import { poolAdminRoutes } from './routes/pool-admin';
 import { drillRoutes } from './routes/drills';
 import { volumeRoutes } from './routes/volumes';
+import { networkRoutes } from './routes/networks';
+import { serverRoutes } from './routes/servers';
 
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
@@ -20,11 +22,19 @@ export function createApp(deps: ApiDeps) {
   app.route('/', poolAdminRoutes(deps));
   app.route('/', drillRoutes(deps));
   app.route('/', volumeRoutes(deps));
+  app.route('/', networkRoutes(deps));
+  app.route('/', serverRoutes(deps));
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'keystone', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Auth-Token',
+    description: "the tenant's own Keystone token",
+  });
   app.onError((err, c) => {
     console.error(`[api] ${c.req.method} ${c.req.path}: ${err.message}`);
     return c.json(internalError(err.message), 500);

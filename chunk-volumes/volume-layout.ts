@@ -18,7 +18,8 @@ export function isVolumeId(value: string): boolean {
 /** The store's chunk id of chunk `index` of `volumeId`. */
 export function chunkIdOf(volumeId: string, index: number): number {
   if (!isVolumeId(volumeId)) throw new RangeError(`bad volume id ${JSON.stringify(volumeId)}`);
-  if (!Number.isInteger(index) || index < 0 || index >= MAX_CHUNKS_PER_VOLUME) throw new RangeError(`bad chunk index ${index}`);
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_CHUNKS_PER_VOLUME)
+    throw new RangeError(`bad chunk index ${index}`);
   const digest = createHash('sha256').update(volumeId).digest();
   // 37 bits of the digest (40 bits read, 3 dropped): key * 2^16 + index < 2^53
   const key = Math.floor(digest.readUIntBE(0, 5) / 8);

@@ -11,11 +11,21 @@ export interface ClaimedSpare {
   snapshotId: string;
 }
 
-/** Claims one available, unclaimed spare of the kind for `claimant`; null when the pool is empty. */
-export async function claimSpareVolume(prisma: PrismaClient, kind: PoolKind, claimant: string): Promise<ClaimedSpare | null> {
+/**
+ * Claims one available, unclaimed spare of the kind for `claimant`; null when the pool is empty.
+ * `locking: false` is seed 000's unlocked read-then-update, kept only so a test can show that its
+ * concurrency check catches double allocation.
+ */
+export async function claimSpareVolume(
+  prisma: PrismaClient,
+  kind: PoolKind,
+  claimant: string,
+  opts: { locking?: boolean } = {},
+): Promise<ClaimedSpare | null> {
   // Idempotent for the same claimant: a retried activity gets the volume it already claimed.
   const mine = await prisma.spareVolume.findFirst({ where: { claimedBy: claimant, allocated: true } });
   if (mine?.volumeId) return { id: mine.id, name: mine.name, volumeId: mine.volumeId, snapshotId: mine.snapshotId };
+  if (opts.locking === false) return claimUnlocked(prisma, kind, claimant);
   const rows = await prisma.$queryRaw<ClaimedSpare[]>`
     UPDATE spare_volumes SET allocated = true, claimed_by = ${claimant}, claimed_at = now(), updated_at = now()
     WHERE id = (
@@ -27,6 +37,19 @@ export async function claimSpareVolume(prisma: PrismaClient, kind: PoolKind, cla
       FOR UPDATE SKIP LOCKED)
     RETURNING id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId"`;
   return rows[0] ?? null;
+}
+
+async function claimUnlocked(prisma: PrismaClient, kind: PoolKind, claimant: string): Promise<ClaimedSpare | null> {
+  const free = await prisma.spareVolume.findFirst({
+    where: { ...kind, status: 'available', allocated: false, volumeId: { not: null } },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  if (!free?.volumeId) return null;
+  await prisma.spareVolume.update({
+    where: { id: free.id },
+    data: { allocated: true, claimedBy: claimant, claimedAt: new Date() },
+  });
+  return { id: free.id, name: free.name, volumeId: free.volumeId, snapshotId: free.snapshotId };
 }
 
 export interface Handout {

@@ -6,3 +6,5 @@ export { syncOsCatalog } from './sync-os-catalog';
 export { snapshotDrill, blockcommitDrill } from './drills';
 export { cloneVolume } from './clone-volume';
 export { createGeneratedVolume, describeVolume } from './clone-volume-ops';
+export { createServer } from './create-server';
+export { deleteServer } from './delete-server';

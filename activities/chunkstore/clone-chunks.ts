@@ -48,7 +48,8 @@ export interface CreateCloneChunksInput {
  * @throws ChunkConflictError (permanent) when a target chunk exists as anything else.
  */
 export async function createCloneChunks(store: DataStore, input: CreateCloneChunksInput): Promise<VolumeGeometry> {
-  if (input.sourceVolumeId === input.targetVolumeId) throw permanent('InvalidArgError', 'a volume cannot be cloned onto itself');
+  if (input.sourceVolumeId === input.targetVolumeId)
+    throw permanent('InvalidArgError', 'a volume cannot be cloned onto itself');
   const { chunkSize, pageSize } = store.geometry;
   for (const [index, sn] of input.sourceSns.entries()) {
     const location = cloneLocation({ volumeId: input.sourceVolumeId, chunkIndex: index, sn });

@@ -8,7 +8,7 @@
 import { Context } from '@temporalio/activity';
 import type { DataStore } from '../../chunkstore/index';
 import { permanent } from './failures';
-import { pageRuns, readThrough } from '../../chunk-volumes/read-through';
+import { pageRuns, readThrough } from './read-through';
 import { chunkIdOf, parseCloneLocation } from '../../chunk-volumes/volume-layout';
 
 /** Pages copied per store call: 1 MiB with 4 KiB pages, big enough to amortize each call. */
@@ -36,9 +36,14 @@ export async function flattenChunkRange(store: DataStore, input: FlattenRangeInp
   const info = await store.getChunkInfo(chunkId);
   const pages = info.chunkSize / info.pageSize;
   const end = Math.min(pages, input.firstPage + input.pageCount);
-  if (!info.isClone || !info.bitmap) return { chunkIndex: input.chunkIndex, writtenPages: pages, pages, isClone: false, pasted: 0 };
+  if (!info.isClone || !info.bitmap)
+    return { chunkIndex: input.chunkIndex, writtenPages: pages, pages, isClone: false, pasted: 0 };
   const source = parseCloneLocation(info.location);
-  if (!source) throw permanent('BadCloneLocation', `chunk ${chunkId}: location ${JSON.stringify(info.location)} is not <volume>:<index>@<sn>`);
+  if (!source)
+    throw permanent(
+      'BadCloneLocation',
+      `chunk ${chunkId}: location ${JSON.stringify(info.location)} is not <volume>:<index>@<sn>`,
+    );
   const sourceRef = { chunkId: chunkIdOf(source.volumeId, source.chunkIndex), sn: source.sn };
 
   const ctx = Context.current();
@@ -57,7 +62,13 @@ export async function flattenChunkRange(store: DataStore, input: FlattenRangeInp
     }
   }
   const after = await store.getChunkInfo(chunkId);
-  return { chunkIndex: input.chunkIndex, writtenPages: after.bitmap ? countSet(after.bitmap, pages) : pages, pages, isClone: after.isClone, pasted };
+  return {
+    chunkIndex: input.chunkIndex,
+    writtenPages: after.bitmap ? countSet(after.bitmap, pages) : pages,
+    pages,
+    isClone: after.isClone,
+    pasted,
+  };
 }
 
 export function countSet(bitmap: Uint8Array, pages: number): number {

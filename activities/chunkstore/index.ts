@@ -4,7 +4,12 @@
 // (failures.ts), while anything else is retried against the store's idempotent operations.
 import { loadSettings } from '../../config/settings';
 import type { DataStore } from '../../chunkstore/index';
-import { createCloneChunks, describeCloneSource, type CloneSourceInput, type CreateCloneChunksInput } from './clone-chunks';
+import {
+  createCloneChunks,
+  describeCloneSource,
+  type CloneSourceInput,
+  type CreateCloneChunksInput,
+} from './clone-chunks';
 import { classifyStoreErrors } from './failures';
 import { flattenChunkRange, type FlattenRangeInput } from './flatten';
 import { inspectVolume, type InspectVolumeInput } from './inspect-volume';
@@ -16,7 +21,8 @@ export { closeChunkStores } from '../../chunk-volumes/store-registry';
 export function chunkStoreActivities(deps: { chunkStoreDir?: string }) {
   // resolved at first use: a worker that never runs these needs no store directory
   const dir = () => deps.chunkStoreDir ?? loadSettings().chunkStoreDir;
-  const withStore = <T>(call: (store: DataStore) => Promise<T>) => classifyStoreErrors(async () => call(await openChunkStore(dir())));
+  const withStore = <T>(call: (store: DataStore) => Promise<T>) =>
+    classifyStoreErrors(async () => call(await openChunkStore(dir())));
   return {
     createSourceVolume: (input: CreateSourceVolumeInput) => withStore((store) => createSourceVolume(store, input)),
     describeCloneSource: (input: CloneSourceInput) => withStore((store) => describeCloneSource(store, input)),

@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { ChunkStoreError, type DataStore } from '../../chunkstore/index';
 import { countSet } from './flatten';
-import { readThrough } from '../../chunk-volumes/read-through';
+import { readThrough } from './read-through';
 import { chunkIdOf } from '../../chunk-volumes/volume-layout';
 
 /** Bytes read per call while hashing: 1 MiB. */
@@ -46,7 +46,15 @@ export async function inspectVolume(store: DataStore, input: InspectVolumeInput)
     try {
       const info = await store.getChunkInfo(chunkId);
       const writtenPages = info.bitmap ? countSet(info.bitmap, pages) : pages;
-      chunks.push({ chunkIndex: i, chunkId, exists: true, sn: info.sn, isClone: info.isClone, writtenPages, location: info.location });
+      chunks.push({
+        chunkIndex: i,
+        chunkId,
+        exists: true,
+        sn: info.sn,
+        isClone: info.isClone,
+        writtenPages,
+        location: info.location,
+      });
     } catch (err) {
       if (!(err instanceof ChunkStoreError && err.code === 'ChunkNotExistError')) throw err;
       chunks.push({ chunkIndex: i, chunkId, exists: false });

@@ -39,5 +39,12 @@ export async function createSourceVolume(store: DataStore, input: CreateSourceVo
     hash.update(data);
     Context.current().heartbeat({ chunksWritten: i + 1 });
   }
-  return { volumeId: input.volumeId, chunks: input.chunks, chunkSize, pageSize, sn: SOURCE_SN, digest: hash.digest('hex') };
+  return {
+    volumeId: input.volumeId,
+    chunks: input.chunks,
+    chunkSize,
+    pageSize,
+    sn: SOURCE_SN,
+    digest: hash.digest('hex'),
+  };
 }

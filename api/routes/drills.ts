@@ -76,8 +76,7 @@ const CANCEL_MESSAGE =
 export function drillRoutes(deps: ApiDeps) {
   const { prisma, temporal, taskQueue } = deps;
   const noSuchRun = (id: string) => notFound(`no drill run ${id}`);
-  const drillStatus = async (id: string) =>
-    (await describeWorkflowOf(temporal, id, DRILL_WORKFLOWS))?.status.name;
+  const drillStatus = async (id: string) => (await describeWorkflowOf(temporal, id, DRILL_WORKFLOWS))?.status.name;
 
   return createRouter()
     .openapi(routes.start, async (c) => {
@@ -117,7 +116,10 @@ export function drillRoutes(deps: ApiDeps) {
       const workflowStatus = await drillStatus(id);
       const live =
         workflowStatus === 'RUNNING'
-          ? await temporal.workflow.getHandle(id).query<DrillProgress>('drillProgress').catch(() => undefined)
+          ? await temporal.workflow
+              .getHandle(id)
+              .query<DrillProgress>('drillProgress')
+              .catch(() => undefined)
           : undefined;
       return c.json({ ...view(row), workflowStatus, live }, 200);
     })

@@ -12,8 +12,16 @@ import { syncOsCatalog } from '../../workflows';
 const Settings = z.object({
   targetHighDemand: z.number().int().min(0).max(1000),
   targetLowDemand: z.number().int().min(0).max(1000),
-  replenishIntervalSeconds: z.number().int().min(1).max(7 * 86_400),
-  reconcileIntervalSeconds: z.number().int().min(1).max(7 * 86_400),
+  replenishIntervalSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400),
+  reconcileIntervalSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400),
   createIntervalSeconds: z.number().min(0).max(3600),
   throttleMode: z.enum(['fixed', 'adaptive']),
   /** null = derived from the creates a round has seen */

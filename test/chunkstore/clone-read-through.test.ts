@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkStoreError } from '../../chunkstore/index';
-import { pageRuns, readThrough } from '../../chunk-volumes/read-through';
+import { pageRuns, readThrough } from '../../activities/chunkstore/read-through';
 import { chunkIdOf, cloneLocation, parseCloneLocation } from '../../chunk-volumes/volume-layout';
 import { CHUNK, PAGE, PAGES, pages, useEnv } from './helpers';
 
@@ -23,7 +23,8 @@ describe('volume layout', () => {
     const source = { volumeId: 'src-a', chunkIndex: 3, sn: 2 };
     expect(cloneLocation(source)).toBe('src-a:3@2');
     expect(parseCloneLocation('src-a:3@2')).toEqual(source);
-    for (const bad of ['src-a:3', 'src-a:3@0', 'Src:1@1', 'a:65536@1', 'a:01@1', 'curve://vol@0']) expect(parseCloneLocation(bad), bad).toBeNull();
+    for (const bad of ['src-a:3', 'src-a:3@0', 'Src:1@1', 'a:65536@1', 'a:01@1', 'curve://vol@0'])
+      expect(parseCloneLocation(bad), bad).toBeNull();
   });
 
   it('splits a bitmap into runs of equal pages', () => {
@@ -34,7 +35,10 @@ describe('volume layout', () => {
       { first: 3, end: 15, written: false },
       { first: 15, end: 16, written: true },
     ]);
-    expect([...pageRuns(bitmap, 2, 4)]).toEqual([{ first: 2, end: 3, written: true }, { first: 3, end: 4, written: false }]);
+    expect([...pageRuns(bitmap, 2, 4)]).toEqual([
+      { first: 2, end: 3, written: true },
+      { first: 3, end: 4, written: false },
+    ]);
   });
 });
 
@@ -54,7 +58,9 @@ describe('readThrough', () => {
     const expected = pages(1, PAGES);
     expected.set(pages(9), 5 * PAGE);
     expect(await readThrough(store, { chunkId: id('c') }, 0, CHUNK)).toEqual(expected);
-    expect(await readThrough(store, { chunkId: id('c') }, 4 * PAGE, 3 * PAGE)).toEqual(expected.subarray(4 * PAGE, 7 * PAGE));
+    expect(await readThrough(store, { chunkId: id('c') }, 4 * PAGE, 3 * PAGE)).toEqual(
+      expected.subarray(4 * PAGE, 7 * PAGE),
+    );
   });
 
   it('follows a clone of a clone that is not flat yet', async () => {
@@ -80,15 +86,22 @@ describe('readThrough', () => {
   it('refuses a missing source and a location it cannot parse', async () => {
     const { store } = ctx.env;
     await store.createCloneChunk(id('c'), 1, 0, CHUNK, 'gone:0@1');
-    await expect(readThrough(store, { chunkId: id('c') }, 0, PAGE)).rejects.toSatisfy((e) => e instanceof ChunkStoreError && e.code === 'ChunkNotExistError');
+    await expect(readThrough(store, { chunkId: id('c') }, 0, PAGE)).rejects.toSatisfy(
+      (e) => e instanceof ChunkStoreError && e.code === 'ChunkNotExistError',
+    );
     await store.createCloneChunk(id('d'), 1, 0, CHUNK, 'curve://elsewhere@1');
-    await expect(readThrough(store, { chunkId: id('d') }, 0, PAGE)).rejects.toMatchObject({ type: 'BadCloneLocation', nonRetryable: true });
+    await expect(readThrough(store, { chunkId: id('d') }, 0, PAGE)).rejects.toMatchObject({
+      type: 'BadCloneLocation',
+      nonRetryable: true,
+    });
   });
 
   it('refuses a location loop', async () => {
     const { store } = ctx.env;
     await store.createCloneChunk(id('x'), 1, 0, CHUNK, 'y:0@1');
     await store.createCloneChunk(id('y'), 1, 0, CHUNK, 'x:0@1');
-    await expect(readThrough(store, { chunkId: id('x') }, 0, PAGE)).rejects.toMatchObject({ type: 'CloneChainTooDeep' });
+    await expect(readThrough(store, { chunkId: id('x') }, 0, PAGE)).rejects.toMatchObject({
+      type: 'CloneChainTooDeep',
+    });
   });
 });

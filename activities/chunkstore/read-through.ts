@@ -3,9 +3,9 @@
 // lives at `location`"). The read path resolves that here, in the activity layer, so a clone is
 // readable the moment its clone chunks exist: pages the chunk has come from the chunk, the rest
 // from the location it names (recursively, for a clone of a clone that is itself not flat yet).
-import type { DataStore } from '../chunkstore/index';
-import { chunkIdOf, parseCloneLocation } from './volume-layout';
-import { permanent } from '../activities/chunkstore/failures';
+import type { DataStore } from '../../chunkstore/index';
+import { chunkIdOf, parseCloneLocation } from '../../chunk-volumes/volume-layout';
+import { permanent } from './failures';
 
 /** Chains deeper than this are refused (a location loop would never end). */
 const MAX_CLONE_DEPTH = 16;
@@ -22,16 +22,29 @@ export interface ChunkRef {
  * @throws ChunkNotExistError when the chunk (or a source it names) does not exist;
  *   a permanent failure for an unreadable location or a chain deeper than MAX_CLONE_DEPTH.
  */
-export async function readThrough(store: DataStore, ref: ChunkRef, offset: number, length: number, depth = 0): Promise<Uint8Array> {
+export async function readThrough(
+  store: DataStore,
+  ref: ChunkRef,
+  offset: number,
+  length: number,
+  depth = 0,
+): Promise<Uint8Array> {
   const info = await store.getChunkInfo(ref.chunkId);
   const readOwn = (at: number, len: number) =>
-    ref.sn === undefined ? store.readChunk(ref.chunkId, info.sn, at, len) : store.readSnapshotChunk(ref.chunkId, ref.sn, at, len);
+    ref.sn === undefined
+      ? store.readChunk(ref.chunkId, info.sn, at, len)
+      : store.readSnapshotChunk(ref.chunkId, ref.sn, at, len);
   const bitmap = info.bitmap;
   if (!info.isClone || !bitmap) return readOwn(offset, length);
 
   const source = parseCloneLocation(info.location);
-  if (!source) throw permanent('BadCloneLocation', `chunk ${ref.chunkId}: location ${JSON.stringify(info.location)} is not <volume>:<index>@<sn>`);
-  if (depth >= MAX_CLONE_DEPTH) throw permanent('CloneChainTooDeep', `chunk ${ref.chunkId}: more than ${MAX_CLONE_DEPTH} clones deep`);
+  if (!source)
+    throw permanent(
+      'BadCloneLocation',
+      `chunk ${ref.chunkId}: location ${JSON.stringify(info.location)} is not <volume>:<index>@<sn>`,
+    );
+  if (depth >= MAX_CLONE_DEPTH)
+    throw permanent('CloneChainTooDeep', `chunk ${ref.chunkId}: more than ${MAX_CLONE_DEPTH} clones deep`);
   const sourceRef: ChunkRef = { chunkId: chunkIdOf(source.volumeId, source.chunkIndex), sn: source.sn };
 
   const ps = info.pageSize;
@@ -46,9 +59,13 @@ export async function readThrough(store: DataStore, ref: ChunkRef, offset: numbe
 }
 
 /** Maximal runs of pages [first, end) in [from, to) whose clone bit is the same. */
-export function* pageRuns(bitmap: Uint8Array, from: number, to: number): Generator<{ first: number; end: number; written: boolean }> {
+export function* pageRuns(
+  bitmap: Uint8Array,
+  from: number,
+  to: number,
+): Generator<{ first: number; end: number; written: boolean }> {
   const bit = (i: number) => (bitmap[i >> 3]! & (1 << (i & 7))) !== 0;
-  for (let first = from; first < to; ) {
+  for (let first = from; first < to;) {
     const written = bit(first);
     let end = first + 1;
     while (end < to && bit(end) === written) end++;

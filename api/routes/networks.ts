@@ -1,0 +1,91 @@
+// Networks blockflow hands fixed IPs out on (operator routes): register a Neutron network (its
+// subnet's CIDR; the gateway and the addresses given are reserved), list them with their counts.
+import { createRoute, z } from '@hono/zod-openapi';
+import { FixedIpError, registerNetwork } from '../../servers/fixed-ips';
+import type { ApiDeps } from '../deps';
+import { jsonBody, response, security } from '../openapi';
+import { invalidRequest, problemResponse } from '../problem';
+import { createRouter } from '../router';
+
+const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+const RegisterNetwork = z
+  .object({
+    network: z.string().min(1).max(255).openapi({ description: 'Neutron network id or name' }),
+    reserved: z.array(z.string().regex(IPV4, 'must be an IPv4 address')).max(1024).default([]),
+  })
+  .strict();
+const ManagedNetwork = z.object({
+  id: z.string(),
+  name: z.string(),
+  cidr: z.string(),
+  addresses: z.number(),
+  reserved: z.number(),
+  allocated: z.number(),
+  free: z.number(),
+});
+
+const routes = {
+  register: createRoute({
+    method: 'post',
+    path: '/v1/networks',
+    summary: 'Let blockflow hand out fixed IPs on a Neutron network (idempotent)',
+    security,
+    request: jsonBody(RegisterNetwork),
+    responses: {
+      200: response('the managed network', ManagedNetwork),
+      400: problemResponse('unknown network, or a reserved address outside it'),
+    },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/v1/networks',
+    summary: 'Networks blockflow hands fixed IPs out on, with their address counts',
+    responses: { 200: response('networks', z.object({ networks: z.array(ManagedNetwork) })) },
+  }),
+};
+
+export function networkRoutes(deps: ApiDeps) {
+  const { prisma, cloud } = deps;
+  const view = async (id: string) => {
+    const network = await prisma.managedNetwork.findUniqueOrThrow({ where: { id } });
+    const counts = await prisma.fixedIp.groupBy({
+      by: ['allocated', 'reserved'],
+      where: { networkId: id },
+      _count: { _all: true },
+    });
+    const sum = (pick: (c: (typeof counts)[number]) => boolean) =>
+      counts.filter(pick).reduce((n, c) => n + c._count._all, 0);
+    return {
+      id,
+      name: network.name,
+      cidr: network.cidr,
+      addresses: sum(() => true),
+      reserved: sum((c) => c.reserved),
+      allocated: sum((c) => c.allocated),
+      free: sum((c) => !c.allocated && !c.reserved),
+    };
+  };
+  return createRouter()
+    .openapi(routes.register, async (c) => {
+      const body = c.req.valid('json');
+      const neutron = cloud.admin.neutron;
+      const networks = await neutron.listNetworks();
+      const network = networks.find((n) => n.id === body.network) ?? networks.find((n) => n.name === body.network);
+      if (!network) return c.json(invalidRequest('network', `no Neutron network "${body.network}"`), 400);
+      const subnet = (await neutron.listSubnets({ networkId: network.id })).find((s) => s.ip_version === 4);
+      if (!subnet) return c.json(invalidRequest('network', `${network.name} has no IPv4 subnet`), 400);
+      const reserved = [...new Set([...(subnet.gateway_ip ? [subnet.gateway_ip] : []), ...body.reserved])];
+      try {
+        await registerNetwork(prisma, { networkId: network.id, name: network.name, cidr: subnet.cidr, reserved });
+      } catch (err) {
+        if (err instanceof FixedIpError)
+          return c.json(invalidRequest(err.code === 'invalid_cidr' ? 'network' : 'reserved', err.message), 400);
+        throw err;
+      }
+      return c.json(await view(network.id), 200);
+    })
+    .openapi(routes.list, async (c) => {
+      const networks = await prisma.managedNetwork.findMany({ orderBy: { name: 'asc' } });
+      return c.json({ networks: await Promise.all(networks.map((n) => view(n.id))) }, 200);
+    });
+}

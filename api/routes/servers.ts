@@ -1,0 +1,216 @@
+// The tenant's servers: create one from the spare pool (createServer), look at it, list them,
+// delete one (deleteServer). Callers authenticate with their own Keystone token and see only
+// their project's builds (another project's build → 404). Work done later on the caller's behalf
+// runs through a Keystone trust created here, with the caller's token, from the caller to
+// blockflow's service user; the token itself goes nowhere else.
+import { createHash, randomUUID } from 'node:crypto';
+import { createRoute } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { createTrust, deleteTrustIfPresent } from '../../openstack/trusts';
+import { findBuild, insertBuild, updateBuild, type BuildRow } from '../../servers/builds';
+import { createServer, deleteServer } from '../../workflows';
+import type { ApiDeps } from '../deps';
+import { jsonBody, response } from '../openapi';
+import { notFound, problemResponse } from '../problem';
+import { createRouter } from '../router';
+import { isProblem, resolveServerRequest } from '../server-request';
+import { BuildId, ServerAccepted, ServerBuildList, ServerBuildView, ServerRequest } from '../schemas/servers';
+import { requireKeystoneToken, type Tenant, type TenantEnv } from '../tenant-auth';
+import { z } from '@hono/zod-openapi';
+
+const keystone = [{ keystone: [] }];
+const IdempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({ description: 'a retried request with the same key maps to the same build' }),
+});
+
+const routes = {
+  create: createRoute({
+    method: 'post',
+    path: '/v1/servers',
+    summary: 'Create a server, its system disk from the spare pool',
+    security: keystone,
+    request: { headers: IdempotencyHeader, ...jsonBody(ServerRequest) },
+    responses: {
+      202: {
+        ...response('build started (or the build this Idempotency-Key started)', ServerAccepted),
+        headers: { Location: { schema: { type: 'string' } } },
+      },
+      400: problemResponse('bad request, nothing started'),
+      401: problemResponse('no valid Keystone token'),
+    },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/v1/servers/{id}',
+    summary: 'One build: status, path, step, timings, server, volumes, address',
+    security: keystone,
+    request: { params: BuildId },
+    responses: {
+      200: response('build', ServerBuildView),
+      401: problemResponse('no valid token'),
+      404: problemResponse('no such build in your project'),
+    },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/v1/servers',
+    summary: "The caller's project's builds, newest first",
+    security: keystone,
+    responses: { 200: response('builds', ServerBuildList), 401: problemResponse('no valid token') },
+  }),
+  delete: createRoute({
+    method: 'delete',
+    path: '/v1/servers/{id}',
+    summary: 'Delete the server with its volumes and address (deleteServer)',
+    security: keystone,
+    request: { params: BuildId },
+    responses: {
+      202: response('delete started (or already running)', ServerAccepted),
+      401: problemResponse('no valid token'),
+      404: problemResponse('no such build in your project'),
+    },
+  }),
+};
+
+export function serverRoutes(deps: ApiDeps) {
+  const { prisma, temporal, taskQueue, cloud } = deps;
+  const router = createRouter<TenantEnv>();
+  router.use('/v1/servers', requireKeystoneToken(cloud));
+  router.use('/v1/servers/*', requireKeystoneToken(cloud));
+  const accepted = (id: string, status: BuildRow['status']) => ({
+    id,
+    status: status as z.infer<typeof ServerAccepted>['status'],
+    links: { self: `/v1/servers/${id}` },
+  });
+
+  return router
+    .openapi(routes.create, async (c) => {
+      const tenant = c.get('tenant');
+      const key = c.req.valid('header')['idempotency-key'];
+      const buildId = key ? `server-${digest(tenant.projectId, key)}` : `server-${randomUUID()}`;
+      const earlier = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
+      if (earlier) return answerAccepted(c, accepted(earlier.id, earlier.status));
+      const resolved = await resolveServerRequest(deps, c.req.valid('json'));
+      if (isProblem(resolved)) return c.json(resolved, 400);
+
+      const trustId = await trustFor(deps, tenant);
+      try {
+        await insertBuild(prisma, {
+          ...resolved,
+          buildId,
+          projectId: tenant.projectId,
+          userId: tenant.userId,
+          idempotencyKey: key,
+        });
+        await temporal.workflow.start(createServer, {
+          taskQueue,
+          workflowId: buildId,
+          args: [{ ...resolved, projectId: tenant.projectId, trustId }],
+        });
+      } catch (err) {
+        await deleteTrustIfPresent(cloud, trustId);
+        // The same key raced this request: its build is the answer.
+        const winner = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
+        if (winner) return answerAccepted(c, accepted(winner.id, winner.status));
+        throw err;
+      }
+      return answerAccepted(c, accepted(buildId, 'building'));
+    })
+    .openapi(routes.get, async (c) => {
+      const build = await findBuild(prisma, c.get('tenant').projectId, c.req.valid('param').id);
+      if (!build) return c.json(notFound('no such server build in your project'), 404);
+      return c.json(await liveView(deps, build), 200);
+    })
+    .openapi(routes.list, async (c) => {
+      const builds = await prisma.serverBuild.findMany({
+        where: { projectId: c.get('tenant').projectId },
+        orderBy: { createdAt: 'desc' },
+        take: 200,
+      });
+      return c.json({ servers: builds.map(buildView) }, 200);
+    })
+    .openapi(routes.delete, async (c) => {
+      const tenant = c.get('tenant');
+      const build = await findBuild(prisma, tenant.projectId, c.req.valid('param').id);
+      if (!build) return c.json(notFound('no such server build in your project'), 404);
+      if (build.status === 'deleted') return c.json(accepted(build.id, 'deleted'), 202);
+      const trustId = await trustFor(deps, tenant);
+      await updateBuild(prisma, { buildId: build.id, status: 'deleting', step: 'deleting' });
+      try {
+        await temporal.workflow.start(deleteServer, {
+          taskQueue,
+          workflowId: `${build.id}-delete`,
+          args: [{ buildId: build.id, trustId }],
+        });
+      } catch (err) {
+        await deleteTrustIfPresent(cloud, trustId);
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      return c.json(accepted(build.id, 'deleting'), 202);
+    });
+}
+
+function answerAccepted(
+  c: { header: (k: string, v: string) => void; json: Function },
+  body: z.infer<typeof ServerAccepted>,
+) {
+  c.header('Location', body.links.self);
+  return c.json(body, 202);
+}
+
+/** A trust from the caller to blockflow's service user, on the caller's project, with the caller's roles. */
+async function trustFor(deps: ApiDeps, tenant: Tenant): Promise<string> {
+  const { id } = await createTrust(deps.cloud, tenant.token, {
+    trustorUserId: tenant.userId,
+    projectId: tenant.projectId,
+    roles: tenant.roles,
+    impersonation: true,
+  });
+  return id;
+}
+
+const digest = (projectId: string, key: string) =>
+  createHash('sha256').update(`${projectId}\u0000${key}`).digest('hex').slice(0, 32);
+
+export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
+  return {
+    id: b.id,
+    name: b.name,
+    status: b.status as z.infer<typeof ServerBuildView>['status'],
+    path: (b.path as z.infer<typeof ServerBuildView>['path']) ?? null,
+    step: b.step,
+    stepTimings: b.stepTimings as Record<string, number>,
+    request: {
+      osName: b.osName,
+      volumeType: b.volumeType,
+      flavorId: b.flavorId,
+      swapGb: b.swapGb,
+      dataGb: b.dataGb,
+      networkId: b.networkId,
+    },
+    server: b.serverId ? { id: b.serverId } : null,
+    volumes: { system: b.systemVolumeId, swap: b.swapVolumeId, data: b.dataVolumeId },
+    address: b.address,
+    failureReason: b.failureReason,
+    compensation: (b.compensation as Record<string, string> | null) ?? null,
+    createdAt: b.createdAt.toISOString(),
+    finishedAt: b.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** The row, with the running workflow's live step and timings while it builds. */
+async function liveView(deps: ApiDeps, b: BuildRow) {
+  const view = buildView(b);
+  if (b.status !== 'building' && b.status !== 'deleting') return view;
+  const workflowId = b.status === 'building' ? b.id : `${b.id}-delete`;
+  const live = await deps.temporal.workflow
+    .getHandle(workflowId)
+    .query<{ step: string; stepTimings: Record<string, number> }>('buildProgress')
+    .catch(() => undefined);
+  return live ? { ...view, step: live.step, stepTimings: { ...view.stepTimings, ...live.stepTimings } } : view;
+}

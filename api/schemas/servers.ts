@@ -1,0 +1,63 @@
+// Request and response bodies of the tenant's server routes (routes/servers.ts).
+import { z } from '@hono/zod-openapi';
+
+/** Nova accepts more, but the server's name also names its disks (`<name>-sys`) and its host name. */
+export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
+export const MAX_SWAP_GB = 64;
+export const MAX_DATA_GB = 4096;
+const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+export const ServerRequest = z
+  .object({
+    name: z.string().regex(SERVER_NAME_PATTERN, 'must be 1-63 letters, digits or "-", starting with a letter or digit'),
+    osName: z.string().min(1).max(128).openapi({ description: "an OS of the pool's image catalog" }),
+    volumeType: z.string().min(1).max(64),
+    flavor: z.string().min(1).max(255).openapi({ description: 'Nova flavor id or name' }),
+    swapGb: z.number().int().min(0).max(MAX_SWAP_GB).openapi({ description: '0 = no swap disk' }),
+    dataGb: z.number().int().min(0).max(MAX_DATA_GB).openapi({ description: '0 = no data disk' }),
+    network: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .openapi({ description: 'a network blockflow manages, by id or name; optional when it manages one' }),
+    fixedIp: z.string().regex(IPV4, 'must be an IPv4 address').optional(),
+  })
+  .strict();
+export type ServerRequest = z.infer<typeof ServerRequest>;
+
+export const BuildId = z.object({ id: z.string().min(1).max(128) });
+
+const BuildStatus = z.enum(['building', 'active', 'failed', 'deleting', 'deleted']);
+
+export const ServerAccepted = z.object({
+  id: z.string(),
+  status: BuildStatus,
+  links: z.object({ self: z.string() }),
+});
+
+export const ServerBuildView = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: BuildStatus,
+  path: z.enum(['pool-hit', 'fallback', 'reused']).nullable(),
+  step: z.string(),
+  stepTimings: z.record(z.string(), z.number()),
+  request: z.object({
+    osName: z.string(),
+    volumeType: z.string(),
+    flavorId: z.string(),
+    swapGb: z.number(),
+    dataGb: z.number(),
+    networkId: z.string(),
+  }),
+  server: z.object({ id: z.string() }).nullable(),
+  volumes: z.object({ system: z.string().nullable(), swap: z.string().nullable(), data: z.string().nullable() }),
+  address: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  compensation: z.record(z.string(), z.string()).nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+export const ServerBuildList = z.object({ servers: z.array(ServerBuildView) });

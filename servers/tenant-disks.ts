@@ -1,0 +1,32 @@
+// Swap and data disks, created in the tenant's project (seed 001: non-system disks keep the
+// original create flow). A disk carries its build's id in its metadata, so a retried create
+// finds the disk its earlier attempt made instead of making a second one.
+import type { ProjectClients } from '../openstack/cloud';
+
+export const BUILD_METADATA_KEY = 'blockflow:build';
+
+export interface TenantDiskRequest {
+  buildId: string;
+  name: string;
+  sizeGb: number;
+  volumeType: string;
+}
+
+export async function ensureTenantDisk(
+  tenant: ProjectClients,
+  req: TenantDiskRequest,
+): Promise<{ volumeId: string; status: string }> {
+  const mine = (await tenant.cinder.listVolumes({ name: req.name })).find(
+    (v) => v.metadata?.[BUILD_METADATA_KEY] === req.buildId,
+  );
+  const volume =
+    mine ??
+    (await tenant.cinder.createVolume({
+      name: req.name,
+      size: req.sizeGb,
+      volumeType: req.volumeType,
+      description: `blockflow server build ${req.buildId}`,
+      metadata: { [BUILD_METADATA_KEY]: req.buildId },
+    }));
+  return { volumeId: volume.id, status: volume.status };
+}

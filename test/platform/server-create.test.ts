@@ -1,0 +1,143 @@
+// createServer / deleteServer end to end on real Temporal + PostgreSQL against the simulator:
+// the pool hit (claim, transfer + accept, rename, no create from the snapshot), the fallback
+// when the pool is empty, one server per Idempotency-Key, and delete taking everything away.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from './harness';
+import {
+  serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild,
+} from './server-fixture';
+
+let p: Platform;
+let demo: string;
+
+beforeAll(async () => {
+  p = await startServerPlatform();
+  demo = await tenantToken(p, 'demo');
+});
+afterAll(async () => p?.close());
+
+/** The demo tenant's clients, as the simulator's demo user (to look at what the tenant owns). */
+const demoClients = () => p.cloud.tenant({ username: 'demo', password: 'demo-secret', project: 'demo' });
+
+async function createAndWait(name: string, overrides: Record<string, unknown> = {}, headers?: Record<string, string>) {
+  const res = await tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body: serverRequest(name, overrides), headers });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  expect(res.headers.get('location')).toBe(`/v1/servers/${res.body.id}`);
+  return waitForBuild(p, demo, res.body.id);
+}
+
+describe('createServer', () => {
+  it('pool hit: the spare is transferred, accepted, renamed; the server boots from three volumes with the address', async () => {
+    const spares = await p.prisma.spareVolume.findMany({ where: { volumeType: 'ssd', osName: 'Debian9 64bit' } });
+    const spareIds = new Set(spares.map((s) => s.volumeId));
+    const build = await createAndWait('web1');
+    expect(build, JSON.stringify(build)).toMatchObject({ status: 'active', path: 'pool-hit', step: 'active' });
+    expect(spareIds.has(build.volumes.system)).toBe(true);
+    expect(Object.keys(build.stepTimings)).toEqual(expect.arrayContaining(['system-disk', 'disks', 'fixed-ip', 'boot', 'wait-active']));
+
+    const tenant = demoClients();
+    const server = await tenant.nova.getServer(build.server.id);
+    expect(server.status).toBe('ACTIVE');
+    expect(Object.values(server.addresses ?? {}).flat().map((a) => a.addr)).toEqual([build.address]);
+    const attached = (server['os-extended-volumes:volumes_attached'] ?? []).map((v) => v.id).sort();
+    expect(attached).toEqual([build.volumes.system, build.volumes.swap, build.volumes.data].sort());
+    const system = await tenant.cinder.getVolume(build.volumes.system);
+    expect(system).toMatchObject({ name: 'web1-sys', status: 'in-use' });
+    for (const id of [build.volumes.swap, build.volumes.data]) expect((await tenant.cinder.getVolume(id)).status).toBe('in-use');
+
+    // No system disk was built from the snapshot, the spare left the pool, the handout is on record.
+    expect(await p.cloud.admin.cinder.listVolumes({ name: `build-${build.id}-sys` })).toEqual([]);
+    expect(await p.prisma.spareVolume.count({ where: { volumeId: build.volumes.system } })).toBe(0);
+    expect(await p.prisma.systemDiskHandout.findUnique({ where: { buildId: build.id } })).toMatchObject({
+      volumeId: build.volumes.system, path: 'pool-hit',
+    });
+    expect(await p.prisma.fixedIp.findMany({ where: { allocatedTo: build.id } })).toEqual([
+      expect.objectContaining({ address: build.address, allocated: true }),
+    ]);
+    // The build's trust is gone, and no transfer is left pending.
+    expect(await p.cloud.admin.cinder.listTransfers()).toEqual([]);
+    const { trusts } = await p.cloud.admin.session.identity<{ trusts: unknown[] }>({ method: 'GET', path: '/OS-TRUST/trusts' });
+    expect(trusts).toEqual([]);
+  });
+
+  it('pool empty: falls back to a create from the snapshot, then the same handover', async () => {
+    await p.prisma.spareVolume.updateMany({ where: { volumeType: 'sas', osName: 'Centos7.3 64bit' }, data: { status: 'creating' } });
+    const build = await createAndWait('db1', { volumeType: 'sas', osName: 'Centos7.3 64bit' });
+    expect(build, JSON.stringify(build)).toMatchObject({ status: 'active', path: 'fallback' });
+    const system = await demoClients().cinder.getVolume(build.volumes.system);
+    expect(system).toMatchObject({ name: 'db1-sys', status: 'in-use' });
+    expect(await p.prisma.systemDiskHandout.findUnique({ where: { buildId: build.id } })).toMatchObject({ path: 'fallback' });
+    await p.prisma.spareVolume.updateMany({ where: { volumeType: 'sas', osName: 'Centos7.3 64bit' }, data: { status: 'available' } });
+  });
+
+  it('the same Idempotency-Key twice gives one build and one server', async () => {
+    const headers = { 'Idempotency-Key': 'retry-me-1' };
+    const body = serverRequest('app1');
+    const [a, b] = await Promise.all([
+      tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body, headers }),
+      tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body, headers }),
+    ]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect(a.body.id).toBe(b.body.id);
+    const later = await tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body, headers });
+    expect(later.body.id).toBe(a.body.id);
+    await waitForBuild(p, demo, a.body.id);
+    expect((await demoClients().nova.listServers('app1')).length).toBe(1);
+  });
+
+  it('delete takes the server, its volumes and its address away; a second delete changes nothing', async () => {
+    const build = await createAndWait('gone1');
+    const del = await tenantApi(p, `/v1/servers/${build.id}`, { method: 'DELETE', token: demo });
+    expect(del.status).toBe(202);
+    const done = await waitForBuild(p, demo, build.id);
+    expect(done.status).toBe('deleted');
+    const tenant = demoClients();
+    await expect(tenant.nova.getServer(build.server.id)).rejects.toThrow(/404/);
+    for (const id of [build.volumes.system, build.volumes.swap, build.volumes.data]) {
+      const left = await tenant.cinder.getVolume(id).catch(() => undefined);
+      expect(left === undefined || left.status === 'deleting', `volume ${id} is gone`).toBe(true);
+    }
+    expect(await p.prisma.fixedIp.count({ where: { allocatedTo: build.id } })).toBe(0);
+    const again = await tenantApi(p, `/v1/servers/${build.id}`, { method: 'DELETE', token: demo });
+    expect(again.status).toBe(202);
+    expect((await tenantApi(p, `/v1/servers/${build.id}`, { token: demo })).body.status).toBe('deleted');
+  });
+});
+
+describe('who may do what', () => {
+  it('no token or a bad one is 401; another project sees no build (404) and lists none of them', async () => {
+    expect((await tenantApi(p, '/v1/servers', { token: null })).status).toBe(401);
+    expect((await tenantApi(p, '/v1/servers', { token: 'not-a-token' })).status).toBe(401);
+    const mine = await tenantApi(p, '/v1/servers', { token: demo });
+    expect(mine.status).toBe(200);
+    expect(mine.body.servers.length).toBeGreaterThan(0);
+    const alt = await tenantToken(p, 'alt');
+    const id = mine.body.servers[0].id;
+    expect((await tenantApi(p, `/v1/servers/${id}`, { token: alt })).status).toBe(404);
+    expect((await tenantApi(p, `/v1/servers/${id}`, { method: 'DELETE', token: alt })).status).toBe(404);
+    expect((await tenantApi(p, '/v1/servers', { token: alt })).body.servers).toEqual([]);
+  });
+
+  it('bad input is 400 naming the field, and nothing is created', async () => {
+    const before = await p.prisma.serverBuild.count();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ osName: 'Plan9' }, 'osName'],
+      [{ volumeType: 'nvme' }, 'volumeType'],
+      [{ flavor: 'm9.huge' }, 'flavor'],
+      [{ network: 'nope' }, 'network'],
+      [{ fixedIp: '192.168.77.5' }, 'fixedIp'],
+      [{ fixedIp: '10.0.0.300' }, 'fixedIp'],
+      [{ swapGb: -1 }, 'swapGb'],
+      [{ dataGb: 100000 }, 'dataGb'],
+      [{ name: 'x'.repeat(64) }, 'name'],
+      [{ name: 'bad name!' }, 'name'],
+      [{ bogus: 1 }, '(body)'],
+    ];
+    for (const [overrides, field] of cases) {
+      const res = await tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body: serverRequest('ok1', overrides) });
+      expect(res.status, JSON.stringify(overrides)).toBe(400);
+      expect(res.body.field, JSON.stringify(res.body)).toBe(field);
+    }
+    expect(await p.prisma.serverBuild.count()).toBe(before);
+  });
+});

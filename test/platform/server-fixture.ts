@@ -1,0 +1,107 @@
+// What the server-build platform tests share: a pool filled with available spares, the
+// simulator's "private" network managed by blockflow, tenants' Keystone tokens, and calls of
+// the tenant routes with them.
+import { expect } from 'vitest';
+import { DEFAULT_USERS, type SimulatorOptions } from '../../openstack-sim';
+import type { PoolConfig } from '../../pool/settings';
+import { reconcilePool, replenishPool } from '../../workflows';
+import { waitFor, type Platform } from './harness';
+import { run, startPool, testPoolConfig } from './pool-fixture';
+
+export const TENANTS = {
+  demo: { username: 'demo', password: 'demo-secret', project: 'demo' },
+  alt: { username: 'alt', password: 'alt-secret', project: 'alt' },
+} as const;
+
+export const SERVER_USERS = [
+  ...DEFAULT_USERS,
+  { name: 'alt', password: 'alt-secret', project: 'alt', role: 'member' as const },
+];
+
+/** A pool of `spares` available spares per kind, the "private" network managed, both tenants able to log in. */
+export async function startServerPlatform(
+  opts: { config?: Partial<PoolConfig>; sim?: SimulatorOptions } = {},
+): Promise<Platform> {
+  const config = testPoolConfig({ targetHighDemand: 2, targetLowDemand: 2, ...opts.config });
+  const p = await startPool(config, { users: SERVER_USERS, ...opts.sim });
+  await resetServerTables(p);
+  await fillPool(p);
+  const res = await p.api('/v1/networks', { method: 'POST', body: { network: 'private' } });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return p;
+}
+
+export async function resetServerTables(p: Platform): Promise<void> {
+  await p.prisma.$executeRaw`TRUNCATE server_builds, system_disk_handouts, managed_networks, fixed_ips`;
+}
+
+/** Replenish, then reconcile until every spare is available. */
+export async function fillPool(p: Platform): Promise<void> {
+  await run(p, replenishPool);
+  await waitFor('every spare available', async () => {
+    await run(p, reconcilePool);
+    return (await p.prisma.spareVolume.count({ where: { status: { not: 'available' } } })) === 0;
+  });
+}
+
+/** A project-scoped Keystone token of a tenant user, straight from the simulator's Keystone. */
+export async function tenantToken(p: Platform, who: keyof typeof TENANTS = 'demo'): Promise<string> {
+  const { username, password, project } = TENANTS[who];
+  const res = await fetch(`${p.sim.authUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: username, password, domain: { id: 'default' } } } },
+        scope: { project: { name: project, domain: { id: 'default' } } },
+      },
+    }),
+  });
+  expect(res.status).toBe(201);
+  return res.headers.get('X-Subject-Token')!;
+}
+
+export interface TenantCall {
+  method?: string;
+  body?: unknown;
+  token: string | null;
+  headers?: Record<string, string>;
+}
+
+/** A tenant route called with a Keystone token (and no operator token). */
+export async function tenantApi(p: Platform, path: string, call: TenantCall) {
+  const res = await fetch(`${p.apiUrl}${path}`, {
+    method: call.method ?? 'GET',
+    headers: {
+      ...(call.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...(call.token ? { 'X-Auth-Token': call.token } : {}),
+      ...call.headers,
+    },
+    body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+export const serverRequest = (name: string, overrides: Record<string, unknown> = {}) => ({
+  name,
+  osName: 'Debian9 64bit',
+  volumeType: 'ssd',
+  flavor: 'm1.small',
+  swapGb: 1,
+  dataGb: 2,
+  ...overrides,
+});
+
+/** Polls GET /v1/servers/{id} until the build is no longer `building` (or `deleting`). */
+export async function waitForBuild(p: Platform, token: string, id: string, timeoutMs = 60_000) {
+  return waitFor(
+    `build ${id} to settle`,
+    async () => {
+      const res = await tenantApi(p, `/v1/servers/${id}`, { token });
+      expect(res.status).toBe(200);
+      return res.body.status !== 'building' && res.body.status !== 'deleting' && res.body;
+    },
+    timeoutMs,
+  );
+}

@@ -1,0 +1,59 @@
+// deleteServer: takes a build's server away with everything it was given (seed 001: deleting
+// the server takes its volumes). A build still running is cancelled first (its own compensation
+// undoes what it made); then, looking at what is there: the server deleted and waited for, any
+// of its volumes still around deleted, its fixed IP released. Idempotent: run it twice, the
+// second finds nothing left to do.
+import { CancellationScope, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
+import { deleteServerAndWait } from './create-server';
+import { BuildState, buildProgressQuery } from './server-build-state';
+
+// Long enough for a running build's compensation (stopServerBuild waits for it, heartbeating).
+const act = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE,
+  },
+});
+
+export interface DeleteServerInput {
+  buildId: string;
+  /** The caller's trust for this delete (the build's own ended with the build). */
+  trustId: string;
+}
+
+export interface DeleteServerResult {
+  server: string;
+  volumes: Record<string, string>;
+  addressesReleased: number;
+}
+
+export async function deleteServer(input: DeleteServerInput): Promise<DeleteServerResult> {
+  const { buildId, trustId } = input;
+  const state = new BuildState();
+  setHandler(buildProgressQuery, () => state.view());
+  try {
+    // A build still running is stopped first: its compensation undoes what it made, then this
+    // run marks the build deleting (so a late update of the build cannot hide the delete).
+    await state.run('stop-build', () => act.stopServerBuild({ buildId }));
+    await act.updateBuild({ buildId, status: 'deleting', step: 'deleting' });
+    const build = await act.readBuildResources({ buildId });
+    const server = build.serverId
+      ? await state.run('delete-server', () => deleteServerAndWait(trustId, build.serverId!))
+      : 'none';
+    const volumes: Record<string, string> = {};
+    await state.run('delete-volumes', async () => {
+      for (const volumeId of build.volumeIds) volumes[volumeId] = await act.deleteTenantVolume({ trustId, volumeId });
+    });
+    const addressesReleased = await state.run('release-ip', () => act.releaseFixedIps({ holder: buildId }));
+    await act.updateBuild({ buildId, status: 'deleted', step: 'deleted', finished: true });
+    return { server, volumes, addressesReleased };
+  } finally {
+    await CancellationScope.nonCancellable(() => act.deleteTrust({ trustId }));
+  }
+}
