@@ -16,6 +16,8 @@ export interface ActivityDeps {
   temporal: Client;
   /** The chunk store's directory (clone activities); unset = CHUNKSTORE_DIR's default. */
   chunkStoreDir?: string;
+  /** Test-only: seed 000's unlocked claims and IP allocations, so a test can show its check catches them. */
+  unsafeNoLocking?: boolean;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -19,6 +19,8 @@ export interface Endpoints {
   taskQueue: string;
   /** The chunk store's directory; unset = CHUNKSTORE_DIR's default. */
   chunkStoreDir?: string;
+  /** Test-only (activities/index.ts): claims and IP allocations without their row locks. */
+  unsafeNoLocking?: boolean;
 }
 
 export interface Composition extends Endpoints {
@@ -35,10 +37,17 @@ export async function compose(endpoints: Endpoints): Promise<Composition> {
   const connection = await Connection.connect({ address: endpoints.temporalAddress });
   const temporal = new Client({ connection, namespace: endpoints.namespace });
   const activities = createActivities({
-    cloud: endpoints.cloud, prisma, temporal, chunkStoreDir: endpoints.chunkStoreDir,
+    cloud: endpoints.cloud,
+    prisma,
+    temporal,
+    chunkStoreDir: endpoints.chunkStoreDir,
+    unsafeNoLocking: endpoints.unsafeNoLocking,
   });
   return {
-    ...endpoints, prisma, temporal, activities,
+    ...endpoints,
+    prisma,
+    temporal,
+    activities,
     async close() {
       await connection.close();
       await prisma.$disconnect();
@@ -60,8 +69,11 @@ export interface RunningWorker {
  */
 export async function runWorker(c: Composition, opts: { handleSignals: boolean }): Promise<RunningWorker> {
   const { worker, connection } = await createWorker({
-    address: c.temporalAddress, namespace: c.namespace, taskQueue: c.taskQueue,
-    activities: c.activities, handleSignals: opts.handleSignals,
+    address: c.temporalAddress,
+    namespace: c.namespace,
+    taskQueue: c.taskQueue,
+    activities: c.activities,
+    handleSignals: opts.handleSignals,
   });
   const done = worker.run();
   let stopped: Promise<void> | undefined;

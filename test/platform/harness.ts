@@ -36,20 +36,47 @@ export interface Platform {
   chunkStoreDir: string;
   apiUrl: string;
   /** fetch against the API with the bearer token. */
-  api(path: string, init?: { method?: string; body?: unknown; token?: string | null }): Promise<{ status: number; body: any }>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; token?: string | null },
+  ): Promise<{ status: number; body: any }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boolean } = {}): Promise<Platform> {
-  const sim = await startSimulator({ createDelayMs: 300, plainCreateDelayMs: 100, deleteDelayMs: 50, serverBootDelayMs: 200, ...opts.sim });
-  const cloud = connectCloud({ authUrl: sim.authUrl, admin: SIMULATOR_ADMIN, userDomainName: 'Default', projectDomainName: 'Default', timeoutMs: 10_000 });
+export interface PlatformOptions {
+  sim?: SimulatorOptions;
+  worker?: boolean;
+  /** Test-only switch: claims and IP allocations without their row locks (the controls). */
+  unsafeNoLocking?: boolean;
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const sim = await startSimulator({
+    createDelayMs: 300,
+    plainCreateDelayMs: 100,
+    deleteDelayMs: 50,
+    serverBootDelayMs: 200,
+    ...opts.sim,
+  });
+  const cloud = connectCloud({
+    authUrl: sim.authUrl,
+    admin: SIMULATOR_ADMIN,
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+    timeoutMs: 10_000,
+  });
   const taskQueue = `test-${randomUUID().slice(0, 8)}`;
   const chunkStoreDir = join(tmpdir(), `blockflow-chunkstore-${taskQueue}`);
   const blockflow = await compose({
-    cloud, databaseUrl: inject('databaseUrl'), temporalAddress: inject('temporalAddress'),
-    namespace: 'default', taskQueue, chunkStoreDir,
+    cloud,
+    databaseUrl: inject('databaseUrl'),
+    temporalAddress: inject('temporalAddress'),
+    namespace: 'default',
+    taskQueue,
+    chunkStoreDir,
+    unsafeNoLocking: opts.unsafeNoLocking,
   });
   const { prisma, temporal: client } = blockflow;
   const app = createApp({ temporal: client, taskQueue, prisma, cloud, apiToken: API_TOKEN });
@@ -59,12 +86,21 @@ export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boo
 
   let running: RunningWorker | undefined;
   const platform: Platform = {
-    sim, cloud, prisma, client, taskQueue, chunkStoreDir, apiUrl,
+    sim,
+    cloud,
+    prisma,
+    client,
+    taskQueue,
+    chunkStoreDir,
+    apiUrl,
     async api(path, init = {}) {
       const token = init.token === undefined ? API_TOKEN : init.token;
       const res = await fetch(`${apiUrl}${path}`, {
         method: init.method ?? 'GET',
-        headers: { ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
         body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       });
       const text = await res.text();
@@ -89,8 +125,8 @@ export async function startPlatform(opts: { sim?: SimulatorOptions; worker?: boo
 }
 
 /** Empties every pool table (tests share one database, one file at a time). */
-export async function resetPoolTables(prisma: PrismaClient): Promise<void> {
-  await prisma.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds RESTART IDENTITY`;
+export async function resetPoolTables(db: PrismaClient): Promise<void> {
+  await db.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds RESTART IDENTITY`;
 }
 
 /** Polls every 100 ms, 30 s unless told: platform waits go through Temporal and PostgreSQL. */

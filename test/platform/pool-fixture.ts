@@ -3,7 +3,7 @@
 import type { PoolConfig } from '../../pool/settings';
 import { seedPoolSettings } from '../../pool/settings';
 import { simulatorSeed } from '../../infra/stack';
-import { resetPoolTables, startPlatform, type Platform } from './harness';
+import { resetPoolTables, startPlatform, type Platform, type PlatformOptions } from './harness';
 import type { SimulatorOptions } from '../../openstack-sim';
 import { syncOsCatalog } from '../../workflows';
 
@@ -22,8 +22,12 @@ export const testPoolConfig = (overrides: Partial<PoolConfig> = {}): PoolConfig 
   ...overrides,
 });
 
-export async function startPool(config: PoolConfig, sim: SimulatorOptions = {}): Promise<Platform> {
-  const platform = await startPlatform({ sim: { seed: simulatorSeed(config, { omitLast: false }), ...sim } });
+export async function startPool(
+  config: PoolConfig,
+  sim: SimulatorOptions = {},
+  opts: Omit<PlatformOptions, 'sim'> = {},
+): Promise<Platform> {
+  const platform = await startPlatform({ ...opts, sim: { seed: simulatorSeed(config, { omitLast: false }), ...sim } });
   await resetPoolTables(platform.prisma);
   await seedPoolSettings(platform.prisma, config);
   await run(platform, syncOsCatalog);

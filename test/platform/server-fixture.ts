@@ -20,10 +20,10 @@ export const SERVER_USERS = [
 
 /** A pool of `spares` available spares per kind, the "private" network managed, both tenants able to log in. */
 export async function startServerPlatform(
-  opts: { config?: Partial<PoolConfig>; sim?: SimulatorOptions } = {},
+  opts: { config?: Partial<PoolConfig>; sim?: SimulatorOptions; unsafeNoLocking?: boolean } = {},
 ): Promise<Platform> {
   const config = testPoolConfig({ targetHighDemand: 2, targetLowDemand: 2, ...opts.config });
-  const p = await startPool(config, { users: SERVER_USERS, ...opts.sim });
+  const p = await startPool(config, { users: SERVER_USERS, ...opts.sim }, { unsafeNoLocking: opts.unsafeNoLocking });
   await resetServerTables(p);
   await fillPool(p);
   const res = await p.api('/v1/networks', { method: 'POST', body: { network: 'private' } });
