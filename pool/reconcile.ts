@@ -5,6 +5,7 @@ import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { NotFoundError } from '../openstack/errors';
+import { reapStaleTransfers } from './transfers';
 
 /** Why reconcile dropped a row (stored in the round's summary; the status API counts failures by it). */
 export const DropReason = {
@@ -46,7 +47,9 @@ export const ORPHAN_INTENT_GRACE_MS = 10 * 60_000;
 export function decideReconcile(row: RowView, volume: Volume | undefined, adminProjectId: string): ReconcileAction {
   if (row.allocated) return { kind: 'keep' };
   if (!row.volumeId) {
-    return row.ageMs > ORPHAN_INTENT_GRACE_MS ? { kind: 'drop', reason: DropReason.createNeverAnswered, deleteInCinder: false } : { kind: 'keep' };
+    return row.ageMs > ORPHAN_INTENT_GRACE_MS
+      ? { kind: 'drop', reason: DropReason.createNeverAnswered, deleteInCinder: false }
+      : { kind: 'keep' };
   }
   if (!volume) return { kind: 'drop', reason: DropReason.deletedInCinder, deleteInCinder: false };
   const owner = volume['os-vol-tenant-attr:tenant_id'];
@@ -55,7 +58,9 @@ export function decideReconcile(row: RowView, volume: Volume | undefined, adminP
   }
   if (volume.status === 'error') return { kind: 'drop', reason: DropReason.errorInCinder, deleteInCinder: true };
   if (row.status === 'purging') {
-    return volume.status === 'creating' ? { kind: 'keep' } : { kind: 'drop', reason: DropReason.staleImage, deleteInCinder: true };
+    return volume.status === 'creating'
+      ? { kind: 'keep' }
+      : { kind: 'drop', reason: DropReason.staleImage, deleteInCinder: true };
   }
   if (volume.status === 'available' || volume.status === 'creating') {
     return volume.status === row.status ? { kind: 'keep' } : { kind: 'set-status', status: volume.status };
@@ -68,28 +73,47 @@ export interface ReconcileSummary {
   promoted: number;
   dropped: { volumeId: string | null; name: string; volumeType: string; osName: string; reason: DropReason }[];
   deletedInCinder: number;
+  /** Volumes whose blockflow transfer had been pending too long and was deleted. */
+  transfersReaped: string[];
 }
 
-export async function reconcileSpareVolumes(prisma: PrismaClient, cloud: CloudClients, now = Date.now()): Promise<ReconcileSummary> {
+export async function reconcileSpareVolumes(
+  prisma: PrismaClient,
+  cloud: CloudClients,
+  now = Date.now(),
+): Promise<ReconcileSummary> {
   const { projectId } = await cloud.admin.session.authenticate();
   const rows = await prisma.spareVolume.findMany();
   // all_tenants: a volume taken into another project must be told apart from a deleted one.
   const volumes = new Map((await cloud.admin.cinder.listVolumes({ allTenants: true })).map((v) => [v.id, v]));
-  const summary: ReconcileSummary = { checked: rows.length, promoted: 0, dropped: [], deletedInCinder: 0 };
+  const transfersReaped = await reapStaleTransfers(cloud, now);
+  const summary: ReconcileSummary = { checked: rows.length, promoted: 0, dropped: [], deletedInCinder: 0, transfersReaped };
   for (const row of rows) {
     const volume = row.volumeId ? volumes.get(row.volumeId) : undefined;
     const action = decideReconcile({ ...row, ageMs: now - row.createdAt.getTime() }, volume, projectId);
     if (action.kind === 'set-status') {
       // Conditional on the status we read: a concurrent claim or purge wins over this sync.
-      const { count } = await prisma.spareVolume.updateMany({ where: { id: row.id, status: row.status, allocated: false }, data: { status: action.status } });
+      const { count } = await prisma.spareVolume.updateMany({
+        where: { id: row.id, status: row.status, allocated: false },
+        data: { status: action.status },
+      });
       if (count && action.status === 'available') summary.promoted++;
     } else if (action.kind === 'drop') {
       if (action.deleteInCinder && row.volumeId) {
-        await cloud.admin.cinder.deleteVolume(row.volumeId).catch((err) => { if (!(err instanceof NotFoundError)) throw err; });
+        await cloud.admin.cinder.deleteVolume(row.volumeId).catch((err) => {
+          if (!(err instanceof NotFoundError)) throw err;
+        });
         summary.deletedInCinder++;
       }
       const { count } = await prisma.spareVolume.deleteMany({ where: { id: row.id, allocated: false } });
-      if (count) summary.dropped.push({ volumeId: row.volumeId, name: row.name, volumeType: row.volumeType, osName: row.osName, reason: action.reason });
+      if (count)
+        summary.dropped.push({
+          volumeId: row.volumeId,
+          name: row.name,
+          volumeType: row.volumeType,
+          osName: row.osName,
+          reason: action.reason,
+        });
     }
   }
   return summary;

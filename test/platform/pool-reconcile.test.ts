@@ -7,10 +7,15 @@ import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
 import { reconcilePool, replenishPool } from '../../workflows';
+import { reapStaleTransfers } from '../../pool/transfers';
 
 let p: Platform;
-beforeAll(async () => { p = await startPool(testPoolConfig({ targetHighDemand: 3, targetLowDemand: 3 })); });
-afterAll(async () => { await p?.close(); });
+beforeAll(async () => {
+  p = await startPool(testPoolConfig({ targetHighDemand: 3, targetLowDemand: 3 }));
+});
+afterAll(async () => {
+  await p?.close();
+});
 
 const rowsByVolume = async () => new Map((await p.prisma.spareVolume.findMany()).map((r) => [r.volumeId!, r]));
 
@@ -19,7 +24,9 @@ describe('reconcilePool', () => {
     await run(p, replenishPool);
     const before = await rowsByVolume();
     expect([...before.values()].every((r) => r.status === 'creating')).toBe(true);
-    await waitFor('Cinder to finish the creates', async () => (await cinderSpares(p)).every((v) => v.status === 'available'));
+    await waitFor('Cinder to finish the creates', async () =>
+      (await cinderSpares(p)).every((v) => v.status === 'available'),
+    );
     const summary = await run(p, reconcilePool);
     expect(summary).toMatchObject({ checked: 12, promoted: 12, dropped: [], deletedInCinder: 0 });
     const after = await rowsByVolume();
@@ -29,7 +36,10 @@ describe('reconcilePool', () => {
     expect(await run(p, reconcilePool)).toMatchObject({ promoted: 0, dropped: [] });
   });
 
-  it('Cinder changed → rows of deleted, errored, failed and taken volumes are dropped; error volumes are deleted in Cinder', async () => {
+  it(
+    'Cinder changed → rows of deleted, errored, failed and taken volumes are dropped; ' +
+      'error volumes are deleted in Cinder',
+    async () => {
     const [deleted, errored, attached, moved, untouched] = [...(await rowsByVolume()).keys()];
     p.sim.faults.vanishVolume(deleted!);
     p.sim.faults.setVolumeStatus(errored!, 'error');
@@ -40,7 +50,10 @@ describe('reconcilePool', () => {
     p.sim.faults.failNextCreates(1);
     await run(p, replenishPool);
     const failedRow = (await p.prisma.spareVolume.findMany({ orderBy: { id: 'desc' }, take: 1 }))[0]!;
-    await waitFor('the failed create to reach error', async () => (await p.cloud.admin.cinder.getVolume(failedRow.volumeId!)).status === 'error');
+    await waitFor(
+      'the failed create to reach error',
+      async () => (await p.cloud.admin.cinder.getVolume(failedRow.volumeId!)).status === 'error',
+    );
 
     const summary = await run(p, reconcilePool);
     const reasons = Object.fromEntries(summary.dropped.map((d) => [d.volumeId, d.reason]));
@@ -65,5 +78,24 @@ describe('reconcilePool', () => {
     // The pool refills what was dropped at the next round (seed 000: "补充备盘池").
     const refill = await run(p, replenishPool);
     expect(refill.created).toBe(5);
+  });
+});
+
+describe('stale transfers', () => {
+  it("reconcile deletes blockflow's transfers pending past the bound, and leaves others alone", async () => {
+    await waitFor('an available spare', async () => (await cinderSpares(p)).some((v) => v.status === 'available'));
+    const [mine, theirs] = (await cinderSpares(p)).filter((v) => v.status === 'available');
+    const cinder = p.cloud.admin.cinder;
+    const stale = await cinder.createTransfer(mine!.id, 'blockflow-server-lost-build');
+    const foreign = await cinder.createTransfer(theirs!.id, 'an operator transfer');
+    // Just created: nothing is stale yet.
+    expect(await reapStaleTransfers(p.cloud)).toEqual([]);
+    // Eleven minutes on, blockflow's is stale; the operator's is not blockflow's to touch.
+    expect(await reapStaleTransfers(p.cloud, Date.now() + 11 * 60_000)).toEqual([mine!.id]);
+    const left = (await cinder.listTransfers()).map((t) => t.id);
+    expect(left).toEqual([foreign.id]);
+    expect(left).not.toContain(stale.id);
+    expect((await cinder.getVolume(mine!.id)).status).toBe('available');
+    await cinder.deleteTransfer(foreign.id);
   });
 });
