@@ -67,75 +67,63 @@ const SERVER_DEADLINE_MS = 15 * 60_000;
 
 export async function createServer(input: CreateServerInput): Promise<CreateServerResult> {
   const buildId = workflowInfo().workflowId;
-  const { trustId, projectId } = input;
+  const { trustId } = input;
   const state = new BuildState();
   setHandler(buildProgressQuery, () => state.view());
   const saga = new Saga();
+  let result: Omit<CreateServerResult, 'stepTimings'>;
   try {
-    const system = await state.run('system-disk', () => obtainSystemDisk(input, buildId, state, saga));
-    await act.updateBuild({ buildId, step: 'disks', path: system.path, systemVolumeId: system.volumeId });
-    const [swapVolumeId, dataVolumeId] = await state.run('disks', () =>
-      Promise.all([
-        tenantDisk(input, buildId, swapDiskName(input.name), input.swapGb, saga),
-        tenantDisk(input, buildId, dataDiskName(input.name), input.dataGb, saga),
-      ]),
-    );
-    const address = await state.run('fixed-ip', async () => {
-      saga.add('fixed IP', async () => `released ${await undo.releaseFixedIps({ holder: buildId })}`);
-      return act.allocateFixedIp({ networkId: input.networkId, holder: buildId, address: input.fixedIp });
-    });
-    const extraVolumeIds = [swapVolumeId, dataVolumeId].filter((id): id is string => id !== undefined);
-    const { serverId } = await state.run('boot', async () => {
-      const booted = await act.ensureServer({
-        trustId,
-        buildId,
-        name: input.name,
-        flavorId: input.flavorId,
-        systemVolumeId: system.volumeId,
-        extraVolumeIds,
-        networkId: input.networkId,
-        address,
-      });
-      saga.add('server', () => deleteServerAndWait(trustId, booted.serverId));
-      return booted;
-    });
-    await state.run('wait-active', () => waitForServer(trustId, serverId, 'ACTIVE'));
-    const result = {
-      serverId,
-      path: system.path,
-      systemVolumeId: system.volumeId,
-      swapVolumeId,
-      dataVolumeId,
-      address,
-    };
-    state.step = 'active';
-    await act.updateBuild({
-      buildId,
-      status: 'active',
-      step: 'active',
-      stepTimings: state.stepTimings,
-      ...result,
-      finished: true,
-    });
-    return { ...result, stepTimings: state.stepTimings };
+    result = await buildServer(input, buildId, state, saga);
   } catch (err) {
     const failedStep = state.step;
     const compensation = await CancellationScope.nonCancellable(() => saga.compensate());
-    await CancellationScope.nonCancellable(() =>
-      act.updateBuild({
-        buildId,
-        status: 'failed',
-        step: failedStep,
-        stepTimings: state.stepTimings,
-        failureReason: describeFailure(err),
-        compensation,
-        finished: true,
-      }),
-    );
+    await CancellationScope.nonCancellable(async () => {
+      // The trust goes before the build is marked ended: a caller who sees "failed" sees it all undone.
+      await undo.deleteTrust({ trustId });
+      await act.updateBuild({
+        buildId, status: 'failed', step: failedStep, stepTimings: state.stepTimings,
+        failureReason: describeFailure(err), compensation, finished: true,
+      });
+    });
     throw err;
-  } finally {
-    await CancellationScope.nonCancellable(() => undo.deleteTrust({ trustId }));
   }
+  await undo.deleteTrust({ trustId });
+  state.step = 'active';
+  await act.updateBuild({ buildId, status: 'active', step: 'active', stepTimings: state.stepTimings, ...result, finished: true });
+  return { ...result, stepTimings: state.stepTimings };
+}
+
+/** The steps, in order; each registers its undo with `saga` before (or as soon as) it makes something. */
+async function buildServer(
+  input: CreateServerInput,
+  buildId: string,
+  state: BuildState,
+  saga: Saga,
+): Promise<Omit<CreateServerResult, 'stepTimings'>> {
+  const { trustId } = input;
+  const system = await state.run('system-disk', () => obtainSystemDisk(input, buildId, state, saga));
+  await act.updateBuild({ buildId, step: 'disks', path: system.path, systemVolumeId: system.volumeId });
+  const [swapVolumeId, dataVolumeId] = await state.run('disks', () =>
+    Promise.all([
+      tenantDisk(input, buildId, swapDiskName(input.name), input.swapGb, saga),
+      tenantDisk(input, buildId, dataDiskName(input.name), input.dataGb, saga),
+    ]),
+  );
+  const address = await state.run('fixed-ip', async () => {
+    saga.add('fixed IP', async () => `released ${await undo.releaseFixedIps({ holder: buildId })}`);
+    return act.allocateFixedIp({ networkId: input.networkId, holder: buildId, address: input.fixedIp });
+  });
+  const extraVolumeIds = [swapVolumeId, dataVolumeId].filter((id): id is string => id !== undefined);
+  const { serverId } = await state.run('boot', async () => {
+    const booted = await act.ensureServer({
+      trustId, buildId, name: input.name, flavorId: input.flavorId, systemVolumeId: system.volumeId,
+      extraVolumeIds, networkId: input.networkId, address,
+    });
+    saga.add('server', () => deleteServerAndWait(trustId, booted.serverId));
+    return booted;
+  });
+  await state.run('wait-active', () => waitForServer(trustId, serverId, 'ACTIVE'));
+  return { serverId, path: system.path, systemVolumeId: system.volumeId, swapVolumeId, dataVolumeId, address };
 }
 
 interface SystemDisk {

@@ -37,23 +37,31 @@ export async function deleteServer(input: DeleteServerInput): Promise<DeleteServ
   const { buildId, trustId } = input;
   const state = new BuildState();
   setHandler(buildProgressQuery, () => state.view());
+  let result: DeleteServerResult;
   try {
-    // A build still running is stopped first: its compensation undoes what it made, then this
-    // run marks the build deleting (so a late update of the build cannot hide the delete).
-    await state.run('stop-build', () => act.stopServerBuild({ buildId }));
-    await act.updateBuild({ buildId, status: 'deleting', step: 'deleting' });
-    const build = await act.readBuildResources({ buildId });
-    const server = build.serverId
-      ? await state.run('delete-server', () => deleteServerAndWait(trustId, build.serverId!))
-      : 'none';
-    const volumes: Record<string, string> = {};
-    await state.run('delete-volumes', async () => {
-      for (const volumeId of build.volumeIds) volumes[volumeId] = await act.deleteTenantVolume({ trustId, volumeId });
-    });
-    const addressesReleased = await state.run('release-ip', () => act.releaseFixedIps({ holder: buildId }));
-    await act.updateBuild({ buildId, status: 'deleted', step: 'deleted', finished: true });
-    return { server, volumes, addressesReleased };
-  } finally {
+    result = await takeAway(buildId, trustId, state);
+  } catch (err) {
     await CancellationScope.nonCancellable(() => act.deleteTrust({ trustId }));
+    throw err;
   }
+  // The trust goes before the build is marked deleted: a caller who sees "deleted" sees it all gone.
+  await act.deleteTrust({ trustId });
+  await act.updateBuild({ buildId, status: 'deleted', step: 'deleted', finished: true });
+  return result;
+}
+
+async function takeAway(buildId: string, trustId: string, state: BuildState): Promise<DeleteServerResult> {
+  // A build still running is stopped first: its compensation undoes what it made.
+  await state.run('stop-build', () => act.stopServerBuild({ buildId }));
+  await act.updateBuild({ buildId, status: 'deleting', step: 'deleting' });
+  const build = await act.readBuildResources({ buildId });
+  const server = build.serverId
+    ? await state.run('delete-server', () => deleteServerAndWait(trustId, build.serverId!))
+    : 'none';
+  const volumes: Record<string, string> = {};
+  await state.run('delete-volumes', async () => {
+    for (const volumeId of build.volumeIds) volumes[volumeId] = await act.deleteTenantVolume({ trustId, volumeId });
+  });
+  const addressesReleased = await state.run('release-ip', () => act.releaseFixedIps({ holder: buildId }));
+  return { server, volumes, addressesReleased };
 }
