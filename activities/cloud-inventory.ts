@@ -17,7 +17,10 @@ export function cloudInventoryActivities(cloud: CloudClients) {
   return {
     /** Lists the admin project's snapshots and the volume types, for the catalog and the API. */
     async listCloudInventory(): Promise<CloudInventory> {
-      const [snapshots, types] = await Promise.all([cloud.admin.cinder.listSnapshots(), cloud.admin.cinder.listVolumeTypes()]);
+      const [snapshots, types] = await Promise.all([
+        cloud.admin.cinder.listSnapshots(),
+        cloud.admin.cinder.listVolumeTypes(),
+      ]);
       return {
         snapshots: snapshots.map((s) => ({ id: s.id, name: s.name ?? '', status: s.status, sizeGb: s.size })),
         volumeTypes: types.map((t) => t.name).sort(),

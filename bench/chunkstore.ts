@@ -62,7 +62,9 @@ const CALLERS = [1, 10, 50] as const;
 const ONLY_SIZE = process.argv.find((a) => a.startsWith('--size='))?.slice('--size='.length);
 const FILES = Array.from({ length: CHUNKS }, (_, i) => `c${i + 1}`);
 
-/** store/fio ratio to reach, from the brief: 1 MiB write 80 % of fio bandwidth, 4 KiB write 50 % of IOPS, reads 70 %. */
+/**
+ * store/fio ratio to reach, from the brief: 1 MiB write 80 % of fio bandwidth, 4 KiB write 50 % of IOPS, reads 70 %.
+ */
 function target(pattern: Pattern, bs: number): number | null {
   if (pattern === 'write') return bs === MiB ? 0.8 : 0.5;
   return pattern === 'read' ? 0.7 : null;
@@ -88,8 +90,14 @@ const readBuffers = (callers: number, bs: number) => Array.from({ length: caller
 function storeRow(store: DataStore, pattern: Pattern, bs: number, callers: number): Promise<LoadResult> {
   const data = payload(bs);
   const bufs = readBuffers(callers, bs);
-  return randomIo(callers, SECONDS, { pattern, bs, files: CHUNKS, fileSize: CHUNK_SIZE }, (kind, file, offset, caller) =>
-    kind === 'write' ? store.writeChunk(file + 1, SN, data, offset) : store.readChunkInto(file + 1, SN, offset, bufs[caller]!),
+  return randomIo(
+    callers,
+    SECONDS,
+    { pattern, bs, files: CHUNKS, fileSize: CHUNK_SIZE },
+    (kind, file, offset, caller) =>
+      kind === 'write'
+        ? store.writeChunk(file + 1, SN, data, offset)
+        : store.readChunkInto(file + 1, SN, offset, bufs[caller]!),
   );
 }
 
@@ -98,13 +106,23 @@ function nodeRow(files: NodeFiles, pattern: Pattern, bs: number, callers: number
   const bufs = readBuffers(callers, bs);
   // the store's SyncIoPolicy: small I/O, or large I/O of a lone caller, synchronous
   const sync = bs <= DEFAULT_SYNC_IO_MAX_BYTES || (callers === 1 && bs <= LONE_SYNC_IO_MAX_BYTES);
-  return randomIo(callers, SECONDS, { pattern, bs, files: CHUNKS, fileSize: CHUNK_SIZE }, (kind, file, offset, caller) =>
-    files.io(kind, file, offset, kind === 'write' ? data : bufs[caller]!, sync),
+  return randomIo(
+    callers,
+    SECONDS,
+    { pattern, bs, files: CHUNKS, fileSize: CHUNK_SIZE },
+    (kind, file, offset, caller) => files.io(kind, file, offset, kind === 'write' ? data : bufs[caller]!, sync),
   );
 }
 
 function fioBase(dir: string): FioOptions {
-  return { name: 'chunkstore-twin', directory: dir, filename: FILES.join(':'), filesize: CHUNK_SIZE, ioengine: 'psync', direct: 0 };
+  return {
+    name: 'chunkstore-twin',
+    directory: dir,
+    filename: FILES.join(':'),
+    filesize: CHUNK_SIZE,
+    ioengine: 'psync',
+    direct: 0,
+  };
 }
 
 /** How fio keeps `callers` requests in flight: one process like the store ("twin"), or one thread each ("threads"). */
@@ -177,7 +195,14 @@ interface Row {
 }
 
 /** Each side once, interleaved; every measurement starts with no dirty pages left by the previous one. */
-async function measure(store: DataStore, nodeFiles: NodeFiles, fioDir: string, pattern: Pattern, bs: number, callers: number): Promise<Sample> {
+async function measure(
+  store: DataStore,
+  nodeFiles: NodeFiles,
+  fioDir: string,
+  pattern: Pattern,
+  bs: number,
+  callers: number,
+): Promise<Sample> {
   const store_ = settle(await storeRow(store, pattern, bs, callers));
   const fio = settle(await fioRow(fioDir, pattern, bs, callers, 'twin'));
   // with one caller both fio models are the same job
@@ -201,19 +226,35 @@ async function main(): Promise<void> {
     const nodeFiles = await NodeFiles.open(FILES.map((f) => join(fioDir, f)));
     settle(null);
     const load = loadavg()[0].toFixed(1);
-    console.log(`chunkstore vs ${fio} on ${fileSystem(root)}, ${cpus().length} CPUs (load ${load}), UV_THREADPOOL_SIZE=${threadPoolSize()}, ${REPS} x ${SECONDS}s per measurement (median)${QUICK ? ' (--quick)' : ''}`);
+    console.log(
+      `chunkstore vs ${fio} on ${fileSystem(root)}, ${cpus().length} CPUs (load ${load}), ` +
+        `UV_THREADPOOL_SIZE=${threadPoolSize()}, ${REPS} x ${SECONDS}s per measurement ` +
+        `(median)${QUICK ? ' (--quick)' : ''}`,
+    );
     for (const bs of SIZES.filter((b) => !ONLY_SIZE || sizeName(b) === ONLY_SIZE)) {
       for (const pattern of PATTERNS) {
         for (const callers of CALLERS) {
           const samples: Sample[] = [];
-          for (let rep = 0; rep < REPS; rep++) samples.push(await measure(store, nodeFiles, fioDir, pattern, bs, callers));
+          for (let rep = 0; rep < REPS; rep++)
+            samples.push(await measure(store, nodeFiles, fioDir, pattern, bs, callers));
           const [s, f, ft, n] = SIDES.map((k) => median(samples.map((x) => x[k])));
           const ratio = s.bytesPerSec / f.bytesPerSec;
           const t = target(pattern, bs);
           const meets = t === null ? null : ratio >= t;
           rows.push({
-            size: sizeName(bs), pattern, callers, store: s, fio: f, fioThreads: ft, node: n, samples,
-            ratio, ratioToFioThreads: s.bytesPerSec / ft.bytesPerSec, ratioToNode: s.bytesPerSec / n.bytesPerSec, target: t, meets,
+            size: sizeName(bs),
+            pattern,
+            callers,
+            store: s,
+            fio: f,
+            fioThreads: ft,
+            node: n,
+            samples,
+            ratio,
+            ratioToFioThreads: s.bytesPerSec / ft.bytesPerSec,
+            ratioToNode: s.bytesPerSec / n.bytesPerSec,
+            target: t,
+            meets,
           });
           process.stdout.write('.');
         }
@@ -229,7 +270,20 @@ async function main(): Promise<void> {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   console.log(
     `\n${formatTable(
-      ['size/pattern/callers', 'store IOPS', 'MiB/s', 'fio IOPS', 'MiB/s', 'store/fio', 'target', '', 'fio thr IOPS', 'store/thr', 'node IOPS', 'store/node'],
+      [
+        'size/pattern/callers',
+        'store IOPS',
+        'MiB/s',
+        'fio IOPS',
+        'MiB/s',
+        'store/fio',
+        'target',
+        '',
+        'fio thr IOPS',
+        'store/thr',
+        'node IOPS',
+        'store/node',
+      ],
       rows.map((r) => [
         `${r.size} ${r.pattern} x${r.callers}`,
         n0(r.store.iops),
@@ -254,17 +308,28 @@ async function main(): Promise<void> {
     repetitions: REPS,
     chunks: CHUNKS,
     chunkSize: CHUNK_SIZE,
-    store: 'DataStore, default geometry (default SyncIoPolicy); writes sn=1 to existing normal chunks (no fsync per FORMAT.md), reads sn=1 with readChunkInto into a per-caller buffer',
-    fio: 'twin: one job, psync for 1 caller, io_uring iodepth=callers for more; --direct=0, --fsync=0, 16 files of 16 MiB, random file per I/O, page cache warm',
+    store:
+      'DataStore, default geometry (default SyncIoPolicy); ' +
+      'writes sn=1 to existing normal chunks (no fsync per FORMAT.md), ' +
+      'reads sn=1 with readChunkInto into a per-caller buffer',
+    fio:
+      'twin: one job, psync for 1 caller, io_uring iodepth=callers for more; ' +
+      '--direct=0, --fsync=0, 16 files of 16 MiB, random file per I/O, page cache warm',
     fioThreads: 'reference: psync, numjobs=callers (threads), same files and flags',
-    node: 'bare pread/pwrite (fs.readSync/writeSync) for <= 64 KiB and for 1 caller up to 1 MiB, FileHandle (thread pool) otherwise; per-caller read buffer; the fio files, same closed loop as the store',
+    node:
+      'bare pread/pwrite (fs.readSync/writeSync) for <= 64 KiB and for 1 caller up to 1 MiB, ' +
+      'FileHandle (thread pool) otherwise; per-caller read buffer; the fio files, same closed loop as the store',
     uvThreadpoolSize: threadPoolSize(),
   };
-  await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), fio, cpus: cpus().length, loadAvg: loadavg(), settings, rows }, null, 2)}\n`);
+  const report = { date: new Date().toISOString(), fio, cpus: cpus().length, loadAvg: loadavg(), settings, rows };
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
   const judged = rows.filter((r) => r.target !== null);
   const missed = judged.filter((r) => !r.meets).length;
   const missedVsThreads = judged.filter((r) => r.ratioToFioThreads < r.target!).length;
-  console.log(`\n${missed} of ${judged.length} targets missed against the fio twin (${missedVsThreads} against fio threads); figures in ${out}`);
+  console.log(
+    `\n${missed} of ${judged.length} targets missed against the fio twin ` +
+      `(${missedVsThreads} against fio threads); figures in ${out}`,
+  );
 }
 
 await main();

@@ -28,9 +28,14 @@ import { DropReason } from '../pool/reconcile';
  */
 const CREATE_MS = 8000;
 const OVERLOAD: OverloadOptions = { capacity: 8, errorSlope: 0.15, serviceSlots: 4, seed: 20181220 };
-const POOL: Pick<PoolConfig, 'volumeTypes' | 'osHighDemand' | 'osLowDemand' | 'targetHighDemand' | 'targetLowDemand'> = {
-  volumeTypes: ['sas', 'ssd'], osHighDemand: ['Debian9 64bit'], osLowDemand: ['Centos7.3 64bit'], targetHighDemand: 10, targetLowDemand: 10,
-};
+const POOL: Pick<PoolConfig, 'volumeTypes' | 'osHighDemand' | 'osLowDemand' | 'targetHighDemand' | 'targetLowDemand'> =
+  {
+    volumeTypes: ['sas', 'ssd'],
+    osHighDemand: ['Debian9 64bit'],
+    osLowDemand: ['Centos7.3 64bit'],
+    targetHighDemand: 10,
+    targetLowDemand: 10,
+  };
 const TARGET = 40;
 const MAX_ROUNDS = 12;
 
@@ -43,19 +48,48 @@ const strategies: Strategy[] = [
   { label: '(c) adaptive', mode: 'adaptive', intervalSeconds: 0 },
 ];
 
-interface Outcome extends Strategy { failedCreates: number; fillSeconds: number; rounds: number; full: boolean }
+interface Outcome extends Strategy {
+  failedCreates: number;
+  fillSeconds: number;
+  rounds: number;
+  full: boolean;
+}
 
-async function fill(strategy: Strategy, prisma: PrismaClient, client: Client, temporalAddress: string): Promise<Outcome> {
+async function fill(
+  strategy: Strategy,
+  prisma: PrismaClient,
+  client: Client,
+  temporalAddress: string,
+): Promise<Outcome> {
   const config: PoolConfig = {
-    ...POOL, replenishIntervalSeconds: 3600, reconcileIntervalSeconds: 3600, createIntervalSeconds: strategy.intervalSeconds,
-    throttleMode: strategy.mode, snapshotNamePattern: '^sysdisk-(?<type>[a-z0-9]+)-(?<os>.+)$',
+    ...POOL,
+    replenishIntervalSeconds: 3600,
+    reconcileIntervalSeconds: 3600,
+    createIntervalSeconds: strategy.intervalSeconds,
+    throttleMode: strategy.mode,
+    snapshotNamePattern: '^sysdisk-(?<type>[a-z0-9]+)-(?<os>.+)$',
   };
-  const sim = await startSimulator({ createDelayMs: CREATE_MS, overload: OVERLOAD, seed: simulatorSeed(config, { omitLast: false }) });
-  const cloud = connectCloud({ authUrl: sim.authUrl, admin: SIMULATOR_ADMIN, userDomainName: 'Default', projectDomainName: 'Default', timeoutMs: 10_000 });
+  const sim = await startSimulator({
+    createDelayMs: CREATE_MS,
+    overload: OVERLOAD,
+    seed: simulatorSeed(config, { omitLast: false }),
+  });
+  const cloud = connectCloud({
+    authUrl: sim.authUrl,
+    admin: SIMULATOR_ADMIN,
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+    timeoutMs: 10_000,
+  });
   await prisma.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds`;
   await seedPoolSettings(prisma, config);
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
-  const { worker, connection } = await createWorker({ address: temporalAddress, namespace: 'default', taskQueue, activities: createActivities({ cloud, prisma, temporal: client }) });
+  const { worker, connection } = await createWorker({
+    address: temporalAddress,
+    namespace: 'default',
+    taskQueue,
+    activities: createActivities({ cloud, prisma, temporal: client }),
+  });
   const running = worker.run();
   const run = <R>(workflow: () => Promise<R>) =>
     client.workflow.execute(workflow, { taskQueue, workflowId: `${workflow.name}-${randomUUID()}` });
@@ -99,7 +133,10 @@ async function main() {
     for (const s of strategies) {
       const o = await fill(s, prisma, client, services.temporalAddress);
       outcomes.push(o);
-      console.log(`${o.label.padEnd(20)} failed creates ${String(o.failedCreates).padStart(3)}   fill ${o.fillSeconds.toFixed(1).padStart(6)} s   rounds ${o.rounds}${o.full ? '' : '   (not full)'}`);
+      console.log(
+        `${o.label.padEnd(20)} failed creates ${String(o.failedCreates).padStart(3)}   ` +
+          `fill ${o.fillSeconds.toFixed(1).padStart(6)} s   rounds ${o.rounds}${o.full ? '' : '   (not full)'}`,
+      );
     }
   } finally {
     await connection.close();
@@ -110,12 +147,26 @@ async function main() {
   const bestFixed = cleanFixed.sort((x, y) => x.fillSeconds - y.fillSeconds)[0];
   const adaptive = outcomes.find((o) => o.mode === 'adaptive')!;
   const ratio = bestFixed ? adaptive.fillSeconds / bestFixed.fillSeconds : null;
-  console.log(bestFixed
-    ? `best failure-free fixed interval: ${bestFixed.intervalSeconds} s (${bestFixed.fillSeconds.toFixed(1)} s); adaptive/best = ${ratio!.toFixed(2)}; adaptive failed creates: ${adaptive.failedCreates}  (target: 0 failures, ratio ≤ 1.20)`
-    : 'no fixed interval filled the pool without failures');
+  console.log(
+    bestFixed
+      ? `best failure-free fixed interval: ${bestFixed.intervalSeconds} s (${bestFixed.fillSeconds.toFixed(1)} s); ` +
+          `adaptive/best = ${ratio!.toFixed(2)}; adaptive failed creates: ${adaptive.failedCreates}  ` +
+          `(target: 0 failures, ratio ≤ 1.20)`
+      : 'no fixed interval filled the pool without failures',
+  );
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'pool-fill.json'), `${JSON.stringify({ date: new Date().toISOString(), quick, createMs: CREATE_MS, overload: OVERLOAD, target: TARGET, outcomes, bestFixed: bestFixed?.label ?? null, adaptiveToBestFixed: ratio }, null, 2)}\n`);
+  const report = {
+    date: new Date().toISOString(),
+    quick,
+    createMs: CREATE_MS,
+    overload: OVERLOAD,
+    target: TARGET,
+    outcomes,
+    bestFixed: bestFixed?.label ?? null,
+    adaptiveToBestFixed: ratio,
+  };
+  writeFileSync(join(dir, 'pool-fill.json'), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 main().catch((err) => {

@@ -31,26 +31,49 @@ async function main(): Promise<void> {
   onStop('Temporal server', temporal.stop);
 
   const blockflow = await compose({
-    cloud, databaseUrl: db.value.url, temporalAddress: temporal.value.address,
-    namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE, chunkStoreDir: settings.chunkStoreDir,
+    cloud,
+    databaseUrl: db.value.url,
+    temporalAddress: temporal.value.address,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    chunkStoreDir: settings.chunkStoreDir,
   });
   onStop('database and Temporal clients', blockflow.close);
   const { prisma, temporal: client } = blockflow;
   const worker = await runWorker(blockflow, { handleSignals: false });
   onStop('worker (then chunk stores, libvirt daemons if drills started them)', worker.stop);
   log(`worker polling task queue "${settings.TEMPORAL_TASK_QUEUE}"`);
-  await bootstrapPool({ client, prisma, taskQueue: settings.TEMPORAL_TASK_QUEUE, configFile: settings.POOL_CONFIG_FILE, log });
+  await bootstrapPool({
+    client,
+    prisma,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    configFile: settings.POOL_CONFIG_FILE,
+    log,
+  });
 
   const apiToken = settings.API_TOKEN ?? apiTokenFromDataFolder(settings);
-  const app = createApp({ temporal: client, taskQueue: settings.TEMPORAL_TASK_QUEUE, prisma, cloud, apiToken, temporalUiUrl: temporal.value.uiUrl });
+  const app = createApp({
+    temporal: client,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    prisma,
+    cloud,
+    apiToken,
+    temporalUiUrl: temporal.value.uiUrl,
+  });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: settings.API_PORT });
   onStop('API', () => new Promise<void>((resolve) => server.close(() => resolve())));
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', (err) => reject(new ConfigError(`API_PORT=${settings.API_PORT}: cannot listen (${(err as NodeJS.ErrnoException).code})`)));
+    server.once('error', (err) =>
+      reject(new ConfigError(`API_PORT=${settings.API_PORT}: cannot listen (${(err as NodeJS.ErrnoException).code})`)),
+    );
   });
 
-  log(`API        http://127.0.0.1:${settings.API_PORT}  (OpenAPI: /openapi.json; writes need "Authorization: Bearer <token in ${settings.API_TOKEN ? 'API_TOKEN' : dataPath(settings, 'api-token')}>")`);
+  log(
+    `API        http://127.0.0.1:${settings.API_PORT}  (OpenAPI: /openapi.json; ` +
+      `writes need "Authorization: Bearer ` +
+      `<token in ${settings.API_TOKEN ? 'API_TOKEN' : dataPath(settings, 'api-token')}>")`,
+  );
   if (temporal.value.uiUrl) log(`Temporal UI ${temporal.value.uiUrl}`);
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s — Ctrl-C to stop`);
 }
@@ -81,7 +104,9 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 main().catch(async (err) => {
   // A bad setting is the operator's to fix: one line naming it, no stack trace.
-  console.error(err instanceof ConfigError ? `blockflow: ${err.message}` : `blockflow: start-up failed: ${(err as Error).message}`);
+  console.error(
+    err instanceof ConfigError ? `blockflow: ${err.message}` : `blockflow: start-up failed: ${(err as Error).message}`,
+  );
   if (!(err instanceof ConfigError) && process.env.DEBUG) console.error(err);
   await shutdown(1);
 });

@@ -8,13 +8,18 @@ import { compose, runWorker } from './compose';
 async function main(): Promise<void> {
   const settings = loadSettings();
   for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'OS_AUTH_URL'] as const) {
-    if (!settings[key]) throw new ConfigError(`missing setting ${key}: a standalone worker joins an existing deployment`);
+    if (!settings[key])
+      throw new ConfigError(`missing setting ${key}: a standalone worker joins an existing deployment`);
   }
   const cloud = connectCloud(cloudConfigFromSettings(settings));
   await checkCloud(cloud);
   const blockflow = await compose({
-    cloud, databaseUrl: settings.DATABASE_URL!, temporalAddress: settings.TEMPORAL_ADDRESS!,
-    namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE, chunkStoreDir: settings.chunkStoreDir,
+    cloud,
+    databaseUrl: settings.DATABASE_URL!,
+    temporalAddress: settings.TEMPORAL_ADDRESS!,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    chunkStoreDir: settings.chunkStoreDir,
   });
   const worker = await runWorker(blockflow, { handleSignals: true });
   console.log(`[worker] polling task queue "${settings.TEMPORAL_TASK_QUEUE}" (pid ${process.pid})`);

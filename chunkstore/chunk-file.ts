@@ -80,7 +80,8 @@ export class ChunkFile {
 
   /** Loads the snapshot file found next to this chunk at open. */
   async loadSnapshot(sn: number): Promise<void> {
-    if (this.snapshot) fail('SnapshotConflictError', `chunk ${this.meta.chunkId} has snapshots ${this.snapshot.sn} and ${sn}`);
+    if (this.snapshot)
+      fail('SnapshotConflictError', `chunk ${this.meta.chunkId} has snapshots ${this.snapshot.sn} and ${sn}`);
     this.snapshot = await SnapshotFile.load(this.pool, this.meta.chunkId, sn, this.geometry);
   }
 
@@ -168,7 +169,10 @@ export class ChunkFile {
     const { meta } = this;
     if (meta.clone) fail('StatusConflictError', `chunk ${meta.chunkId} is a clone chunk`);
     if (correctedSn < meta.sn || correctedSn < meta.correctedSn) {
-      fail('BackwardRequestError', `correctedSn ${correctedSn} is behind chunk sn ${meta.sn} / correctedSn ${meta.correctedSn}`);
+      fail(
+        'BackwardRequestError',
+        `correctedSn ${correctedSn} is behind chunk sn ${meta.sn} / correctedSn ${meta.correctedSn}`,
+      );
     }
     // snap.sn >= chunk.sn means the snapshot was made after this request was
     // first applied (a replay): it belongs to a later snapshot, keep it.

@@ -28,7 +28,8 @@ function plain(buf: Buffer): Uint8Array {
 }
 
 function checkNumber(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) fail('InvalidArgError', `${name} must be a non-negative integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    fail('InvalidArgError', `${name} must be a non-negative integer, got ${value}`);
 }
 
 /**
@@ -199,7 +200,8 @@ export class DataStore {
     return this.withChunkLock(id, async () => {
       const chunk = this.chunks.get(id);
       if (chunk) {
-        if (!chunk.createdAs(sn, correctedSn, location)) fail('ChunkConflictError', `chunk ${id} exists with other state`);
+        if (!chunk.createdAs(sn, correctedSn, location))
+          fail('ChunkConflictError', `chunk ${id} exists with other state`);
         return;
       }
       this.chunks.set(id, await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.storeGeometry));

@@ -17,10 +17,7 @@ export function snapshotFileName(id: number, sn: number): string {
 const TMP_SUFFIX = '.tmp';
 const NAME_RE = /^chunk_(0|[1-9]\d*)(?:_snap_(0|[1-9]\d*))?$/;
 
-export type ParsedName =
-  | { kind: 'chunk'; id: number }
-  | { kind: 'snapshot'; id: number; sn: number }
-  | { kind: 'tmp' };
+export type ParsedName = { kind: 'chunk'; id: number } | { kind: 'snapshot'; id: number; sn: number } | { kind: 'tmp' };
 
 /** Classifies a directory entry; null for names the store does not own. */
 export function parseFileName(name: string): ParsedName | null {

@@ -58,7 +58,9 @@ export class KeyedRwLock<K> {
     }
     // the waker enters on our behalf before waking us (see drain)
     const queued = state;
-    return new Promise<void>((wake) => queued.queue.push({ shared, wake })).then(() => this.runEntered(queued, shared, task));
+    return new Promise<void>((wake) => queued.queue.push({ shared, wake })).then(() =>
+      this.runEntered(queued, shared, task),
+    );
   }
 
   private runEntered<T>(state: KeyState, shared: boolean, task: () => Promise<T>): Promise<T> {

@@ -51,7 +51,10 @@ export function encodeMetaPage(meta: MetaPage, geometry: Geometry): Buffer {
   buf.writeUInt16LE(location.length, 44);
   if (meta.bitmap) Buffer.from(meta.bitmap.toBytes()).copy(buf, META_HEADER_SIZE);
   location.copy(buf, META_HEADER_SIZE + bitmapBytes(bits));
-  buf.writeUInt32LE(crc32(buf.subarray(0, geometry.metaPageSize - META_CRC_SIZE)), geometry.metaPageSize - META_CRC_SIZE);
+  buf.writeUInt32LE(
+    crc32(buf.subarray(0, geometry.metaPageSize - META_CRC_SIZE)),
+    geometry.metaPageSize - META_CRC_SIZE,
+  );
   return buf;
 }
 
@@ -79,7 +82,10 @@ export function decodeMetaPage(buf: Buffer, geometry: Geometry, where: string): 
     (kind === FileKind.Chunk || kind === FileKind.Snapshot);
   if (!valid) fail('CrcCheckError', `${where}: not a version ${FORMAT_VERSION} chunkstore metapage`);
   if (buf.readUInt32LE(32) !== geometry.chunkSize || buf.readUInt32LE(36) !== geometry.pageSize) {
-    fail('InvalidArgError', `${where}: written with chunkSize ${buf.readUInt32LE(32)} / pageSize ${buf.readUInt32LE(36)}`);
+    fail(
+      'InvalidArgError',
+      `${where}: written with chunkSize ${buf.readUInt32LE(32)} / pageSize ${buf.readUInt32LE(36)}`,
+    );
   }
   const bits = buf.readUInt32LE(40);
   const locationLength = buf.readUInt16LE(44);

@@ -48,7 +48,9 @@ export class PagedFile {
     return buf;
   }
 
-  /** Reads `target.length` bytes of the data area from chunk offset `offset` into `target` (may throw synchronously). */
+  /**
+   * Reads `target.length` bytes of the data area from chunk offset `offset` into `target` (may throw synchronously).
+   */
   readDataInto(offset: number, target: Uint8Array): Promise<void> {
     return this.readInto(this.geometry.metaPageSize + offset, target);
   }
@@ -105,7 +107,7 @@ export class PagedFile {
     if (!this.io.useSync(data.length)) return this.writeAtAsync(position, data);
     const started = this.io.syncStarted();
     try {
-      for (let n = 0; n < data.length; ) n += writeSync(this.handle.fd, data, n, data.length - n, position + n);
+      for (let n = 0; n < data.length;) n += writeSync(this.handle.fd, data, n, data.length - n, position + n);
     } finally {
       this.io.syncEnded(started);
     }

@@ -9,10 +9,16 @@ const optionalUrl = z.string().url().optional();
 const schema = z.object({
   BLOCKFLOW_DATA_DIR: z.string().default('.data'),
   /** Unset = the private cluster `npm start` runs in the data folder. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .optional(),
   POSTGRES_PORT: port.default(55432),
   /** Unset = the embedded Temporal dev server. */
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -58,7 +64,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       if (!s[key]) throw new ConfigError(`missing setting ${key}: required when OS_AUTH_URL is set`);
     }
   }
-  return { ...s, dataDir: resolve(s.BLOCKFLOW_DATA_DIR), drillWorkDir: resolve(s.DRILL_WORK_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'drills')), chunkStoreDir: resolve(s.CHUNKSTORE_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'chunkstore')) };
+  return {
+    ...s,
+    dataDir: resolve(s.BLOCKFLOW_DATA_DIR),
+    drillWorkDir: resolve(s.DRILL_WORK_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'drills')),
+    chunkStoreDir: resolve(s.CHUNKSTORE_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'chunkstore')),
+  };
 }
 
 export const dataPath = (settings: Settings, ...parts: string[]) => join(settings.dataDir, ...parts);

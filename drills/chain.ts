@@ -26,7 +26,8 @@ export function layerPath(workDir: string, index: number): string {
 }
 
 export async function prepareChain(input: PrepareChainInput): Promise<ChainLayout> {
-  if (!Number.isInteger(input.overlays) || input.overlays < 1) throw new RangeError(`overlays must be ≥ 1: ${input.overlays}`);
+  if (!Number.isInteger(input.overlays) || input.overlays < 1)
+    throw new RangeError(`overlays must be ≥ 1: ${input.overlays}`);
   const { workDir } = input;
   const pristineDir = join(workDir, PRISTINE_DIR);
   await mkdir(pristineDir, { recursive: true });
@@ -39,7 +40,11 @@ export async function prepareChain(input: PrepareChainInput): Promise<ChainLayou
   for (let index = 1; index < layers.length; index++) {
     await rm(layers[index], { force: true });
     // Relative backing names keep the chain valid when the pristine copies are put back.
-    await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', basename(layers[index - 1]), '-F', 'qcow2', layers[index]], { cwd: workDir });
+    await runCommand(
+      'qemu-img',
+      ['create', '-q', '-f', 'qcow2', '-b', basename(layers[index - 1]), '-F', 'qcow2', layers[index]],
+      { cwd: workDir },
+    );
   }
   for (const layer of layers) await copyFile(layer, join(pristineDir, basename(layer)));
   return { workDir, layers, pristineDir };

@@ -38,7 +38,8 @@ export async function withDaemonLock<T>(action: () => Promise<T>, timeoutMs: num
       await rm(LOCK_FILE, { force: true });
       continue;
     }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${LOCK_FILE} (held by pid ${holder ?? '?'})`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${LOCK_FILE} (held by pid ${holder ?? '?'})`);
     await sleep(50);
   }
   try {

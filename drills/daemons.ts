@@ -5,7 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { chmod, chown, readFile, stat } from 'node:fs/promises';
 import { sleep, waitUntil } from '../lib/wait-until';
-import { forgetStartedDaemons, readStartedDaemons, recordStartedDaemons, releaseLease, takeLease, withDaemonLock } from './daemon-leases';
+import {
+  forgetStartedDaemons,
+  readStartedDaemons,
+  recordStartedDaemons,
+  releaseLease,
+  takeLease,
+  withDaemonLock,
+} from './daemon-leases';
 import { runCommand } from './run-command';
 
 export type LibvirtDaemonName = 'virtlogd' | 'libvirtd';
@@ -57,7 +64,9 @@ async function startMissingDaemons(timeoutMs: number): Promise<DaemonProcess[]> 
   await waitUntil(
     async () => {
       try {
-        await runCommand('virsh', ['-c', LIBVIRT_URI, 'version'], { timeoutMs: Math.max(1_000, deadline - Date.now()) });
+        await runCommand('virsh', ['-c', LIBVIRT_URI, 'version'], {
+          timeoutMs: Math.max(1_000, deadline - Date.now()),
+        });
         return { done: true };
       } catch (error) {
         return { done: false, state: String(error) };

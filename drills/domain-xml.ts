@@ -17,7 +17,14 @@ export interface DrillDomainSpec {
 }
 
 export function drillDomainXml(spec: DrillDomainSpec): string {
-  const cmdline = ['console=ttyS0', 'quiet', 'loglevel=1', 'panic=-1', `drill.records=${spec.records}`, `drill.pause_us=${spec.pauseUs}`].join(' ');
+  const cmdline = [
+    'console=ttyS0',
+    'quiet',
+    'loglevel=1',
+    'panic=-1',
+    `drill.records=${spec.records}`,
+    `drill.pause_us=${spec.pauseUs}`,
+  ].join(' ');
   return `<domain type='qemu'>
   <name>${xmlEscape(spec.name)}</name>
   <memory unit='MiB'>${spec.memoryMiB ?? 256}</memory>
@@ -52,5 +59,10 @@ export function drillDomainXml(spec: DrillDomainSpec): string {
 }
 
 function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/'/g, '&apos;')
+    .replace(/"/g, '&quot;');
 }

@@ -38,7 +38,16 @@ export async function startDrillDomain(input: StartDomainInput): Promise<Started
   const xmlPath = join(input.workDir, 'domain.xml');
   await writeFile(
     xmlPath,
-    drillDomainXml({ name: input.domainName, kernel, initrd, activeImage: input.activeImage, serialLog, records: input.records, pauseUs: input.pauseUs ?? 0, memoryMiB: input.memoryMiB }),
+    drillDomainXml({
+      name: input.domainName,
+      kernel,
+      initrd,
+      activeImage: input.activeImage,
+      serialLog,
+      records: input.records,
+      pauseUs: input.pauseUs ?? 0,
+      memoryMiB: input.memoryMiB,
+    }),
   );
   await virsh(['define', xmlPath], timeoutMs);
   try {
@@ -55,7 +64,10 @@ export async function startDrillDomain(input: StartDomainInput): Promise<Started
 export async function assertTraversableByQemu(workDir: string): Promise<void> {
   for (let dir = resolve(workDir); ; dir = dirname(dir)) {
     if (((await stat(dir)).mode & 0o001) === 0) {
-      throw new Error(`${dir} is not traversable by the libvirt-qemu user (needs o+x, e.g. chmod 755): QEMU could not open the drill images`);
+      throw new Error(
+        `${dir} is not traversable by the libvirt-qemu user (needs o+x, e.g. chmod 755): ` +
+          `QEMU could not open the drill images`,
+      );
     }
     if (dir === dirname(dir)) return;
   }

@@ -61,32 +61,49 @@ export interface ParamProblem {
 export function drillParamProblems(params: DrillParams, scenario: DrillScenario): ParamProblem[] {
   const problems: ParamProblem[] = [];
   const { records: n, snapshotAtRecords: k } = params;
-  if (params.form !== 'libvirt' && params.form !== 'storage-daemon') problems.push({ field: 'form', message: `unknown form ${JSON.stringify(params.form)}: libvirt or storage-daemon` });
-  if (!Number.isInteger(n) || n < 1) problems.push({ field: 'records', message: `must be a positive integer (got ${n})` });
-  else if (n > MAX_DRILL_RECORDS) problems.push({ field: 'records', message: `must be at most ${MAX_DRILL_RECORDS} (the ${DRILL_DISK_MIB} MiB drill disk holds no more)` });
-  if (!Number.isInteger(k) || k < 1) problems.push({ field: 'snapshotAtRecords', message: `must be a positive integer (got ${k})` });
-  else if (Number.isInteger(n) && k >= n) problems.push({ field: 'snapshotAtRecords', message: `${k} is not below records (${n}): the snapshot has to cut the writer mid-stream` });
+  if (params.form !== 'libvirt' && params.form !== 'storage-daemon')
+    problems.push({ field: 'form', message: `unknown form ${JSON.stringify(params.form)}: libvirt or storage-daemon` });
+  if (!Number.isInteger(n) || n < 1)
+    problems.push({ field: 'records', message: `must be a positive integer (got ${n})` });
+  else if (n > MAX_DRILL_RECORDS)
+    problems.push({
+      field: 'records',
+      message: `must be at most ${MAX_DRILL_RECORDS} (the ${DRILL_DISK_MIB} MiB drill disk holds no more)`,
+    });
+  if (!Number.isInteger(k) || k < 1)
+    problems.push({ field: 'snapshotAtRecords', message: `must be a positive integer (got ${k})` });
+  else if (Number.isInteger(n) && k >= n)
+    problems.push({
+      field: 'snapshotAtRecords',
+      message: `${k} is not below records (${n}): the snapshot has to cut the writer mid-stream`,
+    });
   if (scenario === 'commit' && params.commitMode !== 'active-pivot' && params.commitMode !== 'top-base') {
     problems.push({ field: 'commitMode', message: "the commit scenario needs 'active-pivot' or 'top-base'" });
   }
-  if (scenario === 'snapshot' && params.commitMode !== undefined) problems.push({ field: 'commitMode', message: 'the snapshot scenario does not commit: omit it' });
+  if (scenario === 'snapshot' && params.commitMode !== undefined)
+    problems.push({ field: 'commitMode', message: 'the snapshot scenario does not commit: omit it' });
   if (params.domainName !== undefined && !DOMAIN_NAME_PATTERN.test(params.domainName)) {
     problems.push({ field: 'domainName', message: `must match ${DOMAIN_NAME_PATTERN}` });
   }
   for (const key of ['kernel', 'initrd'] as const) {
     const path = params.guest?.[key];
-    if (params.guest && (typeof path !== 'string' || !path.startsWith('/'))) problems.push({ field: `guest.${key}`, message: 'must be an absolute path (on the worker\'s host)' });
+    if (params.guest && (typeof path !== 'string' || !path.startsWith('/')))
+      problems.push({ field: `guest.${key}`, message: "must be an absolute path (on the worker's host)" });
   }
   if (params.form === 'storage-daemon') {
     for (const field of ['domainName', 'guest', 'pauseUs', 'bootTimeoutMs'] as const) {
       if (params[field] !== undefined) problems.push({ field, message: 'applies to the libvirt form only' });
     }
   } else if (params.chunkPauseMs !== undefined) {
-    problems.push({ field: 'chunkPauseMs', message: 'applies to the storage-daemon form only (the libvirt guest takes pauseUs)' });
+    problems.push({
+      field: 'chunkPauseMs',
+      message: 'applies to the storage-daemon form only (the libvirt guest takes pauseUs)',
+    });
   }
   for (const field of ['pauseUs', 'chunkPauseMs', 'bootTimeoutMs', 'writerTimeoutMs'] as const) {
     const value = params[field];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0)) problems.push({ field, message: 'must be a non-negative integer' });
+    if (value !== undefined && (!Number.isInteger(value) || value < 0))
+      problems.push({ field, message: 'must be a non-negative integer' });
   }
   return problems;
 }

@@ -20,7 +20,15 @@ export async function exportImageToRaw(input: ExportImageInput): Promise<{ outpu
   const source = input.readAlone
     ? `json:${JSON.stringify({ driver: 'qcow2', backing: null, file: { driver: 'file', filename: input.image } })}`
     : input.image;
-  const args = ['convert', ...(input.forceShare ? ['-U'] : []), ...(input.readAlone ? [] : ['-f', 'qcow2']), '-O', 'raw', source, input.output];
+  const args = [
+    'convert',
+    ...(input.forceShare ? ['-U'] : []),
+    ...(input.readAlone ? [] : ['-f', 'qcow2']),
+    '-O',
+    'raw',
+    source,
+    input.output,
+  ];
   const started = performance.now();
   await runCommand('qemu-img', args, { timeoutMs: input.timeoutMs ?? 120_000 });
   return { output: input.output, elapsedMs: performance.now() - started };

@@ -31,20 +31,26 @@ export async function findDrillLeftovers(input: LeftoverCheckInput): Promise<str
   if (input.domainName) {
     const state = await domainState(input.domainName);
     if (state !== 'absent') leftovers.push(`domain ${input.domainName} is still defined (${state})`);
-    if (state === 'running' && (await hasBlockJob(input.domainName).catch(() => false))) leftovers.push(`block job still attached to vda of ${input.domainName}`);
+    if (state === 'running' && (await hasBlockJob(input.domainName).catch(() => false)))
+      leftovers.push(`block job still attached to vda of ${input.domainName}`);
   }
-  for (const holder of await processesUsing(input.workDir)) leftovers.push(`process ${holder} still uses ${input.workDir}`);
+  for (const holder of await processesUsing(input.workDir))
+    leftovers.push(`process ${holder} still uses ${input.workDir}`);
 
   const pristine = (await listFiles(join(input.workDir, PRISTINE_DIR))).filter((name) => name.endsWith('.qcow2'));
   for (const name of await listFiles(input.workDir)) {
     if (name.endsWith('.qcow2') && !pristine.includes(name)) leftovers.push(`file ${name} was not removed`);
   }
   for (const name of pristine) {
-    const [current, original] = await Promise.all([readFile(join(input.workDir, name)).catch(() => undefined), readFile(join(input.workDir, PRISTINE_DIR, name))]);
+    const [current, original] = await Promise.all([
+      readFile(join(input.workDir, name)).catch(() => undefined),
+      readFile(join(input.workDir, PRISTINE_DIR, name)),
+    ]);
     if (!current) leftovers.push(`layer ${name} is missing`);
     else if (!current.equals(original)) leftovers.push(`layer ${name} differs from its original`);
   }
-  if (await stat(join(input.workDir, EXPORTS_DIR)).catch(() => undefined)) leftovers.push(`${EXPORTS_DIR}/ was not removed`);
+  if (await stat(join(input.workDir, EXPORTS_DIR)).catch(() => undefined))
+    leftovers.push(`${EXPORTS_DIR}/ was not removed`);
   return leftovers;
 }
 

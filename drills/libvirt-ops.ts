@@ -12,22 +12,29 @@ import { readWriterProgress, waitForWriterDone, waitForWriterProgress } from './
 
 export const libvirtStepOps: LibvirtStepOps = {
   prepareDrillChain: async (input) => ({
-    ...(await prepareChain(input)), nextOverlay: layerPath(input.workDir, input.overlays + 1),
+    ...(await prepareChain(input)),
+    nextOverlay: layerPath(input.workDir, input.overlays + 1),
   }),
   startDrillDomain: (input) => startDrillDomain(input),
   waitForDrillWriter: (input, heartbeat) => waitForWriterProgress({ ...input, heartbeat }),
   waitForDrillWriterDone: (input, heartbeat) => waitForWriterDone({ ...input, heartbeat }),
   takeDrillSnapshot: async (input) => ({
-    ...(await liveSnapshot(input)), progressAfter: await recordsIn(input.serialLog),
+    ...(await liveSnapshot(input)),
+    progressAfter: await recordsIn(input.serialLog),
   }),
   captureDrillLiveCopy: (input) => captureLiveCopy(input),
   commitDrillChain: async (input) => ({
-    ...(await liveBlockCommit(input)), progressAfter: await recordsIn(input.serialLog),
+    ...(await liveBlockCommit(input)),
+    progressAfter: await recordsIn(input.serialLog),
   }),
   verifyDrill: async ({ progress, ...input }) => {
     const report: DrillReport = {
-      ok: false, failures: [], timings: {}, progressBeforeSnapshot: progress.beforeSnapshot,
-      progressAfterSnapshot: progress.afterSnapshot, progressAfterCommit: progress.afterCommit,
+      ok: false,
+      failures: [],
+      timings: {},
+      progressBeforeSnapshot: progress.beforeSnapshot,
+      progressAfterSnapshot: progress.afterSnapshot,
+      progressAfterCommit: progress.afterCommit,
     };
     await verifyDrillRun(report, input);
     const summary = report.verification && summarise(report.verification);

@@ -61,7 +61,9 @@ export function libvirtTimeouts(params: DrillParams): { bootMs: number; writerMs
 }
 
 export async function runLibvirtDrillSteps(
-  target: DrillTarget, exec: LibvirtStepExecutor, run: LibvirtStepRecord,
+  target: DrillTarget,
+  exec: LibvirtStepExecutor,
+  run: LibvirtStepRecord,
 ): Promise<void> {
   const { params, commitMode, workDir } = target;
   const domainName = target.domainName!;
@@ -72,12 +74,19 @@ export async function runLibvirtDrillSteps(
   const newOverlay = chain.nextOverlay;
   const { records, pauseUs } = params;
   const domain = await exec.run('define+start', 'startDrillDomain', {
-    workDir, domainName, activeImage: oldLayer, guest: target.guest!, records, pauseUs,
+    workDir,
+    domainName,
+    activeImage: oldLayer,
+    guest: target.guest!,
+    records,
+    pauseUs,
   });
   const watch = { domainName, serialLog: domain.serialLog };
   await exec.run('boot-to-writer', 'waitForDrillWriter', { ...watch, atLeastRecords: 1, timeoutMs: bootMs });
   const atPoint = await exec.run('writer-to-snapshot-point', 'waitForDrillWriter', {
-    ...watch, atLeastRecords: params.snapshotAtRecords, timeoutMs: writerMs,
+    ...watch,
+    atLeastRecords: params.snapshotAtRecords,
+    timeoutMs: writerMs,
   });
   run.progress.beforeSnapshot = atPoint.records;
 
@@ -90,9 +99,8 @@ export async function runLibvirtDrillSteps(
 
   if (commitMode) {
     const [base, overlay1] = chain.layers;
-    const commit = commitMode === 'active-pivot'
-      ? { mode: commitMode }
-      : { mode: commitMode, top: oldLayer, base: overlay1 };
+    const commit =
+      commitMode === 'active-pivot' ? { mode: commitMode } : { mode: commitMode, top: oldLayer, base: overlay1 };
     const committed = await exec.run('commit', 'commitDrillChain', { ...watch, ...commit });
     run.progress.afterCommit = committed.progressAfter;
     activeImage = committed.activeImage;
@@ -102,7 +110,13 @@ export async function runLibvirtDrillSteps(
 
   await exec.run('writer-finish', 'waitForDrillWriterDone', { ...watch, timeoutMs: writerMs });
   const verified = await exec.run('verify', 'verifyDrill', {
-    chain, newOverlay, activeImage, liveCopy: liveCopy.rawFile, commit: commitMode, records, progress: run.progress,
+    chain,
+    newOverlay,
+    activeImage,
+    liveCopy: liveCopy.rawFile,
+    commit: commitMode,
+    records,
+    progress: run.progress,
   });
   run.recordVerification(verified);
 }

@@ -38,7 +38,8 @@ export async function liveBlockCommit(input: LiveBlockCommitInput): Promise<Live
   try {
     // virsh's own --timeout aborts the job; ours (a little longer) bounds virsh itself.
     await virsh(args, timeoutMs + 15_000);
-    if (await hasBlockJob(input.domainName)) throw new Error('a block job is still attached to vda after blockcommit returned');
+    if (await hasBlockJob(input.domainName))
+      throw new Error('a block job is still attached to vda after blockcommit returned');
   } catch (error) {
     await virsh(['blockjob', input.domainName, 'vda', '--abort'], 30_000).catch(() => undefined);
     await destroyDomain(input.domainName).catch(() => undefined);

@@ -19,7 +19,16 @@ export async function liveSnapshot(input: LiveSnapshotInput): Promise<LiveSnapsh
   const started = performance.now();
   try {
     await virsh(
-      ['snapshot-create-as', input.domainName, 'drill-snap', '--disk-only', '--atomic', '--no-metadata', '--diskspec', `vda,snapshot=external,file=${input.newOverlay}`],
+      [
+        'snapshot-create-as',
+        input.domainName,
+        'drill-snap',
+        '--disk-only',
+        '--atomic',
+        '--no-metadata',
+        '--diskspec',
+        `vda,snapshot=external,file=${input.newOverlay}`,
+      ],
       input.timeoutMs ?? 60_000,
     );
   } catch (error) {
@@ -28,6 +37,7 @@ export async function liveSnapshot(input: LiveSnapshotInput): Promise<LiveSnapsh
   }
   const elapsedMs = performance.now() - started;
   const activeImage = await activeDiskSource(input.domainName);
-  if (activeImage !== input.newOverlay) throw new Error(`after the snapshot vda is ${activeImage}, expected ${input.newOverlay}`);
+  if (activeImage !== input.newOverlay)
+    throw new Error(`after the snapshot vda is ${activeImage}, expected ${input.newOverlay}`);
   return { activeImage, elapsedMs };
 }

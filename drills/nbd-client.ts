@@ -99,7 +99,8 @@ export class NbdClient {
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
 
     const greeting = await reader.read(18);
-    if (greeting.readBigUInt64BE(0) !== NBDMAGIC || greeting.readBigUInt64BE(8) !== IHAVEOPT) throw new Error('not a fixed-newstyle NBD server');
+    if (greeting.readBigUInt64BE(0) !== NBDMAGIC || greeting.readBigUInt64BE(8) !== IHAVEOPT)
+      throw new Error('not a fixed-newstyle NBD server');
     const serverFlags = greeting.readUInt16BE(16);
     if (!(serverFlags & FLAG_FIXED_NEWSTYLE)) throw new Error('NBD server lacks fixed newstyle');
     const noZeroes = (serverFlags & FLAG_NO_ZEROES) !== 0;
@@ -115,12 +116,15 @@ export class NbdClient {
       if (header.readBigUInt64BE(0) !== OPTION_REPLY_MAGIC) throw new Error('bad NBD option reply magic');
       const type = header.readUInt32BE(12);
       const payload = await reader.read(header.readUInt32BE(16));
-      if (type === REP_INFO && payload.readUInt16BE(0) === INFO_EXPORT) exportInfo = { size: payload.readBigUInt64BE(2), flags: payload.readUInt16BE(10) };
+      if (type === REP_INFO && payload.readUInt16BE(0) === INFO_EXPORT)
+        exportInfo = { size: payload.readBigUInt64BE(2), flags: payload.readUInt16BE(10) };
       else if (type === REP_ACK) {
         if (!exportInfo) throw new Error('NBD_OPT_GO acknowledged without NBD_INFO_EXPORT');
         return new NbdClient(socket, reader, exportInfo.size, exportInfo.flags);
-      } else if (type === REP_ERR_UNSUP) break; // old server: fall back to NBD_OPT_EXPORT_NAME
-      else if (type & 0x80000000) throw new Error(`NBD_OPT_GO refused (reply type 0x${type.toString(16)}): ${payload.toString('utf8')}`);
+      } else if (type === REP_ERR_UNSUP)
+        break; // old server: fall back to NBD_OPT_EXPORT_NAME
+      else if (type & 0x80000000)
+        throw new Error(`NBD_OPT_GO refused (reply type 0x${type.toString(16)}): ${payload.toString('utf8')}`);
     }
     socket.write(Buffer.concat([optionHeader(OPT_EXPORT_NAME, name.length), name]));
     const reply = await reader.read(10 + (noZeroes ? 0 : 124));
@@ -153,7 +157,11 @@ export class NbdClient {
     try {
       const handle = this.nextHandle++;
       const length = command === CMD_WRITE ? data.length : 0;
-      this.socket.write(command === CMD_WRITE ? Buffer.concat([requestHeader(command, flags, handle, offset, length), data]) : requestHeader(command, flags, handle, offset, length));
+      this.socket.write(
+        command === CMD_WRITE
+          ? Buffer.concat([requestHeader(command, flags, handle, offset, length), data])
+          : requestHeader(command, flags, handle, offset, length),
+      );
       const reply = await this.reader.read(16);
       if (reply.readUInt32BE(0) !== SIMPLE_REPLY_MAGIC) throw new Error('bad NBD reply magic');
       if (reply.readBigUInt64BE(8) !== handle) throw new Error('NBD reply for an unexpected handle');

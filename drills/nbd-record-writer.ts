@@ -44,7 +44,15 @@ export class NbdRecordWriter {
   /** Resolves with the acknowledged count once it reaches `atLeast` (snapshot point by progress). */
   waitForRecords(atLeast: number, timeoutMs: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`writer did not reach ${atLeast} records within ${timeoutMs} ms (at ${this.acknowledgedRecords})`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `writer did not reach ${atLeast} records within ${timeoutMs} ms (at ${this.acknowledgedRecords})`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({
         atLeast,
         resolve: (records) => (clearTimeout(timer), resolve(records)),
@@ -58,7 +66,10 @@ export class NbdRecordWriter {
     this.waiters = this.waiters.filter((waiter) => {
       if (this.acknowledgedRecords >= waiter.atLeast) waiter.resolve(this.acknowledgedRecords);
       else if (this.failure) waiter.reject(this.failure);
-      else if (finished) waiter.reject(new Error(`writer finished at ${this.acknowledgedRecords} records before reaching ${waiter.atLeast}`));
+      else if (finished)
+        waiter.reject(
+          new Error(`writer finished at ${this.acknowledgedRecords} records before reaching ${waiter.atLeast}`),
+        );
       else return true;
       return false;
     });

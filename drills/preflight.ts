@@ -30,7 +30,10 @@ export interface PreparedDrill {
 
 /** Bad input: the run stops before touching anything. */
 export class DrillRejection extends Error {
-  constructor(readonly field: string, readonly reason: string) {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
     super(`${field}: ${reason}`);
     this.name = 'DrillRejection';
   }
@@ -50,9 +53,9 @@ export async function preflightChecks(workRoot: string, input: PreflightInput): 
   const problem = drillParamProblems(input.params, input.scenario)[0];
   if (problem) throw new DrillRejection(problem.field, problem.message);
   const libvirt = input.params.form === 'libvirt';
-  await requireCommands(libvirt
-    ? ['virsh', 'libvirtd', 'virtlogd', 'qemu-system-x86_64', 'qemu-img']
-    : ['qemu-storage-daemon', 'qemu-img']);
+  await requireCommands(
+    libvirt ? ['virsh', 'libvirtd', 'virtlogd', 'qemu-system-x86_64', 'qemu-img'] : ['qemu-storage-daemon', 'qemu-img'],
+  );
 
   let guest = input.params.guest;
   if (guest) {
@@ -63,8 +66,11 @@ export async function preflightChecks(workRoot: string, input: PreflightInput): 
     const domainName = input.domainName!;
     const state = await domainState(domainName);
     if (state !== 'absent') {
-      throw new DrillRejection('domainName', `libvirt domain ${domainName} already exists (${state}): `
-        + 'the drill defines, destroys and undefines a domain of its own, choose another name');
+      throw new DrillRejection(
+        'domainName',
+        `libvirt domain ${domainName} already exists (${state}): ` +
+          'the drill defines, destroys and undefines a domain of its own, choose another name',
+      );
     }
     guest ??= await cachedGuest();
   }
@@ -72,8 +78,11 @@ export async function preflightChecks(workRoot: string, input: PreflightInput): 
   const workDir = join(workRoot, input.runId.replace(/[^A-Za-z0-9_.-]/g, '_'));
   // The storage daemon's sockets live in the work dir; a unix socket path has at most 107 bytes.
   if (!libvirt && Buffer.byteLength(join(workDir, 'nbd.sock')) > 107) {
-    throw new DrillRejection('runId', `work dir ${workDir} is too long for the storage daemon's unix sockets `
-      + '(set DRILL_WORK_DIR to a shorter path)');
+    throw new DrillRejection(
+      'runId',
+      `work dir ${workDir} is too long for the storage daemon's unix sockets ` +
+        '(set DRILL_WORK_DIR to a shorter path)',
+    );
   }
   await prepareWorkDir(workDir, libvirt);
   return { workDir, guest };
@@ -103,10 +112,13 @@ export async function releaseDrillDaemons(): Promise<void> {
 let guestImage: Promise<{ kernel: string; initrd: string }> | undefined;
 
 function cachedGuest(): Promise<{ kernel: string; initrd: string }> {
-  guestImage ??= ensureGuest().then(({ kernel, initrd }) => ({ kernel, initrd }), (error: unknown) => {
-    guestImage = undefined;
-    throw error;
-  });
+  guestImage ??= ensureGuest().then(
+    ({ kernel, initrd }) => ({ kernel, initrd }),
+    (error: unknown) => {
+      guestImage = undefined;
+      throw error;
+    },
+  );
   return guestImage;
 }
 

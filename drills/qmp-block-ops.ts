@@ -73,13 +73,19 @@ export async function exportedNode(qmp: QmpClient, exportId = 'drill-export'): P
   return found['node-name'];
 }
 
-async function waitForJob(qmp: QmpClient, reached: (job: JobInfo) => boolean, what: string, timeoutMs: number): Promise<JobInfo> {
+async function waitForJob(
+  qmp: QmpClient,
+  reached: (job: JobInfo) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<JobInfo> {
   return waitUntil(
     async () => {
       const jobs = await qmp.execute<JobInfo[]>('query-jobs');
       const job = jobs.find((candidate) => candidate.id === JOB_ID);
       if (!job) throw new Error(`${JOB_ID} vanished before it was ${what}`);
-      if (job.error && job.status === 'concluded' && what !== 'concluded') throw new Error(`block-commit failed: ${job.error}`);
+      if (job.error && job.status === 'concluded' && what !== 'concluded')
+        throw new Error(`block-commit failed: ${job.error}`);
       return { done: reached(job), value: job, state: job.status };
     },
     { what: `${JOB_ID} to be ${what}`, timeoutMs, intervalMs: 5 },

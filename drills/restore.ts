@@ -47,7 +47,11 @@ async function removeDomain(domainName: string): Promise<boolean> {
   if (state !== 'shut off' && (await hasBlockJob(domainName).catch(() => false))) {
     // Synchronous abort (no --async); the job must be gone before the domain is torn down.
     await virsh(['blockjob', domainName, 'vda', '--abort'], 30_000);
-    await waitUntil(async () => ({ done: !(await hasBlockJob(domainName)) }), { what: `the block job of ${domainName} to end`, timeoutMs: 30_000, intervalMs: 100 });
+    await waitUntil(async () => ({ done: !(await hasBlockJob(domainName)) }), {
+      what: `the block job of ${domainName} to end`,
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
   }
   await destroyDomain(domainName);
   await virsh(['undefine', domainName, '--snapshots-metadata'], 30_000);

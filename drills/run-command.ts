@@ -35,7 +35,14 @@ export function runCommand(file: string, args: readonly string[], options: RunOp
     execFile(
       file,
       args,
-      { timeout, killSignal: 'SIGKILL', cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      {
+        timeout,
+        killSignal: 'SIGKILL',
+        cwd: options.cwd,
+        env: options.env,
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+      },
       (error, stdout, stderr) => {
         if (!error) return resolve({ stdout, stderr });
         const timedOut = error.killed === true && error.signal === 'SIGKILL';

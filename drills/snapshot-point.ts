@@ -20,15 +20,28 @@ export function judgeSnapshotPoint(facts: SnapshotPointFacts): string[] {
   const k = facts.oldLayerRecords;
   if (k === undefined) return ['old layer prefix unknown'];
   if (k < facts.progressBeforeSnapshot) {
-    failures.push(`old layer holds ${k} records but ${facts.progressBeforeSnapshot} were acknowledged before the snapshot (acknowledged writes lost)`);
+    failures.push(
+      `old layer holds ${k} records but ${facts.progressBeforeSnapshot} were acknowledged before the snapshot ` +
+        `(acknowledged writes lost)`,
+    );
   }
   if (facts.latestPossibleCut !== undefined && k > facts.latestPossibleCut) {
-    failures.push(`old layer holds ${k} records, more than could have been written before the snapshot (${facts.latestPossibleCut})`);
+    failures.push(
+      `old layer holds ${k} records, more than could have been written before the snapshot ` +
+        `(${facts.latestPossibleCut})`,
+    );
   }
-  if (k % RECORDS_PER_CHUNK !== 0 && k !== facts.records) failures.push(`old layer ends at record ${k}, inside a 4 KiB chunk (torn write)`);
-  if (k >= facts.records) failures.push(`old layer already holds all ${facts.records} records: the snapshot did not cut the writer mid-flight`);
+  if (k % RECORDS_PER_CHUNK !== 0 && k !== facts.records)
+    failures.push(`old layer ends at record ${k}, inside a 4 KiB chunk (torn write)`);
+  if (k >= facts.records)
+    failures.push(
+      `old layer already holds all ${facts.records} records: the snapshot did not cut the writer mid-flight`,
+    );
   if (facts.progressAfterLastOperation >= facts.records) {
-    failures.push('the writer finished before the live operations returned: the drill did not overlap them (raise records or pause)');
+    failures.push(
+      'the writer finished before the live operations returned: ' +
+        'the drill did not overlap them (raise records or pause)',
+    );
   }
   return failures;
 }

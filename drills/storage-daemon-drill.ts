@@ -35,22 +35,33 @@ export async function runStorageDaemonDrill(input: StorageDaemonDrillInput): Pro
   let writerSettled: Promise<unknown> | undefined;
 
   try {
-    const chain = await timer.step('prepare', () => prepareChain({ workDir: input.workDir, overlays: input.commit === 'top-base' ? 2 : 1 }));
+    const chain = await timer.step('prepare', () =>
+      prepareChain({ workDir: input.workDir, overlays: input.commit === 'top-base' ? 2 : 1 }),
+    );
     const oldLayer = chain.layers[chain.layers.length - 1];
     const newOverlay = layerPath(input.workDir, chain.layers.length);
-    const started = await timer.step('daemon-start', () => startStorageDaemon({ workDir: input.workDir, layers: chain.layers, timeoutMs }));
+    const started = await timer.step('daemon-start', () =>
+      startStorageDaemon({ workDir: input.workDir, layers: chain.layers, timeoutMs }),
+    );
     daemon = started;
 
     const client = await NbdClient.connect(started.nbdSocket, started.exportName);
     const writer = new NbdRecordWriter(client, input.records, input.chunkPauseMs);
     const writing = timer.step('writer-total', () => writer.run());
-    writerSettled = writing.catch(() => undefined); // awaited below; this keeps a failure from going unhandled meanwhile
+    // Awaited below; this keeps a failure from going unhandled meanwhile.
+    writerSettled = writing.catch(() => undefined);
 
     await timer.step('writer-to-snapshot-point', () => writer.waitForRecords(input.snapshotAtRecords, timeoutMs));
     input.heartbeat?.({ step: 'snapshot', records: writer.acknowledgedRecords });
     // Read when the snapshot is issued (waitForRecords resolved a tick earlier).
     report.progressBeforeSnapshot = writer.acknowledgedRecords;
-    await timer.step('snapshot', () => qmpSnapshot(started.qmp, { node: nodeNameOf(oldLayer), overlayFile: newOverlay, overlayNode: nodeNameOf(newOverlay) }));
+    await timer.step('snapshot', () =>
+      qmpSnapshot(started.qmp, {
+        node: nodeNameOf(oldLayer),
+        overlayFile: newOverlay,
+        overlayNode: nodeNameOf(newOverlay),
+      }),
+    );
     const progressAfterSnapshot = writer.acknowledgedRecords;
     report.progressAfterSnapshot = progressAfterSnapshot;
     const liveCopy = await timer.step('live-copy', () => captureLiveCopy({ workDir: input.workDir, oldLayer }));
@@ -58,13 +69,17 @@ export async function runStorageDaemonDrill(input: StorageDaemonDrillInput): Pro
     let activeImage = newOverlay;
     if (input.commit) {
       const [base, overlay1] = chain.layers;
-      const commit = input.commit === 'active-pivot' ? { activeNode: nodeNameOf(newOverlay) } : { activeNode: nodeNameOf(newOverlay), topNode: nodeNameOf(oldLayer), baseNode: nodeNameOf(overlay1) };
+      const commit =
+        input.commit === 'active-pivot'
+          ? { activeNode: nodeNameOf(newOverlay) }
+          : { activeNode: nodeNameOf(newOverlay), topNode: nodeNameOf(oldLayer), baseNode: nodeNameOf(overlay1) };
       await timer.step('commit', () => qmpCommit(started.qmp, { ...commit, timeoutMs }));
       report.progressAfterCommit = writer.acknowledgedRecords;
       if (input.commit === 'active-pivot') activeImage = base;
     }
     const exportNode = await exportedNode(started.qmp);
-    if (exportNode !== nodeNameOf(activeImage)) report.failures.push(`NBD export writes to ${exportNode}, expected ${nodeNameOf(activeImage)}`);
+    if (exportNode !== nodeNameOf(activeImage))
+      report.failures.push(`NBD export writes to ${exportNode}, expected ${nodeNameOf(activeImage)}`);
 
     await timer.step('writer-finish', () => withTimeout(writing, timeoutMs, 'the NBD writer to finish'));
     await client.disconnect();

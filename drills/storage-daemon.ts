@@ -45,10 +45,14 @@ export async function startStorageDaemon(input: StartStorageDaemonInput): Promis
   });
   const top = nodeNameOf(input.layers[input.layers.length - 1]);
   args.push(
-    '--nbd-server', `addr.type=unix,addr.path=${nbdSocket}`,
-    '--export', `type=nbd,id=drill-export,node-name=${top},name=${exportName},writable=on`,
-    '--chardev', `socket,id=qmp,path=${qmpSocket},server=on,wait=off`,
-    '--monitor', 'chardev=qmp',
+    '--nbd-server',
+    `addr.type=unix,addr.path=${nbdSocket}`,
+    '--export',
+    `type=nbd,id=drill-export,node-name=${top},name=${exportName},writable=on`,
+    '--chardev',
+    `socket,id=qmp,path=${qmpSocket},server=on,wait=off`,
+    '--monitor',
+    'chardev=qmp',
   );
 
   const child = spawn('qemu-storage-daemon', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -60,8 +64,16 @@ export async function startStorageDaemon(input: StartStorageDaemonInput): Promis
   try {
     await waitUntil(
       async () => {
-        if (child.exitCode !== null) throw new Error(`qemu-storage-daemon exited (${child.exitCode}): ${stderr.trim()}`);
-        const ready = await Promise.all([nbdSocket, qmpSocket].map((path) => stat(path).then(() => true, () => false)));
+        if (child.exitCode !== null)
+          throw new Error(`qemu-storage-daemon exited (${child.exitCode}): ${stderr.trim()}`);
+        const ready = await Promise.all(
+          [nbdSocket, qmpSocket].map((path) =>
+            stat(path).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        );
         return { done: ready.every(Boolean) };
       },
       { what: 'qemu-storage-daemon sockets', timeoutMs },

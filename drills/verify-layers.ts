@@ -19,7 +19,12 @@ export interface CaptureLiveCopyInput {
 /** Reads the old layer alone while the VM/daemon still runs (qemu-img -U), right after the snapshot. */
 export async function captureLiveCopy(input: CaptureLiveCopyInput): Promise<{ rawFile: string; elapsedMs: number }> {
   const rawFile = join(input.workDir, EXPORTS_DIR, `${basename(input.oldLayer, '.qcow2')}.live.raw`);
-  const { elapsedMs } = await exportImageToRaw({ image: input.oldLayer, output: rawFile, readAlone: true, forceShare: true });
+  const { elapsedMs } = await exportImageToRaw({
+    image: input.oldLayer,
+    output: rawFile,
+    readAlone: true,
+    forceShare: true,
+  });
   return { rawFile, elapsedMs };
 }
 
@@ -49,14 +54,18 @@ export interface LayerVerification {
 }
 
 export async function verifyDrillLayers(input: VerifyLayersInput): Promise<LayerVerification> {
-  const rawOf = (image: string, suffix: string) => join(input.workDir, EXPORTS_DIR, `${basename(image, '.qcow2')}.${suffix}.raw`);
+  const rawOf = (image: string, suffix: string) =>
+    join(input.workDir, EXPORTS_DIR, `${basename(image, '.qcow2')}.${suffix}.raw`);
   const failures: string[] = [];
 
-  const activeRaw = (await exportImageToRaw({ image: input.activeImage, output: rawOf(input.activeImage, 'chain') })).output;
+  const activeRaw = (await exportImageToRaw({ image: input.activeImage, output: rawOf(input.activeImage, 'chain') }))
+    .output;
   const active = verifyRecords(await readFile(activeRaw), { records: input.records, mode: 'complete' });
   if (!active.ok) failures.push(`active chain ${basename(input.activeImage)}: ${active.reason}`);
 
-  const oldRaw = (await exportImageToRaw({ image: input.oldLayer, output: rawOf(input.oldLayer, 'alone'), readAlone: true })).output;
+  const oldRaw = (
+    await exportImageToRaw({ image: input.oldLayer, output: rawOf(input.oldLayer, 'alone'), readAlone: true })
+  ).output;
   const oldBytes = await readFile(oldRaw);
   const oldLayer = verifyRecords(oldBytes, { records: input.records, mode: 'prefix' });
   if (!oldLayer.ok) failures.push(`old layer ${basename(input.oldLayer)} alone: ${oldLayer.reason}`);
@@ -64,7 +73,8 @@ export async function verifyDrillLayers(input: VerifyLayersInput): Promise<Layer
   let oldLayerMatchesLiveCopy: boolean | undefined;
   if (input.liveCopy) {
     oldLayerMatchesLiveCopy = oldBytes.equals(await readFile(input.liveCopy));
-    if (!oldLayerMatchesLiveCopy) failures.push(`old layer ${basename(input.oldLayer)} changed after the snapshot (differs from its live copy)`);
+    if (!oldLayerMatchesLiveCopy)
+      failures.push(`old layer ${basename(input.oldLayer)} changed after the snapshot (differs from its live copy)`);
   }
 
   const samePrefix: LayerVerification['samePrefix'] = [];
@@ -73,11 +83,13 @@ export async function verifyDrillLayers(input: VerifyLayersInput): Promise<Layer
     const verdict = verifyRecords(await readFile(raw), { records: input.records, mode: 'prefix' });
     samePrefix.push({ image, verdict });
     if (!verdict.ok) failures.push(`${basename(image)} alone: ${verdict.reason}`);
-    else if (verdict.k !== oldLayer.k) failures.push(`${basename(image)} alone holds ${verdict.k} records, the old layer ${oldLayer.k}`);
+    else if (verdict.k !== oldLayer.k)
+      failures.push(`${basename(image)} alone holds ${verdict.k} records, the old layer ${oldLayer.k}`);
   }
 
   const checks = await Promise.all(input.checkImages.map((image) => checkImage(image)));
-  for (const check of checks) if (!check.ok) failures.push(`qemu-img check ${basename(check.image)}: ${check.corruptions} corruptions`);
+  for (const check of checks)
+    if (!check.ok) failures.push(`qemu-img check ${basename(check.image)}: ${check.corruptions} corruptions`);
 
   return { active, oldLayer, oldLayerMatchesLiveCopy, samePrefix, checks, failures };
 }

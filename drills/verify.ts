@@ -29,7 +29,12 @@ export function verifyRecords(image: Uint8Array, { records, mode }: VerifyOption
   if (mode === 'complete' && k < records) {
     const slot = k + 1;
     if (slot * RECORD_BYTES > bytes.length) {
-      return { ok: false, k, firstBadRecord: slot, reason: `short image: ${bytes.length} bytes end before record ${slot} of ${records}` };
+      return {
+        ok: false,
+        k,
+        firstBadRecord: slot,
+        reason: `short image: ${bytes.length} bytes end before record ${slot} of ${records}`,
+      };
     }
     return { ok: false, k, firstBadRecord: slot, reason: describeBadSlot(bytes, slot) };
   }
@@ -37,7 +42,8 @@ export function verifyRecords(image: Uint8Array, { records, mode }: VerifyOption
   const garbageAt = firstNonZeroByte(bytes, k * RECORD_BYTES);
   if (garbageAt !== -1) {
     const slot = Math.floor(garbageAt / RECORD_BYTES) + 1;
-    const what = slot === k + 1 && k < records ? describeBadSlot(bytes, slot) : `trailing data after the last record ${k}`;
+    const what =
+      slot === k + 1 && k < records ? describeBadSlot(bytes, slot) : `trailing data after the last record ${k}`;
     return { ok: false, k, firstBadRecord: slot, reason: `${what} (first non-zero byte at offset ${garbageAt})` };
   }
 

@@ -20,7 +20,10 @@ export async function domainState(domainName: string): Promise<string> {
 /** Source file of the domain's vda as libvirt sees it now (the active top of the chain). */
 export async function activeDiskSource(domainName: string): Promise<string> {
   const listing = await virsh(['domblklist', domainName, '--details'], 15_000);
-  const row = listing.split('\n').map((line) => line.trim().split(/\s+/)).find((cols) => cols[2] === 'vda');
+  const row = listing
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((cols) => cols[2] === 'vda');
   if (!row || !row[3]) throw new Error(`no vda in domblklist of ${domainName}:\n${listing}`);
   return row.slice(3).join(' ');
 }

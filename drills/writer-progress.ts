@@ -27,17 +27,26 @@ export async function readWriterProgress(serialLog: string): Promise<WriterProgr
 }
 
 /** Resolves as soon as the writer has acknowledged at least `atLeastRecords` records. */
-export async function waitForWriterProgress(input: WatchWriterInput & { atLeastRecords: number }): Promise<WriterSample> {
+export async function waitForWriterProgress(
+  input: WatchWriterInput & { atLeastRecords: number },
+): Promise<WriterSample> {
   return destroyOnFailure(input.domainName, () =>
     waitUntil(
       async () => {
         const progress = await readWriterProgress(input.serialLog);
         if (progress.error) throw new Error(`guest writer failed: ${progress.error}`);
-        if (progress.records >= input.atLeastRecords) return { done: true, value: { records: progress.records, observedAt: Date.now() } };
-        if (progress.done) throw new Error(`writer finished at ${progress.records} records before reaching ${input.atLeastRecords}`);
+        if (progress.records >= input.atLeastRecords)
+          return { done: true, value: { records: progress.records, observedAt: Date.now() } };
+        if (progress.done)
+          throw new Error(`writer finished at ${progress.records} records before reaching ${input.atLeastRecords}`);
         return { done: false, state: `${progress.records} records` };
       },
-      { what: `writer progress ≥ ${input.atLeastRecords} records`, timeoutMs: input.timeoutMs, intervalMs: 20, onPoll: throttle(input.heartbeat) },
+      {
+        what: `writer progress ≥ ${input.atLeastRecords} records`,
+        timeoutMs: input.timeoutMs,
+        intervalMs: 20,
+        onPoll: throttle(input.heartbeat),
+      },
     ),
   );
 }
@@ -51,11 +60,18 @@ export async function waitForWriterDone(input: WatchWriterInput): Promise<Writer
         const state = await domainState(input.domainName);
         const progress = await readWriterProgress(input.serialLog);
         if (progress.error) throw new Error(`guest writer failed: ${progress.error}`);
-        if (progress.done && (state === 'shut off' || state === 'absent')) return { done: true, value: { records: progress.records, observedAt: Date.now() } };
-        if (!progress.done && state === 'shut off') throw new Error(`domain stopped before the writer finished (${progress.records} records)`);
+        if (progress.done && (state === 'shut off' || state === 'absent'))
+          return { done: true, value: { records: progress.records, observedAt: Date.now() } };
+        if (!progress.done && state === 'shut off')
+          throw new Error(`domain stopped before the writer finished (${progress.records} records)`);
         return { done: false, state: `${progress.records} records, domain ${state}` };
       },
-      { what: 'writer to finish and the domain to power off', timeoutMs: input.timeoutMs, intervalMs: 200, onPoll: throttle(input.heartbeat) },
+      {
+        what: 'writer to finish and the domain to power off',
+        timeoutMs: input.timeoutMs,
+        intervalMs: 200,
+        onPoll: throttle(input.heartbeat),
+      },
     ),
   );
 }
@@ -70,7 +86,9 @@ async function destroyOnFailure<T>(domainName: string, wait: () => Promise<T>): 
 }
 
 /** Heartbeats at most once a second: polling is much more frequent than Temporal needs. */
-function throttle(heartbeat: ((details: unknown) => void) | undefined): ((state: string | undefined) => void) | undefined {
+function throttle(
+  heartbeat: ((details: unknown) => void) | undefined,
+): ((state: string | undefined) => void) | undefined {
   if (!heartbeat) return undefined;
   let last = 0;
   return (state) => {

@@ -16,13 +16,21 @@ export interface EphemeralServices {
   stop(): Promise<void>;
 }
 
-export async function startEphemeralServices(opts: { name: string; log?: (line: string) => void }): Promise<EphemeralServices> {
+export async function startEphemeralServices(opts: {
+  name: string;
+  log?: (line: string) => void;
+}): Promise<EphemeralServices> {
   const root = mkdtempSync(join(tmpdir(), `blockflow-${opts.name}-`));
   const pg = await startPostgres({ dataDir: join(root, 'postgres'), port: await freePort(), log: opts.log });
   try {
     await ensureDatabase(pg.url('postgres'), 'blockflow');
     await migrate(pg.url('blockflow'));
-    const temporal = await startTemporalServer({ port: await freePort(), namespace: 'default', logFile: join(root, 'temporal.log'), log: opts.log });
+    const temporal = await startTemporalServer({
+      port: await freePort(),
+      namespace: 'default',
+      logFile: join(root, 'temporal.log'),
+      log: opts.log,
+    });
     return {
       databaseUrl: pg.url('blockflow'),
       postgresServerUrl: pg.url('postgres'),

@@ -26,7 +26,9 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
     const done = await client.query<{ migration_name: string; checksum: string }>(
-      'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
+      'SELECT migration_name, checksum FROM "_prisma_migrations" ' +
+        'WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
     const appliedChecksums = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
     const result: MigrationResult = { applied: [], alreadyApplied: 0 };
     for (const name of listMigrations(dir)) {
@@ -34,7 +36,10 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       const checksum = createHash('sha256').update(sql).digest('hex');
       const previous = appliedChecksums.get(name);
       if (previous !== undefined) {
-        if (previous !== checksum) throw new Error(`migration ${name} was edited after it was applied (checksum differs); add a new migration instead`);
+        if (previous !== checksum)
+          throw new Error(
+            `migration ${name} was edited after it was applied (checksum differs); add a new migration instead`,
+          );
         result.alreadyApplied++;
         continue;
       }
@@ -42,8 +47,10 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       try {
         await client.query(sql);
         await client.query(
-          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), 1)',
-          [randomUUID(), checksum, name]);
+          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) ' +
+            'VALUES ($1, $2, $3, now(), 1)',
+          [randomUUID(), checksum, name],
+        );
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

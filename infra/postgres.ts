@@ -22,7 +22,8 @@ export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
-  if (!newest) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql (scripts/ensure-deps.sh installs them)');
+  if (!newest)
+    throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql (scripts/ensure-deps.sh installs them)');
   return join(root, newest, 'bin');
 }
 
@@ -42,7 +43,11 @@ function postmasterPid(dataDir: string): number | undefined {
  * Starts (or reuses) the cluster in `dataDir`, listening on 127.0.0.1:`port` and a unix socket
  * inside the data folder. Idempotent: initdb only when the folder is empty.
  */
-export async function startPostgres(opts: { dataDir: string; port: number; log?: (line: string) => void }): Promise<PostgresCluster> {
+export async function startPostgres(opts: {
+  dataDir: string;
+  port: number;
+  log?: (line: string) => void;
+}): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   const { dataDir, port } = opts;
   const url = (database: string) => `postgresql://postgres@127.0.0.1:${port}/${database}`;
@@ -62,18 +67,43 @@ export async function startPostgres(opts: { dataDir: string; port: number; log?:
   }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     opts.log?.(`initialising PostgreSQL cluster in ${dataDir}`);
-    const [cmd, args] = asDbUser(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+    const [cmd, args] = asDbUser(join(bin, 'initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]);
     await run(cmd, args);
   }
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir} -c max_connections=200 -c fsync=on`;
-  const [cmd, args] = asDbUser(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+  const [cmd, args] = asDbUser(join(bin, 'pg_ctl'), [
+    '-D',
+    dataDir,
+    '-l',
+    join(dataDir, 'server.log'),
+    '-o',
+    options,
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   await run(cmd, args).catch((err) => {
-    throw new Error(`PostgreSQL did not start (see ${join(dataDir, 'server.log')}): ${String(err.stderr || err.message).trim()}`);
+    throw new Error(
+      `PostgreSQL did not start (see ${join(dataDir, 'server.log')}): ${String(err.stderr || err.message).trim()}`,
+    );
   });
   const pid = postmasterPid(dataDir);
   if (!pid) throw new Error(`PostgreSQL started but ${dataDir}/postmaster.pid is missing`);
   await waitUntil(async () => ({ done: await canConnect(url('postgres')).catch(() => false) }), {
-    what: 'PostgreSQL to accept connections', timeoutMs: 30_000, intervalMs: 200,
+    what: 'PostgreSQL to accept connections',
+    timeoutMs: 30_000,
+    intervalMs: 200,
   });
   opts.log?.(`PostgreSQL ready on 127.0.0.1:${port} (pid ${pid})`);
   // SIGINT = PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
@@ -120,7 +150,9 @@ function chownToUser(path: string, user: string): void {
 }
 
 function userIds(user: string): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
   if (!line) throw new Error(`system user "${user}" not found (installed by Debian's postgresql package)`);
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };

@@ -38,14 +38,22 @@ async function migrateOrExplain(url: string, setting: string, log: Log): Promise
     }
     throw err;
   });
-  log(`database migrated: ${result.applied.length} applied${result.applied.length ? ` (${result.applied.join(', ')})` : ''}, ${result.alreadyApplied} already there`);
+  const appliedNames = result.applied.length ? ` (${result.applied.join(', ')})` : '';
+  log(`database migrated: ${result.applied.length} applied${appliedNames}, ${result.alreadyApplied} already there`);
 }
 
 /** A Temporal frontend: TEMPORAL_ADDRESS, or the embedded dev server with SQLite history + Web UI. */
-export async function startTemporal(settings: Settings, log: Log): Promise<Started<{ address: string; uiUrl?: string }>> {
+export async function startTemporal(
+  settings: Settings,
+  log: Log,
+): Promise<Started<{ address: string; uiUrl?: string }>> {
   if (settings.TEMPORAL_ADDRESS) {
     const ok = await isHealthy(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE).catch(() => false);
-    if (!ok) throw new ConfigError(`TEMPORAL_ADDRESS=${settings.TEMPORAL_ADDRESS}: no Temporal frontend with namespace "${settings.TEMPORAL_NAMESPACE}" answers there`);
+    if (!ok)
+      throw new ConfigError(
+        `TEMPORAL_ADDRESS=${settings.TEMPORAL_ADDRESS}: ` +
+          `no Temporal frontend with namespace "${settings.TEMPORAL_NAMESPACE}" answers there`,
+      );
     return { value: { address: settings.TEMPORAL_ADDRESS }, stop: nothingToStop };
   }
   const server = await startTemporalServer({
@@ -69,7 +77,11 @@ export function cloudConfigFromSettings(settings: Settings): CloudConfig {
   return {
     ...cloudBase(settings),
     authUrl: settings.OS_AUTH_URL,
-    admin: { username: settings.OS_ADMIN_USERNAME!, password: settings.OS_ADMIN_PASSWORD!, project: settings.OS_ADMIN_PROJECT! },
+    admin: {
+      username: settings.OS_ADMIN_USERNAME!,
+      password: settings.OS_ADMIN_PASSWORD!,
+      project: settings.OS_ADMIN_PROJECT!,
+    },
   };
 }
 
@@ -101,7 +113,10 @@ export function simulatorSeed(config: PoolConfig, opts: { omitLast?: boolean } =
   const oses = [...config.osHighDemand, ...config.osLowDemand];
   const isLast = (t: number, o: number) => t === config.volumeTypes.length - 1 && o === oses.length - 1;
   const snapshots = config.volumeTypes.flatMap((type, t) =>
-    oses.filter((_, o) => !(opts.omitLast && isLast(t, o))).map((os) => ({ name: `sysdisk-${type}-${os}`, volumeType: type, sizeGb: 20 })));
+    oses
+      .filter((_, o) => !(opts.omitLast && isLast(t, o)))
+      .map((os) => ({ name: `sysdisk-${type}-${os}`, volumeType: type, sizeGb: 20 })),
+  );
   return { volumeTypes: config.volumeTypes, snapshots };
 }
 
@@ -110,8 +125,12 @@ export async function checkCloud(cloud: CloudClients): Promise<void> {
   try {
     await cloud.admin.session.authenticate();
   } catch (err) {
-    if (err instanceof UnreachableError || err instanceof NotFoundError) throw new ConfigError(`OS_AUTH_URL=${cloud.authUrl}: Keystone is unreachable there (${err.apiMessage})`);
-    if (err instanceof UnauthorizedError) throw new ConfigError(`OS_ADMIN_PASSWORD: Keystone at ${cloud.authUrl} rejected user "${cloud.admin.session.username}" (401)`);
+    if (err instanceof UnreachableError || err instanceof NotFoundError)
+      throw new ConfigError(`OS_AUTH_URL=${cloud.authUrl}: Keystone is unreachable there (${err.apiMessage})`);
+    if (err instanceof UnauthorizedError)
+      throw new ConfigError(
+        `OS_ADMIN_PASSWORD: Keystone at ${cloud.authUrl} rejected user "${cloud.admin.session.username}" (401)`,
+      );
     throw err;
   }
 }

@@ -37,9 +37,23 @@ export interface TemporalServer {
 
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<TemporalServer> {
   const address = `127.0.0.1:${opts.port}`;
-  if (await isPortOpen(opts.port)) throw new Error(`port ${opts.port} is already in use: is another Temporal server running? (set TEMPORAL_ADDRESS to use it)`);
+  if (await isPortOpen(opts.port))
+    throw new Error(
+      `port ${opts.port} is already in use: is another Temporal server running? (set TEMPORAL_ADDRESS to use it)`,
+    );
   const binary = await temporalCliPath();
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    opts.namespace,
+    '--log-level',
+    'warn',
+  ];
   if (opts.dbFile) {
     mkdirSync(dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
@@ -48,11 +62,16 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   else args.push('--headless');
   const daemon = spawnDaemon({ name: 'temporal', command: binary, args, logFile: opts.logFile });
   let exited = false;
-  daemon.child.once('exit', () => { exited = true; });
-  await waitUntil(async () => {
-    if (exited) throw new Error(`temporal server exited during start-up; see ${opts.logFile}`);
-    return { done: await isHealthy(address, opts.namespace).catch(() => false) };
-  }, { what: `the Temporal server on ${address} (log: ${opts.logFile})`, timeoutMs: 60_000, intervalMs: 300 });
+  daemon.child.once('exit', () => {
+    exited = true;
+  });
+  await waitUntil(
+    async () => {
+      if (exited) throw new Error(`temporal server exited during start-up; see ${opts.logFile}`);
+      return { done: await isHealthy(address, opts.namespace).catch(() => false) };
+    },
+    { what: `the Temporal server on ${address} (log: ${opts.logFile})`, timeoutMs: 60_000, intervalMs: 300 },
+  );
   const uiUrl = opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined;
   opts.log?.(`Temporal server ready on ${address} (pid ${daemon.pid})${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
   return { address, uiUrl, pid: daemon.pid, stop: () => stopPid(daemon.pid, { graceMs: 15_000 }) };

@@ -28,7 +28,13 @@ export function buildCatalog(snapshots: Snapshot[], pattern: string): { entries:
       unmatched.push(s.name ?? s.id);
       continue;
     }
-    const entry = { osName: groups.os, volumeType: groups.type, snapshotId: s.id, snapshotName: s.name ?? '', sizeGb: s.size };
+    const entry = {
+      osName: groups.os,
+      volumeType: groups.type,
+      snapshotId: s.id,
+      snapshotName: s.name ?? '',
+      sizeGb: s.size,
+    };
     const key = `${entry.volumeType}\u0000${entry.osName}`;
     const createdAt = Date.parse(s.created_at);
     const seen = newest.get(key);
@@ -64,7 +70,9 @@ export interface PurgeResult {
 
 /** Removes unclaimed spares whose snapshot is not the catalog's current one for their kind. */
 export async function purgeStaleSpares(prisma: PrismaClient, cloud: CloudClients): Promise<PurgeResult> {
-  const current = new Set((await prisma.osImage.findMany()).map((i) => `${i.volumeType}\u0000${i.osName}\u0000${i.snapshotId}`));
+  const current = new Set(
+    (await prisma.osImage.findMany()).map((i) => `${i.volumeType}\u0000${i.osName}\u0000${i.snapshotId}`),
+  );
   const spares = await prisma.spareVolume.findMany({ where: { allocated: false } });
   const stale = spares.filter((s) => !current.has(`${s.volumeType}\u0000${s.osName}\u0000${s.snapshotId}`));
   const result: PurgeResult = { deleted: 0, markedForPurge: 0 };
@@ -76,7 +84,9 @@ export async function purgeStaleSpares(prisma: PrismaClient, cloud: CloudClients
     }
     const { count } = await prisma.spareVolume.deleteMany({ where: { id: spare.id, allocated: false } });
     if (count && spare.volumeId) {
-      await cloud.admin.cinder.deleteVolume(spare.volumeId).catch((err) => { if (!(err instanceof NotFoundError)) throw err; });
+      await cloud.admin.cinder.deleteVolume(spare.volumeId).catch((err) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
     }
     result.deleted += count;
   }

@@ -16,18 +16,37 @@ export interface SpareVolumeRequest extends PoolKind {
 }
 
 export type SpareVolumeCreated =
-  | { name: string; volumeId: string; status: string; /** false when a previous attempt had already created it */ createdNow: boolean }
+  | {
+      name: string;
+      volumeId: string;
+      status: string;
+      /** false when a previous attempt had already created it */ createdNow: boolean;
+    }
   | { name: string; status: 'skipped'; reason: string };
 
-export async function createSpareVolume(prisma: PrismaClient, cloud: CloudClients, req: SpareVolumeRequest): Promise<SpareVolumeCreated> {
+export async function createSpareVolume(
+  prisma: PrismaClient,
+  cloud: CloudClients,
+  req: SpareVolumeRequest,
+): Promise<SpareVolumeCreated> {
   const row = await reserveSlot(prisma, req);
-  if (!row) return { name: req.name, status: 'skipped', reason: `the pool already has ${req.target} ${req.osName} on ${req.volumeType}` };
+  if (!row)
+    return {
+      name: req.name,
+      status: 'skipped',
+      reason: `the pool already has ${req.target} ${req.osName} on ${req.volumeType}`,
+    };
   const cinder = cloud.admin.cinder;
-  let volume: Volume | undefined = row.volumeId ? await cinder.getVolume(row.volumeId).catch(() => undefined) : undefined;
+  let volume: Volume | undefined = row.volumeId
+    ? await cinder.getVolume(row.volumeId).catch(() => undefined)
+    : undefined;
   volume ??= (await cinder.listVolumes({ name: req.name }))[0];
   const createdNow = !volume;
   volume ??= await cinder.createVolume({
-    name: req.name, size: req.sizeGb, volumeType: req.volumeType, snapshotId: req.snapshotId,
+    name: req.name,
+    size: req.sizeGb,
+    volumeType: req.volumeType,
+    snapshotId: req.snapshotId,
     description: `blockflow spare system disk: ${req.osName} on ${req.volumeType}`,
     metadata: { 'blockflow:pool': 'spare', 'blockflow:os': req.osName },
   });
@@ -45,9 +64,19 @@ async function reserveSlot(prisma: PrismaClient, req: SpareVolumeRequest) {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`spare-pool/${req.volumeType}/${req.osName}`}))`;
     const existing = await tx.spareVolume.findUnique({ where: { name: req.name } });
     if (existing) return existing; // a retry of this very slot
-    const have = await tx.spareVolume.count({ where: { volumeType: req.volumeType, osName: req.osName, status: { in: COUNTED_STATUSES }, allocated: false } });
+    const have = await tx.spareVolume.count({
+      where: { volumeType: req.volumeType, osName: req.osName, status: { in: COUNTED_STATUSES }, allocated: false },
+    });
     if (have >= req.target) return null;
-    return tx.spareVolume.create({ data: { name: req.name, volumeType: req.volumeType, osName: req.osName, snapshotId: req.snapshotId, status: 'creating' } });
+    return tx.spareVolume.create({
+      data: {
+        name: req.name,
+        volumeType: req.volumeType,
+        osName: req.osName,
+        snapshotId: req.snapshotId,
+        status: 'creating',
+      },
+    });
   });
 }
 
@@ -71,7 +100,9 @@ export async function observeVolumes(cloud: CloudClients, volumeIds: string[]): 
     if (v.status === 'creating' || !v.updated_at) return { volumeId, status: v.status };
     const finishedAtMs = parseCinderTime(v.updated_at);
     const durationMs = finishedAtMs - parseCinderTime(v.created_at);
-    return Number.isFinite(durationMs) ? { volumeId, status: v.status, durationMs, finishedAtMs } : { volumeId, status: v.status };
+    return Number.isFinite(durationMs)
+      ? { volumeId, status: v.status, durationMs, finishedAtMs }
+      : { volumeId, status: v.status };
   });
 }
 

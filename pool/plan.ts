@@ -40,7 +40,11 @@ export async function loadReplenishPlan(prisma: PrismaClient): Promise<Replenish
     getPoolSettings(prisma),
     prisma.poolPolicy.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] }),
     prisma.osImage.findMany(),
-    prisma.spareVolume.groupBy({ by: ['volumeType', 'osName'], where: { status: { in: COUNTED_STATUSES }, allocated: false }, _count: { _all: true } }),
+    prisma.spareVolume.groupBy({
+      by: ['volumeType', 'osName'],
+      where: { status: { in: COUNTED_STATUSES }, allocated: false },
+      _count: { _all: true },
+    }),
   ]);
   const key = (k: PoolKind) => `${k.volumeType}\u0000${k.osName}`;
   const haveByKind = new Map(counts.map((c) => [key(c), c._count._all]));
@@ -51,11 +55,23 @@ export async function loadReplenishPlan(prisma: PrismaClient): Promise<Replenish
     const image = imageByKind.get(key(p));
     const status: KindStatus = !p.enabled ? 'disabled' : image ? 'ok' : 'no_snapshot';
     return {
-      volumeType: p.volumeType, osName: p.osName, target, have,
+      volumeType: p.volumeType,
+      osName: p.osName,
+      target,
+      have,
       missing: status === 'ok' ? Math.max(0, target - have) : 0,
-      status, snapshotId: image?.snapshotId, sizeGb: image?.sizeGb,
+      status,
+      snapshotId: image?.snapshotId,
+      sizeGb: image?.sizeGb,
     };
   });
   const mode = settings.throttleMode === 'adaptive' ? 'adaptive' : 'fixed';
-  return { kinds, throttle: { mode, intervalSeconds: settings.createIntervalSeconds, createDeadlineSeconds: settings.createDeadlineSeconds } };
+  return {
+    kinds,
+    throttle: {
+      mode,
+      intervalSeconds: settings.createIntervalSeconds,
+      createDeadlineSeconds: settings.createDeadlineSeconds,
+    },
+  };
 }

@@ -15,10 +15,16 @@ export interface RoundRecord {
 
 export async function recordRound(prisma: PrismaClient, r: RoundRecord): Promise<void> {
   const data = {
-    created: r.created ?? 0, failed: r.failed ?? 0, dropped: r.dropped ?? 0,
+    created: r.created ?? 0,
+    failed: r.failed ?? 0,
+    dropped: r.dropped ?? 0,
     summary: (r.summary ?? undefined) as object | undefined,
     finishedAt: r.finished ? new Date() : null,
   };
   const startedAt = r.startedAt ? new Date(r.startedAt) : undefined;
-  await prisma.poolRound.upsert({ where: { id: r.id }, create: { id: r.id, kind: r.kind, startedAt, ...data }, update: data });
+  await prisma.poolRound.upsert({
+    where: { id: r.id },
+    create: { id: r.id, kind: r.kind, startedAt, ...data },
+    update: data,
+  });
 }

@@ -3,7 +3,11 @@
 // worker's bootstrap, the API (settings, pause/resume/trigger) and syncOsCatalog (pause while
 // the image catalog changes).
 import {
-  ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client, type ScheduleOptions,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WorkflowNotFoundError,
+  type Client,
+  type ScheduleOptions,
 } from '@temporalio/client';
 import { reconcilePool, replenishPool } from '../workflows';
 
@@ -15,8 +19,12 @@ export interface PoolScheduleIntervals {
   reconcileSeconds: number;
 }
 
-function definition(scheduleId: string, workflowType: typeof replenishPool | typeof reconcilePool, every: number,
-  taskQueue: string): ScheduleOptions {
+function definition(
+  scheduleId: string,
+  workflowType: typeof replenishPool | typeof reconcilePool,
+  every: number,
+  taskQueue: string,
+): ScheduleOptions {
   return {
     scheduleId,
     spec: { intervals: [{ every: `${every}s` }] },
@@ -31,11 +39,20 @@ const definitions = (taskQueue: string, intervals: PoolScheduleIntervals) => [
 ];
 
 /** Creates the schedules, or updates their interval and task queue when they exist. Idempotent. */
-export async function ensurePoolSchedules(client: Client, taskQueue: string, intervals: PoolScheduleIntervals): Promise<void> {
+export async function ensurePoolSchedules(
+  client: Client,
+  taskQueue: string,
+  intervals: PoolScheduleIntervals,
+): Promise<void> {
   for (const def of definitions(taskQueue, intervals)) {
     const handle = client.schedule.getHandle(def.scheduleId);
     try {
-      await handle.update((previous) => ({ ...previous, spec: def.spec, action: def.action, policies: { ...previous.policies, ...def.policies } }));
+      await handle.update((previous) => ({
+        ...previous,
+        spec: def.spec,
+        action: def.action,
+        policies: { ...previous.policies, ...def.policies },
+      }));
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
       await client.schedule.create(def);

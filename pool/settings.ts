@@ -15,7 +15,9 @@ export const PoolConfigFile = z.object({
   reconcileIntervalSeconds: z.number().int().min(1),
   createIntervalSeconds: z.number().min(0),
   throttleMode: z.enum(['fixed', 'adaptive']),
-  snapshotNamePattern: z.string().refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
+  snapshotNamePattern: z
+    .string()
+    .refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
 });
 export type PoolConfig = z.infer<typeof PoolConfigFile>;
 
@@ -78,7 +80,9 @@ export async function seedPoolSettings(prisma: PrismaClient, config: PoolConfig)
       ...config.osLowDemand.map((os) => [os, 'low'] as const),
     ];
     await tx.poolPolicy.createMany({
-      data: config.volumeTypes.flatMap((volumeType) => demands.map(([osName, demand]) => ({ volumeType, osName, demand }))),
+      data: config.volumeTypes.flatMap((volumeType) =>
+        demands.map(([osName, demand]) => ({ volumeType, osName, demand })),
+      ),
       skipDuplicates: true,
     });
     return true;

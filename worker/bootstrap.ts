@@ -17,12 +17,23 @@ export interface BootstrapOptions {
 
 export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
   const { client, prisma, taskQueue, log } = opts;
-  if (await seedPoolSettings(prisma, readPoolConfig(opts.configFile))) log(`pool settings loaded from ${opts.configFile}`);
+  if (await seedPoolSettings(prisma, readPoolConfig(opts.configFile)))
+    log(`pool settings loaded from ${opts.configFile}`);
   if ((await prisma.osImage.count()) === 0) {
-    const result = await client.workflow.execute(syncOsCatalog, { taskQueue, workflowId: `sync-os-bootstrap-${Date.now()}`, args: [] });
+    const result = await client.workflow.execute(syncOsCatalog, {
+      taskQueue,
+      workflowId: `sync-os-bootstrap-${Date.now()}`,
+      args: [],
+    });
     log(`image catalog synced: ${result.catalog.entries.length} (type, OS) snapshots`);
   }
   const settings = await getPoolSettings(prisma);
-  await ensurePoolSchedules(client, taskQueue, { replenishSeconds: settings.replenishIntervalSeconds, reconcileSeconds: settings.reconcileIntervalSeconds });
-  log(`schedules: replenish every ${settings.replenishIntervalSeconds} s, reconcile every ${settings.reconcileIntervalSeconds} s (overlap: skip)`);
+  await ensurePoolSchedules(client, taskQueue, {
+    replenishSeconds: settings.replenishIntervalSeconds,
+    reconcileSeconds: settings.reconcileIntervalSeconds,
+  });
+  log(
+    `schedules: replenish every ${settings.replenishIntervalSeconds} s, ` +
+      `reconcile every ${settings.reconcileIntervalSeconds} s (overlap: skip)`,
+  );
 }

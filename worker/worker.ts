@@ -1,7 +1,13 @@
 // The Temporal worker: registers every workflow (bundled once per process) and the activities
 // built from their dependencies. Thin on purpose; the logic lives in workflows/ and activities/.
 import { join } from 'node:path';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { Activities } from '../activities';
 
 export const WORKFLOWS_PATH = join(import.meta.dirname, '..', 'workflows', 'index.ts');
@@ -47,4 +53,11 @@ function installRuntime(options: Parameters<typeof Runtime.install>[0]): void {
 }
 
 const noop = () => {};
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
+const quietBundlerLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: console.warn,
+  error: console.error,
+  log: noop,
+};

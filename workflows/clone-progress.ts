@@ -80,14 +80,34 @@ export class CloneProgressState {
   view(): CloneProgress {
     const pagesWritten = this.writtenPages.reduce((n, w) => n + w, 0);
     const chunksFlat = this.flat.filter(Boolean).length;
-    const percent = this.phase === 'done' ? 100 : this.pagesTotal === 0 ? 0 : Math.min(99, Math.floor((100 * pagesWritten) / this.pagesTotal));
+    const percent =
+      this.phase === 'done'
+        ? 100
+        : this.pagesTotal === 0
+          ? 0
+          : Math.min(99, Math.floor((100 * pagesWritten) / this.pagesTotal));
     return {
-      sourceVolumeId: this.sourceVolumeId, targetVolumeId: this.targetVolumeId, phase: this.phase, chunks: this.chunks,
-      pagesTotal: this.pagesTotal, pagesWritten, percent, chunksFlat, steps: this.steps, run: this.run,
+      sourceVolumeId: this.sourceVolumeId,
+      targetVolumeId: this.targetVolumeId,
+      phase: this.phase,
+      chunks: this.chunks,
+      pagesTotal: this.pagesTotal,
+      pagesWritten,
+      percent,
+      chunksFlat,
+      steps: this.steps,
+      run: this.run,
     };
   }
 
   resumeState(): CloneResumeState {
-    return { cursor: this.cursor, steps: this.steps, run: this.run, pagesPerChunk: this.pagesPerChunk, writtenPages: [...this.writtenPages], flat: [...this.flat] };
+    return {
+      cursor: this.cursor,
+      steps: this.steps,
+      run: this.run,
+      pagesPerChunk: this.pagesPerChunk,
+      writtenPages: [...this.writtenPages],
+      flat: [...this.flat],
+    };
   }
 }

@@ -11,7 +11,7 @@ export interface ChunkRange {
 export function stepRanges(cursor: number, pagesPerStep: number, pagesPerChunk: number, chunks: number): ChunkRange[] {
   const end = Math.min(cursor + pagesPerStep, chunks * pagesPerChunk);
   const ranges: ChunkRange[] = [];
-  for (let at = cursor; at < end; ) {
+  for (let at = cursor; at < end;) {
     const chunkIndex = Math.floor(at / pagesPerChunk);
     const firstPage = at - chunkIndex * pagesPerChunk;
     const pageCount = Math.min(pagesPerChunk - firstPage, end - at);

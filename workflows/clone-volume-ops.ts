@@ -7,7 +7,8 @@ import type { InspectVolumeInput, VolumeView } from '../activities/chunkstore/in
 import type { CreateSourceVolumeInput, SourceVolume } from '../activities/chunkstore/source-volume';
 
 const { createSourceVolume, inspectVolume } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 

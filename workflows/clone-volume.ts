@@ -11,18 +11,28 @@
 // Long flattens continue as new every `stepsPerRun` steps (or when Temporal suggests it), so the
 // history stays small. Retries and worker crashes are harmless: CreateCloneChunk with the same
 // arguments and PasteChunk of pages already written are no-ops in the store.
-import { ApplicationFailure, continueAsNew, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CloneProgressState, cloneProgressQuery, type CloneProgress, type CloneResumeState } from './clone-progress';
 import { stepRanges } from './clone-steps';
 
 const { createCloneChunks, describeCloneSource } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 // A worker that dies mid-range is noticed by the heartbeat timeout; the retry resumes from the bitmap.
 const { flattenChunkRange } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes', heartbeatTimeout: '15 seconds',
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 50 },
 });
 
@@ -49,7 +59,11 @@ export async function cloneVolume(input: CloneVolumeInput): Promise<CloneProgres
 
   if (!input.resume) {
     const source = await describeCloneSource({ sourceVolumeId: input.sourceVolumeId, chunks: input.chunks });
-    const geometry = await createCloneChunks({ sourceVolumeId: input.sourceVolumeId, targetVolumeId: input.targetVolumeId, sourceSns: source.sns });
+    const geometry = await createCloneChunks({
+      sourceVolumeId: input.sourceVolumeId,
+      targetVolumeId: input.targetVolumeId,
+      sourceSns: source.sns,
+    });
     state.cloned(geometry.chunkSize / geometry.pageSize);
     publish(state);
   }
@@ -70,7 +84,10 @@ export async function cloneVolume(input: CloneVolumeInput): Promise<CloneProgres
 
   const notFlat = state.flat.flatMap((flat, i) => (flat ? [] : [i]));
   if (notFlat.length > 0) {
-    throw ApplicationFailure.nonRetryable(`chunks ${notFlat.join(', ')} are still clone chunks after every page was pasted`, 'CloneNotFlat');
+    throw ApplicationFailure.nonRetryable(
+      `chunks ${notFlat.join(', ')} are still clone chunks after every page was pasted`,
+      'CloneNotFlat',
+    );
   }
   state.phase = 'done';
   publish(state);
@@ -84,7 +101,8 @@ function publish(state: CloneProgressState): void {
 
 function checkInput(input: CloneVolumeInput): void {
   const positive = (name: string, v: unknown) => {
-    if (!Number.isSafeInteger(v) || (v as number) < 1) throw ApplicationFailure.nonRetryable(`${name} must be a positive integer`, 'InvalidCloneInput');
+    if (!Number.isSafeInteger(v) || (v as number) < 1)
+      throw ApplicationFailure.nonRetryable(`${name} must be a positive integer`, 'InvalidCloneInput');
   };
   positive('chunks', input.chunks);
   positive('pagesPerStep', input.pagesPerStep);
@@ -92,5 +110,6 @@ function checkInput(input: CloneVolumeInput): void {
   if (!Number.isSafeInteger(input.stepIntervalMs) || input.stepIntervalMs < 0) {
     throw ApplicationFailure.nonRetryable('stepIntervalMs must be a non-negative integer', 'InvalidCloneInput');
   }
-  if (input.sourceVolumeId === input.targetVolumeId) throw ApplicationFailure.nonRetryable('a volume cannot be cloned onto itself', 'InvalidCloneInput');
+  if (input.sourceVolumeId === input.targetVolumeId)
+    throw ApplicationFailure.nonRetryable('a volume cannot be cloned onto itself', 'InvalidCloneInput');
 }

@@ -37,7 +37,12 @@ export async function runStorageDaemonSteps(run: DrillRunState, target: DrillTar
   const { records, snapshotAtRecords, chunkPauseMs } = params;
   const report = await run.run('storage-daemon-drill', () =>
     drill.runStorageDaemonDrill({
-      workDir: target.workDir, records, snapshotAtRecords, commit: target.commitMode, chunkPauseMs, timeoutMs,
+      workDir: target.workDir,
+      records,
+      snapshotAtRecords,
+      commit: target.commitMode,
+      chunkPauseMs,
+      timeoutMs,
     }),
   );
   // The activity timed its own steps; its internal restore is kept apart from the workflow's.
@@ -45,7 +50,9 @@ export async function runStorageDaemonSteps(run: DrillRunState, target: DrillTar
   Object.assign(run.timings, steps, restore === undefined ? {} : { 'restore-in-drill': restore });
   const { progressBeforeSnapshot, progressAfterSnapshot, progressAfterCommit, failures, oldLayerRecords } = report;
   run.progress = {
-    beforeSnapshot: progressBeforeSnapshot, afterSnapshot: progressAfterSnapshot, afterCommit: progressAfterCommit,
+    beforeSnapshot: progressBeforeSnapshot,
+    afterSnapshot: progressAfterSnapshot,
+    afterCommit: progressAfterCommit,
   };
   run.recordVerification({ failures, oldLayerRecords, summary: report.verification });
 }

@@ -5,7 +5,16 @@
 // Preflight first (bad input fails before anything is touched); the restore ALWAYS runs after
 // that (compensation: also when verification fails, a step errs or the run is cancelled); the
 // run is recorded in drill_runs at start and end.
-import { ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { commitModeOf, type DrillParams, type DrillScenario, type DrillTarget } from '../drills/drill-params';
 import type { DrillRunStatus, DrillVerdict, WriterProgressAround } from '../drills/drill-runs';
@@ -13,13 +22,25 @@ import type { DrillRestore } from '../drills/leftovers';
 import { DrillRunState, drillProgressQuery } from './drill-run-state';
 import { runLibvirtSteps, runStorageDaemonSteps } from './drill-steps';
 
-const bookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumAttempts: 10 } });
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
 // Guest build on a fresh machine and the first libvirt start take minutes; a rejection is final.
 const preflight = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes', heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['DrillRejected', 'DrillHostUnfit'] },
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['DrillRejected', 'DrillHostUnfit'],
+  },
 });
-const compensation = proxyActivities<Activities>({ startToCloseTimeout: '3 minutes', heartbeatTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5 } });
+const compensation = proxyActivities<Activities>({
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
 
 export interface DrillOutcome {
   id: string;
@@ -51,16 +72,38 @@ async function runDrill(scenario: DrillScenario, params: DrillParams): Promise<D
   const run = new DrillRunState();
   setHandler(drillProgressQuery, () => run.view());
   const domainName = params.form === 'libvirt' ? (params.domainName ?? defaultDomainName(id)) : undefined;
-  const record = (status: DrillRunStatus, extra: { verdict?: DrillVerdict; failureReason?: string; restore?: DrillRestore; finished?: boolean } = {}) =>
+  const record = (
+    status: DrillRunStatus,
+    extra: { verdict?: DrillVerdict; failureReason?: string; restore?: DrillRestore; finished?: boolean } = {},
+  ) =>
     CancellationScope.nonCancellable(() =>
-      bookkeeping.recordDrillRun({ id, scenario, params, status, k: run.k, timings: run.timings, progress: run.progress, verification: run.verification, failures: run.failures, ...extra }),
+      bookkeeping.recordDrillRun({
+        id,
+        scenario,
+        params,
+        status,
+        k: run.k,
+        timings: run.timings,
+        progress: run.progress,
+        verification: run.verification,
+        failures: run.failures,
+        ...extra,
+      }),
     );
   await record('running');
 
   let target: DrillTarget;
   try {
-    const prepared = await run.run('preflight', () => preflight.preflightDrill({ runId: id, scenario, params, domainName }));
-    target = { params, commitMode: commitModeOf(scenario, params), workDir: prepared.workDir, domainName, guest: prepared.guest };
+    const prepared = await run.run('preflight', () =>
+      preflight.preflightDrill({ runId: id, scenario, params, domainName }),
+    );
+    target = {
+      params,
+      commitMode: commitModeOf(scenario, params),
+      workDir: prepared.workDir,
+      domainName,
+      guest: prepared.guest,
+    };
   } catch (error) {
     // Nothing was touched: no restore (it could destroy a domain that only shares the name).
     await record(isCancellation(error) ? 'cancelled' : 'rejected', { failureReason: messageOf(error), finished: true });
@@ -75,7 +118,8 @@ async function runDrill(scenario: DrillScenario, params: DrillParams): Promise<D
     else run.failures.push(`drill aborted in ${run.step}: ${messageOf(error)}`);
   }
   // A cancel that landed while a step finished anyway (the fast form is one step) still counts.
-  if (!cancelled && CancellationScope.current().consideredCancelled) cancelled = new CancelledFailure('drill cancelled');
+  if (!cancelled && CancellationScope.current().consideredCancelled)
+    cancelled = new CancelledFailure('drill cancelled');
 
   let restore: DrillRestore | undefined;
   try {
@@ -86,7 +130,10 @@ async function runDrill(scenario: DrillScenario, params: DrillParams): Promise<D
   } catch (error) {
     run.failures.push(`restore failed: ${messageOf(error)}`);
     await record('errored', { verdict: 'fail', failureReason: run.failures[0], finished: true });
-    throw ApplicationFailure.nonRetryable(`drill ${id}: restore failed, the work dir ${target.workDir} may hold leftovers: ${messageOf(error)}`, 'DrillRestoreFailed');
+    throw ApplicationFailure.nonRetryable(
+      `drill ${id}: restore failed, the work dir ${target.workDir} may hold leftovers: ${messageOf(error)}`,
+      'DrillRestoreFailed',
+    );
   }
 
   if (cancelled) {
@@ -94,9 +141,25 @@ async function runDrill(scenario: DrillScenario, params: DrillParams): Promise<D
     throw cancelled;
   }
   const verdict: DrillVerdict = run.failures.length === 0 ? 'pass' : 'fail';
-  await record(run.verified ? 'completed' : 'errored', { verdict, failureReason: run.failures[0], restore, finished: true });
+  await record(run.verified ? 'completed' : 'errored', {
+    verdict,
+    failureReason: run.failures[0],
+    restore,
+    finished: true,
+  });
   log.info('drill finished', { id, scenario, form: params.form, verdict, k: run.k, n: params.records });
-  return { id, scenario, params, verdict, n: params.records, k: run.k, progress: run.progress, failures: run.failures, timings: run.timings, restore };
+  return {
+    id,
+    scenario,
+    params,
+    verdict,
+    n: params.records,
+    k: run.k,
+    progress: run.progress,
+    failures: run.failures,
+    timings: run.timings,
+    restore,
+  };
 }
 
 /** A libvirt-safe name derived from the run id (so a retried step finds the same domain). */

@@ -12,7 +12,15 @@ const { reconcileSpareVolumes, recordRound } = proxyActivities<Activities>({
 export async function reconcilePool(): Promise<ReconcileSummary> {
   const roundId = workflowInfo().workflowId;
   const summary = await reconcileSpareVolumes();
-  if (summary.promoted || summary.dropped.length) log.info('pool reconciled', { promoted: summary.promoted, dropped: summary.dropped });
-  await recordRound({ id: roundId, startedAt: workflowInfo().startTime.toISOString(), kind: 'reconcile', dropped: summary.dropped.length, summary, finished: true });
+  if (summary.promoted || summary.dropped.length)
+    log.info('pool reconciled', { promoted: summary.promoted, dropped: summary.dropped });
+  await recordRound({
+    id: roundId,
+    startedAt: workflowInfo().startTime.toISOString(),
+    kind: 'reconcile',
+    dropped: summary.dropped.length,
+    summary,
+    finished: true,
+  });
   return summary;
 }

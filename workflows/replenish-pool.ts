@@ -3,7 +3,13 @@ import type { Activities } from '../activities';
 import type { KindPlan, ReplenishPlan } from '../pool/plan';
 import type { SpareVolumeRequest } from '../pool/create-spare';
 import {
-  canSend, createDeadlineMs, initialAdaptiveState, onCompletion, pollSeconds, type AdaptiveState, type Completion,
+  canSend,
+  createDeadlineMs,
+  initialAdaptiveState,
+  onCompletion,
+  pollSeconds,
+  type AdaptiveState,
+  type Completion,
 } from './throttle';
 // errors.ts is plain classes and constants, safe inside the workflow sandbox.
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
@@ -11,7 +17,9 @@ import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 const { createSpareVolume, loadReplenishPlan, observeVolumes, recordRound } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: {
-    initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10,
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
     nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE,
   },
 });
@@ -29,7 +37,8 @@ export interface ReplenishResult {
 export async function replenishPool(): Promise<ReplenishResult> {
   const roundId = workflowInfo().workflowId;
   const plan = await loadReplenishPlan();
-  const skipped = plan.kinds.filter((k) => k.status !== 'ok')
+  const skipped = plan.kinds
+    .filter((k) => k.status !== 'ok')
     .map(({ volumeType, osName, status }) => ({ volumeType, osName, status }));
   for (const k of skipped) log.warn('kind skipped', k);
   const slots = interleave(plan.kinds);
@@ -44,9 +53,13 @@ export async function replenishPool(): Promise<ReplenishResult> {
     // Record the round even when cancelled (sync_os stops rounds): non-cancellable scope.
     await CancellationScope.nonCancellable(() =>
       recordRound({
-        ...round, created: result.created, failed: result.failed, summary: { planned: slots.length, skipped },
+        ...round,
+        created: result.created,
+        failed: result.failed,
+        summary: { planned: slots.length, skipped },
         finished: true,
-      }));
+      }),
+    );
   }
   return result;
 }
@@ -55,8 +68,12 @@ type Created = Omit<ReplenishResult, 'skipped'>;
 
 async function createAll(roundId: string, slots: KindPlan[], plan: ReplenishPlan): Promise<Created> {
   const request = (kind: KindPlan, slot: number): SpareVolumeRequest => ({
-    name: `spare-${roundId}-${slot}`, volumeType: kind.volumeType, osName: kind.osName,
-    snapshotId: kind.snapshotId!, sizeGb: kind.sizeGb!, target: kind.target,
+    name: `spare-${roundId}-${slot}`,
+    volumeType: kind.volumeType,
+    osName: kind.osName,
+    snapshotId: kind.snapshotId!,
+    sizeGb: kind.sizeGb!,
+    target: kind.target,
   });
   if (plan.throttle.mode === 'fixed') {
     let created = 0;
@@ -87,14 +104,16 @@ interface InFlight {
  * create `creating` forever, and a round waiting on it would hold the schedule (overlap SKIP).
  */
 async function createAdaptive(
-  slots: KindPlan[], plan: ReplenishPlan, request: (kind: KindPlan, slot: number) => SpareVolumeRequest,
+  slots: KindPlan[],
+  plan: ReplenishPlan,
+  request: (kind: KindPlan, slot: number) => SpareVolumeRequest,
 ): Promise<Created> {
   let state: AdaptiveState = initialAdaptiveState();
   let inFlight: InFlight[] = [];
   let slowestOkMs: number | null = null;
   let failed = 0;
   let created = 0;
-  for (let slot = 0; slot < slots.length || inFlight.length > 0; ) {
+  for (let slot = 0; slot < slots.length || inFlight.length > 0;) {
     if (slot < slots.length && canSend(state, inFlight.length)) {
       const result = await createSpareVolume(request(slots[slot]!, slot));
       if (result.status !== 'skipped') created++;
@@ -109,9 +128,10 @@ async function createAdaptive(
       if (seen.status !== 'available') failed++;
       // An `available` without Cinder's timestamps teaches the window nothing but caution.
       const { status, durationMs, finishedAtMs } = seen;
-      const done: Completion = status === 'available' && durationMs !== undefined && finishedAtMs !== undefined
-        ? { status, durationMs, finishedAtMs }
-        : { status: 'failed' };
+      const done: Completion =
+        status === 'available' && durationMs !== undefined && finishedAtMs !== undefined
+          ? { status, durationMs, finishedAtMs }
+          : { status: 'failed' };
       if (done.status === 'available') slowestOkMs = Math.max(slowestOkMs ?? 0, done.durationMs);
       state = onCompletion(state, done);
     }
@@ -134,4 +154,3 @@ export function interleave(kinds: KindPlan[]): KindPlan[] {
   for (let i = 0; i < most; i++) for (const k of kinds) if (i < k.missing) out.push(k);
   return out;
 }
-

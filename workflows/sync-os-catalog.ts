@@ -3,7 +3,14 @@ import type { Activities } from '../activities';
 import type { CatalogSyncResult, PurgeResult } from '../pool/catalog';
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 
-const { pauseReplenishment, purgeStaleSpares, recordRound, resumeReplenishment, stopRunningReplenishRounds, syncCatalog } = proxyActivities<Activities>({
+const {
+  pauseReplenishment,
+  purgeStaleSpares,
+  recordRound,
+  resumeReplenishment,
+  stopRunningReplenishRounds,
+  syncCatalog,
+} = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE },
 });
@@ -27,7 +34,14 @@ export async function syncOsCatalog(): Promise<SyncOsResult> {
     const catalog = await syncCatalog();
     const purge = await purgeStaleSpares();
     const result = { catalog, purge, stoppedRounds };
-    await recordRound({ id: workflowInfo().workflowId, startedAt: workflowInfo().startTime.toISOString(), kind: 'sync-os', dropped: purge.deleted, summary: result, finished: true });
+    await recordRound({
+      id: workflowInfo().workflowId,
+      startedAt: workflowInfo().startTime.toISOString(),
+      kind: 'sync-os',
+      dropped: purge.deleted,
+      summary: result,
+      finished: true,
+    });
     return result;
   } finally {
     // Compensation: replenishment must not stay paused because this sync failed or was cancelled.

@@ -26,8 +26,12 @@ export interface AdaptiveState {
   recentFinishes: number[];
 }
 
-export const initialAdaptiveState = (): AdaptiveState =>
-  ({ window: INITIAL_WINDOW, ceiling: MAX_WINDOW, baseDurationMs: null, recentFinishes: [] });
+export const initialAdaptiveState = (): AdaptiveState => ({
+  window: INITIAL_WINDOW,
+  ceiling: MAX_WINDOW,
+  baseDurationMs: null,
+  recentFinishes: [],
+});
 
 export type Completion = { status: 'available'; durationMs: number; finishedAtMs: number } | { status: 'failed' };
 
@@ -39,7 +43,8 @@ export function onCompletion(state: AdaptiveState, done: Completion): AdaptiveSt
   const base = Math.max(1, Math.min(state.baseDurationMs ?? done.durationMs, done.durationMs));
   const latest = Math.max(done.finishedAtMs, state.recentFinishes.at(-1) ?? 0);
   const recentFinishes = [...state.recentFinishes, done.finishedAtMs]
-    .filter((t) => t > latest - base).sort((a, b) => a - b);
+    .filter((t) => t > latest - base)
+    .sort((a, b) => a - b);
   const ceiling = Math.min(MAX_WINDOW, state.ceiling + 1);
   const window = Math.max(1, Math.min(ceiling, Math.max(INITIAL_WINDOW, recentFinishes.length + QUEUE_MARGIN)));
   return { window, ceiling, baseDurationMs: base, recentFinishes };

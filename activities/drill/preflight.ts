@@ -3,7 +3,11 @@
 // DrillHostUnfit: the worker's host cannot run drills). Other errors stay retryable.
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  DrillHostUnfit, DrillRejection, preflightChecks, type PreflightInput, type PreparedDrill,
+  DrillHostUnfit,
+  DrillRejection,
+  preflightChecks,
+  type PreflightInput,
+  type PreparedDrill,
 } from '../../drills/preflight';
 
 // bin/start.ts and worker/main.ts release the worker's libvirt lease through this module.

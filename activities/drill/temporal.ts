@@ -39,8 +39,10 @@ export function drillActivities(deps: { prisma: PrismaClient; drillWorkDir?: str
 
 /** One activity per operation of the libvirt form, under the name the workflow proxies. */
 function libvirtActivities(): TimedLibvirtOps {
-  const activity = <K extends LibvirtOp>(op: K) => (input: LibvirtStepIO[K][0]) =>
-    step((heartbeat) => libvirtStepOps[op](input, heartbeat));
+  const activity =
+    <K extends LibvirtOp>(op: K) =>
+    (input: LibvirtStepIO[K][0]) =>
+      step((heartbeat) => libvirtStepOps[op](input, heartbeat));
   return {
     prepareDrillChain: activity('prepareDrillChain'),
     startDrillDomain: activity('startDrillDomain'),

@@ -50,7 +50,12 @@ export function randomIo(
   const slots = shape.fileSize / shape.bs;
   return closedLoop(callers, { seconds }, async (caller) => {
     const write = shape.pattern === 'write' || (shape.pattern === 'mixed' && Math.random() < 0.5);
-    await io(write ? 'write' : 'read', Math.floor(Math.random() * shape.files), Math.floor(Math.random() * slots) * shape.bs, caller);
+    await io(
+      write ? 'write' : 'read',
+      Math.floor(Math.random() * shape.files),
+      Math.floor(Math.random() * slots) * shape.bs,
+      caller,
+    );
     return shape.bs;
   });
 }

@@ -41,7 +41,9 @@ interface FioDirection {
 export async function runFio(opts: FioOptions): Promise<FioResult> {
   const args = fioArgs({ ...opts, group_reporting: true, 'output-format': 'json' });
   const { stdout } = await run('fio', args, { maxBuffer: 64 * 1024 * 1024 });
-  const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<{ read: FioDirection; write: FioDirection }> };
+  const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+    jobs: Array<{ read: FioDirection; write: FioDirection }>;
+  };
   const job = report.jobs[0];
   const dirs = [job.read, job.write].filter((d) => d.total_ios > 0);
   const seconds = Math.max(...dirs.map((d) => d.runtime), 1) / 1000;

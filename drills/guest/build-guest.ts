@@ -2,7 +2,19 @@
 // a Debian kernel (downloaded with `apt-get download`, unpacked with `dpkg-deb -x` so no
 // install hooks run) plus a busybox initramfs whose /init is ./init.sh.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile, chmod } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+  chmod,
+} from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +36,14 @@ export interface EnsureGuestInput {
 }
 
 /** Load order matters: there is no modules.dep in an unpacked kernel. */
-export const VIRTIO_MODULES = ['virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci', 'virtio_blk'];
+export const VIRTIO_MODULES = [
+  'virtio_ring',
+  'virtio',
+  'virtio_pci_modern_dev',
+  'virtio_pci_legacy_dev',
+  'virtio_pci',
+  'virtio_blk',
+];
 
 const INIT_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'init.sh');
 const BUSYBOX = '/bin/busybox';
@@ -74,7 +93,8 @@ async function withFreshAptLists<T>(action: () => Promise<T>): Promise<T> {
 async function resolveKernelPackage(): Promise<string> {
   const { stdout } = await runCommand('apt-cache', ['depends', 'linux-image-amd64'], { timeoutMs: 30_000 });
   const match = /Depends:\s*(linux-image-\S+-amd64)/.exec(stdout);
-  if (!match) throw new Error(`cannot resolve the kernel package from linux-image-amd64 (run apt-get update?):\n${stdout}`);
+  if (!match)
+    throw new Error(`cannot resolve the kernel package from linux-image-amd64 (run apt-get update?):\n${stdout}`);
   return match[1];
 }
 
@@ -120,9 +140,13 @@ async function buildInitramfs(kernelTree: string, initScript: Buffer, stageDir: 
     if (source.endsWith('.ko')) await copyFile(source, target);
     else await decompressModule(source, target);
   }
-  if (!modules.has('virtio_blk')) throw new Error('the kernel package has no virtio_blk module (built-in kernels are not expected here)');
+  if (!modules.has('virtio_blk'))
+    throw new Error('the kernel package has no virtio_blk module (built-in kernels are not expected here)');
 
-  await runCommand('sh', ['-c', `find . -print0 | cpio --null -o -H newc --quiet > '${output}'`], { cwd: stageDir, timeoutMs: 60_000 });
+  await runCommand('sh', ['-c', `find . -print0 | cpio --null -o -H newc --quiet > '${output}'`], {
+    cwd: stageDir,
+    timeoutMs: 60_000,
+  });
 }
 
 /** Maps module name → file for every module in the tree (names use '_' like insmod/lsmod). */
@@ -131,7 +155,8 @@ async function indexModules(root: string): Promise<Map<string, string>> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   for (const entry of entries) {
     const match = /^(.+)\.ko(\.xz|\.zst|\.gz)?$/.exec(entry.name);
-    if (entry.isFile() && match) found.set(match[1].replace(/-/g, '_'), join(entry.parentPath ?? entry.path, entry.name));
+    if (entry.isFile() && match)
+      found.set(match[1].replace(/-/g, '_'), join(entry.parentPath ?? entry.path, entry.name));
   }
   return found;
 }

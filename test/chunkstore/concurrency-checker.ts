@@ -84,12 +84,15 @@ class ChunkSearch {
       if (!hits.length) {
         const e = this.es[i];
         misses.push(
-          `  ${e.by} ${fmtOp(e.op)} [t${e.inv}-t${e.res}]: store ${show(e.observed)}; model ${outs.map((o) => show(o.result)).join(' | ')}`,
+          `  ${e.by} ${fmtOp(e.op)} [t${e.inv}-t${e.res}]: store ${show(e.observed)}; ` +
+            `model ${outs.map((o) => show(o.result)).join(' | ')}`,
         );
       }
     }
     if (!cands.length && this.deadEnd === null) {
-      this.deadEnd = `after ${this.doneCount} of ${this.es.length} ops, model state ${stateKey(state)}, no candidate fits:\n${misses.join('\n')}`;
+      this.deadEnd =
+        `after ${this.doneCount} of ${this.es.length} ops, model state ${stateKey(state)}, ` +
+        `no candidate fits:\n${misses.join('\n')}`;
     }
     return { state, chosen, cands, ci: 0 };
   }

@@ -14,21 +14,42 @@ import { GEOMETRY, PAGE, withStoreDir } from './replay-env';
 /** Forwards every call to the real store. */
 class Forward implements Target {
   constructor(protected readonly inner: Target) {}
-  writeChunk(id: number, sn: number, data: Uint8Array, offset: number) { return this.inner.writeChunk(id, sn, data, offset); }
-  readChunk(id: number, sn: number, offset: number, length: number) { return this.inner.readChunk(id, sn, offset, length); }
-  readSnapshotChunk(id: number, sn: number, offset: number, length: number) { return this.inner.readSnapshotChunk(id, sn, offset, length); }
-  deleteChunk(id: number, sn: number) { return this.inner.deleteChunk(id, sn); }
-  deleteSnapshotChunkOrCorrectSn(id: number, c: number) { return this.inner.deleteSnapshotChunkOrCorrectSn(id, c); }
-  createCloneChunk(id: number, sn: number, c: number, size: number, location: string) { return this.inner.createCloneChunk(id, sn, c, size, location); }
-  pasteChunk(id: number, data: Uint8Array, offset: number) { return this.inner.pasteChunk(id, data, offset); }
-  getChunkInfo(id: number) { return this.inner.getChunkInfo(id); }
+  writeChunk(id: number, sn: number, data: Uint8Array, offset: number) {
+    return this.inner.writeChunk(id, sn, data, offset);
+  }
+  readChunk(id: number, sn: number, offset: number, length: number) {
+    return this.inner.readChunk(id, sn, offset, length);
+  }
+  readSnapshotChunk(id: number, sn: number, offset: number, length: number) {
+    return this.inner.readSnapshotChunk(id, sn, offset, length);
+  }
+  deleteChunk(id: number, sn: number) {
+    return this.inner.deleteChunk(id, sn);
+  }
+  deleteSnapshotChunkOrCorrectSn(id: number, c: number) {
+    return this.inner.deleteSnapshotChunkOrCorrectSn(id, c);
+  }
+  createCloneChunk(id: number, sn: number, c: number, size: number, location: string) {
+    return this.inner.createCloneChunk(id, sn, c, size, location);
+  }
+  pasteChunk(id: number, data: Uint8Array, offset: number) {
+    return this.inner.pasteChunk(id, data, offset);
+  }
+  getChunkInfo(id: number) {
+    return this.inner.getChunkInfo(id);
+  }
 }
 
 /** Returns a wrong correctedSn from the n-th successful getChunkInfo. */
 class CorruptOneInfo extends Forward {
   private seen = 0;
   corrupted = false;
-  constructor(inner: Target, private readonly n: number) { super(inner); }
+  constructor(
+    inner: Target,
+    private readonly n: number,
+  ) {
+    super(inner);
+  }
   override async getChunkInfo(id: number): Promise<ChunkInfo> {
     const info = await this.inner.getChunkInfo(id);
     if (++this.seen !== this.n) return info;
@@ -41,7 +62,8 @@ class CorruptOneInfo extends Forward {
 class TornWrites extends Forward {
   override async writeChunk(id: number, sn: number, data: Uint8Array, offset: number): Promise<void> {
     if (data.length <= PAGE || data.length % PAGE || offset % PAGE) return this.inner.writeChunk(id, sn, data, offset);
-    for (let at = 0; at < data.length; at += PAGE) await this.inner.writeChunk(id, sn, data.subarray(at, at + PAGE), offset + at);
+    for (let at = 0; at < data.length; at += PAGE)
+      await this.inner.writeChunk(id, sn, data.subarray(at, at + PAGE), offset + at);
   }
 }
 
@@ -55,7 +77,10 @@ async function history(wrap: (t: Target) => Target, w: Workload): Promise<Entry[
   return rec.entries;
 }
 
-const entry = (e: Partial<Entry> & Pick<Entry, 'op' | 'inv' | 'res' | 'observed' | 'by'>): Entry => ({ chunk: 1, ...e });
+const entry = (e: Partial<Entry> & Pick<Entry, 'op' | 'inv' | 'res' | 'observed' | 'by'>): Entry => ({
+  chunk: 1,
+  ...e,
+});
 const tag = (t: number) => ({ kind: 'write' as const, sn: 1, offset: 0, length: PAGE, tags: [t] });
 
 describe('concurrency checker controls', () => {
@@ -64,7 +89,13 @@ describe('concurrency checker controls', () => {
     const h = [
       entry({ by: 'A', op: tag(11), inv: 1, res: 4, observed: { ok: true } }),
       entry({ by: 'B', op: tag(22), inv: 2, res: 3, observed: { ok: true } }),
-      entry({ by: 'R', op: { kind: 'read', sn: 1, offset: 0, length: PAGE }, inv: 5, res: 6, observed: { ok: true, pages: [22] } }),
+      entry({
+        by: 'R',
+        op: { kind: 'read', sn: 1, offset: 0, length: PAGE },
+        inv: 5,
+        res: 6,
+        observed: { ok: true, pages: [22] },
+      }),
     ];
     expect(checkHistory(GEOMETRY, h).failures).toEqual([]);
   });
@@ -72,7 +103,13 @@ describe('concurrency checker controls', () => {
   it('rejects a history that needs a write to take effect after a later read', () => {
     const h = [
       entry({ by: 'A', op: tag(11), inv: 1, res: 2, observed: { ok: true } }),
-      entry({ by: 'R', op: { kind: 'read', sn: 1, offset: 0, length: PAGE }, inv: 3, res: 4, observed: { ok: true, pages: [33] } }),
+      entry({
+        by: 'R',
+        op: { kind: 'read', sn: 1, offset: 0, length: PAGE },
+        inv: 3,
+        res: 4,
+        observed: { ok: true, pages: [33] },
+      }),
       entry({ by: 'C', op: tag(33), inv: 5, res: 6, observed: { ok: true } }),
     ];
     const verdict = checkHistory(GEOMETRY, h);

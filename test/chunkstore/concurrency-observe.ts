@@ -39,9 +39,7 @@ export function decodePages(data: Uint8Array, pageSize: number): number[] {
 }
 
 /** What one call returned: value or error code (`bad` flags a malformed value). */
-export type Observed =
-  | { ok: true; pages?: number[]; info?: InfoView; bad?: string }
-  | { ok: false; code: string };
+export type Observed = { ok: true; pages?: number[]; info?: InfoView; bad?: string } | { ok: false; code: string };
 
 export function observeError(err: unknown): Observed {
   const code = (err as { code?: unknown } | null)?.code;

@@ -64,32 +64,82 @@ export function writerOps(w: Workload, writer: number): { chunk: number; op: Op 
   const out: { chunk: number; op: Op }[] = [];
   for (let k = 0; k < w.opsPerWriter; k++) {
     const ver = 1 + Math.floor(k / 40);
-    const sn = weighted(rnd, [[93, ver], [1, ver + 1], [4, Math.max(1, ver - 1)], [2, 0]] as const);
+    const sn = weighted(rnd, [
+      [93, ver],
+      [1, ver + 1],
+      [4, Math.max(1, ver - 1)],
+      [2, 0],
+    ] as const);
     const range = weighted(rnd, [
-      [90, () => { const first = int(pages); return { offset: first * pageSize, length: (1 + int(Math.min(4, pages - first))) * pageSize }; }],
+      [
+        90,
+        () => {
+          const first = int(pages);
+          return { offset: first * pageSize, length: (1 + int(Math.min(4, pages - first))) * pageSize };
+        },
+      ],
       [4, () => ({ offset: 0, length: chunkSize })],
       [3, () => ({ offset: int(pages) * pageSize + 512, length: pageSize })],
       [3, () => ({ offset: chunkSize - pageSize, length: 2 * pageSize })],
     ] as const)();
     const aligned = range.offset % pageSize === 0 && range.length % pageSize === 0;
-    const tags = aligned ? Array.from({ length: range.length / pageSize }, (_, i) => (writer * 100_000 + k) * 64 + i + 1) : [];
+    const tags = aligned
+      ? Array.from({ length: range.length / pageSize }, (_, i) => (writer * 100_000 + k) * 64 + i + 1)
+      : [];
     const kind = weighted(rnd, KINDS);
     const op: Op =
-      kind === 'write' ? { kind, sn, ...range, tags }
-      : kind === 'read' ? { kind, sn, ...range }
-      : kind === 'readSnap' ? { kind, sn: Math.max(1, ver - weighted(rnd, [[70, 1], [20, 0], [10, 2]] as const)), ...range }
-      : kind === 'delete' ? { kind, sn: weighted(rnd, [[80, ver], [20, Math.max(1, ver - 1)]] as const) }
-      : kind === 'deleteSnap' ? { kind, correctedSn: weighted(rnd, [[74, ver], [22, ver - 1], [4, ver + 1]] as const) }
-      : kind === 'clone'
-        ? {
-            kind,
-            sn: rnd() < 0.8 ? ver : 1,
-            correctedSn: rnd() < 0.8 ? 0 : ver + 1,
-            size: rnd() < 0.05 ? chunkSize - pageSize : chunkSize,
-            location: rnd() < 0.04 ? '' : weighted(rnd, [[1, 'curve://vol-a@0'], [1, 'curve://vol-b@0']] as const),
-          }
-      : kind === 'paste' ? { kind, ...range, tags }
-      : { kind };
+      kind === 'write'
+        ? { kind, sn, ...range, tags }
+        : kind === 'read'
+          ? { kind, sn, ...range }
+          : kind === 'readSnap'
+            ? {
+                kind,
+                sn: Math.max(
+                  1,
+                  ver -
+                    weighted(rnd, [
+                      [70, 1],
+                      [20, 0],
+                      [10, 2],
+                    ] as const),
+                ),
+                ...range,
+              }
+            : kind === 'delete'
+              ? {
+                  kind,
+                  sn: weighted(rnd, [
+                    [80, ver],
+                    [20, Math.max(1, ver - 1)],
+                  ] as const),
+                }
+              : kind === 'deleteSnap'
+                ? {
+                    kind,
+                    correctedSn: weighted(rnd, [
+                      [74, ver],
+                      [22, ver - 1],
+                      [4, ver + 1],
+                    ] as const),
+                  }
+                : kind === 'clone'
+                  ? {
+                      kind,
+                      sn: rnd() < 0.8 ? ver : 1,
+                      correctedSn: rnd() < 0.8 ? 0 : ver + 1,
+                      size: rnd() < 0.05 ? chunkSize - pageSize : chunkSize,
+                      location:
+                        rnd() < 0.04
+                          ? ''
+                          : weighted(rnd, [
+                              [1, 'curve://vol-a@0'],
+                              [1, 'curve://vol-b@0'],
+                            ] as const),
+                    }
+                  : kind === 'paste'
+                    ? { kind, ...range, tags }
+                    : { kind };
     out.push({ chunk: w.chunks[int(w.chunks.length)], op });
   }
   return out;
@@ -158,7 +208,8 @@ export class Recorder {
       const snapSn = info.ok && info.info ? info.info.snapSn : 0;
       for (let offset = 0; offset < this.geometry.chunkSize; offset += ps) {
         await this.call(t, chunk, { kind: 'read', sn: 0, offset, length: ps }, `${by}:read@${offset}`);
-        if (snapSn) await this.call(t, chunk, { kind: 'readSnap', sn: snapSn, offset, length: ps }, `${by}:snap@${offset}`);
+        if (snapSn)
+          await this.call(t, chunk, { kind: 'readSnap', sn: snapSn, offset, length: ps }, `${by}:snap@${offset}`);
       }
     }
   }

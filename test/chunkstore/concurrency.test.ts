@@ -21,7 +21,13 @@ const CASES = [
 describe('concurrency: random operations from 10 callers, checked against the model', () => {
   for (const c of CASES) {
     it(`10 writers on ${c.name} (${10 * c.opsPerWriter} ops)`, async () => {
-      const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: c.opsPerWriter, chunks: c.chunks, geometry: GEOMETRY };
+      const w: Workload = {
+        seed: runSeed(),
+        writers: 10,
+        opsPerWriter: c.opsPerWriter,
+        chunks: c.chunks,
+        geometry: GEOMETRY,
+      };
       const rec = new Recorder(GEOMETRY);
       await withStoreDir(async (env) => {
         await rec.run(env.store, w);
@@ -33,12 +39,26 @@ describe('concurrency: random operations from 10 callers, checked against the mo
       const context = `CHUNKSTORE_SEED=${w.seed}\noutcomes: ${JSON.stringify([...seen].sort())}`;
       expect(verdict.failures, context).toEqual([]);
       // the run must have reached the interesting states, or it proves little
-      for (const must of ['write ok', 'write BackwardRequestError', 'readSnap ok', 'paste ok', 'clone ok', 'delete ok', 'deleteSnap ok']) {
+      for (const must of [
+        'write ok',
+        'write BackwardRequestError',
+        'readSnap ok',
+        'paste ok',
+        'clone ok',
+        'delete ok',
+        'deleteSnap ok',
+      ]) {
         expect(seen.get(must) ?? 0, `${must} never happened; ${context}`).toBeGreaterThan(0);
       }
       const infos = rec.entries.flatMap((e) => (e.observed.ok && e.observed.info ? [e.observed.info] : []));
-      expect(infos.some((i) => i.snapSn > 0), `no snapshot observed; ${context}`).toBe(true);
-      expect(infos.some((i) => i.isClone), `no clone chunk observed; ${context}`).toBe(true);
+      expect(
+        infos.some((i) => i.snapSn > 0),
+        `no snapshot observed; ${context}`,
+      ).toBe(true);
+      expect(
+        infos.some((i) => i.isClone),
+        `no clone chunk observed; ${context}`,
+      ).toBe(true);
     });
   }
 });

@@ -85,14 +85,17 @@ describe('fault injection (seed 异常测试)', () => {
     await expectChunk({ sn: 1, correctedSn: 0, snapSn: 0, data: pagesOf(A, A) });
   });
 
-  it('2: chunk metapage damaged while running → a WriteChunk that updates it succeeds, the restart works', async () => {
-    await env.store.writeChunk(ID, 1, pagesOf(A, A), 0);
-    await disk.flipByte(disk.chunkFile(ID), disk.metaOffsets()[0]);
-    // sn 2 > chunk sn: the chunk metapage is rewritten (with a snapshot of version 1)
-    expect(await outcome(env.store.writeChunk(ID, 2, pagesOf(B), 0))).toBe('ok');
-    await env.reopen();
-    await expectChunk({ sn: 2, correctedSn: 0, snapSn: 1, data: pagesOf(B, A), snapshot: pagesOf(A, A) });
-  });
+  it(
+    '2: chunk metapage damaged while running → a WriteChunk that updates it succeeds, ' + 'the restart works',
+    async () => {
+      await env.store.writeChunk(ID, 1, pagesOf(A, A), 0);
+      await disk.flipByte(disk.chunkFile(ID), disk.metaOffsets()[0]);
+      // sn 2 > chunk sn: the chunk metapage is rewritten (with a snapshot of version 1)
+      expect(await outcome(env.store.writeChunk(ID, 2, pagesOf(B), 0))).toBe('ok');
+      await env.reopen();
+      await expectChunk({ sn: 2, correctedSn: 0, snapSn: 1, data: pagesOf(B, A), snapshot: pagesOf(A, A) });
+    },
+  );
 
   it('3: snapshot metapage damaged at rest → the restart fails with CrcCheckError', async () => {
     await chunkWithSnapshot();
@@ -130,15 +133,22 @@ describe('fault injection (seed 异常测试)', () => {
     expect(await disk.files()).toEqual(['chunk_1']);
   });
 
-  it('7: crash after the snapshot file was created, before the metapage update → replay COWs, sn updated', async () => {
-    await env.store.writeChunk(ID, 1, pagesOf(A, A, A), 0);
-    await env.stop();
-    await disk.createSnapshot(ID, 1);
-    await env.start();
-    expect(await outcome(env.store.writeChunk(ID, 2, pagesOf(B), PAGE))).toBe('ok');
-    await expectChunk({ sn: 2, correctedSn: 0, snapSn: 1, data: pagesOf(A, B, A), snapshot: pagesOf(A, A, A) });
-    expect((await disk.bitmap(disk.snapshotFile(ID, 1)))?.slice(0, 3), 'page 1 copied into the snapshot').toEqual([false, true, false]);
-  });
+  it(
+    '7: crash after the snapshot file was created, before the metapage update → ' + 'replay COWs, sn updated',
+    async () => {
+      await env.store.writeChunk(ID, 1, pagesOf(A, A, A), 0);
+      await env.stop();
+      await disk.createSnapshot(ID, 1);
+      await env.start();
+      expect(await outcome(env.store.writeChunk(ID, 2, pagesOf(B), PAGE))).toBe('ok');
+      await expectChunk({ sn: 2, correctedSn: 0, snapSn: 1, data: pagesOf(A, B, A), snapshot: pagesOf(A, A, A) });
+      expect((await disk.bitmap(disk.snapshotFile(ID, 1)))?.slice(0, 3), 'page 1 copied into the snapshot').toEqual([
+        false,
+        true,
+        false,
+      ]);
+    },
+  );
 
   it('8: crash after snapshot creation and metapage update, before COW → replay COWs', async () => {
     await env.store.writeChunk(ID, 1, pagesOf(A, A, A), 0);
@@ -148,7 +158,11 @@ describe('fault injection (seed 异常测试)', () => {
     await env.start();
     expect(await outcome(env.store.writeChunk(ID, 2, pagesOf(B), PAGE))).toBe('ok');
     await expectChunk({ sn: 2, correctedSn: 0, snapSn: 1, data: pagesOf(A, B, A), snapshot: pagesOf(A, A, A) });
-    expect((await disk.bitmap(disk.snapshotFile(ID, 1)))?.slice(0, 3), 'page 1 copied into the snapshot').toEqual([false, true, false]);
+    expect((await disk.bitmap(disk.snapshotFile(ID, 1)))?.slice(0, 3), 'page 1 copied into the snapshot').toEqual([
+      false,
+      true,
+      false,
+    ]);
   });
 
   it('9: crash while COW copied data, before the snapshot metapage → replay copies again', async () => {
@@ -174,15 +188,17 @@ describe('fault injection (seed 异常测试)', () => {
     await expectChunk({ sn: 2, correctedSn: 0, snapSn: 1, data: pagesOf(B, C, C), snapshot: pagesOf(A, A, A) });
   });
 
-  it('11: crash with half of a PasteChunk written, bitmap not updated → the replayed PasteChunk succeeds', async () => {
-    await env.store.createCloneChunk(ID, 1, 0, GEOMETRY.chunkSize, LOCATION);
-    await env.store.pasteChunk(ID, pagesOf(D), 0);
-    await env.stop();
-    await disk.writeData(disk.chunkFile(ID), PAGE, pagesOf(E)); // first half of the paste below
-    await env.start();
-    expect(await outcome(env.store.pasteChunk(ID, pagesOf(E, E), PAGE))).toBe('ok');
-    await expectChunk({ sn: 1, correctedSn: 0, snapSn: 0, data: pagesOf(D, E, E), written: [0, 1, 2] });
-    expect((await env.store.getChunkInfo(ID)).isClone).toBe(true);
-  });
+  it(
+    '11: crash with half of a PasteChunk written, bitmap not updated → ' + 'the replayed PasteChunk succeeds',
+    async () => {
+      await env.store.createCloneChunk(ID, 1, 0, GEOMETRY.chunkSize, LOCATION);
+      await env.store.pasteChunk(ID, pagesOf(D), 0);
+      await env.stop();
+      await disk.writeData(disk.chunkFile(ID), PAGE, pagesOf(E)); // first half of the paste below
+      await env.start();
+      expect(await outcome(env.store.pasteChunk(ID, pagesOf(E, E), PAGE))).toBe('ok');
+      await expectChunk({ sn: 1, correctedSn: 0, snapSn: 0, data: pagesOf(D, E, E), written: [0, 1, 2] });
+      expect((await env.store.getChunkInfo(ID)).isClone).toBe(true);
+    },
+  );
 });
-

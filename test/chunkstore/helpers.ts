@@ -107,7 +107,15 @@ export class Env {
       bitmap.setRange({ first: page, last: page + data.length / PAGE - 1 });
       body.set(data, PAGE + page * PAGE);
     }
-    const meta: MetaPage = { kind: FileKind.Snapshot, chunkId: id, sn, correctedSn: 0, clone: false, location: '', bitmap };
+    const meta: MetaPage = {
+      kind: FileKind.Snapshot,
+      chunkId: id,
+      sn,
+      correctedSn: 0,
+      clone: false,
+      location: '',
+      bitmap,
+    };
     body.set(encodeMetaPage(meta, GEOMETRY), 0);
     await writeFile(join(this.dir, `chunk_${id}_snap_${sn}`), body);
   }

@@ -63,25 +63,31 @@ describe('I/O paths: synchronous small I/O and the thread pool', () => {
     expect(tally(rec.entries).get('read ok') ?? 0).toBeGreaterThan(0);
   });
 
-  for (const [name, syncIoMaxBytes] of [['synchronous', SYNC], ['thread pool', THREAD_POOL]] as const) {
-    it(`${name}: readChunkInto fills the caller's buffer like readChunk, and leaves it alone on a refusal`, async () => {
-      await withStore(syncIoMaxBytes, async (store) => {
-        const data = new Uint8Array(3 * PAGE).map((_, i) => i % 251);
-        await store.writeChunk(1, 1, data, PAGE);
-        const target = new Uint8Array(3 * PAGE).fill(0xee);
-        await store.readChunkInto(1, 1, PAGE, target);
-        expect(target).toEqual(data);
-        expect(target).toEqual(await store.readChunk(1, 1, PAGE, 3 * PAGE));
+  for (const [name, syncIoMaxBytes] of [
+    ['synchronous', SYNC],
+    ['thread pool', THREAD_POOL],
+  ] as const) {
+    it(
+      `${name}: readChunkInto fills the caller's buffer like readChunk, ` + `and leaves it alone on a refusal`,
+      async () => {
+        await withStore(syncIoMaxBytes, async (store) => {
+          const data = new Uint8Array(3 * PAGE).map((_, i) => i % 251);
+          await store.writeChunk(1, 1, data, PAGE);
+          const target = new Uint8Array(3 * PAGE).fill(0xee);
+          await store.readChunkInto(1, 1, PAGE, target);
+          expect(target).toEqual(data);
+          expect(target).toEqual(await store.readChunk(1, 1, PAGE, 3 * PAGE));
 
-        await store.createCloneChunk(2, 1, 0, GEOMETRY.chunkSize, 'src:0@1');
-        const untouched = new Uint8Array(PAGE).fill(0xee);
-        await expectCode(store.readChunkInto(2, 1, 0, untouched), 'PageNeverWrittenError');
-        await expectCode(store.readChunkInto(1, 1, 100, untouched), 'InvalidArgError');
-        await expectCode(store.readChunkInto(9, 1, 0, untouched), 'ChunkNotExistError');
-        await expectCode(store.readChunkInto(-1, 1, 0, untouched), 'InvalidArgError'); // a rejection, not a throw
-        expect(untouched.every((b) => b === 0xee)).toBe(true);
-      });
-    });
+          await store.createCloneChunk(2, 1, 0, GEOMETRY.chunkSize, 'src:0@1');
+          const untouched = new Uint8Array(PAGE).fill(0xee);
+          await expectCode(store.readChunkInto(2, 1, 0, untouched), 'PageNeverWrittenError');
+          await expectCode(store.readChunkInto(1, 1, 100, untouched), 'InvalidArgError');
+          await expectCode(store.readChunkInto(9, 1, 0, untouched), 'ChunkNotExistError');
+          await expectCode(store.readChunkInto(-1, 1, 0, untouched), 'InvalidArgError'); // a rejection, not a throw
+          expect(untouched.every((b) => b === 0xee)).toBe(true);
+        });
+      },
+    );
 
     it(`${name}: a file cut short from outside reads zeros past its end`, async () => {
       await withStore(syncIoMaxBytes, async (store, dir) => {

@@ -17,7 +17,13 @@ describe('KeyedRwLock', () => {
     const g = gate();
     let running = 0;
     let peak = 0;
-    const reader = () => lock.shared(1, async () => { running++; peak = Math.max(peak, running); await g.opened; running--; });
+    const reader = () =>
+      lock.shared(1, async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await g.opened;
+        running--;
+      });
     const all = Promise.all([reader(), reader(), reader()]);
     await tick();
     expect(peak).toBe(3);
@@ -30,9 +36,19 @@ describe('KeyedRwLock', () => {
     const log: string[] = [];
     const g1 = gate();
     const g2 = gate();
-    const r1 = lock.shared(1, async () => { log.push('r1 start'); await g1.opened; log.push('r1 end'); });
-    const w = lock.exclusive(1, async () => { log.push('w start'); await g2.opened; log.push('w end'); });
-    const r2 = lock.shared(1, async () => { log.push('r2'); });
+    const r1 = lock.shared(1, async () => {
+      log.push('r1 start');
+      await g1.opened;
+      log.push('r1 end');
+    });
+    const w = lock.exclusive(1, async () => {
+      log.push('w start');
+      await g2.opened;
+      log.push('w end');
+    });
+    const r2 = lock.shared(1, async () => {
+      log.push('r2');
+    });
     await tick();
     expect(log).toEqual(['r1 start']);
     g1.open();
@@ -47,9 +63,16 @@ describe('KeyedRwLock', () => {
     const lock = new KeyedRwLock<string>();
     const log: string[] = [];
     const g = gate();
-    const a1 = lock.exclusive('a', async () => { await g.opened; log.push('a1'); });
-    const a2 = lock.exclusive('a', async () => { log.push('a2'); });
-    const b = lock.exclusive('b', async () => { log.push('b'); });
+    const a1 = lock.exclusive('a', async () => {
+      await g.opened;
+      log.push('a1');
+    });
+    const a2 = lock.exclusive('a', async () => {
+      log.push('a2');
+    });
+    const b = lock.exclusive('b', async () => {
+      log.push('b');
+    });
     await b;
     expect(log).toEqual(['b']);
     g.open();
@@ -59,9 +82,21 @@ describe('KeyedRwLock', () => {
 
   it('releases the key when a task fails, also when it throws before returning a promise', async () => {
     const lock = new KeyedRwLock<number>();
-    await expect(lock.exclusive(1, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
-    await expect(lock.shared(1, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
-    await expect(lock.exclusive(1, () => { throw new Error('sync boom'); })).rejects.toThrow('sync boom');
+    await expect(
+      lock.exclusive(1, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await expect(
+      lock.shared(1, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await expect(
+      lock.exclusive(1, () => {
+        throw new Error('sync boom');
+      }),
+    ).rejects.toThrow('sync boom');
     expect(await lock.exclusive(1, async () => 'after')).toBe('after');
     expect(lock.pending).toBe(0);
   });
@@ -69,7 +104,11 @@ describe('KeyedRwLock', () => {
   it('counts running and queued tasks over all keys', async () => {
     const lock = new KeyedRwLock<number>();
     const g = gate();
-    const tasks = [lock.exclusive(1, () => g.opened), lock.exclusive(1, async () => {}), lock.shared(2, () => g.opened)];
+    const tasks = [
+      lock.exclusive(1, () => g.opened),
+      lock.exclusive(1, async () => {}),
+      lock.shared(2, () => g.opened),
+    ];
     expect(lock.pending).toBe(3);
     g.open();
     await Promise.all(tasks);
@@ -86,9 +125,17 @@ describe('KeyedRwLock', () => {
     const lock = new KeyedRwLock<number>();
     const g = gate();
     let finished = 0;
-    void lock.shared(1, async () => { await g.opened; finished++; });
-    void lock.exclusive(1, async () => { finished++; });
-    void lock.exclusive(2, async () => { await g.opened; finished++; });
+    void lock.shared(1, async () => {
+      await g.opened;
+      finished++;
+    });
+    void lock.exclusive(1, async () => {
+      finished++;
+    });
+    void lock.exclusive(2, async () => {
+      await g.opened;
+      finished++;
+    });
     let idle = false;
     const waiting = lock.idle().then(() => (idle = true));
     await tick();

@@ -66,9 +66,7 @@ export interface InfoView {
   bitmap: boolean[] | null;
 }
 
-export type Result =
-  | { ok: true; pages?: Page[]; info?: InfoView }
-  | { ok: false; code: ErrorCode };
+export type Result = { ok: true; pages?: Page[]; info?: InfoView } | { ok: false; code: ErrorCode };
 
 export interface Outcome {
   readonly result: Result;
@@ -226,9 +224,11 @@ function deleteSnap(s: State, op: Extract<Op, { kind: 'deleteSnap' }>): Outcome[
 }
 
 function createClone(geometry: Geometry, s: State, op: Extract<Op, { kind: 'clone' }>): Outcome[] {
-  if (op.sn === 0 || op.size !== geometry.chunkSize || op.location === '') return [refuse('InvalidArgError', s)]; // 41-43, 51
+  const invalid = op.sn === 0 || op.size !== geometry.chunkSize || op.location === '';
+  if (invalid) return [refuse('InvalidArgError', s)]; // 41-43, 51
   if (!s) return [done(newChunk(geometry, op.sn, op.correctedSn, op.location))]; // cases 44, 45
-  const same = s.clone !== null && s.clone.location === op.location && s.sn === op.sn && s.correctedSn === op.correctedSn;
+  const same =
+    s.clone !== null && s.clone.location === op.location && s.sn === op.sn && s.correctedSn === op.correctedSn;
   return [same ? done(s) : refuse('ChunkConflictError', s)]; // cases 46, 47 / 48-50, 52
 }
 

@@ -85,7 +85,9 @@ function digest(data: Uint8Array): string {
 
 /** Readable form of data for comparisons: one digest per page ("fill(17)" for a uniform page). */
 export function pageDigests(data: Uint8Array): string[] {
-  return Array.from({ length: Math.ceil(data.length / PAGE) }, (_, p) => digest(data.subarray(p * PAGE, (p + 1) * PAGE)));
+  return Array.from({ length: Math.ceil(data.length / PAGE) }, (_, p) =>
+    digest(data.subarray(p * PAGE, (p + 1) * PAGE)),
+  );
 }
 
 /** One page's content: a digest, or the error that reading it gave (PageNeverWrittenError). */

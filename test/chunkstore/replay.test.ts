@@ -24,9 +24,13 @@ async function replayCase(sc: Scenario, k: number, j: number): Promise<void> {
       const observed = await perform(env.store, GEOMETRY, sc.chunk, op);
       const outcomes = modelStep(GEOMETRY, model, op);
       const hit = outcomes.find((o) => matches(o.result, observed));
-      expect(hit, `${where}: store ${show(observed)}, model ${outcomes.map((o) => show(o.result)).join(' | ')}`).toBeDefined();
+      expect(
+        hit,
+        `${where}: store ${show(observed)}, model ${outcomes.map((o) => show(o.result)).join(' | ')}`,
+      ).toBeDefined();
       if (!replay) expect(observed, `${where} must succeed`).toEqual({ ok: true });
-      else if (!observed.ok) expect(replayMay, `${where}: ${observed.code} is not allowed on replay`).toContain(observed.code);
+      else if (!observed.ok)
+        expect(replayMay, `${where}: ${observed.code} is not allowed on replay`).toContain(observed.code);
       model = hit!.next;
     };
 

@@ -19,8 +19,16 @@ describe('scenario suite: normal use (no snapshot, no clone)', () => {
     await store.writeChunk(1, 1, first, 0);
     expect(await ctx.env.files()).toEqual(['chunk_1']);
     expect(await ctx.env.info(1)).toEqual({
-      chunkId: 1, sn: 1, correctedSn: 0, snapSn: 0, isClone: false, location: '', bitmap: null,
-      chunkSize: CHUNK, pageSize: PAGE, metaPageSize: PAGE,
+      chunkId: 1,
+      sn: 1,
+      correctedSn: 0,
+      snapSn: 0,
+      isClone: false,
+      location: '',
+      bitmap: null,
+      chunkSize: CHUNK,
+      pageSize: PAGE,
+      metaPageSize: PAGE,
     });
     expect(await store.readChunk(1, 1, 0, PAGE)).toEqual(first);
     expect((await store.readChunk(1, 1, CHUNK - PAGE, PAGE)).length).toBe(PAGE);

@@ -8,7 +8,14 @@ const ctx = useEnv();
 
 /** Asserts chunk 1 is no longer a clone and keeps sn/correctedSn. */
 async function expectConvertedToNormal(sn: number, correctedSn: number): Promise<void> {
-  expect(await ctx.env.info(1)).toMatchObject({ sn, correctedSn, snapSn: 0, isClone: false, location: '', bitmap: null });
+  expect(await ctx.env.info(1)).toMatchObject({
+    sn,
+    correctedSn,
+    snapSn: 0,
+    isClone: false,
+    location: '',
+    bitmap: null,
+  });
   const meta = await ctx.env.diskMeta('chunk_1');
   expect(meta).toMatchObject({ clone: false, location: '', bitmap: null });
 }
@@ -55,14 +62,17 @@ describe('WriteChunk on a clone chunk (no snapshot)', () => {
     await expectConvertedToNormal(1, 0);
   });
 
-  it('case 028: sn>chunk.sn, sn==correctedSn, region never written → written, bit set, chunk.sn=sn, no snapshot', async () => {
-    const { store } = ctx.env;
-    await cloneChunk(store, 2, 3);
-    const before = await ctx.env.state(1);
-    await store.writeChunk(1, 3, pages(0x28), 0);
-    expect(await store.readChunk(1, 3, 0, PAGE)).toEqual(pages(0x28));
-    expect(await ctx.env.state(1)).toEqual({ ...before, info: { ...before.info, sn: 3, bitmap: bitmapWith(0) } });
-  });
+  it(
+    'case 028: sn>chunk.sn, sn==correctedSn, region never written ' + '→ written, bit set, chunk.sn=sn, no snapshot',
+    async () => {
+      const { store } = ctx.env;
+      await cloneChunk(store, 2, 3);
+      const before = await ctx.env.state(1);
+      await store.writeChunk(1, 3, pages(0x28), 0);
+      expect(await store.readChunk(1, 3, 0, PAGE)).toEqual(pages(0x28));
+      expect(await ctx.env.state(1)).toEqual({ ...before, info: { ...before.info, sn: 3, bitmap: bitmapWith(0) } });
+    },
+  );
 
   it('case 029: sn==chunk.sn, sn==correctedSn, region partly written → overwritten, new bits set', async () => {
     const { store } = ctx.env;
@@ -77,7 +87,14 @@ describe('WriteChunk on a clone chunk (no snapshot)', () => {
 
   // [case, what, clone's sn, the write's sn, refusal, fill byte]
   it.each([
-    ['030', 'sn>chunk.sn, sn>correctedSn → StatusConflictError (clone takes no snapshot)', 1, 2, 'StatusConflictError', 0x30],
+    [
+      '030',
+      'sn>chunk.sn, sn>correctedSn → StatusConflictError (clone takes no snapshot)',
+      1,
+      2,
+      'StatusConflictError',
+      0x30,
+    ],
     ['031', 'sn<chunk.sn → BackwardRequestError', 2, 1, 'BackwardRequestError', 0x31],
   ] as const)('case %s: %s, nothing written', async (_n, _what, chunkSn, sn, code, fill) => {
     const { store } = ctx.env;
@@ -107,14 +124,17 @@ describe('PasteChunk', () => {
   it.each([
     ['offset', 512, PAGE],
     ['length', 0, 100],
-  ])('case 034: normal chunk, %s not page-aligned → InvalidArgError, nothing written', async (_what, offset, length) => {
-    const { store } = ctx.env;
-    await store.writeChunk(1, 1, pages(0x01), 0);
-    const before = await ctx.env.state(1);
-    await expectCode(store.pasteChunk(1, new Uint8Array(length).fill(0x34), offset), 'InvalidArgError');
-    expect(await store.readChunk(1, 1, 0, PAGE)).toEqual(pages(0x01));
-    expect(await ctx.env.state(1)).toEqual(before);
-  });
+  ])(
+    'case 034: normal chunk, %s not page-aligned → InvalidArgError, nothing written',
+    async (_what, offset, length) => {
+      const { store } = ctx.env;
+      await store.writeChunk(1, 1, pages(0x01), 0);
+      const before = await ctx.env.state(1);
+      await expectCode(store.pasteChunk(1, new Uint8Array(length).fill(0x34), offset), 'InvalidArgError');
+      expect(await store.readChunk(1, 1, 0, PAGE)).toEqual(pages(0x01));
+      expect(await ctx.env.state(1)).toEqual(before);
+    },
+  );
 
   it('case 035: normal chunk without snapshot, region never written → success, nothing written', async () => {
     const { store } = ctx.env;

@@ -30,7 +30,10 @@ async function chunkSn2Corrected2WithSnapshot(snapSn: number): Promise<void> {
 }
 
 /** Calls with `correctedSn`, then compares with the state before, patched by `change`. */
-async function expectCorrect(correctedSn: number, change: { correctedSn?: number; snapshotDeleted?: boolean }): Promise<void> {
+async function expectCorrect(
+  correctedSn: number,
+  change: { correctedSn?: number; snapshotDeleted?: boolean },
+): Promise<void> {
   const before = await ctx.env.state(1);
   await ctx.env.store.deleteSnapshotChunkOrCorrectSn(1, correctedSn);
   const info = {
@@ -81,55 +84,84 @@ describe('DeleteSnapshotChunkOrCorrectSn without snapshot', () => {
 });
 
 describe('DeleteSnapshotChunkOrCorrectSn with snapshot', () => {
-  it('case 065: correctedSn>chunk.sn, correctedSn>chunk.correctedSn, chunk.sn>snap.sn → snapshot deleted, correctedSn recorded', async () => {
-    await chunkSn2WithSnapshot1();
-    await expectCorrect(3, { correctedSn: 3, snapshotDeleted: true });
-  });
+  it(
+    'case 065: correctedSn>chunk.sn, correctedSn>chunk.correctedSn, chunk.sn>snap.sn ' +
+      '→ snapshot deleted, correctedSn recorded',
+    async () => {
+      await chunkSn2WithSnapshot1();
+      await expectCorrect(3, { correctedSn: 3, snapshotDeleted: true });
+    },
+  );
 
-  it('case 066: correctedSn>chunk.sn, correctedSn>chunk.correctedSn, chunk.sn<=snap.sn → snapshot kept, correctedSn recorded', async () => {
-    await chunkSn1();
-    await ctx.env.plantSnapshot(1, 1);
-    await ctx.env.reopen();
-    await expectCorrect(2, { correctedSn: 2 });
-  });
+  it(
+    'case 066: correctedSn>chunk.sn, correctedSn>chunk.correctedSn, chunk.sn<=snap.sn ' +
+      '→ snapshot kept, correctedSn recorded',
+    async () => {
+      await chunkSn1();
+      await ctx.env.plantSnapshot(1, 1);
+      await ctx.env.reopen();
+      await expectCorrect(2, { correctedSn: 2 });
+    },
+  );
 
-  it('case 067: correctedSn==chunk.sn, correctedSn>chunk.correctedSn, chunk.sn>snap.sn → snapshot deleted, rest unchanged', async () => {
-    await chunkSn2WithSnapshot1();
-    await expectCorrect(2, { snapshotDeleted: true });
-  });
+  it(
+    'case 067: correctedSn==chunk.sn, correctedSn>chunk.correctedSn, chunk.sn>snap.sn ' +
+      '→ snapshot deleted, rest unchanged',
+    async () => {
+      await chunkSn2WithSnapshot1();
+      await expectCorrect(2, { snapshotDeleted: true });
+    },
+  );
 
-  it('case 068: correctedSn==chunk.sn, correctedSn>chunk.correctedSn, chunk.sn<=snap.sn → snapshot kept, unchanged', async () => {
-    await chunkSn1();
-    await ctx.env.plantSnapshot(1, 2);
-    await ctx.env.reopen();
-    await expectCorrect(1, {});
-    expect(await ctx.env.store.readSnapshotChunk(1, 2, 0, PAGE)).toEqual(pages(0x01));
-  });
+  it(
+    'case 068: correctedSn==chunk.sn, correctedSn>chunk.correctedSn, ' +
+      'chunk.sn<=snap.sn ' +
+      '→ snapshot kept, unchanged',
+    async () => {
+      await chunkSn1();
+      await ctx.env.plantSnapshot(1, 2);
+      await ctx.env.reopen();
+      await expectCorrect(1, {});
+      expect(await ctx.env.store.readSnapshotChunk(1, 2, 0, PAGE)).toEqual(pages(0x01));
+    },
+  );
 
-  it('case 069: correctedSn<chunk.sn, correctedSn>chunk.correctedSn → BackwardRequestError, snapshot kept', async () => {
-    await chunkSn2WithSnapshot1();
-    await expectStale(1);
-    expect(await ctx.env.store.readSnapshotChunk(1, 1, 0, PAGE)).toEqual(pages(0x01));
-  });
+  it(
+    'case 069: correctedSn<chunk.sn, correctedSn>chunk.correctedSn ' + '→ BackwardRequestError, snapshot kept',
+    async () => {
+      await chunkSn2WithSnapshot1();
+      await expectStale(1);
+      expect(await ctx.env.store.readSnapshotChunk(1, 1, 0, PAGE)).toEqual(pages(0x01));
+    },
+  );
 
-  it('case 070: correctedSn==chunk.sn==chunk.correctedSn, chunk.sn>snap.sn → snapshot deleted, rest unchanged', async () => {
-    await chunkSn2Corrected2WithSnapshot(1);
-    await expectCorrect(2, { snapshotDeleted: true });
-  });
+  it(
+    'case 070: correctedSn==chunk.sn==chunk.correctedSn, chunk.sn>snap.sn ' + '→ snapshot deleted, rest unchanged',
+    async () => {
+      await chunkSn2Corrected2WithSnapshot(1);
+      await expectCorrect(2, { snapshotDeleted: true });
+    },
+  );
 
-  it.each([2, 3])('case 071: correctedSn==chunk.sn==chunk.correctedSn, chunk.sn<=snap.sn (snap.sn=%i) → snapshot kept, unchanged', async (snapSn) => {
-    await chunkSn2Corrected2WithSnapshot(snapSn);
-    await expectCorrect(2, {});
-    expect(await ctx.env.store.readSnapshotChunk(1, snapSn, 0, PAGE)).toEqual(pages(0x5a));
-  });
+  it.each([2, 3])(
+    'case 071: correctedSn==chunk.sn==chunk.correctedSn, chunk.sn<=snap.sn (snap.sn=%i) → snapshot kept, unchanged',
+    async (snapSn) => {
+      await chunkSn2Corrected2WithSnapshot(snapSn);
+      await expectCorrect(2, {});
+      expect(await ctx.env.store.readSnapshotChunk(1, snapSn, 0, PAGE)).toEqual(pages(0x5a));
+    },
+  );
 
-  it('case 072: correctedSn==chunk.sn, correctedSn<chunk.correctedSn → BackwardRequestError, snapshot kept', async () => {
-    await chunkSn1(3);
-    await ctx.env.plantSnapshot(1, 1, [{ page: 0, data: pages(0x5a) }]);
-    await ctx.env.reopen();
-    expect(await ctx.env.info(1)).toMatchObject({ sn: 1, correctedSn: 3, snapSn: 1 });
-    await expectStale(1);
-  });
+  it(
+    'case 072: correctedSn==chunk.sn, correctedSn<chunk.correctedSn ' + '→ BackwardRequestError, snapshot kept',
+    async () => {
+      await chunkSn1(3);
+      await ctx.env.plantSnapshot(1, 1, [{ page: 0, data: pages(0x5a) }]);
+      await ctx.env.reopen();
+      expect(await ctx.env.info(1)).toMatchObject({ sn: 1, correctedSn: 3, snapSn: 1 });
+      await expectStale(1);
+    },
+  );
 
   it('case 073: clone chunk without snapshot, any correctedSn → StatusConflictError, unchanged', async () => {
     await cloneChunk(ctx.env.store, 2, 0);

@@ -39,15 +39,27 @@ describe('CreateCloneChunk', () => {
     await ctx.env.store.createCloneChunk(1, 1, 0, CHUNK, LOCATION);
     expect(await ctx.env.files()).toEqual(['chunk_1']);
     expect(await ctx.env.info(1)).toEqual({
-      chunkId: 1, sn: 1, correctedSn: 0, snapSn: 0, isClone: true, location: LOCATION,
-      bitmap: new Uint8Array(PAGES / 8), chunkSize: CHUNK, pageSize: PAGE, metaPageSize: PAGE,
+      chunkId: 1,
+      sn: 1,
+      correctedSn: 0,
+      snapSn: 0,
+      isClone: true,
+      location: LOCATION,
+      bitmap: new Uint8Array(PAGES / 8),
+      chunkSize: CHUNK,
+      pageSize: PAGE,
+      metaPageSize: PAGE,
     });
   });
 
   it('case 045: chunk missing, sn=2, correctedSn=3 → clone chunk created with sn 2, correctedSn 3', async () => {
     await ctx.env.store.createCloneChunk(1, 2, 3, CHUNK, LOCATION);
     expect(await ctx.env.info(1)).toMatchObject({
-      sn: 2, correctedSn: 3, isClone: true, location: LOCATION, bitmap: new Uint8Array(PAGES / 8),
+      sn: 2,
+      correctedSn: 3,
+      isClone: true,
+      location: LOCATION,
+      bitmap: new Uint8Array(PAGES / 8),
     });
     await ctx.env.reopen();
     expect(await ctx.env.info(1)).toMatchObject({ sn: 2, correctedSn: 3, isClone: true, location: LOCATION });
@@ -68,11 +80,14 @@ describe('CreateCloneChunk', () => {
     expect(await ctx.env.store.readChunk(1, 1, 0, PAGE)).toEqual(pages(0x01));
   });
 
-  it('case 048: clone exists, sn!=chunk.sn (write moved sn to correctedSn, create replayed) → ChunkConflictError', async () => {
-    await ctx.env.store.createCloneChunk(1, 2, 3, CHUNK, LOCATION);
-    await ctx.env.store.writeChunk(1, 3, pages(0x01), 0);
-    await expectCloneRefused([2, 3, CHUNK, LOCATION], 'ChunkConflictError');
-  });
+  it(
+    'case 048: clone exists, sn!=chunk.sn (write moved sn to correctedSn, create replayed) ' + '→ ChunkConflictError',
+    async () => {
+      await ctx.env.store.createCloneChunk(1, 2, 3, CHUNK, LOCATION);
+      await ctx.env.store.writeChunk(1, 3, pages(0x01), 0);
+      await expectCloneRefused([2, 3, CHUNK, LOCATION], 'ChunkConflictError');
+    },
+  );
 
   it('case 049: clone exists, correctedSn!=chunk.correctedSn → ChunkConflictError', async () => {
     await writtenClone(ctx.env.store, pages(0x01));
@@ -89,12 +104,15 @@ describe('CreateCloneChunk', () => {
     await expectCloneRefused([1, 0, CHUNK, ''], 'InvalidArgError');
   });
 
-  it('case 052: normal chunk exists (clone fully written earlier), create replayed → ChunkConflictError', async () => {
-    await ctx.env.store.createCloneChunk(1, 1, 0, CHUNK, LOCATION);
-    await ctx.env.store.writeChunk(1, 1, pages(0x52, PAGES), 0);
-    expect((await ctx.env.info(1)).isClone).toBe(false);
-    await expectCloneRefused([1, 0, CHUNK, LOCATION], 'ChunkConflictError');
-  });
+  it(
+    'case 052: normal chunk exists (clone fully written earlier), create replayed ' + '→ ChunkConflictError',
+    async () => {
+      await ctx.env.store.createCloneChunk(1, 1, 0, CHUNK, LOCATION);
+      await ctx.env.store.writeChunk(1, 1, pages(0x52, PAGES), 0);
+      expect((await ctx.env.info(1)).isClone).toBe(false);
+      await expectCloneRefused([1, 0, CHUNK, LOCATION], 'ChunkConflictError');
+    },
+  );
 });
 
 describe('DeleteChunk', () => {
@@ -129,19 +147,22 @@ describe('DeleteChunk', () => {
   // success + both files deleted, the snapshot scenario suite says
   // SnapshotExistError. The scenario suite wins; the table's end state
   // (snapshot and chunk deleted) is reached by deleting the snapshot first.
-  it('case 057: normal chunk with snapshot, sn==chunk.sn → SnapshotExistError until the snapshot is deleted', async () => {
-    const { store } = ctx.env;
-    await chunkWithSnapshot(store, pages(0x01));
-    const before = await ctx.env.state(1);
-    expect(before.files).toEqual(['chunk_1', 'chunk_1_snap_1']);
-    await expectCode(store.deleteChunk(1, 2), 'SnapshotExistError');
-    expect(await ctx.env.state(1)).toEqual(before);
-    expect(await store.readSnapshotChunk(1, 1, 0, PAGE)).toEqual(pages(0x01));
-    await store.deleteSnapshotChunkOrCorrectSn(1, 2);
-    await store.deleteChunk(1, 2);
-    expect(await ctx.env.files()).toEqual([]);
-    await expectCode(store.getChunkInfo(1), 'ChunkNotExistError');
-  });
+  it(
+    'case 057: normal chunk with snapshot, sn==chunk.sn ' + '→ SnapshotExistError until the snapshot is deleted',
+    async () => {
+      const { store } = ctx.env;
+      await chunkWithSnapshot(store, pages(0x01));
+      const before = await ctx.env.state(1);
+      expect(before.files).toEqual(['chunk_1', 'chunk_1_snap_1']);
+      await expectCode(store.deleteChunk(1, 2), 'SnapshotExistError');
+      expect(await ctx.env.state(1)).toEqual(before);
+      expect(await store.readSnapshotChunk(1, 1, 0, PAGE)).toEqual(pages(0x01));
+      await store.deleteSnapshotChunkOrCorrectSn(1, 2);
+      await store.deleteChunk(1, 2);
+      expect(await ctx.env.files()).toEqual([]);
+      await expectCode(store.getChunkInfo(1), 'ChunkNotExistError');
+    },
+  );
 
   it('case 058: clone chunk, sn==chunk.sn → success, chunk deleted', async () => {
     const { store } = ctx.env;

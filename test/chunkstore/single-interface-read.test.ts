@@ -175,18 +175,39 @@ describe('GetChunkInfo', () => {
     await expectCode(ctx.env.store.getChunkInfo(1), 'ChunkNotExistError');
   });
 
-  it('case 102: normal chunk without snapshot → sn/correctedSn, snapSn 0, not clone, no bitmap/location', async () => {
-    await normalChunk();
-    await ctx.env.store.deleteSnapshotChunkOrCorrectSn(1, 4);
-    const expected = { chunkId: 1, sn: 1, correctedSn: 4, snapSn: 0, isClone: false, location: '', bitmap: null, ...geometry };
-    expect(await ctx.env.info(1)).toEqual(expected);
-    await ctx.env.reopen();
-    expect(await ctx.env.info(1)).toEqual(expected);
-  });
+  it(
+    'case 102: normal chunk without snapshot ' + '→ sn/correctedSn, snapSn 0, not clone, no bitmap/location',
+    async () => {
+      await normalChunk();
+      await ctx.env.store.deleteSnapshotChunkOrCorrectSn(1, 4);
+      const expected = {
+        chunkId: 1,
+        sn: 1,
+        correctedSn: 4,
+        snapSn: 0,
+        isClone: false,
+        location: '',
+        bitmap: null,
+        ...geometry,
+      };
+      expect(await ctx.env.info(1)).toEqual(expected);
+      await ctx.env.reopen();
+      expect(await ctx.env.info(1)).toEqual(expected);
+    },
+  );
 
   it('case 103: normal chunk with snapshot a → snapSn a', async () => {
     await chunkWithSnapshot();
-    const expected = { chunkId: 1, sn: 2, correctedSn: 0, snapSn: 1, isClone: false, location: '', bitmap: null, ...geometry };
+    const expected = {
+      chunkId: 1,
+      sn: 2,
+      correctedSn: 0,
+      snapSn: 1,
+      isClone: false,
+      location: '',
+      bitmap: null,
+      ...geometry,
+    };
     expect(await ctx.env.info(1)).toEqual(expected);
     await ctx.env.reopen();
     expect(await ctx.env.info(1)).toEqual(expected);
@@ -197,8 +218,14 @@ describe('GetChunkInfo', () => {
     await ctx.env.store.writeChunk(1, 3, pages(0x0c), 0);
     await ctx.env.store.pasteChunk(1, pages(0x0d, 2), (PAGES - 2) * PAGE);
     const expected = {
-      chunkId: 1, sn: 3, correctedSn: 3, snapSn: 0, isClone: true, location: LOCATION,
-      bitmap: bitmapWith(0, PAGES - 2, PAGES - 1), ...geometry,
+      chunkId: 1,
+      sn: 3,
+      correctedSn: 3,
+      snapSn: 0,
+      isClone: true,
+      location: LOCATION,
+      bitmap: bitmapWith(0, PAGES - 2, PAGES - 1),
+      ...geometry,
     };
     expect(await ctx.env.info(1)).toEqual(expected);
     await ctx.env.reopen();

@@ -54,18 +54,24 @@ describe('case 017: WriteChunk, snapshot exists, sn==chunk.sn, sn>correctedSn, r
     await expectPage1Cowed();
   });
 
-  it('case 017 (scenario 2): historic snapshot of the latest snapshot kept over a restart → COW then write', async () => {
-    await firstSnapshotWithPage0Copied();
-    await ctx.env.reopen();
-    await expectPage1Cowed();
-  });
+  it(
+    'case 017 (scenario 2): historic snapshot of the latest snapshot kept over a restart ' + '→ COW then write',
+    async () => {
+      await firstSnapshotWithPage0Copied();
+      await ctx.env.reopen();
+      await expectPage1Cowed();
+    },
+  );
 
-  it('case 017 (scenario 3): snapshot created, crash before metapage update (snap.sn==chunk.sn) → write, no COW', async () => {
-    await ctx.env.store.writeChunk(1, 1, pages(0x11, 2), 0);
-    await ctx.env.plantSnapshot(1, 1);
-    await ctx.env.reopen();
-    await expectNoCowAtSn1(1);
-  });
+  it(
+    'case 017 (scenario 3): snapshot created, crash before metapage update (snap.sn==chunk.sn) ' + '→ write, no COW',
+    async () => {
+      await ctx.env.store.writeChunk(1, 1, pages(0x11, 2), 0);
+      await ctx.env.plantSnapshot(1, 1);
+      await ctx.env.reopen();
+      await expectNoCowAtSn1(1);
+    },
+  );
 
   it('case 017 (scenario 4): follower downloaded a newer snapshot (snap.sn>chunk.sn) → write, no COW', async () => {
     await ctx.env.store.writeChunk(1, 1, pages(0x11, 2), 0);
@@ -101,40 +107,52 @@ describe('WriteChunk, snapshot exists, sn==chunk.sn, sn>correctedSn', () => {
 });
 
 describe('case 020: WriteChunk, snapshot exists, sn>chunk.sn, sn>correctedSn', () => {
-  it('case 020 (scenario 1): historic snapshot not deleted (snap.sn<chunk.sn) → SnapshotConflictError, nothing written', async () => {
-    const { store } = ctx.env;
-    await firstSnapshotWithPage0Copied();
-    const before = await ctx.env.state(1);
-    await expectCode(store.writeChunk(1, 3, pages(0x30), 0), 'SnapshotConflictError');
-    expect(await store.readChunk(1, 2, 0, PAGE)).toEqual(pages(0x21));
-    expect(await ctx.env.state(1)).toEqual(before);
-  });
+  it(
+    'case 020 (scenario 1): historic snapshot not deleted (snap.sn<chunk.sn) ' +
+      '→ SnapshotConflictError, nothing written',
+    async () => {
+      const { store } = ctx.env;
+      await firstSnapshotWithPage0Copied();
+      const before = await ctx.env.state(1);
+      await expectCode(store.writeChunk(1, 3, pages(0x30), 0), 'SnapshotConflictError');
+      expect(await store.readChunk(1, 2, 0, PAGE)).toEqual(pages(0x21));
+      expect(await ctx.env.state(1)).toEqual(before);
+    },
+  );
 
-  it('case 020 (scenario 2): snapshot created, crash before metapage update (snap.sn==chunk.sn) → replay COWs and bumps sn', async () => {
-    const { store } = ctx.env;
-    await store.writeChunk(1, 1, pages(0x11, 2), 0);
-    await ctx.env.plantSnapshot(1, 1);
-    await ctx.env.reopen();
-    await ctx.env.store.writeChunk(1, 2, pages(0x20), 0);
-    expect(await ctx.env.files()).toEqual(['chunk_1', 'chunk_1_snap_1']);
-    expect(await ctx.env.info(1)).toMatchObject({ sn: 2, correctedSn: 0, snapSn: 1 });
-    expect(await ctx.env.store.readSnapshotChunk(1, 1, 0, 2 * PAGE)).toEqual(pages(0x11, 2));
-    expect(await ctx.env.store.readChunk(1, 2, 0, 2 * PAGE)).toEqual(concat(pages(0x20), pages(0x11)));
-    expect(await copiedPages('chunk_1_snap_1')).toEqual([0]);
-  });
+  it(
+    'case 020 (scenario 2): snapshot created, crash before metapage update (snap.sn==chunk.sn) ' +
+      '→ replay COWs and bumps sn',
+    async () => {
+      const { store } = ctx.env;
+      await store.writeChunk(1, 1, pages(0x11, 2), 0);
+      await ctx.env.plantSnapshot(1, 1);
+      await ctx.env.reopen();
+      await ctx.env.store.writeChunk(1, 2, pages(0x20), 0);
+      expect(await ctx.env.files()).toEqual(['chunk_1', 'chunk_1_snap_1']);
+      expect(await ctx.env.info(1)).toMatchObject({ sn: 2, correctedSn: 0, snapSn: 1 });
+      expect(await ctx.env.store.readSnapshotChunk(1, 1, 0, 2 * PAGE)).toEqual(pages(0x11, 2));
+      expect(await ctx.env.store.readChunk(1, 2, 0, 2 * PAGE)).toEqual(concat(pages(0x20), pages(0x11)));
+      expect(await copiedPages('chunk_1_snap_1')).toEqual([0]);
+    },
+  );
 
-  it('case 020 (scenario 3): follower downloaded a newer snapshot (snap.sn>chunk.sn) → write, no new snapshot, no COW', async () => {
-    const { store } = ctx.env;
-    await store.writeChunk(1, 1, pages(0x11, 2), 0);
-    await ctx.env.plantSnapshot(1, 2, [{ page: 1, data: pages(0x5a) }]);
-    await ctx.env.reopen();
-    await ctx.env.store.writeChunk(1, 2, pages(0x20), 0);
-    expect(await ctx.env.files()).toEqual(['chunk_1', 'chunk_1_snap_2']);
-    expect(await ctx.env.info(1)).toMatchObject({ sn: 2, correctedSn: 0, snapSn: 2 });
-    expect(await copiedPages('chunk_1_snap_2')).toEqual([1]);
-    expect(await ctx.env.diskData('chunk_1_snap_2', 0, PAGE)).toEqual(pages(0));
-    expect(await ctx.env.store.readChunk(1, 2, 0, PAGE)).toEqual(pages(0x20));
-  });
+  it(
+    'case 020 (scenario 3): follower downloaded a newer snapshot (snap.sn>chunk.sn) ' +
+      '→ write, no new snapshot, no COW',
+    async () => {
+      const { store } = ctx.env;
+      await store.writeChunk(1, 1, pages(0x11, 2), 0);
+      await ctx.env.plantSnapshot(1, 2, [{ page: 1, data: pages(0x5a) }]);
+      await ctx.env.reopen();
+      await ctx.env.store.writeChunk(1, 2, pages(0x20), 0);
+      expect(await ctx.env.files()).toEqual(['chunk_1', 'chunk_1_snap_2']);
+      expect(await ctx.env.info(1)).toMatchObject({ sn: 2, correctedSn: 0, snapSn: 2 });
+      expect(await copiedPages('chunk_1_snap_2')).toEqual([1]);
+      expect(await ctx.env.diskData('chunk_1_snap_2', 0, PAGE)).toEqual(pages(0));
+      expect(await ctx.env.store.readChunk(1, 2, 0, PAGE)).toEqual(pages(0x20));
+    },
+  );
 });
 
 describe('case 021: WriteChunk, snapshot exists, sn==chunk.sn, sn==correctedSn → write, no COW', () => {

@@ -23,24 +23,30 @@ describe('WriteChunk on a missing chunk', () => {
     expect(await ctx.env.files()).toEqual([]);
   });
 
-  it('case 002: WriteChunk, chunk missing, sn=1, offset+length>chunksize → InvalidArgError, chunk created sn=1', async () => {
-    const { store } = ctx.env;
-    await expectCode(store.writeChunk(1, 1, pages(7, 2), CHUNK - PAGE), 'InvalidArgError');
-    expect(await ctx.env.files()).toEqual(['chunk_1']);
-    expect(await ctx.env.info(1)).toMatchObject({ sn: 1, correctedSn: 0, isClone: false, snapSn: 0 });
-    expect(await store.readChunk(1, 1, CHUNK - PAGE, PAGE)).toEqual(pages(0));
-  });
+  it(
+    'case 002: WriteChunk, chunk missing, sn=1, offset+length>chunksize ' + '→ InvalidArgError, chunk created sn=1',
+    async () => {
+      const { store } = ctx.env;
+      await expectCode(store.writeChunk(1, 1, pages(7, 2), CHUNK - PAGE), 'InvalidArgError');
+      expect(await ctx.env.files()).toEqual(['chunk_1']);
+      expect(await ctx.env.info(1)).toMatchObject({ sn: 1, correctedSn: 0, isClone: false, snapSn: 0 });
+      expect(await store.readChunk(1, 1, CHUNK - PAGE, PAGE)).toEqual(pages(0));
+    },
+  );
 
   it.each([
     ['offset', 100, PAGE],
     ['length', 0, PAGE + 100],
-  ])('case 003: WriteChunk, chunk missing, sn=1, %s not page-aligned → InvalidArgError, chunk created sn=1', async (_what, offset, length) => {
-    const { store } = ctx.env;
-    await expectCode(store.writeChunk(1, 1, new Uint8Array(length).fill(7), offset), 'InvalidArgError');
-    expect(await ctx.env.files()).toEqual(['chunk_1']);
-    expect(await ctx.env.info(1)).toMatchObject({ sn: 1, correctedSn: 0, isClone: false });
-    expect(await store.readChunk(1, 1, 0, 2 * PAGE)).toEqual(pages(0, 2));
-  });
+  ])(
+    'case 003: WriteChunk, chunk missing, sn=1, %s not page-aligned → InvalidArgError, chunk created sn=1',
+    async (_what, offset, length) => {
+      const { store } = ctx.env;
+      await expectCode(store.writeChunk(1, 1, new Uint8Array(length).fill(7), offset), 'InvalidArgError');
+      expect(await ctx.env.files()).toEqual(['chunk_1']);
+      expect(await ctx.env.info(1)).toMatchObject({ sn: 1, correctedSn: 0, isClone: false });
+      expect(await store.readChunk(1, 1, 0, 2 * PAGE)).toEqual(pages(0, 2));
+    },
+  );
 
   it('case 004: WriteChunk, chunk missing, sn=1, offset+length<chunksize → success, chunk sn=1', async () => {
     const { store } = ctx.env;
@@ -60,14 +66,17 @@ describe('WriteChunk on a missing chunk', () => {
 });
 
 describe('WriteChunk on a normal chunk without snapshot', () => {
-  it('case 006: sn==chunk.sn, sn>correctedSn, region never written → success, data read back, state unchanged', async () => {
-    const { store } = ctx.env;
-    await store.writeChunk(1, 1, pages(1), 0);
-    const before = await ctx.env.state(1);
-    await store.writeChunk(1, 1, pages(6, 2), 4 * PAGE);
-    expect(await store.readChunk(1, 1, 4 * PAGE, 2 * PAGE)).toEqual(pages(6, 2));
-    expect(await ctx.env.state(1)).toEqual(before);
-  });
+  it(
+    'case 006: sn==chunk.sn, sn>correctedSn, region never written ' + '→ success, data read back, state unchanged',
+    async () => {
+      const { store } = ctx.env;
+      await store.writeChunk(1, 1, pages(1), 0);
+      const before = await ctx.env.state(1);
+      await store.writeChunk(1, 1, pages(6, 2), 4 * PAGE);
+      expect(await store.readChunk(1, 1, 4 * PAGE, 2 * PAGE)).toEqual(pages(6, 2));
+      expect(await ctx.env.state(1)).toEqual(before);
+    },
+  );
 
   it('case 007: sn==chunk.sn, sn>correctedSn, region written → overwritten, state unchanged', async () => {
     const { store } = ctx.env;

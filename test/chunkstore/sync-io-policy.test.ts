@@ -5,7 +5,9 @@ import { SyncIoPolicy } from '../../chunkstore/sync-io-policy';
 
 function busy(ms: number): void {
   const end = performance.now() + ms;
-  while (performance.now() < end) { /* spin: a "slow" synchronous call */ }
+  while (performance.now() < end) {
+    /* spin: a "slow" synchronous call */
+  }
 }
 
 describe('SyncIoPolicy', () => {
@@ -33,7 +35,12 @@ describe('SyncIoPolicy', () => {
     const policy = new SyncIoPolicy(4096, () => 1);
     expect(policy.timed(() => 42)).toBe(42);
     for (let i = 0; i < 3; i++) {
-      expect(() => policy.timed(() => { busy(3); throw new Error('EIO'); })).toThrow('EIO');
+      expect(() =>
+        policy.timed(() => {
+          busy(3);
+          throw new Error('EIO');
+        }),
+      ).toThrow('EIO');
     }
     expect(policy.suspended).toBe(true);
   });

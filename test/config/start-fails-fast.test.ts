@@ -13,8 +13,14 @@ let sim: RunningSimulator;
 const dataDir = mkdtempSync(join(tmpdir(), 'blockflow-failfast-'));
 
 let closedPort = 0;
-beforeAll(async () => { sim = await startSimulator(); closedPort = await freePort(); });
-afterAll(async () => { await sim?.stop(); rmSync(dataDir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  sim = await startSimulator();
+  closedPort = await freePort();
+});
+afterAll(async () => {
+  await sim?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string; ms: number }> {
   const t0 = Date.now();
@@ -23,24 +29,58 @@ function start(env: Record<string, string>): Promise<{ code: number | null; stde
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr: stderr.trim(), ms: Date.now() - t0 })));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr: stderr.trim(), ms: Date.now() - t0 })),
+  );
 }
 
 // Functions: the simulator's URL is known only once beforeAll has run.
-const realCloud = (overrides: Record<string, string> = {}) => () => ({
-  OS_AUTH_URL: sim.authUrl, OS_ADMIN_USERNAME: 'admin', OS_ADMIN_PASSWORD: 'admin-secret', OS_ADMIN_PROJECT: 'admin', ...overrides,
-});
+const realCloud =
+  (overrides: Record<string, string> = {}) =>
+  () => ({
+    OS_AUTH_URL: sim.authUrl,
+    OS_ADMIN_USERNAME: 'admin',
+    OS_ADMIN_PASSWORD: 'admin-secret',
+    OS_ADMIN_PROJECT: 'admin',
+    ...overrides,
+  });
 
 describe('start command with bad configuration', () => {
   it.each([
-    ['unreachable auth URL', () => realCloud({ OS_AUTH_URL: `http://127.0.0.1:${closedPort}/v3` })(), /^blockflow: OS_AUTH_URL=http:\/\/127\.0\.0\.1:\d+\/v3: Keystone is unreachable there \(ECONNREFUSED\)$/],
-    ['wrong password', realCloud({ OS_ADMIN_PASSWORD: 'not-the-password' }), /^blockflow: OS_ADMIN_PASSWORD: Keystone at .* rejected user "admin" \(401\)$/],
-    ['missing password', realCloud({ OS_ADMIN_PASSWORD: '' }), /^blockflow: (missing|invalid) setting OS_ADMIN_PASSWORD/],
-    ['malformed auth URL', realCloud({ OS_AUTH_URL: 'keystone-please' }), /^blockflow: invalid setting OS_AUTH_URL="keystone-please": /],
+    [
+      'unreachable auth URL',
+      () => realCloud({ OS_AUTH_URL: `http://127.0.0.1:${closedPort}/v3` })(),
+      /^blockflow: OS_AUTH_URL=http:\/\/127\.0\.0\.1:\d+\/v3: Keystone is unreachable there \(ECONNREFUSED\)$/,
+    ],
+    [
+      'wrong password',
+      realCloud({ OS_ADMIN_PASSWORD: 'not-the-password' }),
+      /^blockflow: OS_ADMIN_PASSWORD: Keystone at .* rejected user "admin" \(401\)$/,
+    ],
+    [
+      'missing password',
+      realCloud({ OS_ADMIN_PASSWORD: '' }),
+      /^blockflow: (missing|invalid) setting OS_ADMIN_PASSWORD/,
+    ],
+    [
+      'malformed auth URL',
+      realCloud({ OS_AUTH_URL: 'keystone-please' }),
+      /^blockflow: invalid setting OS_AUTH_URL="keystone-please": /,
+    ],
     ['non-numeric port', () => ({ API_PORT: 'eighty' }), /^blockflow: invalid setting API_PORT="eighty": /],
-    ['bad database URL', () => ({ DATABASE_URL: 'mysql://x' }), /^blockflow: invalid setting DATABASE_URL="mysql:\/\/x": must be a postgresql:\/\/ URL$/],
-    ['short API token', () => ({ API_TOKEN: 'short' }), /^blockflow: invalid setting API_TOKEN="short": must be at least 16 characters$/],
+    [
+      'bad database URL',
+      () => ({ DATABASE_URL: 'mysql://x' }),
+      /^blockflow: invalid setting DATABASE_URL="mysql:\/\/x": must be a postgresql:\/\/ URL$/,
+    ],
+    [
+      'short API token',
+      () => ({ API_TOKEN: 'short' }),
+      /^blockflow: invalid setting API_TOKEN="short": must be at least 16 characters$/,
+    ],
   ])('%s → one clear line, exit 1, nothing started', async (_name, env, expected) => {
     const { code, stderr, ms } = await start(env());
     expect(code).toBe(1);

@@ -19,11 +19,17 @@ describe('judgeSnapshotPoint', () => {
   });
 
   it('flags a cut later than the writer could have reached', () => {
-    expect(judgeSnapshotPoint({ ...base, oldLayerRecords: 30_720, latestPossibleCut: 26_112 }).join()).toMatch(/more than could have been written/);
+    expect(judgeSnapshotPoint({ ...base, oldLayerRecords: 30_720, latestPossibleCut: 26_112 }).join()).toMatch(
+      /more than could have been written/,
+    );
   });
 
   it('flags a drill whose writer finished before the live operations returned', () => {
-    const failures = judgeSnapshotPoint({ ...base, oldLayerRecords: base.records, progressAfterLastOperation: base.records });
+    const failures = judgeSnapshotPoint({
+      ...base,
+      oldLayerRecords: base.records,
+      progressAfterLastOperation: base.records,
+    });
     expect(failures.join()).toMatch(/did not cut the writer mid-flight/);
     expect(failures.join()).toMatch(/did not overlap/);
   });
@@ -36,13 +42,24 @@ describe('parseWriterProgress', () => {
   });
 
   it('reports completion and errors', () => {
-    expect(parseWriterProgress('drill-start 512\ndrill-progress 512\ndrill-done 512\n')).toMatchObject({ records: 512, done: true });
+    expect(parseWriterProgress('drill-start 512\ndrill-progress 512\ndrill-done 512\n')).toMatchObject({
+      records: 512,
+      done: true,
+    });
     expect(parseWriterProgress('drill-error no /dev/vda\n').error).toBe('no /dev/vda');
   });
 });
 
 describe('drillDomainXml', () => {
-  const xml = drillDomainXml({ name: 'd', kernel: '/k', initrd: '/i', activeImage: "/w/o'1.qcow2", serialLog: '/w/s.log', records: 512, pauseUs: 0 });
+  const xml = drillDomainXml({
+    name: 'd',
+    kernel: '/k',
+    initrd: '/i',
+    activeImage: "/w/o'1.qcow2",
+    serialLog: '/w/s.log',
+    records: 512,
+    pauseUs: 0,
+  });
 
   it('uses software emulation, ACPI, destroy on poweroff, cache=none and a serial file', () => {
     expect(xml).toContain("<domain type='qemu'>");

@@ -29,13 +29,23 @@ describe('libvirt drill with a writing guest', () => {
   let daemons: DaemonProcess[] = [];
 
   beforeAll(async () => {
-    await requireCommands(['virsh', 'libvirtd', 'virtlogd', 'qemu-system-x86_64', 'qemu-img', 'cpio', 'dpkg-deb', 'apt-get']);
+    await requireCommands([
+      'virsh',
+      'libvirtd',
+      'virtlogd',
+      'qemu-system-x86_64',
+      'qemu-img',
+      'cpio',
+      'dpkg-deb',
+      'apt-get',
+    ]);
     const started = performance.now();
     guest = await ensureGuest();
     const guestMs = performance.now() - started;
     daemons = await ensureLibvirtDaemons();
     console.info(
-      `[libvirt drill] guest ${guest.built ? 'built' : 'cached'} in ${Math.round(guestMs)}ms, daemons ready after ${Math.round(performance.now() - started - guestMs)}ms` +
+      `[libvirt drill] guest ${guest.built ? 'built' : 'cached'} in ${Math.round(guestMs)}ms, ` +
+        `daemons ready after ${Math.round(performance.now() - started - guestMs)}ms` +
         ` (${daemons.map((d) => `${d.name}:${d.pid}${d.startedByUs ? ' started' : ' reused'}`).join(', ')})`,
     );
     root = await mkdtemp(join(tmpdir(), 'blockflow-libvirt-drill-'));
@@ -47,45 +57,86 @@ describe('libvirt drill with a writing guest', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  const scenarios: { name: string; scenario: DrillScenario; commitMode?: DrillParams['commitMode']; chain: string[] }[] = [
+  const scenarios: {
+    name: string;
+    scenario: DrillScenario;
+    commitMode?: DrillParams['commitMode'];
+    chain: string[];
+  }[] = [
     { name: 'snapshot', scenario: 'snapshot', chain: ['base.qcow2', 'overlay1.qcow2'] },
-    { name: 'commit-active-pivot', scenario: 'commit', commitMode: 'active-pivot', chain: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] },
-    { name: 'commit-top-base', scenario: 'commit', commitMode: 'top-base', chain: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] },
+    {
+      name: 'commit-active-pivot',
+      scenario: 'commit',
+      commitMode: 'active-pivot',
+      chain: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'],
+    },
+    {
+      name: 'commit-top-base',
+      scenario: 'commit',
+      commitMode: 'top-base',
+      chain: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'],
+    },
   ];
 
-  it.each(scenarios)('$name: the writer is neither stopped nor torn, the old layer keeps a prefix', async ({ name, scenario, commitMode, chain }) => {
-    const workDir = await mkdtemp(join(root, `${name}-`));
-    const domainName = `blockflow-drill-test-${name}-${process.pid}`;
-    const params: DrillParams = { form: 'libvirt', records: RECORDS, snapshotAtRecords: SNAPSHOT_AT, commitMode, domainName };
-    const report = await runLibvirtDrill({ params, commitMode: commitModeOf(scenario, params), workDir, domainName, guest });
-    console.info(
-      `[libvirt drill] ${name}: cut=${report.oldLayerRecords} seen before/after snapshot=${report.progressBeforeSnapshot}/${report.progressAfterSnapshot}` +
-        ` after commit=${report.progressAfterCommit ?? '-'} ${formatTimings(report.timings)}`,
-    );
+  it.each(scenarios)(
+    '$name: the writer is neither stopped nor torn, the old layer keeps a prefix',
+    async ({ name, scenario, commitMode, chain }) => {
+      const workDir = await mkdtemp(join(root, `${name}-`));
+      const domainName = `blockflow-drill-test-${name}-${process.pid}`;
+      const params: DrillParams = {
+        form: 'libvirt',
+        records: RECORDS,
+        snapshotAtRecords: SNAPSHOT_AT,
+        commitMode,
+        domainName,
+      };
+      const report = await runLibvirtDrill({
+        params,
+        commitMode: commitModeOf(scenario, params),
+        workDir,
+        domainName,
+        guest,
+      });
+      console.info(
+        `[libvirt drill] ${name}: cut=${report.oldLayerRecords} ` +
+          `seen before/after snapshot=${report.progressBeforeSnapshot}/${report.progressAfterSnapshot}` +
+          ` after commit=${report.progressAfterCommit ?? '-'} ${formatTimings(report.timings)}`,
+      );
 
-    expect(report.failures).toEqual([]);
-    expect(report.ok).toBe(true);
-    expect(report.verification?.active).toMatchObject({ ok: true, k: RECORDS });
-    expect(report.verification?.oldLayer.ok).toBe(true);
-    expect(report.oldLayerRecords).toBeGreaterThanOrEqual(SNAPSHOT_AT);
-    expect(report.oldLayerRecords).toBeLessThan(RECORDS);
-    expect(report.verification?.oldLayerMatchesLiveCopy).toBe(true);
+      expect(report.failures).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.verification?.active).toMatchObject({ ok: true, k: RECORDS });
+      expect(report.verification?.oldLayer.ok).toBe(true);
+      expect(report.oldLayerRecords).toBeGreaterThanOrEqual(SNAPSHOT_AT);
+      expect(report.oldLayerRecords).toBeLessThan(RECORDS);
+      expect(report.verification?.oldLayerMatchesLiveCopy).toBe(true);
 
-    // Restored once by the drill; a second restore finds nothing left to undo.
-    expect(report.restore?.domainRemoved).toBe(true);
-    expect(await domainState(domainName)).toBe('absent');
-    expect(await restoreDrill({ workDir, domainName })).toMatchObject({ domainRemoved: false, removedFiles: [] });
-    expect((await readdir(workDir)).filter((name) => name.endsWith('.qcow2')).sort()).toEqual(chain);
-  });
+      // Restored once by the drill; a second restore finds nothing left to undo.
+      expect(report.restore?.domainRemoved).toBe(true);
+      expect(await domainState(domainName)).toBe('absent');
+      expect(await restoreDrill({ workDir, domainName })).toMatchObject({ domainRemoved: false, removedFiles: [] });
+      expect((await readdir(workDir)).filter((name) => name.endsWith('.qcow2')).sort()).toEqual(chain);
+    },
+  );
 
   it('restore is safe before a drill, mid-write with a block job pending, and twice', async () => {
     const workDir = await mkdtemp(join(root, 'restore-'));
     const domainName = `blockflow-drill-test-restore-${process.pid}`;
-    expect(await restoreDrill({ workDir, domainName })).toEqual({ domainRemoved: false, restoredLayers: [], removedFiles: [] });
+    expect(await restoreDrill({ workDir, domainName })).toEqual({
+      domainRemoved: false,
+      restoredLayers: [],
+      removedFiles: [],
+    });
 
     const chain = await prepareChain({ workDir, overlays: 1 });
     try {
-      const domain = await startDrillDomain({ workDir, domainName, activeImage: chain.layers[1], guest, records: RECORDS });
+      const domain = await startDrillDomain({
+        workDir,
+        domainName,
+        activeImage: chain.layers[1],
+        guest,
+        records: RECORDS,
+      });
       await waitForWriterProgress({ domainName, serialLog: domain.serialLog, atLeastRecords: 256, timeoutMs: 60_000 });
       await liveSnapshot({ domainName, newOverlay: layerPath(workDir, 2) });
       // An active commit without --pivot stays attached to vda until someone pivots or aborts it.
@@ -93,8 +144,13 @@ describe('libvirt drill with a writing guest', () => {
       expect(await hasBlockJob(domainName)).toBe(true);
 
       const started = performance.now();
-      expect(await restoreDrill({ workDir, domainName })).toMatchObject({ domainRemoved: true, removedFiles: ['overlay2.qcow2'] });
-      console.info(`[libvirt drill] restore mid-write with a pending block job: ${Math.round(performance.now() - started)}ms`);
+      expect(await restoreDrill({ workDir, domainName })).toMatchObject({
+        domainRemoved: true,
+        removedFiles: ['overlay2.qcow2'],
+      });
+      console.info(
+        `[libvirt drill] restore mid-write with a pending block job: ${Math.round(performance.now() - started)}ms`,
+      );
       expect(await domainState(domainName)).toBe('absent');
       for (const layer of chain.layers) {
         expect((await readFile(layer)).equals(await readFile(join(chain.pristineDir, basename(layer))))).toBe(true);
@@ -122,8 +178,14 @@ async function runLibvirtDrill(target: DrillTarget) {
   const restore = await run.run('restore', () => timed(() => restoreAndInspect({ workDir, domainName })));
   const { failures, timings, progress, k, verification } = run;
   return {
-    ok: failures.length === 0, failures, timings, verification, restore, oldLayerRecords: k,
-    progressBeforeSnapshot: progress.beforeSnapshot, progressAfterSnapshot: progress.afterSnapshot,
+    ok: failures.length === 0,
+    failures,
+    timings,
+    verification,
+    restore,
+    oldLayerRecords: k,
+    progressBeforeSnapshot: progress.beforeSnapshot,
+    progressAfterSnapshot: progress.afterSnapshot,
     progressAfterCommit: progress.afterCommit,
   };
 }

@@ -7,6 +7,8 @@ export async function requireCommands(commands: string[]): Promise<void> {
     await runCommand('sh', ['-c', `command -v ${command}`]).catch(() => missing.push(command));
   }
   if (missing.length) {
-    throw new Error(`drill tests need ${missing.join(', ')}: run scripts/ensure-deps.sh (scripts/apt-packages.d/drills.txt)`);
+    throw new Error(
+      `drill tests need ${missing.join(', ')}: run scripts/ensure-deps.sh (scripts/apt-packages.d/drills.txt)`,
+    );
   }
 }

@@ -32,7 +32,10 @@ describe('storage-daemon drill (no guest)', () => {
   it.each(cases)('snapshot at ≥$snapshotAtRecords records, commit $commit', async ({ snapshotAtRecords, commit }) => {
     const workDir = await mkdtemp(join(root, 'run-'));
     const report = await runStorageDaemonDrill({ workDir, records: RECORDS, snapshotAtRecords, commit });
-    console.info(`[fast drill] k=${snapshotAtRecords} commit=${commit ?? 'none'} cut=${report.oldLayerRecords} ${formatTimings(report.timings)}`);
+    console.info(
+      `[fast drill] k=${snapshotAtRecords} commit=${commit ?? 'none'} cut=${report.oldLayerRecords} ` +
+        `${formatTimings(report.timings)}`,
+    );
 
     expect(report.failures).toEqual([]);
     expect(report.ok).toBe(true);
@@ -40,7 +43,8 @@ describe('storage-daemon drill (no guest)', () => {
     expect(report.oldLayerRecords).toBeGreaterThanOrEqual(snapshotAtRecords);
     expect(report.verification?.oldLayerMatchesLiveCopy).toBe(true);
     // Restored: only the pristine chain is left, no overlay, no export, no socket.
-    const expected = commit === 'top-base' ? ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] : ['base.qcow2', 'overlay1.qcow2'];
+    const expected =
+      commit === 'top-base' ? ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'] : ['base.qcow2', 'overlay1.qcow2'];
     expect((await readdir(workDir)).filter((name) => name !== 'pristine').sort()).toEqual(expected);
   });
 });

@@ -92,7 +92,11 @@ describe('verifyRecords — old layer prefix', () => {
   it('fails trailing garbage far after the prefix', () => {
     const image = imageWith(256);
     image[IMAGE_BYTES - 1] = 0xff;
-    expect(verifyRecords(image, { records: N, mode: 'prefix' })).toMatchObject({ ok: false, k: 256, firstBadRecord: IMAGE_BYTES / RECORD_BYTES });
+    expect(verifyRecords(image, { records: N, mode: 'prefix' })).toMatchObject({
+      ok: false,
+      k: 256,
+      firstBadRecord: IMAGE_BYTES / RECORD_BYTES,
+    });
   });
 
   it('fails a prefix longer than N', () => {

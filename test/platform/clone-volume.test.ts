@@ -45,7 +45,9 @@ function watchProgress(workflowId: string) {
   return {
     seen,
     /** no queries while no worker runs (they would wait for one) */
-    pause: (value: boolean) => { paused = value; },
+    pause: (value: boolean) => {
+      paused = value;
+    },
     latest: () => seen[seen.length - 1],
     async result(): Promise<CloneProgress> {
       try {
@@ -70,11 +72,17 @@ function expectMonotonic(seen: CloneProgress[]): void {
 async function volume(volumeId: string) {
   const res = await p.api(`/v1/volumes/${volumeId}?chunks=${CHUNKS}`);
   expect(res.status).toBe(200);
-  return res.body as { chunks: { exists: boolean; isClone: boolean; writtenPages: number; location: string }[]; digest?: string };
+  return res.body as {
+    chunks: { exists: boolean; isClone: boolean; writtenPages: number; location: string }[];
+    digest?: string;
+  };
 }
 
 async function startClone(targetVolumeId: string, extra: Record<string, number>) {
-  const res = await p.api('/v1/volumes/clones', { method: 'POST', body: { sourceVolumeId: SOURCE, targetVolumeId, chunks: CHUNKS, ...extra } });
+  const res = await p.api('/v1/volumes/clones', {
+    method: 'POST',
+    body: { sourceVolumeId: SOURCE, targetVolumeId, chunks: CHUNKS, ...extra },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.workflowId as string;
 }
@@ -82,7 +90,13 @@ async function startClone(targetVolumeId: string, extra: Record<string, number>)
 describe('volumes in the chunk store', () => {
   it('creates a source volume of generated data', async () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({ volumeId: SOURCE, chunks: CHUNKS, chunkSize: CHUNK_SIZE, sn: 1, digest: sourceDigest });
+    expect(created.body).toMatchObject({
+      volumeId: SOURCE,
+      chunks: CHUNKS,
+      chunkSize: CHUNK_SIZE,
+      sn: 1,
+      digest: sourceDigest,
+    });
     const source = await volume(SOURCE);
     expect(source.digest).toBe(sourceDigest);
     expect(source.chunks.every((c) => c.exists && !c.isClone)).toBe(true);
@@ -93,33 +107,52 @@ describe('volumes in the chunk store', () => {
 });
 
 describe('cloneVolume', () => {
-  it('clones at once, reads as the source before any page moved, flattens with monotonic progress to normal chunks', async () => {
-    // 12 steps of 1024 pages, 5 steps per run: the flatten continues as new twice
-    const workflowId = await startClone('clone-a', { pagesPerStep: 1024, stepIntervalMs: 300, stepsPerRun: 5 });
-    const watch = watchProgress(workflowId);
+  it(
+    'clones at once, reads as the source before any page moved, ' + 'flattens with monotonic progress to normal chunks',
+    async () => {
+      // 12 steps of 1024 pages, 5 steps per run: the flatten continues as new twice
+      const workflowId = await startClone('clone-a', { pagesPerStep: 1024, stepIntervalMs: 300, stepsPerRun: 5 });
+      const watch = watchProgress(workflowId);
 
-    await waitFor('the clone chunks', async () => watch.latest()?.phase === 'flattening');
-    const early = await volume('clone-a');
-    expect(early.chunks.every((c) => c.exists)).toBe(true);
-    // the last chunk is flattened last: still a clone of the source, still mostly unpasted
-    expect(early.chunks[CHUNKS - 1]).toMatchObject({ isClone: true, location: `${SOURCE}:${CHUNKS - 1}@1` });
-    expect(early.chunks[CHUNKS - 1]!.writtenPages).toBeLessThan(CHUNK_SIZE / 4096);
-    expect(early.digest, 'a fresh clone reads as its source').toBe(sourceDigest);
+      await waitFor('the clone chunks', async () => watch.latest()?.phase === 'flattening');
+      const early = await volume('clone-a');
+      expect(early.chunks.every((c) => c.exists)).toBe(true);
+      // the last chunk is flattened last: still a clone of the source, still mostly unpasted
+      expect(early.chunks[CHUNKS - 1]).toMatchObject({ isClone: true, location: `${SOURCE}:${CHUNKS - 1}@1` });
+      expect(early.chunks[CHUNKS - 1]!.writtenPages).toBeLessThan(CHUNK_SIZE / 4096);
+      expect(early.digest, 'a fresh clone reads as its source').toBe(sourceDigest);
 
-    const result = await watch.result();
-    expect(result).toMatchObject({ phase: 'done', percent: 100, pagesWritten: PAGES, pagesTotal: PAGES, chunksFlat: CHUNKS, steps: 12 });
-    expect(result.run, 'continued as new').toBe(3);
-    expect(watch.seen.length).toBeGreaterThan(5);
-    expect(watch.seen.some((s) => s.percent > 0 && s.percent < 100), 'progress seen between 0 and 100').toBe(true);
-    expectMonotonic([...watch.seen, result]);
+      const result = await watch.result();
+      expect(result).toMatchObject({
+        phase: 'done',
+        percent: 100,
+        pagesWritten: PAGES,
+        pagesTotal: PAGES,
+        chunksFlat: CHUNKS,
+        steps: 12,
+      });
+      expect(result.run, 'continued as new').toBe(3);
+      expect(watch.seen.length).toBeGreaterThan(5);
+      expect(
+        watch.seen.some((s) => s.percent > 0 && s.percent < 100),
+        'progress seen between 0 and 100',
+      ).toBe(true);
+      expectMonotonic([...watch.seen, result]);
 
-    const flat = await volume('clone-a');
-    expect(flat.chunks.map((c) => [c.isClone, c.writtenPages, c.location])).toEqual(Array(CHUNKS).fill([false, CHUNK_SIZE / 4096, '']));
-    expect(flat.digest, 'the flat clone holds the source bytes itself').toBe(sourceDigest);
+      const flat = await volume('clone-a');
+      expect(flat.chunks.map((c) => [c.isClone, c.writtenPages, c.location])).toEqual(
+        Array(CHUNKS).fill([false, CHUNK_SIZE / 4096, '']),
+      );
+      expect(flat.digest, 'the flat clone holds the source bytes itself').toBe(sourceDigest);
 
-    const status = await p.api('/v1/volumes/clones/clone-a');
-    expect(status.body).toMatchObject({ status: 'COMPLETED', progressFrom: 'result', progress: { phase: 'done', percent: 100, chunksFlat: CHUNKS } });
-  });
+      const status = await p.api('/v1/volumes/clones/clone-a');
+      expect(status.body).toMatchObject({
+        status: 'COMPLETED',
+        progressFrom: 'result',
+        progress: { phase: 'done', percent: 100, chunksFlat: CHUNKS },
+      });
+    },
+  );
 
   it('finishes correctly when the worker is restarted in the middle of the flatten', async () => {
     const workflowId = await startClone('clone-b', { pagesPerStep: 1024, stepIntervalMs: 200 });
@@ -137,7 +170,13 @@ describe('cloneVolume', () => {
     await p.startWorker();
     watch.pause(false);
     const result = await watch.result();
-    expect(result).toMatchObject({ phase: 'done', percent: 100, pagesWritten: PAGES, chunksFlat: CHUNKS, steps: PAGES / 1024 });
+    expect(result).toMatchObject({
+      phase: 'done',
+      percent: 100,
+      pagesWritten: PAGES,
+      chunksFlat: CHUNKS,
+      steps: PAGES / 1024,
+    });
     expectMonotonic([...watch.seen, result]);
     const flat = await volume('clone-b');
     expect(flat.chunks.every((c) => c.exists && !c.isClone && c.writtenPages === CHUNK_SIZE / 4096)).toBe(true);
@@ -145,7 +184,16 @@ describe('cloneVolume', () => {
   });
 
   it('fails for good on a missing source or an existing target', async () => {
-    const missing = await p.api('/v1/volumes/clones', { method: 'POST', body: { sourceVolumeId: 'no-such-volume', targetVolumeId: 'clone-c', chunks: 1, pagesPerStep: 64, stepIntervalMs: 0 } });
+    const missing = await p.api('/v1/volumes/clones', {
+      method: 'POST',
+      body: {
+        sourceVolumeId: 'no-such-volume',
+        targetVolumeId: 'clone-c',
+        chunks: 1,
+        pagesPerStep: 64,
+        stepIntervalMs: 0,
+      },
+    });
     expect(missing.status).toBe(202);
     await expect(p.client.workflow.getHandle(missing.body.workflowId).result()).rejects.toThrow();
     const failed = await p.api('/v1/volumes/clones/clone-c');

@@ -40,21 +40,32 @@ export async function startDrill(p: Platform, body: Record<string, unknown>): Pr
 
 /** Polls GET /v1/drills/{id} until the run is no longer running and its workflow has ended. */
 export async function waitForDrill(p: Platform, id: string, timeoutMs = 120_000): Promise<any> {
-  const run = await waitFor(`drill ${id} to end`, async () => {
-    const res = await p.api(`/v1/drills/${id}`);
-    expect(res.status).toBe(200);
-    return res.body.status !== 'running' && res.body.workflowStatus !== 'RUNNING' && res.body;
-  }, timeoutMs);
-  console.info(`[drill ${id}] ${run.status} ${run.verdict ?? '-'} k=${run.k} n=${run.n} ${formatTimings(run.stepTimings ?? {})}`);
+  const run = await waitFor(
+    `drill ${id} to end`,
+    async () => {
+      const res = await p.api(`/v1/drills/${id}`);
+      expect(res.status).toBe(200);
+      return res.body.status !== 'running' && res.body.workflowStatus !== 'RUNNING' && res.body;
+    },
+    timeoutMs,
+  );
+  console.info(
+    `[drill ${id}] ${run.status} ${run.verdict ?? '-'} k=${run.k} n=${run.n} ${formatTimings(run.stepTimings ?? {})}`,
+  );
   return run;
 }
 
-/** After the restore: the work dir holds the original chain (identical to its pristine copies), no overlay, no export. */
+/**
+ * After the restore: the work dir holds the original chain (identical to its pristine copies), no overlay, no export.
+ */
 export async function expectOriginalChainOnly(workDir: string, chain: string[]): Promise<void> {
   const files = (await readdir(workDir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
   expect(files.filter((name) => name.endsWith('.qcow2')).sort()).toEqual(chain);
   expect(await readdir(workDir)).not.toContain('exports');
   for (const layer of chain) {
-    expect((await readFile(join(workDir, layer))).equals(await readFile(join(workDir, 'pristine', layer))), `${layer} is back to its original`).toBe(true);
+    expect(
+      (await readFile(join(workDir, layer))).equals(await readFile(join(workDir, 'pristine', layer))),
+      `${layer} is back to its original`,
+    ).toBe(true);
   }
 }

@@ -41,9 +41,26 @@ describe('migrate', () => {
     const result = await migrate(url);
     expect(result.applied.length).toBeGreaterThan(0);
     expect(result.alreadyApplied).toBe(0);
-    const tables = (await query<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).map((r) => r.table_name);
-    expect(tables).toEqual(expect.arrayContaining(['spare_volumes', 'os_images', 'pool_policies', 'pool_settings', 'pool_rounds', '_prisma_migrations']));
-    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null }>(url, 'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name');
+    const tables = (
+      await query<{ table_name: string }>(
+        url,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+      )
+    ).map((r) => r.table_name);
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'spare_volumes',
+        'os_images',
+        'pool_policies',
+        'pool_settings',
+        'pool_rounds',
+        '_prisma_migrations',
+      ]),
+    );
+    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+      url,
+      'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name',
+    );
     expect(rows.map((r) => r.migration_name)).toEqual(result.applied);
     for (const row of rows) {
       expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
@@ -73,12 +90,22 @@ describe('migrate', () => {
       mkdirSync(join(dir, '001_ok'));
       writeFileSync(join(dir, '001_ok', 'migration.sql'), 'CREATE TABLE ok_table (id int);');
       mkdirSync(join(dir, '002_broken'));
-      writeFileSync(join(dir, '002_broken', 'migration.sql'), 'CREATE TABLE half_table (id int);\nSELECT * FROM no_such_table;');
+      writeFileSync(
+        join(dir, '002_broken', 'migration.sql'),
+        'CREATE TABLE half_table (id int);\nSELECT * FROM no_such_table;',
+      );
       await expect(migrate(url, dir)).rejects.toThrow(/002_broken failed/);
-      const tables = (await query<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).map((r) => r.table_name);
+      const tables = (
+        await query<{ table_name: string }>(
+          url,
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+      ).map((r) => r.table_name);
       expect(tables).toContain('ok_table');
       expect(tables).not.toContain('half_table');
-      const names = (await query<{ migration_name: string }>(url, 'SELECT migration_name FROM "_prisma_migrations"')).map((r) => r.migration_name);
+      const names = (
+        await query<{ migration_name: string }>(url, 'SELECT migration_name FROM "_prisma_migrations"')
+      ).map((r) => r.migration_name);
       expect(names).toEqual(['001_ok']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -90,7 +117,15 @@ describe('migrate', () => {
     await migrate(url);
     const prisma = createPrisma(url);
     try {
-      await prisma.osImage.create({ data: { osName: 'Debian9 64bit', volumeType: 'sas', snapshotId: 'snap-1', snapshotName: 'image-Debian9', sizeGb: 20 } });
+      await prisma.osImage.create({
+        data: {
+          osName: 'Debian9 64bit',
+          volumeType: 'sas',
+          snapshotId: 'snap-1',
+          snapshotName: 'image-Debian9',
+          sizeGb: 20,
+        },
+      });
       const rows = await prisma.osImage.findMany();
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ osName: 'Debian9 64bit', volumeType: 'sas', sizeGb: 20 });

@@ -12,18 +12,31 @@ const kind = { volumeType: 'sas', osName: 'Debian9 64bit' };
 // One client per caller, as separate workers would be: real concurrent sessions.
 let clients: PrismaClient[] = [];
 
-beforeAll(() => { clients = Array.from({ length: CALLERS }, () => createPrisma(inject('databaseUrl'))); });
-afterAll(async () => { await Promise.all(clients.map((c) => c.$disconnect())); });
+beforeAll(() => {
+  clients = Array.from({ length: CALLERS }, () => createPrisma(inject('databaseUrl')));
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.$disconnect()));
+});
 beforeEach(async () => {
   await resetPoolTables(clients[0]!);
   await clients[0]!.spareVolume.createMany({
-    data: Array.from({ length: SPARES }, (_, i) => ({ name: `spare-claim-${i}`, volumeId: `vol-${i}`, ...kind, snapshotId: 'snap', status: 'available' })),
+    data: Array.from({ length: SPARES }, (_, i) => ({
+      name: `spare-claim-${i}`,
+      volumeId: `vol-${i}`,
+      ...kind,
+      snapshotId: 'snap',
+      status: 'available',
+    })),
   });
 });
 
 /** The seed's first version: SELECT a free row, then UPDATE it, no lock. */
 async function naiveClaim(prisma: PrismaClient, claimant: string) {
-  const free = await prisma.spareVolume.findFirst({ where: { ...kind, status: 'available', allocated: false }, orderBy: { id: 'asc' } });
+  const free = await prisma.spareVolume.findFirst({
+    where: { ...kind, status: 'available', allocated: false },
+    orderBy: { id: 'asc' },
+  });
   if (!free) return null;
   await new Promise((r) => setTimeout(r, 5)); // the gap every request handler has between the two statements
   await prisma.spareVolume.update({ where: { id: free.id }, data: { allocated: true, claimedBy: claimant } });
@@ -31,14 +44,17 @@ async function naiveClaim(prisma: PrismaClient, claimant: string) {
 }
 
 describe('claimSpareVolume', () => {
-  it(`${CALLERS} concurrent claims on ${SPARES} spares → exactly ${SPARES} distinct volumes, the rest get none`, async () => {
-    const results = await Promise.all(clients.map((c, i) => claimSpareVolume(c, kind, `vm-${i}`)));
-    const won = results.filter((r) => r !== null);
-    expect(won).toHaveLength(SPARES);
-    expect(new Set(won.map((r) => r!.volumeId)).size).toBe(SPARES);
-    const rows = await clients[0]!.spareVolume.findMany({ where: { allocated: true } });
-    expect(new Set(rows.map((r) => r.claimedBy)).size).toBe(SPARES);
-  });
+  it(
+    `${CALLERS} concurrent claims on ${SPARES} spares ` + `→ exactly ${SPARES} distinct volumes, the rest get none`,
+    async () => {
+      const results = await Promise.all(clients.map((c, i) => claimSpareVolume(c, kind, `vm-${i}`)));
+      const won = results.filter((r) => r !== null);
+      expect(won).toHaveLength(SPARES);
+      expect(new Set(won.map((r) => r!.volumeId)).size).toBe(SPARES);
+      const rows = await clients[0]!.spareVolume.findMany({ where: { allocated: true } });
+      expect(new Set(rows.map((r) => r.claimedBy)).size).toBe(SPARES);
+    },
+  );
 
   it('a retried claim by the same claimant returns the volume it already has', async () => {
     const first = await claimSpareVolume(clients[0]!, kind, 'vm-retry');

@@ -40,45 +40,46 @@ describe('reconcilePool', () => {
     'Cinder changed → rows of deleted, errored, failed and taken volumes are dropped; ' +
       'error volumes are deleted in Cinder',
     async () => {
-    const [deleted, errored, attached, moved, untouched] = [...(await rowsByVolume()).keys()];
-    p.sim.faults.vanishVolume(deleted!);
-    p.sim.faults.setVolumeStatus(errored!, 'error');
-    p.sim.faults.takeVolume(attached!, { kind: 'attach' });
-    p.sim.faults.takeVolume(moved!, { kind: 'move', projectId: FOREIGN_PROJECT_ID });
-    // A create that fails in Cinder: the next round's volume ends in error.
-    await p.prisma.spareVolume.delete({ where: { volumeId: untouched! } });
-    p.sim.faults.failNextCreates(1);
-    await run(p, replenishPool);
-    const failedRow = (await p.prisma.spareVolume.findMany({ orderBy: { id: 'desc' }, take: 1 }))[0]!;
-    await waitFor(
-      'the failed create to reach error',
-      async () => (await p.cloud.admin.cinder.getVolume(failedRow.volumeId!)).status === 'error',
-    );
+      const [deleted, errored, attached, moved, untouched] = [...(await rowsByVolume()).keys()];
+      p.sim.faults.vanishVolume(deleted!);
+      p.sim.faults.setVolumeStatus(errored!, 'error');
+      p.sim.faults.takeVolume(attached!, { kind: 'attach' });
+      p.sim.faults.takeVolume(moved!, { kind: 'move', projectId: FOREIGN_PROJECT_ID });
+      // A create that fails in Cinder: the next round's volume ends in error.
+      await p.prisma.spareVolume.delete({ where: { volumeId: untouched! } });
+      p.sim.faults.failNextCreates(1);
+      await run(p, replenishPool);
+      const failedRow = (await p.prisma.spareVolume.findMany({ orderBy: { id: 'desc' }, take: 1 }))[0]!;
+      await waitFor(
+        'the failed create to reach error',
+        async () => (await p.cloud.admin.cinder.getVolume(failedRow.volumeId!)).status === 'error',
+      );
 
-    const summary = await run(p, reconcilePool);
-    const reasons = Object.fromEntries(summary.dropped.map((d) => [d.volumeId, d.reason]));
-    expect(reasons).toEqual({
-      [deleted!]: 'deleted in Cinder',
-      [errored!]: 'error in Cinder',
-      [attached!]: 'taken by someone else',
-      [moved!]: 'taken by someone else',
-      [failedRow.volumeId!]: 'error in Cinder',
-    });
-    expect(summary.deletedInCinder).toBe(2);
-    const rows = await rowsByVolume();
-    for (const id of Object.keys(reasons)) expect(rows.has(id)).toBe(false);
-    // Error volumes are gone from Cinder; taken ones are left alone for their new owner.
-    const all = new Map((await p.cloud.admin.cinder.listVolumes({ allTenants: true })).map((v) => [v.id, v]));
-    await waitFor('Cinder to delete the error volumes', async () => {
-      const now = new Map((await p.cloud.admin.cinder.listVolumes({ allTenants: true })).map((v) => [v.id, v]));
-      return !now.has(errored!) && !now.has(failedRow.volumeId!);
-    });
-    expect(all.get(attached!)?.status).toBe('in-use');
-    expect(all.get(moved!)).toBeDefined();
-    // The pool refills what was dropped at the next round (seed 000: "补充备盘池").
-    const refill = await run(p, replenishPool);
-    expect(refill.created).toBe(5);
-  });
+      const summary = await run(p, reconcilePool);
+      const reasons = Object.fromEntries(summary.dropped.map((d) => [d.volumeId, d.reason]));
+      expect(reasons).toEqual({
+        [deleted!]: 'deleted in Cinder',
+        [errored!]: 'error in Cinder',
+        [attached!]: 'taken by someone else',
+        [moved!]: 'taken by someone else',
+        [failedRow.volumeId!]: 'error in Cinder',
+      });
+      expect(summary.deletedInCinder).toBe(2);
+      const rows = await rowsByVolume();
+      for (const id of Object.keys(reasons)) expect(rows.has(id)).toBe(false);
+      // Error volumes are gone from Cinder; taken ones are left alone for their new owner.
+      const all = new Map((await p.cloud.admin.cinder.listVolumes({ allTenants: true })).map((v) => [v.id, v]));
+      await waitFor('Cinder to delete the error volumes', async () => {
+        const now = new Map((await p.cloud.admin.cinder.listVolumes({ allTenants: true })).map((v) => [v.id, v]));
+        return !now.has(errored!) && !now.has(failedRow.volumeId!);
+      });
+      expect(all.get(attached!)?.status).toBe('in-use');
+      expect(all.get(moved!)).toBeDefined();
+      // The pool refills what was dropped at the next round (seed 000: "补充备盘池").
+      const refill = await run(p, replenishPool);
+      expect(refill.created).toBe(5);
+    },
+  );
 });
 
 describe('stale transfers', () => {

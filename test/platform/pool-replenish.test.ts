@@ -7,8 +7,12 @@ import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
 import { reconcilePool, replenishPool } from '../../workflows';
 
 let p: Platform;
-beforeAll(async () => { p = await startPool(testPoolConfig()); });
-afterAll(async () => { await p?.close(); });
+beforeAll(async () => {
+  p = await startPool(testPoolConfig());
+});
+afterAll(async () => {
+  await p?.close();
+});
 
 describe('replenishPool', () => {
   it('empty table → first round creates count × kinds volumes, recorded as creating', async () => {
@@ -18,13 +22,17 @@ describe('replenishPool', () => {
     expect(rows).toHaveLength(8);
     expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['creating']));
     const perKind = new Map<string, number>();
-    for (const r of rows) perKind.set(`${r.volumeType}/${r.osName}`, (perKind.get(`${r.volumeType}/${r.osName}`) ?? 0) + 1);
+    for (const r of rows)
+      perKind.set(`${r.volumeType}/${r.osName}`, (perKind.get(`${r.volumeType}/${r.osName}`) ?? 0) + 1);
     expect([...perKind.values()]).toEqual([2, 2, 2, 2]);
     // The table and Cinder agree one to one, and each row's snapshot is its kind's.
     const spares = await cinderSpares(p);
     expect(spares.map((v) => v.id).sort()).toEqual(rows.map((r) => r.volumeId).sort());
     const catalog = await p.prisma.osImage.findMany();
-    for (const r of rows) expect(r.snapshotId).toBe(catalog.find((c) => c.volumeType === r.volumeType && c.osName === r.osName)!.snapshotId);
+    for (const r of rows)
+      expect(r.snapshotId).toBe(
+        catalog.find((c) => c.volumeType === r.volumeType && c.osName === r.osName)!.snapshotId,
+      );
   });
 
   it('pool full and unused → a new round creates nothing', async () => {
@@ -38,11 +46,17 @@ describe('replenishPool', () => {
     await run(p, reconcilePool); // creating → available (the simulator's create takes 300 ms)
     await new Promise((r) => setTimeout(r, 400));
     await run(p, reconcilePool);
-    const claimed = await claimSpareVolume(p.prisma, { volumeType: 'sas', osName: 'Debian9 64bit' }, 'vm-create-test-1');
+    const claimed = await claimSpareVolume(
+      p.prisma,
+      { volumeType: 'sas', osName: 'Debian9 64bit' },
+      'vm-create-test-1',
+    );
     expect(claimed).not.toBeNull();
     const result = await run(p, replenishPool);
     expect(result).toMatchObject({ created: 1 });
-    const fresh = await p.prisma.spareVolume.findMany({ where: { allocated: false, volumeType: 'sas', osName: 'Debian9 64bit' } });
+    const fresh = await p.prisma.spareVolume.findMany({
+      where: { allocated: false, volumeType: 'sas', osName: 'Debian9 64bit' },
+    });
     expect(fresh).toHaveLength(2);
     expect(await p.prisma.spareVolume.count()).toBe(9);
   });
@@ -61,16 +75,28 @@ describe('replenishPool', () => {
     const result = await run(p, replenishPool);
     expect(result.skipped).toContainEqual({ volumeType: 'sas', osName: 'Windows2016 64bit', status: 'no_snapshot' });
     const status = await p.api('/v1/pool');
-    expect(status.body.kinds).toContainEqual(expect.objectContaining({ volumeType: 'sas', osName: 'Windows2016 64bit', status: 'no_snapshot', available: 0, creating: 0 }));
+    expect(status.body.kinds).toContainEqual(
+      expect.objectContaining({
+        volumeType: 'sas',
+        osName: 'Windows2016 64bit',
+        status: 'no_snapshot',
+        available: 0,
+        creating: 0,
+      }),
+    );
     expect(await p.prisma.spareVolume.count({ where: { osName: 'Windows2016 64bit' } })).toBe(0);
   });
 
-  it('two rounds at once (a manual run beside the schedule\'s) never push a kind past its target', async () => {
+  it("two rounds at once (a manual run beside the schedule's) never push a kind past its target", async () => {
     await p.api('/v1/pool/policies/ssd/Debian9%2064bit', { method: 'PUT', body: { targetOverride: 6 } });
-    const before = await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false } });
+    const before = await p.prisma.spareVolume.count({
+      where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false },
+    });
     const [a, b] = await Promise.all([run(p, replenishPool), run(p, replenishPool)]);
     expect(a.created + b.created).toBe(6 - before);
-    expect(await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false } })).toBe(6);
+    expect(
+      await p.prisma.spareVolume.count({ where: { volumeType: 'ssd', osName: 'Debian9 64bit', allocated: false } }),
+    ).toBe(6);
     expect((await cinderSpares(p)).length).toBe(await p.prisma.spareVolume.count());
   });
 });

@@ -14,7 +14,11 @@ beforeAll(async () => {
   p = await startPool(testPoolConfig({ createIntervalSeconds: 1 }));
 });
 afterAll(async () => {
-  for (const id of [REPLENISH_SCHEDULE, RECONCILE_SCHEDULE]) await p.client.schedule.getHandle(id).delete().catch(() => {});
+  for (const id of [REPLENISH_SCHEDULE, RECONCILE_SCHEDULE])
+    await p.client.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => {});
   await p?.close();
 });
 
@@ -22,33 +26,51 @@ describe('pool schedules', () => {
   it('fire at their configured intervals, and a round due while one runs is skipped', async () => {
     await ensurePoolSchedules(p.client, p.taskQueue, { replenishSeconds: 2, reconcileSeconds: 3 });
     const replenish = p.client.schedule.getHandle(REPLENISH_SCHEDULE);
-    const described = await waitFor('an overlapping replenish round to be skipped', async () => {
-      const d = await replenish.describe();
-      return d.info.numActionsSkippedOverlap >= 2 && d;
-    }, 30_000);
+    const described = await waitFor(
+      'an overlapping replenish round to be skipped',
+      async () => {
+        const d = await replenish.describe();
+        return d.info.numActionsSkippedOverlap >= 2 && d;
+      },
+      30_000,
+    );
     // Never two replenish rounds at once.
     expect(described.info.runningActions.length).toBeLessThanOrEqual(1);
-    const reconcile = await waitFor('two reconcile rounds', async () => {
-      const d = await p.client.schedule.getHandle(RECONCILE_SCHEDULE).describe();
-      return d.info.recentActions.length >= 2 && d;
-    }, 30_000);
+    const reconcile = await waitFor(
+      'two reconcile rounds',
+      async () => {
+        const d = await p.client.schedule.getHandle(RECONCILE_SCHEDULE).describe();
+        return d.info.recentActions.length >= 2 && d;
+      },
+      30_000,
+    );
     // Scheduled times sit on the configured 3 s grid.
     const times = reconcile.info.recentActions.map((a) => a.scheduledAt.getTime());
     for (let i = 1; i < times.length; i++) expect((times[i]! - times[i - 1]!) % 3000).toBe(0);
     for (const t of times) expect(t % 3000).toBe(0);
     // The first replenish round filled the pool with one volume per slot, no duplicates.
-    await waitFor('the first round to finish', async () => (await replenish.describe()).info.runningActions.length === 0 && (await p.prisma.spareVolume.count()) === 8, 30_000);
+    await waitFor(
+      'the first round to finish',
+      async () =>
+        (await replenish.describe()).info.runningActions.length === 0 && (await p.prisma.spareVolume.count()) === 8,
+      30_000,
+    );
     const names = (await cinderSpares(p)).map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toHaveLength(8);
   });
 
   it('PATCH /v1/pool/settings updates the schedules at once', async () => {
-    const res = await p.api('/v1/pool/settings', { method: 'PATCH', body: { replenishIntervalSeconds: 7, reconcileIntervalSeconds: 5 } });
+    const res = await p.api('/v1/pool/settings', {
+      method: 'PATCH',
+      body: { replenishIntervalSeconds: 7, reconcileIntervalSeconds: 5 },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ replenishIntervalSeconds: 7, reconcileIntervalSeconds: 5 });
     const status = await p.api('/v1/pool');
-    const intervals = Object.fromEntries(status.body.schedules.map((s: { id: string; intervalSeconds: number }) => [s.id, s.intervalSeconds]));
+    const intervals = Object.fromEntries(
+      status.body.schedules.map((s: { id: string; intervalSeconds: number }) => [s.id, s.intervalSeconds]),
+    );
     expect(intervals).toEqual({ [REPLENISH_SCHEDULE]: 7, [RECONCILE_SCHEDULE]: 5 });
   });
 
@@ -77,12 +99,16 @@ describe('pool schedules', () => {
 
   it('mutating routes need the bearer token', async () => {
     expect((await p.api('/v1/pool/schedules/pause', { method: 'POST', token: null })).status).toBe(401);
-    expect((await p.api('/v1/pool/schedules/pause', { method: 'POST', token: 'wrong-token-wrong-token' })).status).toBe(401);
+    expect((await p.api('/v1/pool/schedules/pause', { method: 'POST', token: 'wrong-token-wrong-token' })).status).toBe(
+      401,
+    );
     expect((await p.api('/v1/pool', { token: null })).status).toBe(200);
   });
 
   it('pause and resume through the API', async () => {
-    expect((await p.api('/v1/pool/schedules/pause', { method: 'POST', body: { note: 'maintenance' } })).status).toBe(200);
+    expect((await p.api('/v1/pool/schedules/pause', { method: 'POST', body: { note: 'maintenance' } })).status).toBe(
+      200,
+    );
     let schedules = (await p.api('/v1/pool')).body.schedules;
     expect(schedules.every((s: { paused: boolean }) => s.paused)).toBe(true);
     expect(schedules[0].note).toContain('maintenance');
@@ -91,35 +117,54 @@ describe('pool schedules', () => {
     expect(schedules.every((s: { paused: boolean }) => !s.paused)).toBe(true);
   });
 
-  it('sync_os: a new image for one OS → catalog updated, its stale spares purged, replenishment resumed', async () => {
-    await waitFor('spares to become available', async () => {
-      await run(p, reconcilePool);
-      return (await p.prisma.spareVolume.count({ where: { status: 'available' } })) >= 8;
-    }, 30_000);
-    const staleIds = (await p.prisma.spareVolume.findMany({ where: { volumeType: 'sas', osName: 'Debian9 64bit' } })).map((r) => r.volumeId!);
-    expect(staleIds.length).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 1100)); // the new snapshot must be strictly newer (Cinder timestamps)
-    const newSnapshot = p.sim.faults.addSnapshot({ name: 'sysdisk-sas-Debian9 64bit', volumeType: 'sas', sizeGb: 20 });
-    await waitFor('the new snapshot to be available', async () => (await p.cloud.admin.cinder.listSnapshots()).some((s) => s.id === newSnapshot && s.status === 'available'));
+  it(
+    'sync_os: a new image for one OS ' + '→ catalog updated, its stale spares purged, replenishment resumed',
+    async () => {
+      await waitFor(
+        'spares to become available',
+        async () => {
+          await run(p, reconcilePool);
+          return (await p.prisma.spareVolume.count({ where: { status: 'available' } })) >= 8;
+        },
+        30_000,
+      );
+      const staleIds = (
+        await p.prisma.spareVolume.findMany({ where: { volumeType: 'sas', osName: 'Debian9 64bit' } })
+      ).map((r) => r.volumeId!);
+      expect(staleIds.length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 1100)); // the new snapshot must be strictly newer (Cinder timestamps)
+      const newSnapshot = p.sim.faults.addSnapshot({
+        name: 'sysdisk-sas-Debian9 64bit',
+        volumeType: 'sas',
+        sizeGb: 20,
+      });
+      await waitFor('the new snapshot to be available', async () =>
+        (await p.cloud.admin.cinder.listSnapshots()).some((s) => s.id === newSnapshot && s.status === 'available'),
+      );
 
-    const res = await p.api('/v1/pool/catalog/sync', { method: 'POST' });
-    expect(res.status).toBe(200);
-    expect(res.body.result.catalog.changed).toEqual(['sas/Debian9 64bit']);
-    const catalog = (await p.api('/v1/pool/catalog')).body.images;
-    expect(catalog.find((i: { volumeType: string; osName: string }) => i.volumeType === 'sas' && i.osName === 'Debian9 64bit').snapshotId).toBe(newSnapshot);
-    // Spares of the old image are gone from the table and from Cinder; others are untouched.
-    const remaining = await p.prisma.spareVolume.findMany({ where: { volumeType: 'sas', osName: 'Debian9 64bit' } });
-    expect(remaining.filter((r) => staleIds.includes(r.volumeId!))).toEqual([]);
-    await waitFor('Cinder to delete the stale spares', async () => {
-      const ids = new Set((await cinderSpares(p)).map((v) => v.id));
-      return staleIds.every((id) => !ids.has(id));
-    });
-    const d = await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe();
-    expect(d.state.paused).toBe(false);
-    // The next round rebuilds them from the new snapshot.
-    await run(p, replenishPool);
-    const rebuilt = await p.prisma.spareVolume.findMany({ where: { volumeType: 'sas', osName: 'Debian9 64bit' } });
-    expect(rebuilt.length).toBe(2);
-    expect(rebuilt.every((r) => r.snapshotId === newSnapshot)).toBe(true);
-  });
+      const res = await p.api('/v1/pool/catalog/sync', { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(res.body.result.catalog.changed).toEqual(['sas/Debian9 64bit']);
+      const catalog = (await p.api('/v1/pool/catalog')).body.images;
+      expect(
+        catalog.find(
+          (i: { volumeType: string; osName: string }) => i.volumeType === 'sas' && i.osName === 'Debian9 64bit',
+        ).snapshotId,
+      ).toBe(newSnapshot);
+      // Spares of the old image are gone from the table and from Cinder; others are untouched.
+      const remaining = await p.prisma.spareVolume.findMany({ where: { volumeType: 'sas', osName: 'Debian9 64bit' } });
+      expect(remaining.filter((r) => staleIds.includes(r.volumeId!))).toEqual([]);
+      await waitFor('Cinder to delete the stale spares', async () => {
+        const ids = new Set((await cinderSpares(p)).map((v) => v.id));
+        return staleIds.every((id) => !ids.has(id));
+      });
+      const d = await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe();
+      expect(d.state.paused).toBe(false);
+      // The next round rebuilds them from the new snapshot.
+      await run(p, replenishPool);
+      const rebuilt = await p.prisma.spareVolume.findMany({ where: { volumeType: 'sas', osName: 'Debian9 64bit' } });
+      expect(rebuilt.length).toBe(2);
+      expect(rebuilt.every((r) => r.snapshotId === newSnapshot)).toBe(true);
+    },
+  );
 });

@@ -15,15 +15,27 @@ const children: ChildProcess[] = [];
 function spawnWorker(): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bin/worker.ts')], {
     env: {
-      ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: p.taskQueue,
-      OS_AUTH_URL: p.sim.authUrl, OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username, OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password, OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
+      ...process.env,
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: p.taskQueue,
+      OS_AUTH_URL: p.sim.authUrl,
+      OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
+      OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
+      OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => { output += d; });
-  child.stderr!.on('data', (d) => { output += d; });
-  child.on('exit', (code, signal) => { if (code && code !== 0) console.error(`worker exited ${code} ${signal}: ${output}`); });
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0) console.error(`worker exited ${code} ${signal}: ${output}`);
+  });
   children.push(child);
   return child;
 }
@@ -41,7 +53,11 @@ afterAll(async () => {
 describe('worker crash in a throttled round', () => {
   it('finishes on a new worker with exactly one volume per slot', async () => {
     const first = spawnWorker();
-    const handle = await p.client.workflow.start(replenishPool, { taskQueue: p.taskQueue, workflowId: `crash-round-${Date.now()}`, args: [] });
+    const handle = await p.client.workflow.start(replenishPool, {
+      taskQueue: p.taskQueue,
+      workflowId: `crash-round-${Date.now()}`,
+      args: [],
+    });
     await waitFor('a few creates before the crash', async () => (await p.prisma.spareVolume.count()) >= 5, 60_000);
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));

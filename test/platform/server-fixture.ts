@@ -18,16 +18,28 @@ export const SERVER_USERS = [
   { name: 'alt', password: 'alt-secret', project: 'alt', role: 'member' as const },
 ];
 
-/** A pool of `spares` available spares per kind, the "private" network managed, both tenants able to log in. */
-export async function startServerPlatform(
-  opts: { config?: Partial<PoolConfig>; sim?: SimulatorOptions; unsafeNoLocking?: boolean } = {},
-): Promise<Platform> {
+export interface ServerPlatformOptions {
+  config?: Partial<PoolConfig>;
+  sim?: SimulatorOptions;
+  unsafeNoLocking?: boolean;
+  /** Addresses of "private" blockflow keeps back besides the gateway (POST /v1/networks `reserved`). */
+  reserved?: string[];
+  /**
+   * false: the in-process worker only sets the pool up (catalog, fill) and is stopped before this
+   * returns, so workers the test runs itself (child processes) are the only ones on the queue.
+   */
+  worker?: boolean;
+}
+
+/** The pool filled to its targets (every spare available), "private" managed, both tenants able to log in. */
+export async function startServerPlatform(opts: ServerPlatformOptions = {}): Promise<Platform> {
   const config = testPoolConfig({ targetHighDemand: 2, targetLowDemand: 2, ...opts.config });
   const p = await startPool(config, { users: SERVER_USERS, ...opts.sim }, { unsafeNoLocking: opts.unsafeNoLocking });
   await resetServerTables(p);
   await fillPool(p);
-  const res = await p.api('/v1/networks', { method: 'POST', body: { network: 'private' } });
+  const res = await p.api('/v1/networks', { method: 'POST', body: { network: 'private', reserved: opts.reserved } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
+  if (opts.worker === false) await p.stopWorker();
   return p;
 }
 

@@ -12,10 +12,20 @@ const file = (body: object) => {
   writeFileSync(path, JSON.stringify(body));
   return path;
 };
-const common = { volumeTypes: ['sas'], throttleMode: 'fixed', snapshotNamePattern: '^sysdisk-(?<type>[a-z]+)-(?<os>.+)$' };
+const common = {
+  volumeTypes: ['sas'],
+  throttleMode: 'fixed',
+  snapshotNamePattern: '^sysdisk-(?<type>[a-z]+)-(?<os>.+)$',
+};
 const projectNames = {
-  ...common, osHighDemand: ['Debian9'], osLowDemand: ['Centos7'], targetHighDemand: 3, targetLowDemand: 1,
-  replenishIntervalSeconds: 60, reconcileIntervalSeconds: 15, createIntervalSeconds: 2.5,
+  ...common,
+  osHighDemand: ['Debian9'],
+  osLowDemand: ['Centos7'],
+  targetHighDemand: 3,
+  targetLowDemand: 1,
+  replenishIntervalSeconds: 60,
+  reconcileIntervalSeconds: 15,
+  createIntervalSeconds: 2.5,
 };
 
 describe('readPoolConfig', () => {
@@ -25,8 +35,14 @@ describe('readPoolConfig', () => {
 
   it("maps seed 001's names to the project's", () => {
     const seedNames = {
-      ...common, osMore: ['Debian9'], osLess: ['Centos7'], backupNumsMore: 3, backupNumsLess: 1,
-      backupFrequencySeconds: 60, checkStateFrequencySeconds: 15, createVolumeTimeIntervalSecond: 2.5,
+      ...common,
+      osMore: ['Debian9'],
+      osLess: ['Centos7'],
+      backupNumsMore: 3,
+      backupNumsLess: 1,
+      backupFrequencySeconds: 60,
+      checkStateFrequencySeconds: 15,
+      createVolumeTimeIntervalSecond: 2.5,
     };
     expect(readPoolConfig(file(seedNames))).toEqual(readPoolConfig(file(projectNames)));
   });
@@ -36,7 +52,9 @@ describe('readPoolConfig', () => {
   });
 
   it('refuses a setting given under both names, naming it', () => {
-    expect(() => readPoolConfig(file({ ...projectNames, backupNumsMore: 4 }))).toThrow(/backupNumsMore: the same setting as targetHighDemand/);
+    expect(() => readPoolConfig(file({ ...projectNames, backupNumsMore: 4 }))).toThrow(
+      /backupNumsMore: the same setting as targetHighDemand/,
+    );
   });
 
   it('refuses an unknown setting, naming it', () => {

@@ -13,7 +13,10 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const services = await startEphemeralServices({ name: 'platform', log: (line) => console.log(`[platform setup] ${line}`) });
+  const services = await startEphemeralServices({
+    name: 'platform',
+    log: (line) => console.log(`[platform setup] ${line}`),
+  });
   project.provide('databaseUrl', services.databaseUrl);
   project.provide('postgresServerUrl', services.postgresServerUrl);
   project.provide('temporalAddress', services.temporalAddress);

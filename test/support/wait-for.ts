@@ -14,7 +14,11 @@ export type WaitFor = <T>(what: string, probe: () => Promise<T | undefined | fal
  * a truthy value, which it returns, and throws "timed out waiting for <what>" after the deadline.
  */
 export function waitForWith(defaults: WaitForDefaults): WaitFor {
-  return async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = defaults.timeoutMs): Promise<T> => {
+  return async <T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    timeoutMs = defaults.timeoutMs,
+  ): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();

@@ -21,23 +21,45 @@ afterAll(() => {
 const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
 
 async function ports() {
-  return { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), POSTGRES_PORT: await freePort(), SIMULATOR_PORT: await freePort() };
+  return {
+    API_PORT: await freePort(),
+    TEMPORAL_PORT: await freePort(),
+    TEMPORAL_UI_PORT: await freePort(),
+    POSTGRES_PORT: await freePort(),
+    SIMULATOR_PORT: await freePort(),
+  };
 }
 
 /** Starts bin/start.ts and resolves with its output once it prints "ready". */
 function start(env: Record<string, number | string>): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', START], {
-    env: { ...process.env, BLOCKFLOW_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
+    env: {
+      ...process.env,
+      BLOCKFLOW_DATA_DIR: dataDir,
+      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running = child;
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "ready" within 120 s:\n${out}`)), 120_000);
-    child.stdout!.on('data', () => { if (out.includes('— Ctrl-C to stop')) { clearTimeout(timer); resolve({ child, output: () => out }); } });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`start exited ${code}:\n${out}`)); });
+    child.stdout!.on('data', () => {
+      if (out.includes('— Ctrl-C to stop')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => out });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`start exited ${code}:\n${out}`));
+    });
   });
 }
 

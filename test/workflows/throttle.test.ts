@@ -3,7 +3,13 @@
 // `slots`; past `errorsAbove` creates in flight, creates fail (the overload of seed 000).
 import { describe, expect, it } from 'vitest';
 import {
-  canSend, createDeadlineMs, initialAdaptiveState, onCompletion, INITIAL_WINDOW, QUEUE_MARGIN, type AdaptiveState,
+  canSend,
+  createDeadlineMs,
+  initialAdaptiveState,
+  onCompletion,
+  INITIAL_WINDOW,
+  QUEUE_MARGIN,
+  type AdaptiveState,
 } from '../../workflows/throttle';
 
 const BASE = 8000;
@@ -34,9 +40,12 @@ function simulate(slots: number, total: number, errorsAbove = Infinity) {
     for (const c of done) {
       if (c.failed) failures++;
       lastFinish = Math.max(lastFinish, c.finish);
-      state = onCompletion(state, c.failed
-        ? { status: 'failed' }
-        : { status: 'available', durationMs: c.finish - c.start, finishedAtMs: c.finish });
+      state = onCompletion(
+        state,
+        c.failed
+          ? { status: 'failed' }
+          : { status: 'available', durationMs: c.finish - c.start, finishedAtMs: c.finish },
+      );
     }
     windows.push(state.window);
   }
@@ -44,7 +53,7 @@ function simulate(slots: number, total: number, errorsAbove = Infinity) {
 }
 
 describe('adaptive throttle', () => {
-  it.each([2, 4, 8, 16])('with %i backend workers: fills at the backend\'s full rate, keeps a short queue', (slots) => {
+  it.each([2, 4, 8, 16])("with %i backend workers: fills at the backend's full rate, keeps a short queue", (slots) => {
     const total = 40;
     const { peak, fillMs, failures } = simulate(slots, total);
     expect(failures).toBe(0);
@@ -54,7 +63,7 @@ describe('adaptive throttle', () => {
     expect(fillMs).toBeLessThanOrEqual(ideal + 4 * BASE);
   });
 
-  it('never reaches twice the backend\'s workers, where seed 000\'s overload failures start', () => {
+  it("never reaches twice the backend's workers, where seed 000's overload failures start", () => {
     for (const slots of [2, 4, 8]) expect(simulate(slots, 60, 2 * slots).failures).toBe(0);
   });
 

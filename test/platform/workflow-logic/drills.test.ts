@@ -33,18 +33,24 @@ describe('drill workflows: a step that throws', () => {
   it('storage-daemon snapshot drill: restore still runs, the run is recorded errored with the cause', async () => {
     const log = new CallLog();
     const stubs = drillStubs(log, {
-      runStorageDaemonDrill: async () => { throw ApplicationFailure.create({ message: 'QMP socket closed' }); },
+      runStorageDaemonDrill: async () => {
+        throw ApplicationFailure.create({ message: 'QMP socket closed' });
+      },
     });
     const params = { form: 'storage-daemon' as const, records: 64, snapshotAtRecords: 16 };
     const outcome = await withStubWorker(stubs, ({ client, options }) =>
-      client.workflow.execute(snapshotDrill, { ...options('drill-daemon-throws'), args: [params] }));
+      client.workflow.execute(snapshotDrill, { ...options('drill-daemon-throws'), args: [params] }),
+    );
 
     expect(stepNames(log)).toEqual(['preflightDrill', 'runStorageDaemonDrill', 'restoreDrillRun']);
     expect(log.of('restoreDrillRun')).toEqual([[{ workDir: WORK_DIR }]]);
     const [first, last] = [records(log)[0], records(log).at(-1)];
     expect(first).toMatchObject({ status: 'running', scenario: 'snapshot' });
     expect(last).toMatchObject({
-      status: 'errored', verdict: 'fail', finished: true, restore: restored([]).value,
+      status: 'errored',
+      verdict: 'fail',
+      finished: true,
+      restore: restored([]).value,
       failureReason: expect.stringContaining('QMP socket closed'),
     });
     expect(outcome).toMatchObject({ verdict: 'fail', failures: [expect.stringContaining('storage-daemon-drill')] });
@@ -52,33 +58,52 @@ describe('drill workflows: a step that throws', () => {
 
   it('libvirt commit drill, snapshot throws: no later step, its domain restored, leftovers reported', async () => {
     const log = new CallLog();
-    const stubs = drillStubs(log, {
-      prepareDrillChain: async (input) => timed({
-        workDir: input.workDir, pristineDir: 'pristine', nextOverlay: 'overlay3.qcow2',
-        layers: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'],
-      }),
-      startDrillDomain: async (input) =>
-        timed({ domainName: input.domainName, serialLog: `${WORK_DIR}/serial.log`, startedAt: Date.now() }),
-      waitForDrillWriter: async (input) => timed({ records: input.atLeastRecords, observedAt: Date.now() }),
-      takeDrillSnapshot: async () => {
-        throw ApplicationFailure.create({ message: 'virsh snapshot-create-as: failed' });
+    const stubs = drillStubs(
+      log,
+      {
+        prepareDrillChain: async (input) =>
+          timed({
+            workDir: input.workDir,
+            pristineDir: 'pristine',
+            nextOverlay: 'overlay3.qcow2',
+            layers: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'],
+          }),
+        startDrillDomain: async (input) =>
+          timed({ domainName: input.domainName, serialLog: `${WORK_DIR}/serial.log`, startedAt: Date.now() }),
+        waitForDrillWriter: async (input) => timed({ records: input.atLeastRecords, observedAt: Date.now() }),
+        takeDrillSnapshot: async () => {
+          throw ApplicationFailure.create({ message: 'virsh snapshot-create-as: failed' });
+        },
       },
-    }, ['domain still defined']);
+      ['domain still defined'],
+    );
     const params = {
-      form: 'libvirt' as const, records: 64, snapshotAtRecords: 16, commitMode: 'active-pivot' as const,
+      form: 'libvirt' as const,
+      records: 64,
+      snapshotAtRecords: 16,
+      commitMode: 'active-pivot' as const,
     };
     const outcome = await withStubWorker(stubs, ({ client, options }) =>
-      client.workflow.execute(blockcommitDrill, { ...options('drill-libvirt-throws'), args: [params] }));
+      client.workflow.execute(blockcommitDrill, { ...options('drill-libvirt-throws'), args: [params] }),
+    );
 
     expect(stepNames(log)).toEqual([
-      'preflightDrill', 'prepareDrillChain', 'startDrillDomain', 'waitForDrillWriter', 'waitForDrillWriter',
-      'takeDrillSnapshot', 'restoreDrillRun',
+      'preflightDrill',
+      'prepareDrillChain',
+      'startDrillDomain',
+      'waitForDrillWriter',
+      'waitForDrillWriter',
+      'takeDrillSnapshot',
+      'restoreDrillRun',
     ]);
     // The restore undoes the domain this run defined, in the work dir preflight gave it.
     const defined = (log.of('startDrillDomain')[0]![0] as { domainName: string }).domainName;
     expect(log.of('restoreDrillRun')).toEqual([[{ workDir: WORK_DIR, domainName: defined }]]);
     expect(records(log).at(-1)).toMatchObject({
-      status: 'errored', verdict: 'fail', scenario: 'commit', finished: true,
+      status: 'errored',
+      verdict: 'fail',
+      scenario: 'commit',
+      finished: true,
       failureReason: expect.stringContaining('virsh snapshot-create-as: failed'),
       failures: [expect.stringContaining('snapshot'), 'left behind after the restore: domain still defined'],
     });
@@ -107,14 +132,20 @@ describe('drill workflows: a step that throws', () => {
       const handle = await client.workflow.start(snapshotDrill, { ...options('drill-daemon-cancel'), args: [params] });
       await running.promise;
       await handle.cancel();
-      return handle.result().then(() => undefined, (e: unknown) => e);
+      return handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     });
 
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     // The restore never races the step: it starts once the cancelled step has ended.
     expect(stepNames(log)).toEqual([
-      'preflightDrill', 'runStorageDaemonDrill', 'runStorageDaemonDrill ended', 'restoreDrillRun',
+      'preflightDrill',
+      'runStorageDaemonDrill',
+      'runStorageDaemonDrill ended',
+      'restoreDrillRun',
     ]);
     expect(records(log).at(-1)).toMatchObject({ status: 'cancelled', finished: true, restore: restored([]).value });
   });

@@ -8,8 +8,14 @@ import { replenishPool } from '../../../workflows';
 import { CallLog, recording, withStubWorker } from './stub-worker';
 
 const kind = (missing: number): KindPlan => ({
-  volumeType: 'ssd', osName: 'Debian9 64bit', target: missing, have: 0, missing, status: 'ok',
-  snapshotId: 'snap-1', sizeGb: 10,
+  volumeType: 'ssd',
+  osName: 'Debian9 64bit',
+  target: missing,
+  have: 0,
+  missing,
+  status: 'ok',
+  snapshotId: 'snap-1',
+  sizeGb: 10,
 });
 
 const slotOf = (name: string) => Number(name.slice(name.lastIndexOf('-') + 1));
@@ -31,27 +37,37 @@ function adaptiveCloud(opts: { slots: number; deadlineSeconds: number | null; st
   };
   const stubs = recording(log, {
     loadReplenishPlan: async () => plan,
-    createSpareVolume: async (req: SpareVolumeRequest) =>
-      ({ name: req.name, volumeId: `vol-${slotOf(req.name)}`, status: 'creating', createdNow: true }),
-    observeVolumes: async (ids: string[]) => ids.map((volumeId) => {
-      const s = status(volumeId);
-      return s === 'available'
-        ? { volumeId, status: s, durationMs: 300, finishedAtMs: Date.now() }
-        : { volumeId, status: s };
+    createSpareVolume: async (req: SpareVolumeRequest) => ({
+      name: req.name,
+      volumeId: `vol-${slotOf(req.name)}`,
+      status: 'creating',
+      createdNow: true,
     }),
+    observeVolumes: async (ids: string[]) =>
+      ids.map((volumeId) => {
+        const s = status(volumeId);
+        return s === 'available'
+          ? { volumeId, status: s, durationMs: 300, finishedAtMs: Date.now() }
+          : { volumeId, status: s };
+      }),
     recordRound: async (_round: RoundRecord) => {},
   });
   return { log, stubs };
 }
 
 const observedIds = (log: CallLog) => log.of('observeVolumes').map(([ids]) => ids as string[]);
-const finalRecord = (log: CallLog) => log.of('recordRound').map(([r]) => r as RoundRecord).find((r) => r.finished);
+const finalRecord = (log: CallLog) =>
+  log
+    .of('recordRound')
+    .map(([r]) => r as RoundRecord)
+    .find((r) => r.finished);
 
 describe('replenishPool, adaptive, with a create that never leaves creating', () => {
   it('counts the stuck create failed at its deadline, sends every other slot and ends', async () => {
     const { log, stubs } = adaptiveCloud({ slots: 5, deadlineSeconds: 2, stuck: [0] });
     const result = await withStubWorker(stubs, ({ client, options }) =>
-      client.workflow.execute(replenishPool, options('replenish-stuck-first', 40_000)));
+      client.workflow.execute(replenishPool, options('replenish-stuck-first', 40_000)),
+    );
 
     expect(result).toEqual({ created: 5, failed: 1, skipped: [] });
     expect(log.of('createSpareVolume').map(sentSlot)).toEqual([0, 1, 2, 3, 4]);
@@ -66,12 +82,16 @@ describe('replenishPool, adaptive, with a create that never leaves creating', ()
   it('waits at its end for the creates still in flight, a stuck one only until its deadline', async () => {
     const { log, stubs } = adaptiveCloud({ slots: 4, deadlineSeconds: 2, stuck: [3] });
     const result = await withStubWorker(stubs, ({ client, options }) =>
-      client.workflow.execute(replenishPool, options('replenish-stuck-last', 40_000)));
+      client.workflow.execute(replenishPool, options('replenish-stuck-last', 40_000)),
+    );
 
     expect(result).toEqual({ created: 4, failed: 1, skipped: [] });
     // The last slot was looked at after it was sent: the round did not return on sending it.
     const sentLast = log.calls.findIndex((c) => c.name === 'createSpareVolume' && sentSlot(c.args) === 3);
-    const lookedAfter = log.calls.slice(sentLast).filter((c) => c.name === 'observeVolumes').map((c) => c.args[0]);
+    const lookedAfter = log.calls
+      .slice(sentLast)
+      .filter((c) => c.name === 'observeVolumes')
+      .map((c) => c.args[0]);
     expect(lookedAfter).toContainEqual(expect.arrayContaining(['vol-3']));
     expect(finalRecord(log)).toMatchObject({ created: 4, failed: 1, finished: true });
   });
@@ -80,7 +100,8 @@ describe('replenishPool, adaptive, with a create that never leaves creating', ()
     // error → window 1; the stuck create then fills it. Without a deadline this round never ends.
     const { log, stubs } = adaptiveCloud({ slots: 4, deadlineSeconds: 2, stuck: [2], errored: [0, 1] });
     const result = await withStubWorker(stubs, ({ client, options }) =>
-      client.workflow.execute(replenishPool, options('replenish-window-stuck', 40_000)));
+      client.workflow.execute(replenishPool, options('replenish-window-stuck', 40_000)),
+    );
 
     expect(result).toEqual({ created: 4, failed: 3, skipped: [] });
     expect(log.of('createSpareVolume')).toHaveLength(4);
@@ -90,7 +111,8 @@ describe('replenishPool, adaptive, with a create that never leaves creating', ()
   it('a round where every create succeeds sees each one available and fails none', async () => {
     const { log, stubs } = adaptiveCloud({ slots: 3, deadlineSeconds: 2, stuck: [] });
     const result = await withStubWorker(stubs, ({ client, options }) =>
-      client.workflow.execute(replenishPool, options('replenish-all-ok', 40_000)));
+      client.workflow.execute(replenishPool, options('replenish-all-ok', 40_000)),
+    );
     expect(result).toEqual({ created: 3, failed: 0, skipped: [] });
     expect(new Set(observedIds(log).flat())).toEqual(new Set(['vol-0', 'vol-1', 'vol-2']));
   });

@@ -76,11 +76,16 @@ export async function withStubWorker<R>(stubs: ActivityStubs, body: (ctx: StubCo
   try {
     const client = new Client({ connection: clientConnection });
     const worker = await Worker.create({
-      connection: workerConnection, namespace: 'default', taskQueue,
-      workflowBundle: await workflowBundle(), activities: stubs,
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: stubs,
     });
     const options = (prefix: string, timeoutMs = 60_000) => ({
-      taskQueue, workflowId: `${prefix}-${randomUUID().slice(0, 8)}`, workflowExecutionTimeout: timeoutMs,
+      taskQueue,
+      workflowId: `${prefix}-${randomUUID().slice(0, 8)}`,
+      workflowExecutionTimeout: timeoutMs,
     });
     return await worker.runUntil(body({ client, taskQueue, options }));
   } finally {
@@ -92,6 +97,8 @@ export async function withStubWorker<R>(stubs: ActivityStubs, body: (ctx: StubCo
 /** A promise with its resolve exposed: a stub waits on it, the test releases it. */
 export function gate<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => { resolve = r; });
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }

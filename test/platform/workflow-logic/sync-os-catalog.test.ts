@@ -35,10 +35,15 @@ describe('syncOsCatalog', () => {
   it('a sync that gets through: pause, stop rounds, sync, purge, record, resume', async () => {
     const log = new CallLog();
     const result = await withStubWorker(syncStubs(log), ({ client, options }) =>
-      client.workflow.execute(syncOsCatalog, options('sync-ok')));
+      client.workflow.execute(syncOsCatalog, options('sync-ok')),
+    );
     expect(result).toEqual({ catalog, purge, stoppedRounds: ['replenishPool-running-1'] });
     expect(log.names()).toEqual([
-      'pauseReplenishment', 'stopRunningReplenishRounds', 'syncCatalog', 'purgeStaleSpares', 'recordRound',
+      'pauseReplenishment',
+      'stopRunningReplenishRounds',
+      'syncCatalog',
+      'purgeStaleSpares',
+      'recordRound',
       'resumeReplenishment',
     ]);
     expect(log.of('recordRound')[0]![0]).toMatchObject({ kind: 'sync-os', dropped: 1, finished: true });
@@ -52,14 +57,21 @@ describe('syncOsCatalog', () => {
       },
     });
     const failure = await withStubWorker(stubs, ({ client, options }) =>
-      client.workflow.execute(syncOsCatalog, options('sync-purge-fails')).then(() => undefined, (e: unknown) => e),
+      client.workflow.execute(syncOsCatalog, options('sync-purge-fails')).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
     );
 
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(rootCause(failure)).toMatchObject({ type: 'PurgeFailed', message: 'cinder refused the delete' });
     // Non-retryable: one attempt; then the compensation, and no success recorded.
     expect(log.names()).toEqual([
-      'pauseReplenishment', 'stopRunningReplenishRounds', 'syncCatalog', 'purgeStaleSpares', 'resumeReplenishment',
+      'pauseReplenishment',
+      'stopRunningReplenishRounds',
+      'syncCatalog',
+      'purgeStaleSpares',
+      'resumeReplenishment',
     ]);
     expect(log.of('recordRound')).toEqual([]);
   });
@@ -80,13 +92,22 @@ describe('syncOsCatalog', () => {
       const handle = await client.workflow.start(syncOsCatalog, options('sync-cancelled'));
       await syncing.promise;
       await handle.cancel();
-      return handle.result().then(() => undefined, (e: unknown) => e).finally(() => release.resolve());
+      return handle
+        .result()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        .finally(() => release.resolve());
     });
 
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect(log.names()).toEqual([
-      'pauseReplenishment', 'stopRunningReplenishRounds', 'syncCatalog', 'resumeReplenishment',
+      'pauseReplenishment',
+      'stopRunningReplenishRounds',
+      'syncCatalog',
+      'resumeReplenishment',
     ]);
     expect(log.of('recordRound')).toEqual([]);
   });

@@ -1,0 +1,176 @@
+// Server builds and deletes while the only worker (a child process, bin/worker.ts) is SIGKILLed
+// at random moments, a new one started each time: every build ends active, failed (compensated)
+// or deleted, and Cinder, Nova, Neutron, Keystone and PostgreSQL agree, with no orphan volume, no
+// pending transfer, no trust and no address left behind. The kill times come from a seeded PRNG
+// (printed; CRASH_SEED=<n> replays a run's schedule).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { SIMULATOR_ADMIN } from '../../infra/stack';
+import { mulberry32 } from '../../lib/prng';
+import type { Platform } from './harness';
+import { waitFor } from './harness';
+import { serverRequest, startServerPlatform, tenantApi, tenantToken } from './server-fixture';
+import { serverInvariantViolations } from './server-invariants';
+
+const CREATES = 20;
+const DELETES = 10;
+const KILLS = 4;
+const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const random = mulberry32(SEED);
+/** A number in [min, max) from the seeded sequence. */
+const between = (min: number, max: number) => min + random() * (max - min);
+
+let p: Platform;
+const children: ChildProcess[] = [];
+
+/** A standalone worker on the platform's task queue; resolves once it polls. */
+async function spawnWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bin/worker.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: p.taskQueue,
+      OS_AUTH_URL: p.sim.authUrl,
+      OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
+      OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
+      OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
+      CHUNKSTORE_DIR: p.chunkStoreDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  const polling = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      output += d;
+      if (output.includes('[worker] polling')) resolve();
+    });
+    child.stderr!.on('data', (d) => {
+      output += d;
+    });
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') console.error(`worker ${child.pid} exited ${code} ${signal}: ${output.slice(-4000)}`);
+      reject(new Error(`worker ${child.pid} exited (${code ?? signal}) before polling`));
+    });
+  });
+  await polling;
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+beforeAll(async () => {
+  // The in-process worker only fills the pool; from then on the child processes are the only workers.
+  p = await startServerPlatform({
+    worker: false,
+    config: { targetHighDemand: 6, targetLowDemand: 1 },
+    // Slow enough that a build spans several kills' worth of steps.
+    sim: { createDelayMs: 1500, plainCreateDelayMs: 500, serverBootDelayMs: 1000, serverDeleteDelayMs: 300 },
+  });
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await p?.close();
+});
+
+describe('worker SIGKILLed while servers are built and deleted', () => {
+  it(`${CREATES} creates and ${DELETES} deletes through ${KILLS} crashes: nothing leaks, every side agrees`, { timeout: 300_000 }, async () => {
+    console.log(`[server-crash] seed ${SEED} (CRASH_SEED=${SEED} replays the kill schedule)`);
+    const started = Date.now();
+    const at = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const token = await tenantToken(p, 'demo');
+    let worker = await spawnWorker();
+
+    // The creates, a little apart; the deletes of ten of them at random moments while workers die.
+    const toDelete = new Set<number>();
+    while (toDelete.size < DELETES) toDelete.add(Math.floor(random() * CREATES));
+    const createAt = Array.from({ length: CREATES }, () => between(0, 3_000));
+    const deleteAt = [...toDelete].map((i) => ({ i, after: between(1_000, 12_000) }));
+    const killAt = Array.from({ length: KILLS }, () => between(800, 5_000));
+    console.log(
+      `[server-crash] deletes of builds [${[...toDelete].sort((a, b) => a - b)}], ` +
+        `kills ${killAt.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} after each worker polls`,
+    );
+
+    const buildIds: string[] = new Array(CREATES);
+    const created = Promise.all(
+      createAt.map(async (delay, i) => {
+        await new Promise((r) => setTimeout(r, delay));
+        const res = await tenantApi(p, '/v1/servers', {
+          method: 'POST',
+          token,
+          body: serverRequest(`crash${i}`, i % 4 === 3 ? { volumeType: 'sas', osName: 'Centos7.3 64bit' } : {}),
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(202);
+        buildIds[i] = res.body.id;
+      }),
+    );
+    const deleted = created.then(() =>
+      Promise.all(
+        deleteAt.map(async ({ i, after }) => {
+          await new Promise((r) => setTimeout(r, after));
+          const res = await tenantApi(p, `/v1/servers/${buildIds[i]}`, { method: 'DELETE', token });
+          expect(res.status, JSON.stringify(res.body)).toBe(202);
+          console.log(`[server-crash] ${at()}: delete crash${i}`);
+        }),
+      ),
+    );
+    for (const [k, ms] of killAt.entries()) {
+      await new Promise((r) => setTimeout(r, ms));
+      const steps = await p.prisma.serverBuild.groupBy({ by: ['status'], _count: { _all: true } });
+      console.log(
+        `[server-crash] ${at()}: SIGKILL ${k + 1}/${KILLS} (pid ${worker.pid}); builds ` +
+          steps.map((s) => `${s.status} ${s._count._all}`).join(', '),
+      );
+      await kill(worker);
+      worker = await spawnWorker();
+    }
+    await Promise.all([created, deleted]);
+
+    // The last worker runs everything to its end.
+    const handles = [
+      ...buildIds.map((id) => p.client.workflow.getHandle(id)),
+      ...[...toDelete].map((i) => p.client.workflow.getHandle(`${buildIds[i]}-delete`)),
+    ];
+    const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
+    const deleteFailures = outcomes.slice(CREATES).filter((o) => o.status === 'rejected');
+    expect(deleteFailures.map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+    console.log(`[server-crash] ${at()}: every workflow closed`);
+
+    const builds = await p.prisma.serverBuild.findMany({ where: { id: { in: buildIds } } });
+    expect(builds).toHaveLength(CREATES);
+    for (const [i, id] of buildIds.entries()) {
+      const b = builds.find((x) => x.id === id)!;
+      if (toDelete.has(i)) expect(b.status, `${b.name}`).toBe('deleted');
+      else expect(['active', 'failed'], `${b.name}: ${b.status} at ${b.step}`).toContain(b.status);
+    }
+    const failed = builds.filter((b) => b.status === 'failed');
+    for (const b of failed) {
+      // A failed build was compensated, every undo through.
+      const undos = Object.entries((b.compensation ?? {}) as Record<string, string>);
+      expect(undos.filter(([, outcome]) => outcome.startsWith('failed')), `${b.name}: ${b.failureReason}`).toEqual([]);
+    }
+    const count = (s: string) => builds.filter((b) => b.status === s).length;
+    console.log(
+      `[server-crash] ${at()}: active ${count('active')}, failed ${count('failed')}, deleted ${count('deleted')}; ` +
+        `pool hits ${builds.filter((b) => b.path === 'pool-hit').length}` +
+        failed.map((b) => `\n  failed ${b.name} at ${b.step}: ${b.failureReason}`).join(''),
+    );
+
+    // Deletes Cinder accepted finish on their own: give them a moment, then every side must agree.
+    let violations: string[] = [];
+    await waitFor(
+      'Cinder, Nova, Neutron, Keystone and PostgreSQL to agree',
+      async () => (violations = await serverInvariantViolations(p)).length === 0,
+      15_000,
+    ).catch(() => undefined);
+    expect(violations).toEqual([]);
+    console.log(`[server-crash] done in ${at()}`);
+  });
+});
