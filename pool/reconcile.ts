@@ -87,7 +87,13 @@ export async function reconcileSpareVolumes(
   // all_tenants: a volume taken into another project must be told apart from a deleted one.
   const volumes = new Map((await cloud.admin.cinder.listVolumes({ allTenants: true })).map((v) => [v.id, v]));
   const transfersReaped = await reapStaleTransfers(cloud, now);
-  const summary: ReconcileSummary = { checked: rows.length, promoted: 0, dropped: [], deletedInCinder: 0, transfersReaped };
+  const summary: ReconcileSummary = {
+    checked: rows.length,
+    promoted: 0,
+    dropped: [],
+    deletedInCinder: 0,
+    transfersReaped,
+  };
   for (const row of rows) {
     const volume = row.volumeId ? volumes.get(row.volumeId) : undefined;
     const action = decideReconcile({ ...row, ageMs: now - row.createdAt.getTime() }, volume, projectId);

@@ -40,10 +40,19 @@ export async function insertBuild(
 ): Promise<void> {
   await prisma.serverBuild.create({
     data: {
-      id: row.buildId, projectId: row.projectId, userId: row.userId, idempotencyKey: row.idempotencyKey ?? null,
-      name: row.name, osName: row.osName, volumeType: row.volumeType, flavorId: row.flavorId,
-      swapGb: row.swapGb, dataGb: row.dataGb, networkId: row.networkId,
-      status: 'building', step: 'accepted',
+      id: row.buildId,
+      projectId: row.projectId,
+      userId: row.userId,
+      idempotencyKey: row.idempotencyKey ?? null,
+      name: row.name,
+      osName: row.osName,
+      volumeType: row.volumeType,
+      flavorId: row.flavorId,
+      swapGb: row.swapGb,
+      dataGb: row.dataGb,
+      networkId: row.networkId,
+      status: 'building',
+      step: 'accepted',
     },
   });
 }

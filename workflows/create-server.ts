@@ -81,15 +81,27 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
       // The trust goes before the build is marked ended: a caller who sees "failed" sees it all undone.
       await undo.deleteTrust({ trustId });
       await act.updateBuild({
-        buildId, status: 'failed', step: failedStep, stepTimings: state.stepTimings,
-        failureReason: describeFailure(err), compensation, finished: true,
+        buildId,
+        status: 'failed',
+        step: failedStep,
+        stepTimings: state.stepTimings,
+        failureReason: describeFailure(err),
+        compensation,
+        finished: true,
       });
     });
     throw err;
   }
   await undo.deleteTrust({ trustId });
   state.step = 'active';
-  await act.updateBuild({ buildId, status: 'active', step: 'active', stepTimings: state.stepTimings, ...result, finished: true });
+  await act.updateBuild({
+    buildId,
+    status: 'active',
+    step: 'active',
+    stepTimings: state.stepTimings,
+    ...result,
+    finished: true,
+  });
   return { ...result, stepTimings: state.stepTimings };
 }
 
@@ -116,8 +128,14 @@ async function buildServer(
   const extraVolumeIds = [swapVolumeId, dataVolumeId].filter((id): id is string => id !== undefined);
   const { serverId } = await state.run('boot', async () => {
     const booted = await act.ensureServer({
-      trustId, buildId, name: input.name, flavorId: input.flavorId, systemVolumeId: system.volumeId,
-      extraVolumeIds, networkId: input.networkId, address,
+      trustId,
+      buildId,
+      name: input.name,
+      flavorId: input.flavorId,
+      systemVolumeId: system.volumeId,
+      extraVolumeIds,
+      networkId: input.networkId,
+      address,
     });
     saga.add('server', () => deleteServerAndWait(trustId, booted.serverId));
     return booted;

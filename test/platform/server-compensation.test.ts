@@ -32,11 +32,17 @@ async function failedBuild(name: string, overrides: Record<string, unknown> = {}
 async function expectNoLeak(build: { id: string; name: string }) {
   const tenant = demoClients();
   const volumes = (await tenant.cinder.listVolumes()).filter((v) => v.name?.startsWith(`${build.name}-`));
-  expect(volumes.filter((v) => v.status !== 'deleting'), 'tenant disks').toEqual([]);
+  expect(
+    volumes.filter((v) => v.status !== 'deleting'),
+    'tenant disks',
+  ).toEqual([]);
   expect(await tenant.nova.listServers(build.name), 'servers').toEqual([]);
   expect(await p.cloud.admin.cinder.listVolumes({ name: `build-${build.id}-sys` }), 'fallback disk').toEqual([]);
   expect(await p.cloud.admin.cinder.listTransfers(), 'pending transfers').toEqual([]);
-  const { trusts } = await p.cloud.admin.session.identity<{ trusts: unknown[] }>({ method: 'GET', path: '/OS-TRUST/trusts' });
+  const { trusts } = await p.cloud.admin.session.identity<{ trusts: unknown[] }>({
+    method: 'GET',
+    path: '/OS-TRUST/trusts',
+  });
   expect(trusts, 'trusts').toEqual([]);
   expect(await p.prisma.fixedIp.count({ where: { allocatedTo: build.id } }), 'addresses').toBe(0);
   expect(await p.prisma.spareVolume.count({ where: { claimedBy: build.id } }), 'claimed spare rows').toBe(0);
@@ -66,7 +72,9 @@ describe('createServer compensation', () => {
 
   it('no free address: the disks are deleted', async () => {
     const network = await p.prisma.managedNetwork.findFirstOrThrow();
-    const free = await p.prisma.fixedIp.findMany({ where: { networkId: network.id, allocated: false, reserved: false } });
+    const free = await p.prisma.fixedIp.findMany({
+      where: { networkId: network.id, allocated: false, reserved: false },
+    });
     await p.prisma.fixedIp.updateMany({ where: { networkId: network.id, allocated: false }, data: { reserved: true } });
     try {
       const build = await failedBuild('no-address');

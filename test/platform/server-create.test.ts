@@ -3,9 +3,7 @@
 // when the pool is empty, one server per Idempotency-Key, and delete taking everything away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
-import {
-  serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild,
-} from './server-fixture';
+import { serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
 
 let p: Platform;
 let demo: string;
@@ -20,54 +18,78 @@ afterAll(async () => p?.close());
 const demoClients = () => p.cloud.tenant({ username: 'demo', password: 'demo-secret', project: 'demo' });
 
 async function createAndWait(name: string, overrides: Record<string, unknown> = {}, headers?: Record<string, string>) {
-  const res = await tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body: serverRequest(name, overrides), headers });
+  const res = await tenantApi(p, '/v1/servers', {
+    method: 'POST',
+    token: demo,
+    body: serverRequest(name, overrides),
+    headers,
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   expect(res.headers.get('location')).toBe(`/v1/servers/${res.body.id}`);
   return waitForBuild(p, demo, res.body.id);
 }
 
 describe('createServer', () => {
-  it('pool hit: the spare is transferred, accepted, renamed; the server boots from three volumes with the address', async () => {
+  it('pool hit: the spare is transferred, accepted, renamed; the server boots from 3 volumes with its address', async () => {
     const spares = await p.prisma.spareVolume.findMany({ where: { volumeType: 'ssd', osName: 'Debian9 64bit' } });
     const spareIds = new Set(spares.map((s) => s.volumeId));
     const build = await createAndWait('web1');
     expect(build, JSON.stringify(build)).toMatchObject({ status: 'active', path: 'pool-hit', step: 'active' });
     expect(spareIds.has(build.volumes.system)).toBe(true);
-    expect(Object.keys(build.stepTimings)).toEqual(expect.arrayContaining(['system-disk', 'disks', 'fixed-ip', 'boot', 'wait-active']));
+    expect(Object.keys(build.stepTimings)).toEqual(
+      expect.arrayContaining(['system-disk', 'disks', 'fixed-ip', 'boot', 'wait-active']),
+    );
 
     const tenant = demoClients();
     const server = await tenant.nova.getServer(build.server.id);
     expect(server.status).toBe('ACTIVE');
-    expect(Object.values(server.addresses ?? {}).flat().map((a) => a.addr)).toEqual([build.address]);
+    expect(
+      Object.values(server.addresses ?? {})
+        .flat()
+        .map((a) => a.addr),
+    ).toEqual([build.address]);
     const attached = (server['os-extended-volumes:volumes_attached'] ?? []).map((v) => v.id).sort();
     expect(attached).toEqual([build.volumes.system, build.volumes.swap, build.volumes.data].sort());
     const system = await tenant.cinder.getVolume(build.volumes.system);
     expect(system).toMatchObject({ name: 'web1-sys', status: 'in-use' });
-    for (const id of [build.volumes.swap, build.volumes.data]) expect((await tenant.cinder.getVolume(id)).status).toBe('in-use');
+    for (const id of [build.volumes.swap, build.volumes.data])
+      expect((await tenant.cinder.getVolume(id)).status).toBe('in-use');
 
     // No system disk was built from the snapshot, the spare left the pool, the handout is on record.
     expect(await p.cloud.admin.cinder.listVolumes({ name: `build-${build.id}-sys` })).toEqual([]);
     expect(await p.prisma.spareVolume.count({ where: { volumeId: build.volumes.system } })).toBe(0);
     expect(await p.prisma.systemDiskHandout.findUnique({ where: { buildId: build.id } })).toMatchObject({
-      volumeId: build.volumes.system, path: 'pool-hit',
+      volumeId: build.volumes.system,
+      path: 'pool-hit',
     });
     expect(await p.prisma.fixedIp.findMany({ where: { allocatedTo: build.id } })).toEqual([
       expect.objectContaining({ address: build.address, allocated: true }),
     ]);
     // The build's trust is gone, and no transfer is left pending.
     expect(await p.cloud.admin.cinder.listTransfers()).toEqual([]);
-    const { trusts } = await p.cloud.admin.session.identity<{ trusts: unknown[] }>({ method: 'GET', path: '/OS-TRUST/trusts' });
+    const { trusts } = await p.cloud.admin.session.identity<{ trusts: unknown[] }>({
+      method: 'GET',
+      path: '/OS-TRUST/trusts',
+    });
     expect(trusts).toEqual([]);
   });
 
   it('pool empty: falls back to a create from the snapshot, then the same handover', async () => {
-    await p.prisma.spareVolume.updateMany({ where: { volumeType: 'sas', osName: 'Centos7.3 64bit' }, data: { status: 'creating' } });
+    await p.prisma.spareVolume.updateMany({
+      where: { volumeType: 'sas', osName: 'Centos7.3 64bit' },
+      data: { status: 'creating' },
+    });
     const build = await createAndWait('db1', { volumeType: 'sas', osName: 'Centos7.3 64bit' });
     expect(build, JSON.stringify(build)).toMatchObject({ status: 'active', path: 'fallback' });
     const system = await demoClients().cinder.getVolume(build.volumes.system);
     expect(system).toMatchObject({ name: 'db1-sys', status: 'in-use' });
-    expect(await p.prisma.systemDiskHandout.findUnique({ where: { buildId: build.id } })).toMatchObject({ path: 'fallback' });
-    await p.prisma.spareVolume.updateMany({ where: { volumeType: 'sas', osName: 'Centos7.3 64bit' }, data: { status: 'available' } });
+    expect(await p.prisma.systemDiskHandout.findUnique({ where: { buildId: build.id } })).toMatchObject({
+      path: 'fallback',
+    });
+    await p.prisma.spareVolume.updateMany({
+      where: { volumeType: 'sas', osName: 'Centos7.3 64bit' },
+      data: { status: 'available' },
+    });
   });
 
   it('the same Idempotency-Key twice gives one build and one server', async () => {
@@ -134,7 +156,11 @@ describe('who may do what', () => {
       [{ bogus: 1 }, '(body)'],
     ];
     for (const [overrides, field] of cases) {
-      const res = await tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body: serverRequest('ok1', overrides) });
+      const res = await tenantApi(p, '/v1/servers', {
+        method: 'POST',
+        token: demo,
+        body: serverRequest('ok1', overrides),
+      });
       expect(res.status, JSON.stringify(overrides)).toBe(400);
       expect(res.body.field, JSON.stringify(res.body)).toBe(field);
     }

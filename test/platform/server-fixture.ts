@@ -64,7 +64,10 @@ export async function tenantToken(p: Platform, who: keyof typeof TENANTS = 'demo
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: username, password, domain: { id: 'default' } } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: username, password, domain: { id: 'default' } } },
+        },
         scope: { project: { name: project, domain: { id: 'default' } } },
       },
     }),
