@@ -30,7 +30,7 @@ async function createAndWait(name: string, overrides: Record<string, unknown> = 
 }
 
 describe('createServer', () => {
-  it('pool hit: the spare is transferred, accepted, renamed; the server boots from 3 volumes with its address', async () => {
+  it('pool hit: the spare is transferred, accepted, renamed; the server boots from 3 volumes with an IP', async () => {
     const spares = await p.prisma.spareVolume.findMany({ where: { volumeType: 'ssd', osName: 'Debian9 64bit' } });
     const spareIds = new Set(spares.map((s) => s.volumeId));
     const build = await createAndWait('web1');
