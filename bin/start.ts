@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { ConfigError, dataPath, loadSettings, type Settings } from '../config/settings';
 import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } from '../infra/stack';
-import { bootstrapPool } from '../worker/bootstrap';
+import { bootstrapPool, manageNetworksAtStart } from '../worker/bootstrap';
 import { createApp } from '../api/app';
 import { compose, runWorker } from './compose';
 
@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     configFile: settings.POOL_CONFIG_FILE,
     log,
   });
+  const networks = settings.MANAGED_NETWORKS ?? (settings.OS_AUTH_URL ? '' : 'private');
+  await manageNetworksAtStart({ prisma, admin: cloud.admin, networks: networks.split(',').filter(Boolean), log });
 
   const apiToken = settings.API_TOKEN ?? apiTokenFromDataFolder(settings);
   const app = createApp({

@@ -39,6 +39,11 @@ const schema = z.object({
   POOL_CONFIG_FILE: z.string().default('config/pool.json'),
   /** The chunk store's directory (volumes, clones); default <data dir>/chunkstore. */
   CHUNKSTORE_DIR: z.string().min(1).optional(),
+  /**
+   * Neutron networks (names or ids, comma-separated) blockflow hands fixed IPs out on, registered at
+   * start; unset = "private" with the embedded simulator, none with a real cloud (POST /v1/networks).
+   */
+  MANAGED_NETWORKS: z.string().optional(),
   /** Where drill runs get their work dirs (one per run); unset = <data dir>/drills. */
   DRILL_WORK_DIR: z.string().min(1).optional(),
 });

@@ -7,16 +7,18 @@ import type { FaultInjector } from './faults';
 import { faultsApp } from './faults-http';
 import { glanceApp } from './glance/router';
 import { keystoneApp } from './identity/keystone';
+import { neutronApp } from './neutron/router';
 import { novaApp } from './nova/router';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Which envelope an error outside any route (404, 500) uses, by service prefix. */
 function dialectFor(path: string): Dialect {
-  return path.startsWith('/identity') ? 'keystone' : 'fault';
+  if (path.startsWith('/identity')) return 'keystone';
+  return path.startsWith('/networking') ? 'neutron' : 'fault';
 }
 
-/** One app, devstack layout: /identity, /volume, /compute, /image (stub), plus the simulator's /_sim back door. */
+/** One app, devstack layout: /identity, /volume, /compute, /networking, /image (stub), plus the /_sim back door. */
 export function buildApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
@@ -35,11 +37,13 @@ export function buildApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Sim
       identity: `${cloud.baseUrl}/identity/v3`,
       volume: `${cloud.baseUrl}/volume/v3/{project_id}`,
       compute: `${cloud.baseUrl}/compute/v2.1`,
+      network: `${cloud.baseUrl}/networking`,
     }),
   );
   app.route('/identity', keystoneApp(cloud));
   app.route('/volume', cinderApp(cloud));
   app.route('/compute', novaApp(cloud));
+  app.route('/networking', neutronApp(cloud));
   app.route('/image', glanceApp(cloud));
   app.route('/_sim', faultsApp(cloud, faults));
 

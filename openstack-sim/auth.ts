@@ -3,6 +3,7 @@ import type { SimulatedCloud } from './simulated-cloud';
 import type { AuthContext, SimEnv } from './env';
 import { ApiError, UNAUTHORIZED_MESSAGE } from './errors';
 import { serviceUrls } from './identity/catalog';
+import { liveToken, tokenRoles } from './identity/token-auth';
 
 /**
  * keystonemiddleware's job in front of cinder and nova: a missing, unknown or
@@ -10,14 +11,14 @@ import { serviceUrls } from './identity/catalog';
  * header pointing at keystone, which is what makes clients re-authenticate.
  */
 export function authenticate(cloud: SimulatedCloud, tokenId: string | undefined): AuthContext {
-  const token = cloud.tokens.validate(tokenId);
+  const token = liveToken(cloud, tokenId);
   const user = token && cloud.directory.userById(token.userId);
   if (!token || !user || !token.projectId) {
     throw new ApiError(401, UNAUTHORIZED_MESSAGE, 'keystone', {
       'WWW-Authenticate': `Keystone uri="${serviceUrls(cloud.baseUrl).identity}"`,
     });
   }
-  const roles = cloud.directory.rolesOn(user, token.projectId).map((r) => r.name);
+  const roles = tokenRoles(cloud, token).map((r) => r.name);
   return { token, user, projectId: token.projectId, roles, isAdmin: roles.includes('admin') };
 }
 

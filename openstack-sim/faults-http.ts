@@ -14,6 +14,7 @@ const Take = z.object({
   project_id: z.string().optional(),
 });
 const FailCreates = z.object({ count: z.number().int().min(0) });
+const FailBoots = z.object({ count: z.number().int().min(0), reason: z.string().min(1).optional() });
 const AddSnapshot = z.object({
   name: z.string().min(1),
   volume_type: z.string().min(1),
@@ -32,7 +33,12 @@ export function faultsApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Si
     await next();
   });
 
-  app.get('/faults', (c) => c.json({ pending_create_failures: faults.pendingCreateFailures() }));
+  app.get('/faults', (c) =>
+    c.json({
+      pending_create_failures: faults.pendingCreateFailures(),
+      pending_boot_failures: faults.pendingBootFailures(),
+    }),
+  );
 
   app.post('/volumes/:id/status', async (c) => {
     faults.setVolumeStatus(c.req.param('id'), (await readJson(c, SetStatus, 'fault')).status);
@@ -52,6 +58,12 @@ export function faultsApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Si
 
   app.post('/fail-creates', async (c) => {
     faults.failNextCreates((await readJson(c, FailCreates, 'fault')).count);
+    return c.body(null, 204);
+  });
+
+  app.post('/fail-boots', async (c) => {
+    const req = await readJson(c, FailBoots, 'fault');
+    faults.failNextBoots(req.count, req.reason);
     return c.body(null, 204);
   });
 

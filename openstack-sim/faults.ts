@@ -10,6 +10,9 @@ export type TakeVolume =
   | { kind: 'attach'; serverId?: string }
   | { kind: 'move'; projectId?: string };
 
+/** nova's reason when the compute node cannot plug a server's network (VirtualInterfaceCreateException). */
+export const DEFAULT_BOOT_FAILURE = 'Failed to allocate the network(s), not rescheduling.';
+
 /** A project no configured user belongs to: where "moved" volumes go by default. */
 export const FOREIGN_PROJECT_ID = stableHexId('project', 'someone-else');
 
@@ -28,6 +31,12 @@ export interface FaultInjector {
   failNextCreates(count: number): void;
   /** Creation failures still to come from failNextCreates. */
   pendingCreateFailures(): number;
+  /**
+   * The next `count` server creates nova accepts (202) fail on the compute node: ERROR with the fault
+   * "Build of instance … aborted: <reason>", ports deleted, delete_on_termination volumes deleted.
+   */
+  failNextBoots(count: number, reason?: string): void;
+  pendingBootFailures(): number;
   /** Adds an OS image snapshot (owned by the admin project unless projectId is given); returns its id. */
   addSnapshot(spec: ImageSnapshotSpec): string;
   removeSnapshot(snapshotId: string): void;
@@ -73,6 +82,15 @@ export function createFaultInjector(cloud: SimulatedCloud): FaultInjector {
     },
     pendingCreateFailures() {
       return cloud.pendingForcedFailures();
+    },
+    failNextBoots(count, reason = DEFAULT_BOOT_FAILURE) {
+      if (!Number.isInteger(count) || count < 0) {
+        throw new RangeError(`failNextBoots: count must be a non-negative integer, got ${count}`);
+      }
+      cloud.failNextBoots(count, reason);
+    },
+    pendingBootFailures() {
+      return cloud.pendingBootFailures();
     },
     addSnapshot(spec) {
       // A re-published image keeps its name but is a new snapshot (seeded ones keep stable ids).

@@ -9,7 +9,7 @@ import { resolveOptions, type SimulatorOptions } from './options';
 export type { SimulatorOptions, SimUser, SimNetwork } from './options';
 export { DEFAULT_NETWORK_ID, DEFAULT_USERS } from './options';
 export type { FaultInjector, TakeVolume } from './faults';
-export { FOREIGN_PROJECT_ID } from './faults';
+export { DEFAULT_BOOT_FAILURE, FOREIGN_PROJECT_ID } from './faults';
 export type { OverloadOptions } from './overload';
 
 export interface RunningSimulator {

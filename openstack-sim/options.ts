@@ -12,6 +12,13 @@ export interface SimUser {
 export interface SimNetwork {
   id: string;
   name: string;
+  /** The network's one IPv4 subnet (default 10.0.0.0/24, gateway .1, pool .2–.254, as devstack's private). */
+  cidr?: string;
+  gatewayIp?: string;
+  /** Owner project's name (default: the admin user's). */
+  project?: string;
+  /** Default true: every project may boot on it. */
+  shared?: boolean;
 }
 
 export interface SimulatorOptions {
@@ -37,7 +44,7 @@ export interface SimulatorOptions {
   overload?: OverloadOptions;
   /** Per-project cinder quotas; unlimited when undefined (over quota -> 413). */
   quota?: { volumes?: number; gigabytes?: number };
-  /** Networks servers may attach to. Default: one network "private" with id DEFAULT_NETWORK_ID. */
+  /** Neutron networks seeded into a fresh cloud. Default: "private" (id DEFAULT_NETWORK_ID, 10.0.0.0/24, shared). */
   networks?: SimNetwork[];
   /** Default 3600; small values let clients test re-auth on 401. */
   tokenTtlSeconds?: number;

@@ -1,6 +1,7 @@
 import { fault } from './errors';
 import type { Directory } from './identity/directory';
-import { stableUuid } from './ids';
+import { stableHexId, stableUuid } from './ids';
+import { defaultPools } from './neutron/ipam';
 import type { ResolvedOptions } from './options';
 import type { SimState, Snapshot, VolumeType } from './state';
 
@@ -47,6 +48,37 @@ export function imageSnapshotRecord(state: SimState, directory: Directory, spec:
     // Updated once, when it became available (cinder sets updated_at then).
     updatedAt: now,
   };
+}
+
+/** The configured neutron networks, each with its one subnet, as an operator (devstack) makes them. */
+export function seedNetworks(state: SimState, directory: Directory, options: ResolvedOptions): void {
+  const now = Date.now();
+  for (const spec of options.networks) {
+    const projectId = spec.project ? stableHexId('project', spec.project) : adminProjectId(directory);
+    const cidr = spec.cidr ?? '10.0.0.0/24';
+    const gatewayIp = spec.gatewayIp ?? defaultPools(cidr, null)[0].start;
+    state.networks.set(spec.id, {
+      id: spec.id,
+      name: spec.name,
+      projectId,
+      shared: spec.shared ?? true,
+      description: '',
+      createdAt: now,
+      updatedAt: now,
+    });
+    const subnetId = stableUuid('subnet', spec.id);
+    state.subnets.set(subnetId, {
+      id: subnetId,
+      name: `${spec.name}-subnet`,
+      networkId: spec.id,
+      projectId,
+      cidr,
+      gatewayIp,
+      allocationPools: defaultPools(cidr, gatewayIp),
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
 }
 
 /** Fills a fresh cloud with the configured volume types and image snapshots. */

@@ -76,10 +76,56 @@ export interface Transfer {
   createdAt: number;
 }
 
-export interface ServerNic {
+/** A keystone OS-TRUST delegation: the trustor lets the trustee act with some of its roles on a project. */
+export interface Trust {
+  id: string;
+  trustorUserId: string;
+  trusteeUserId: string;
+  projectId: string | null;
+  impersonation: boolean;
+  roleIds: string[];
+  expiresAt: number | null;
+  /** null = unlimited; each redeem takes one; at 0 the trust is spent (404, like an expired one). */
+  remainingUses: number | null;
+  /** Unknown keys of the create request: keystone keeps and returns them (its "extra"). */
+  extra: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface Network {
+  id: string;
+  name: string;
+  projectId: string;
+  shared: boolean;
+  description: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Subnet {
+  id: string;
+  name: string;
   networkId: string;
-  fixedIp: string;
+  projectId: string;
+  cidr: string;
+  gatewayIp: string | null;
+  allocationPools: { start: string; end: string }[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Port {
+  id: string;
+  name: string;
+  networkId: string;
+  projectId: string;
   mac: string;
+  fixedIps: { subnetId: string; ipAddress: string }[];
+  /** The server using the port ("" when none), and what kind of thing it is ("compute:nova"). */
+  deviceId: string;
+  deviceOwner: string;
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface ServerVolume {
@@ -97,8 +143,13 @@ export interface Server {
   status: 'BUILD' | 'ACTIVE' | 'ERROR';
   taskState: string | null;
   fault?: { code: number; message: string; created: number };
+  /**
+   * Why the compute node will abort the build (a fixed IP outside the network's subnets, an injected
+   * fault), decided at create since nova's API has already answered 202 by then. Its NICs are ports
+   * (device_id = server id), created at create.
+   */
+  buildFailure?: string;
   metadata: Record<string, string>;
-  nics: ServerNic[];
   volumes: ServerVolume[];
   createdAt: number;
   updatedAt: number;
@@ -112,6 +163,10 @@ export interface Token {
   projectId: string | null;
   methods: string[];
   auditId: string;
+  /** Set on tokens redeemed from a trust: they die with the trust's deletion. */
+  trustId?: string;
+  /** Revoked tokens are kept until they expire, so validation can tell them from garbage, as keystone does. */
+  revoked?: boolean;
   issuedAt: number;
   expiresAt: number;
 }
@@ -124,6 +179,13 @@ export interface PersistedState {
   transfers: Transfer[];
   servers: Server[];
   tokens: Token[];
+  /** Missing in state files from before trusts, networks and quota sets. */
+  trusts?: Trust[];
+  networks?: Network[];
+  subnets?: Subnet[];
+  ports?: Port[];
+  /** Cinder quota limits set per project (os-quota-sets PUT), by project id. */
+  quotas?: Record<string, Record<string, number>>;
 }
 
 function byId<T extends { id: string }>(items: T[] = []): Map<string, T> {
@@ -137,6 +199,11 @@ export class SimState {
   readonly transfers: Map<string, Transfer>;
   readonly servers: Map<string, Server>;
   readonly tokens: Map<string, Token>;
+  readonly trusts: Map<string, Trust>;
+  readonly networks: Map<string, Network>;
+  readonly subnets: Map<string, Subnet>;
+  readonly ports: Map<string, Port>;
+  readonly quotas: Map<string, Record<string, number>>;
 
   constructor(saved?: PersistedState) {
     this.volumes = byId(saved?.volumes);
@@ -145,6 +212,11 @@ export class SimState {
     this.transfers = byId(saved?.transfers);
     this.servers = byId(saved?.servers);
     this.tokens = byId(saved?.tokens);
+    this.trusts = byId(saved?.trusts);
+    this.networks = byId(saved?.networks);
+    this.subnets = byId(saved?.subnets);
+    this.ports = byId(saved?.ports);
+    this.quotas = new Map(Object.entries(saved?.quotas ?? {}));
   }
 
   toJSON(): PersistedState {
@@ -156,6 +228,11 @@ export class SimState {
       transfers: [...this.transfers.values()],
       servers: [...this.servers.values()],
       tokens: [...this.tokens.values()],
+      trusts: [...this.trusts.values()],
+      networks: [...this.networks.values()],
+      subnets: [...this.subnets.values()],
+      ports: [...this.ports.values()],
+      quotas: Object.fromEntries(this.quotas),
     };
   }
 

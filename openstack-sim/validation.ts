@@ -10,6 +10,7 @@ import { ApiError, type Dialect } from './errors';
  */
 const MALFORMED_BODY: Record<Dialect, string> = {
   fault: 'Malformed request body',
+  neutron: 'Malformed request body',
   keystone:
     'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
 };
@@ -43,11 +44,18 @@ function valueAt(data: unknown, path: PropertyKey[]): unknown {
   return cur;
 }
 
-/** Python-ish rendering of a value, as the jsonschema messages show it. */
-function repr(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value === null) return 'None';
-  return JSON.stringify(value) ?? String(value);
+/** Python's repr() of a JSON value, as the services' jsonschema messages show it ({'a': True, 'b': None}). */
+export function repr(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.includes("'") && !value.includes('"') ? `"${value}"` : `'${value.replaceAll("'", "\\'")}'`;
+  }
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (Array.isArray(value)) return `[${value.map(repr).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`;
+  }
+  return String(value);
 }
 
 const JSON_TYPE_NAMES: Record<string, string> = { number: 'number', int: 'integer', string: 'string', boolean: 'boolean', object: 'object', array: 'array', null: 'null' };
@@ -83,8 +91,21 @@ function describeIssue(issue: Issue, data: unknown, dialect: Dialect): string {
   if (dialect === 'keystone') {
     return fieldPath.length ? `Invalid input for field '${fieldPath.map(String).join('/')}': ${reason}` : reason;
   }
+  if (dialect === 'neutron') {
+    return neutronReason(issue, fieldPath, missing ? issue.path[issue.path.length - 1] : undefined, reason);
+  }
   if (!fieldPath.length) return reason;
   return `Invalid input for field/attribute ${String(fieldPath[fieldPath.length - 1])}. Value: ${repr(valueAt(data, fieldPath))}. ${reason}`;
+}
+
+/** neutron's words: its attribute validators, not jsonschema. */
+function neutronReason(issue: Issue, fieldPath: PropertyKey[], missingKey: PropertyKey | undefined, reason: string) {
+  if (missingKey !== undefined) {
+    return `Failed to parse request. Required attribute '${String(missingKey)}' not specified`;
+  }
+  if (issue.code === 'unrecognized_keys') return `Unrecognized attribute(s) '${(issue.keys as string[]).join(', ')}'`;
+  const field = fieldPath.length ? String(fieldPath[fieldPath.length - 1]) : 'operation';
+  return `Invalid input for ${field}. Reason: ${reason}.`;
 }
 
 /** Optional non-negative integer query parameter (limit, …); 400 naming the parameter otherwise. */

@@ -8,9 +8,12 @@ export interface Credentials {
   authUrl: string; // …/v3
   username: string;
   password: string;
+  /** The project the token is scoped to; ignored when trustId is set (the trust names the project). */
   projectName: string;
   userDomainName: string;
   projectDomainName: string;
+  /** Scope the token to this Keystone trust (OS-TRUST) instead: act for its trustor, with its roles. */
+  trustId?: string;
 }
 
 interface CatalogEntry {
@@ -18,8 +21,21 @@ interface CatalogEntry {
   endpoints: { interface: string; url: string; region?: string }[];
 }
 
-interface TokenBody {
-  token: { expires_at: string; issued_at?: string; project?: { id: string; name: string }; user: { id: string; name: string }; catalog?: CatalogEntry[] };
+export interface TokenBody {
+  token: {
+    expires_at: string;
+    issued_at?: string;
+    project?: { id: string; name: string };
+    user: { id: string; name: string };
+    roles?: { id: string; name: string }[];
+    catalog?: CatalogEntry[];
+    'OS-TRUST:trust'?: {
+      id: string;
+      impersonation: boolean;
+      trustor_user: { id: string };
+      trustee_user: { id: string };
+    };
+  };
 }
 
 export interface AuthState {
@@ -31,6 +47,8 @@ export interface AuthState {
   renewAt: number;
   catalog: CatalogEntry[];
 }
+
+type SessionRequest = Omit<HttpRequest, 'url' | 'timeoutMs' | 'service'>;
 
 /** Renew this long before expiry, or a tenth of the token's lifetime when that is shorter. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -46,6 +64,16 @@ export class KeystoneSession {
 
   get username(): string {
     return this.creds.username;
+  }
+
+  /** Keystone's v3 URL as configured (…/v3, no trailing slash). */
+  get authUrl(): string {
+    return this.creds.authUrl.replace(/\/+$/, '');
+  }
+
+  /** The trust this session's tokens are scoped to, if any. */
+  get trustId(): string | undefined {
+    return this.creds.trustId;
   }
 
   /** The current token, authenticating when there is none or it is about to expire. */
@@ -70,12 +98,24 @@ export class KeystoneSession {
   }
 
   /** A request to a catalog service with the token; on 401 re-authenticates and retries once. */
-  async request<T>(serviceType: string, req: Omit<HttpRequest, 'url' | 'timeoutMs' | 'service'> & { path: string }): Promise<T> {
+  async request<T>(serviceType: string, req: SessionRequest & { path: string }): Promise<T> {
+    return this.send<T>(serviceType, async () => `${await this.endpoint(serviceType)}${req.path}`, req);
+  }
+
+  /**
+   * A request to Keystone's own API (path under …/v3) with the token, re-authenticating once on 401.
+   * The configured auth URL, not the catalog: devstack publishes identity without its version.
+   */
+  async identity<T>(req: SessionRequest & { path: string }): Promise<T> {
+    return this.send<T>('identity', async () => `${this.authUrl}${req.path}`, req);
+  }
+
+  private async send<T>(service: string, url: () => Promise<string>, req: SessionRequest): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const { token } = await this.authenticate();
-      const url = `${await this.endpoint(serviceType)}${req.path}`;
       try {
-        const res = await httpJson<T>({ ...req, service: serviceType, url, timeoutMs: this.timeoutMs, headers: { ...req.headers, 'X-Auth-Token': token } });
+        const headers = { ...req.headers, 'X-Auth-Token': token };
+        const res = await httpJson<T>({ ...req, service, url: await url(), timeoutMs: this.timeoutMs, headers });
         return res.body;
       } catch (err) {
         if (err instanceof UnauthorizedError && attempt === 0) {
@@ -97,7 +137,9 @@ export class KeystoneSession {
       body: {
         auth: {
           identity: { methods: ['password'], password: { user: { name: creds.username, domain: { name: creds.userDomainName }, password: creds.password } } },
-          scope: { project: { name: creds.projectName, domain: { name: creds.projectDomainName } } },
+          scope: creds.trustId
+            ? { 'OS-TRUST:trust': { id: creds.trustId } }
+            : { project: { name: creds.projectName, domain: { name: creds.projectDomainName } } },
         },
       },
     });

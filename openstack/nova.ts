@@ -19,6 +19,7 @@ export interface Server {
   id: string;
   name: string;
   status: string;
+  metadata?: Record<string, string>;
   addresses?: Record<string, { addr: string; version: number }[]>;
   'os-extended-volumes:volumes_attached'?: { id: string; delete_on_termination?: boolean }[];
   fault?: { message: string };

@@ -6,6 +6,8 @@ import type { PrismaClient } from '../prisma/client';
 import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../pool/settings';
 import { ensurePoolSchedules } from '../pool/schedules';
 import { syncOsCatalog } from '../workflows';
+import type { ProjectClients } from '../openstack/cloud';
+import { manageNetwork } from '../servers/networks';
 
 export interface BootstrapOptions {
   client: Client;
@@ -36,4 +38,17 @@ export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
     `schedules: replenish every ${settings.replenishIntervalSeconds} s, ` +
       `reconcile every ${settings.reconcileIntervalSeconds} s (overlap: skip)`,
   );
+}
+
+/** Registers the networks servers get fixed IPs on (idempotent: addresses in use keep their holder). */
+export async function manageNetworksAtStart(opts: {
+  prisma: PrismaClient;
+  admin: ProjectClients;
+  networks: string[];
+  log: (line: string) => void;
+}): Promise<void> {
+  for (const ref of opts.networks) {
+    const network = await manageNetwork(opts.prisma, opts.admin, ref);
+    opts.log(`fixed IPs handed out on network ${network.name} (${network.cidr})`);
+  }
 }

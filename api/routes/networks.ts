@@ -1,7 +1,7 @@
 // Networks blockflow hands fixed IPs out on (operator routes): register a Neutron network (its
 // subnet's CIDR; the gateway and the addresses given are reserved), list them with their counts.
 import { createRoute, z } from '@hono/zod-openapi';
-import { FixedIpError, registerNetwork } from '../../servers/fixed-ips';
+import { FixedIpError, manageNetwork, UnknownNetworkError } from '../../servers/networks';
 import type { ApiDeps } from '../deps';
 import { jsonBody, response, security } from '../openapi';
 import { invalidRequest, problemResponse } from '../problem';
@@ -68,21 +68,16 @@ export function networkRoutes(deps: ApiDeps) {
   return createRouter()
     .openapi(routes.register, async (c) => {
       const body = c.req.valid('json');
-      const neutron = cloud.admin.neutron;
-      const networks = await neutron.listNetworks();
-      const network = networks.find((n) => n.id === body.network) ?? networks.find((n) => n.name === body.network);
-      if (!network) return c.json(invalidRequest('network', `no Neutron network "${body.network}"`), 400);
-      const subnet = (await neutron.listSubnets({ networkId: network.id })).find((s) => s.ip_version === 4);
-      if (!subnet) return c.json(invalidRequest('network', `${network.name} has no IPv4 subnet`), 400);
-      const reserved = [...new Set([...(subnet.gateway_ip ? [subnet.gateway_ip] : []), ...body.reserved])];
       try {
-        await registerNetwork(prisma, { networkId: network.id, name: network.name, cidr: subnet.cidr, reserved });
+        const network = await manageNetwork(prisma, cloud.admin, body.network, body.reserved);
+        return c.json(await view(network.id), 200);
       } catch (err) {
-        if (err instanceof FixedIpError)
+        if (err instanceof UnknownNetworkError) return c.json(invalidRequest('network', err.message), 400);
+        if (err instanceof FixedIpError) {
           return c.json(invalidRequest(err.code === 'invalid_cidr' ? 'network' : 'reserved', err.message), 400);
+        }
         throw err;
       }
-      return c.json(await view(network.id), 200);
     })
     .openapi(routes.list, async (c) => {
       const networks = await prisma.managedNetwork.findMany({ orderBy: { name: 'asc' } });

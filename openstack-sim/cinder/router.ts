@@ -4,6 +4,7 @@ import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { fault } from '../errors';
 import { microversion, requireVersion } from '../microversion';
+import { quotaSetRoutes } from './quota-sets';
 import { snapshotRoutes } from './snapshots';
 import { transferRoutes } from './transfers';
 import { typeRoutes } from './types';
@@ -58,6 +59,7 @@ export function cinderApp(cloud: SimulatedCloud): Hono<SimEnv> {
   project.route('/volumes', volumeRoutes(cloud));
   project.route('/snapshots', snapshotRoutes(cloud));
   project.route('/types', typeRoutes(cloud));
+  project.route('/os-quota-sets', quotaSetRoutes(cloud));
   project.route('/os-volume-transfer', transferRoutes(cloud, 'os-volume-transfer'));
   const transfers355 = new Hono<SimEnv>({ strict: false });
   transfers355.use('*', requireVersion('3.55'));

@@ -10,11 +10,22 @@ import { paginate } from '../paging';
 import type { Snapshot } from '../state';
 import { readJson } from '../validation';
 import { cinderCollectionUrl, visibleSnapshot, visibleVolume } from './lookup';
-import { Flag, isTrue, Metadata, Text } from './schemas';
+import { Flag, isTrue, Metadata, namesOf, Text } from './schemas';
 import { optionalTime, renderFields, type ViewField } from '../view-fields';
 
-const CreateSnapshot = z.object({
-  snapshot: z.object({ volume_id: z.string(), name: Text, description: Text, force: Flag, metadata: Metadata.nullish() }),
+// cinder's snapshot schemas allow no unknown key; create takes display_name but not display_description.
+const CreateSnapshot = z.strictObject({
+  snapshot: z.strictObject({
+    volume_id: z.string(),
+    name: Text,
+    display_name: Text,
+    description: Text,
+    force: Flag,
+    metadata: Metadata.nullish(),
+  }),
+});
+const UpdateSnapshot = z.strictObject({
+  snapshot: z.strictObject({ name: Text, display_name: Text, description: Text, display_description: Text }),
 });
 
 const FIELDS: ViewField<Snapshot>[] = [
@@ -81,7 +92,7 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
       id: newUuid(),
       projectId: auth.projectId,
       userId: auth.user.id,
-      name: req.name ?? null,
+      name: (req.name !== undefined ? req.name : req.display_name) ?? null,
       description: req.description ?? null,
       volumeId: volume.id,
       volumeTypeId: volume.volumeTypeId,
@@ -94,6 +105,22 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     };
     cloud.snapshots.admit(snapshot);
     return c.json({ snapshot: snapshotView(cloud, snapshot, auth, c.get('apiVersion')) }, 202);
+  });
+
+  app.put('/:id', async (c) => {
+    const auth = c.get('auth');
+    const snapshot = visibleSnapshot(cloud, auth, c.req.param('id'));
+    const { snapshot: req } = await readJson(c, UpdateSnapshot, 'fault');
+    // cinder's schema wants at least one of the four (anyOf).
+    if (!Object.keys(req).length) {
+      throw fault.badRequest(
+        'Invalid input for field/attribute snapshot. Value: {}. {} is not valid under any of the given schemas',
+      );
+    }
+    // cinder answers with the snapshot as it read it: the new names, the old updated_at.
+    const answer = snapshotView(cloud, { ...snapshot, ...namesOf(req) }, auth, c.get('apiVersion'), false);
+    Object.assign(snapshot, namesOf(req), { updatedAt: Date.now() });
+    return c.json({ snapshot: answer });
   });
 
   app.delete('/:id', (c) => {

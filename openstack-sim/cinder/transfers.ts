@@ -19,10 +19,12 @@ import { renderFields, type ViewField } from '../view-fields';
 /** The two URL spellings of the same API: os-volume-transfer (3.0) and volume-transfers (3.55+). */
 export type TransferCollection = 'os-volume-transfer' | 'volume-transfers';
 
-const CreateTransfer = z.object({
-  transfer: z.object({ volume_id: z.string(), name: Text, no_snapshots: z.boolean().nullish() }),
+// cinder's transfer schemas allow no unknown key (no display_name either); no_snapshots came with 3.55.
+const CreateTransfer = z.strictObject({ transfer: z.strictObject({ volume_id: z.string(), name: Text }) });
+const CreateTransfer355 = z.strictObject({
+  transfer: z.strictObject({ volume_id: z.string(), name: Text, no_snapshots: z.boolean().nullish() }),
 });
-const AcceptTransfer = z.object({ accept: z.object({ auth_key: z.string() }) });
+const AcceptTransfer = z.strictObject({ accept: z.strictObject({ auth_key: z.string() }) });
 
 const DETAIL_FIELDS: ViewField<Transfer>[] = [
   { key: 'id', value: (t) => t.id },
@@ -69,7 +71,8 @@ export function transferRoutes(cloud: SimulatedCloud, collection: TransferCollec
 
   app.post('/', async (c) => {
     const auth = c.get('auth');
-    const { transfer: req } = await readJson(c, CreateTransfer, 'fault');
+    const schema = c.get('apiVersion').atLeast('3.55') ? CreateTransfer355 : CreateTransfer;
+    const { transfer: req } = (await readJson(c, schema, 'fault')) as z.output<typeof CreateTransfer355>;
     const volume = visibleVolume(cloud, auth, req.volume_id);
     if (volume.status !== 'available') throw fault.badRequest('Invalid volume: status must be available');
     const transfer: Transfer = {
@@ -99,7 +102,8 @@ export function transferRoutes(cloud: SimulatedCloud, collection: TransferCollec
     }
     const volume = cloud.state.volumes.get(transfer.volumeId);
     if (!volume) throw fault.notFound(`Volume ${transfer.volumeId} could not be found.`);
-    checkVolumeQuota(cloud, auth.projectId, volume.size);
+    const { volumeTypeId, size } = volume;
+    checkVolumeQuota(cloud, { projectId: auth.projectId, volumeTypeId, sizeGb: size, bareSizeMessage: true });
     const now = Date.now();
     if (!transfer.noSnapshots) {
       for (const snapshot of cloud.state.snapshots.values()) {

@@ -50,7 +50,8 @@ const HANDLERS: Record<string, Handler> = {
         `Invalid input received: New size for extend must be greater than current size. (current: ${volume.size}, extended: ${newSize}).`,
       );
     }
-    checkVolumeQuota(cloud, volume.projectId, newSize - volume.size, 0);
+    const { projectId, volumeTypeId } = volume;
+    checkVolumeQuota(cloud, { projectId, volumeTypeId, sizeGb: newSize - volume.size, addVolumes: 0 });
     volume.size = newSize;
     volume.status = 'extending';
     volume.updatedAt = Date.now();

@@ -10,18 +10,21 @@ import type { Volume } from '../state';
 import { queryFlag, readJson } from '../validation';
 import { checkVolumeQuota } from './quota';
 import { volumeAction } from './volume-actions';
-import { Metadata, Text } from './schemas';
+import { LongText, Metadata, namesOf } from './schemas';
 import { cinderCollectionUrl, defaultVolumeType, findVolumeType, visibleSnapshot, visibleVolume } from './lookup';
 import { volumeDetail, volumeSummary } from './volume-view';
 
 // cinder accepts the size as a number or a numeric string.
 const Size = z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(1).nullish());
 
-const CreateVolume = z.object({
+// Top level: only the volume and scheduler hints; inside, cinder's schema lets unknown keys through.
+const CreateVolume = z.strictObject({
   volume: z.object({
     size: Size,
-    name: Text,
-    description: Text,
+    name: LongText,
+    display_name: LongText,
+    description: LongText,
+    display_description: LongText,
     volume_type: z.string().nullish(),
     snapshot_id: z.string().nullish(),
     source_volid: z.string().nullish(),
@@ -29,10 +32,17 @@ const CreateVolume = z.object({
     availability_zone: z.string().nullish(),
     metadata: Metadata.nullish(),
   }),
+  'OS-SCH-HNT:scheduler_hints': z.record(z.string(), z.unknown()).nullish(),
 });
 
-const UpdateVolume = z.object({
-  volume: z.object({ name: Text, description: Text, metadata: Metadata.nullish() }),
+const UpdateVolume = z.strictObject({
+  volume: z.strictObject({
+    name: LongText,
+    display_name: LongText,
+    description: LongText,
+    display_description: LongText,
+    metadata: Metadata.nullish(),
+  }),
 });
 
 const MALFORMED_MESSAGE = 'The server could not comply with the request since it is either malformed or otherwise incorrect.';
@@ -92,6 +102,7 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   app.post('/', async (c) => {
     const auth = c.get('auth');
     const { volume: req } = await readJson(c, CreateVolume, 'fault');
+    const names = namesOf(req);
     if (req.source_volid) throw fault.badRequest('Invalid input received: cloning volumes (source_volid) is not supported by the simulator.');
     if (req.imageRef) throw fault.badRequest('Invalid input received: the simulator has no image service; create from a snapshot (snapshot_id).');
     const snapshot = req.snapshot_id ? visibleSnapshot(cloud, auth, req.snapshot_id) : undefined;
@@ -111,13 +122,13 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const type = req.volume_type
       ? findVolumeType(cloud, req.volume_type)
       : ((snapshot && cloud.state.volumeTypes.get(snapshot.volumeTypeId)) ?? defaultVolumeType(cloud));
-    checkVolumeQuota(cloud, auth.projectId, size);
+    checkVolumeQuota(cloud, { projectId: auth.projectId, volumeTypeId: type.id, sizeGb: size });
     const volume: Volume = {
       id: newUuid(),
       projectId: auth.projectId,
       userId: auth.user.id,
-      name: req.name ?? null,
-      description: req.description ?? null,
+      name: names.name ?? null,
+      description: names.description ?? null,
       size,
       status: 'creating',
       volumeTypeId: type.id,
@@ -143,10 +154,12 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const auth = c.get('auth');
     const volume = visibleVolume(cloud, auth, c.req.param('id'));
     const { volume: req } = await readJson(c, UpdateVolume, 'fault');
-    if (req.name !== undefined) volume.name = req.name;
-    if (req.description !== undefined) volume.description = req.description;
+    const names = namesOf(req);
+    if (names.name !== undefined) volume.name = names.name;
+    if (names.description !== undefined) volume.description = names.description;
     if (req.metadata !== undefined) volume.metadata = req.metadata ?? {};
-    volume.updatedAt = Date.now();
+    // `{}` changes nothing, not even updated_at.
+    if (Object.keys(req).length) volume.updatedAt = Date.now();
     return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion'), 'write') });
   });
 

@@ -9,6 +9,7 @@ export function serviceUrls(base: string) {
     volume: (projectId: string) => `${base}/volume/v3/${projectId}`,
     compute: `${base}/compute/v2.1`,
     image: `${base}/image`,
+    network: `${base}/networking`,
   };
 }
 
@@ -32,6 +33,7 @@ export function buildCatalog(base: string, projectId: string) {
     { type: 'volumev3', name: 'cinderv3', url: urls.volume(projectId) },
     { type: 'block-storage', name: 'cinder', url: urls.volume(projectId) },
     { type: 'compute', name: 'nova', url: urls.compute },
+    { type: 'network', name: 'neutron', url: urls.network },
     { type: 'image', name: 'glance', url: urls.image },
   ];
   return services.map((service) => ({

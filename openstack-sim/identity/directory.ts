@@ -36,6 +36,15 @@ const IMPLIED_ROLES: Record<string, string[]> = {
 
 const role = (name: string): Role => ({ id: stableHexId('role', name), name });
 
+/** The roles keystone-manage bootstrap creates (immutable), the only ones the simulator knows. */
+export const ROLES: Role[] = Object.keys(IMPLIED_ROLES).map(role);
+
+/** The roles `ids` grant with keystone's implied roles added (member brings reader), in a stable order. */
+export function withImpliedRoles(ids: string[]): Role[] {
+  const names = new Set(ROLES.filter((r) => ids.includes(r.id)).flatMap((r) => IMPLIED_ROLES[r.name] ?? [r.name]));
+  return ROLES.filter((r) => names.has(r.name));
+}
+
 export interface NameOrId {
   id?: string;
   name?: string;
@@ -73,6 +82,15 @@ export class Directory {
 
   projectById(id: string): Project | undefined {
     return this.projects.find((p) => p.id === id);
+  }
+
+  roleByName(name: string): Role | undefined {
+    return ROLES.find((r) => r.name === name);
+  }
+
+  /** The known roles among `ids`, in their order. */
+  rolesById(ids: string[]): Role[] {
+    return ids.flatMap((id) => ROLES.filter((r) => r.id === id));
   }
 
   /** Roles of the user on the project; empty when the user has no assignment there. */

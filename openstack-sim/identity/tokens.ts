@@ -12,7 +12,7 @@ export class TokenService {
     private readonly ttlSeconds: number,
   ) {}
 
-  issue(userId: string, projectId: string | null, methods: string[], auditId?: string): Token {
+  issue(userId: string, projectId: string | null, methods: string[], auditId?: string, trustId?: string): Token {
     this.dropExpired();
     const now = Date.now();
     const token: Token = {
@@ -23,6 +23,7 @@ export class TokenService {
       auditId: auditId ?? randomText(16),
       issuedAt: now,
       expiresAt: now + this.ttlSeconds * 1000,
+      ...(trustId ? { trustId } : {}),
     };
     this.state.tokens.set(token.id, token);
     return token;
@@ -32,12 +33,18 @@ export class TokenService {
   validate(id: string | undefined): Token | undefined {
     if (!id) return undefined;
     const token = this.state.tokens.get(id);
-    if (!token || token.expiresAt <= Date.now()) return undefined;
+    if (!token || token.revoked || token.expiresAt <= Date.now()) return undefined;
     return token;
   }
 
+  /** keystone's words for a token that does not validate: one it issued and revoked, or one it cannot read. */
+  invalidReason(id: string): string {
+    return this.state.tokens.get(id)?.revoked ? 'Failed to validate token' : 'Could not recognize Fernet token';
+  }
+
   revoke(id: string): void {
-    this.state.tokens.delete(id);
+    const token = this.state.tokens.get(id);
+    if (token) token.revoked = true;
   }
 
   private dropExpired(): void {

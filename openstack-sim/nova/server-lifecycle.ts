@@ -2,21 +2,25 @@ import type { SimulatedCloud } from '../simulated-cloud';
 import { newUuid } from '../ids';
 import { schedule, takePending } from '../lifecycle';
 import type { Server, Volume } from '../state';
+import type { PlannedNic } from './server-request';
 
 /**
- * Server state machine, with its effect on the volumes it boots from:
- *   create:  server BUILD; each volume `reserved` with a reserved attachment (nova's attachment_create)
+ * Server state machine, with its effect on the volumes it boots from and the ports it uses:
+ *   create:  server BUILD; each volume `reserved` with a reserved attachment (nova's attachment_create);
+ *            a neutron port per NIC (device_id = server id)
  *   booted:  server ACTIVE; volumes `in-use`, attachments attached   (after serverBootDelayMs)
- *            …or ERROR with a fault if a volume vanished or was taken meanwhile
- *   delete:  task_state deleting; then the server is gone, delete_on_termination volumes are
- *            deleted (deleting -> gone), the others detached back to `available`
+ *   aborted: the compute node failed the build (a volume vanished or was taken, a fixed IP outside the
+ *            network's subnets, an injected fault): server ERROR with nova's fault; its ports deleted;
+ *            its volumes detached, and those marked delete_on_termination DELETED, as real nova does
+ *   delete:  task_state deleting; then the server and its ports are gone, delete_on_termination
+ *            volumes are deleted (deleting -> gone), the others detached back to `available`
  */
 export class ServerLifecycle {
   constructor(private readonly cloud: SimulatedCloud) {
     cloud.scheduler.on('server', (id) => this.settle(id));
   }
 
-  boot(server: Server): void {
+  boot(server: Server, nics: PlannedNic[]): void {
     server.volumes.forEach((sv, index) => {
       const volume = this.cloud.state.volumes.get(sv.volumeId);
       if (!volume) return;
@@ -26,6 +30,12 @@ export class ServerLifecycle {
       const device = `/dev/vd${String.fromCharCode(97 + index)}`;
       volume.attachments.push({ id: newUuid(), serverId: server.id, device, attachedAt: null, status: 'reserved' });
     });
+    for (const nic of nics) {
+      if (this.cloud.networking.createServerPort(server, nic.networkId, nic.fixedIp)) continue;
+      // The network's pools are full: the compute node cannot plug the server (nova gives up on it).
+      server.buildFailure ??= 'Failed to allocate the network(s), not rescheduling.';
+      break;
+    }
     this.cloud.state.servers.set(server.id, server);
     schedule(this.cloud.scheduler, 'server', server, 'ACTIVE', this.cloud.options.serverBootDelayMs);
   }
@@ -55,13 +65,9 @@ export class ServerLifecycle {
     const lost = server.volumes.find((sv, i) => !this.ourAttachment(volumes[i], server.id));
     server.updatedAt = now;
     server.taskState = null;
-    if (lost) {
-      server.status = 'ERROR';
-      server.fault = {
-        code: 500,
-        message: `Build of instance ${server.id} aborted: Volume ${lost.volumeId} could not be found.`,
-        created: now,
-      };
+    const failure = server.buildFailure ?? (lost && `Volume ${lost.volumeId} could not be found.`);
+    if (failure) {
+      this.abortBuild(server, failure, now);
       return;
     }
     server.status = 'ACTIVE';
@@ -76,11 +82,25 @@ export class ServerLifecycle {
     }
   }
 
+  /** nova's BuildAbortException on the compute node: the server stays, in ERROR, with nothing of its own left. */
+  private abortBuild(server: Server, reason: string, now: number): void {
+    server.status = 'ERROR';
+    server.fault = { code: 500, message: `Build of instance ${server.id} aborted: ${reason}`, created: now };
+    this.cloud.networking.releasePorts(server.id);
+    this.releaseVolumes(server);
+  }
+
   private finishDelete(server: Server): void {
     this.cloud.state.servers.delete(server.id);
+    this.cloud.networking.releasePorts(server.id);
+    this.releaseVolumes(server);
+  }
+
+  /** Detaches the server's volumes; deletes those marked delete_on_termination. */
+  private releaseVolumes(server: Server): void {
     for (const sv of server.volumes) {
       const volume = this.cloud.state.volumes.get(sv.volumeId);
-      // A volume that was taken from us meanwhile (fault) is someone else's business now.
+      // A volume that was taken from us meanwhile (fault), or already released, is not ours to touch.
       if (!volume || !this.ourAttachment(volume, server.id)) continue;
       volume.attachments = volume.attachments.filter((a) => a.serverId !== server.id);
       if (sv.deleteOnTermination) this.cloud.volumes.startDelete(volume);

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { canSee } from '../auth';
 import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext } from '../env';
 import { fault } from '../errors';
 import type { ApiVersion } from '../microversion';
-import type { ServerNic, ServerVolume } from '../state';
+import type { ServerVolume } from '../state';
+import { repr } from '../validation';
 import { findFlavor } from './flavors';
 
 // nova accepts integers and booleans also as strings ("0", "True").
@@ -41,53 +41,65 @@ export const CreateServer = z.object({
 });
 type CreateServerRequest = z.output<typeof CreateServer>['server'];
 
+/** A NIC the build will make a port for: at `fixedIp`, or the next free address when null. */
+export interface PlannedNic {
+  networkId: string;
+  fixedIp: string | null;
+}
+
 export interface BuildPlan {
   flavorId: string;
-  nics: ServerNic[];
+  nics: PlannedNic[];
   volumes: ServerVolume[];
+  /** Set when the compute node will abort the build: nova's API cannot know, and answers 202. */
+  buildFailure?: string;
 }
 
 const invalidBdm = (detail: string) => fault.badRequest(`Block Device Mapping is Invalid: ${detail}`);
 
-/** The fixed IPs held by servers that still exist (a deleting server keeps its port until it is gone). */
-function ipsInUse(cloud: SimulatedCloud): Map<string, string> {
-  const used = new Map<string, string>();
-  for (const server of cloud.state.servers.values()) for (const nic of server.nics) used.set(`${nic.networkId}/${nic.fixedIp}`, server.id);
-  return used;
-}
-
-/** Next free address in the network's 10.0.0.0/16 (neutron's allocation, simplified). */
-function allocateIp(used: Map<string, string>, networkId: string): string {
-  for (let i = 10; i < 65_000; i++) {
-    const ip = `10.0.${i >> 8}.${i & 255}`;
-    if (!used.has(`${networkId}/${ip}`)) return ip;
-  }
-  throw fault.badRequest(`No more fixed IPs available on network ${networkId}.`);
-}
-
-const randomMac = () => `fa:16:3e:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
-
-/** nova's validate_networks: networks must exist; a requested fixed IP must be free (400 FixedIpAlreadyInUse). */
-function planNics(cloud: SimulatedCloud, req: CreateServerRequest, version: ApiVersion): ServerNic[] {
+/**
+ * nova's validate_networks against neutron: the network must be visible and have a subnet, a requested
+ * fixed IP must be free. An address outside the network's subnets passes here (neutron is asked only
+ * whether a port holds it); the port create on the compute node fails, so the build does.
+ */
+function planNics(cloud: SimulatedCloud, auth: AuthContext, req: CreateServerRequest, version: ApiVersion) {
   if (req.networks === undefined || req.networks === null) {
     if (version.atLeast('2.37')) {
-      throw fault.badRequest(`Invalid input for field/attribute server. Value: ${JSON.stringify(req)}. 'networks' is a required property`);
+      throw fault.badRequest(
+        `Invalid input for field/attribute server. Value: ${repr(req)}. 'networks' is a required property`,
+      );
     }
-    return [];
+    return { nics: [] };
   }
-  if (req.networks === 'none') return [];
-  const used = ipsInUse(cloud);
-  const requested = req.networks === 'auto' ? [{ uuid: cloud.options.networks[0]?.id, fixed_ip: undefined, port: undefined }] : req.networks;
-  return requested.map((net) => {
+  if (req.networks === 'none') return { nics: [] };
+  const requested =
+    req.networks === 'auto' ? [{ uuid: cloud.options.networks[0]?.id, fixed_ip: null, port: null }] : req.networks;
+  const nics: PlannedNic[] = [];
+  let buildFailure: string | undefined;
+  const asked = new Set<string>();
+  for (const net of requested) {
     if (net.port) throw fault.badRequest(`Port ${net.port} could not be found.`);
     const networkId = net.uuid ?? '';
-    if (!cloud.options.networks.some((n) => n.id === networkId)) throw fault.badRequest(`Network ${networkId} could not be found.`);
-    const ip = net.fixed_ip ?? allocateIp(used, networkId);
-    const holder = used.get(`${networkId}/${ip}`);
-    if (holder) throw fault.badRequest(`Fixed IP address ${ip} is already in use on instance ${holder}.`);
-    used.set(`${networkId}/${ip}`, 'this request');
-    return { networkId, fixedIp: ip, mac: randomMac() };
-  });
+    if (!cloud.networking.visibleNetwork(auth, networkId)) {
+      throw fault.badRequest(`Network ${networkId} could not be found.`);
+    }
+    if (!cloud.networking.subnetsOf(networkId).length) {
+      throw fault.badRequest(`Network ${networkId} requires a subnet in order to boot instances on.`);
+    }
+    const ip = net.fixed_ip ?? null;
+    if (ip !== null) {
+      // nova's FixedIpAlreadyInUse here names no instance (it only asked neutron for a port with the address).
+      if (cloud.networking.portWithIp(networkId, ip) || asked.has(`${networkId}/${ip}`)) {
+        throw fault.badRequest(`Fixed IP address ${ip} is already in use on instance .`);
+      }
+      asked.add(`${networkId}/${ip}`);
+      if (!cloud.networking.subnetFor(networkId, ip)) {
+        buildFailure ??= `Invalid input received: Fixed IP ${ip} is not a valid ip address for network ${networkId}.`;
+      }
+    }
+    nics.push({ networkId, fixedIp: ip });
+  }
+  return { nics, buildFailure };
 }
 
 /** Boot-from-volume mappings: each volume visible to the caller, `available`, and used once. */
@@ -122,6 +134,6 @@ export function planBuild(cloud: SimulatedCloud, auth: AuthContext, req: CreateS
   const flavor = findFlavor(req.flavorRef);
   if (!flavor) throw fault.badRequest('Invalid flavorRef provided.');
   const volumes = planVolumes(cloud, auth, req);
-  const nics = planNics(cloud, req, version);
-  return { flavorId: flavor.id, nics, volumes };
+  const { nics, buildFailure } = planNics(cloud, auth, req, version);
+  return { flavorId: flavor.id, nics, volumes, buildFailure };
 }

@@ -8,11 +8,15 @@ import { findFlavor, novaLinks } from './flavors';
 
 const VM_STATE: Record<Server['status'], string> = { BUILD: 'building', ACTIVE: 'active', ERROR: 'error' };
 
+/** The server's neutron ports (device_id = server id), by network name, as nova's network info cache shows them. */
 function addresses(cloud: SimulatedCloud, server: Server) {
   const byNetwork: Record<string, unknown[]> = {};
-  for (const nic of server.nics) {
-    const name = cloud.options.networks.find((n) => n.id === nic.networkId)?.name ?? nic.networkId;
-    (byNetwork[name] ??= []).push({ version: 4, addr: nic.fixedIp, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': nic.mac });
+  for (const port of cloud.networking.portsOf(server.id)) {
+    const name = cloud.state.networks.get(port.networkId)?.name ?? port.networkId;
+    for (const ip of port.fixedIps) {
+      const address = { version: 4, addr: ip.ipAddress, 'OS-EXT-IPS:type': 'fixed' };
+      (byNetwork[name] ??= []).push({ ...address, 'OS-EXT-IPS-MAC:mac_addr': port.mac });
+    }
   }
   return byNetwork;
 }

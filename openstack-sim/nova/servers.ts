@@ -68,13 +68,16 @@ export function serverRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
       status: 'BUILD',
       taskState: 'spawning',
       metadata: req.metadata ?? {},
-      nics: plan.nics,
       volumes: plan.volumes,
       createdAt: now,
       updatedAt: now,
       launchedAt: null,
     };
-    cloud.servers.boot(server);
+    // An injected compute failure is taken only by a request nova accepts.
+    const buildFailure = plan.buildFailure ?? cloud.takeForcedBootFailure();
+    if (buildFailure) server.buildFailure = buildFailure;
+    // An address outside its network fails the port create on the compute node: that build makes no port.
+    cloud.servers.boot(server, plan.buildFailure ? [] : plan.nics);
     const links = novaLinks(cloud.baseUrl, 'servers', server.id);
     const body = { id: server.id, links, adminPass: randomText(9), 'OS-DCF:diskConfig': 'MANUAL', security_groups: [{ name: 'default' }] };
     return c.json({ server: body }, 202, { Location: links[0].href });

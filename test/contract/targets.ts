@@ -23,6 +23,9 @@ export async function startSim(): Promise<Target> {
 }
 
 export async function startReal(): Promise<Target> {
+  // A peer already running (`node --import tsx contract/main.ts --keep`), for iterating on the suite.
+  const running = process.env.CONTRACT_REAL_AUTH_URL;
+  if (running) return { authUrl: running, stop: async () => {} };
   const real = await startRealOpenStack({ log: (line) => console.log(`[real-openstack] ${line}`) });
   const memory = real.memory();
   console.log(

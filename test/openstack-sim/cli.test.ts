@@ -3,58 +3,10 @@
  * python3-cinderclient): version discovery, keystone auth, the catalog and cinder's
  * wire format must satisfy them exactly as a real cloud does.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../openstack-sim/index';
 import { login, useSimulator, waitFor } from './helpers';
-import { isOnPath } from '../../infra/processes';
-
-const run = promisify(execFile);
-
-
-/** The clients' environment: only OS_* for this simulator, and no proxy between them and 127.0.0.1. */
-function clientEnv(sim: RunningSimulator, user: string): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([key]) => !/^OS_|_proxy$/i.test(key));
-  return {
-    ...Object.fromEntries(inherited),
-    OS_AUTH_URL: sim.authUrl,
-    OS_IDENTITY_API_VERSION: '3',
-    OS_USERNAME: user,
-    OS_PASSWORD: `${user}-secret`,
-    OS_PROJECT_NAME: user,
-    OS_USER_DOMAIN_NAME: 'Default',
-    OS_PROJECT_DOMAIN_NAME: 'Default',
-    OS_REGION_NAME: 'RegionOne',
-    OS_INTERFACE: 'public',
-    NO_PROXY: '127.0.0.1,localhost',
-  };
-}
-
-interface CliResult {
-  ok: boolean;
-  stdout: string;
-  stderr: string;
-}
-
-/** Rows of a prettytable: `| a | b |` lines split into trimmed cells. */
-function tableRows(text: string): string[][] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('|'))
-    .map((line) => line.slice(1, -1).split('|').map((cell) => cell.trim()));
-}
-
-/** cinderclient's "Property | Value" table as an object. */
-function properties(text: string): Record<string, string> {
-  return Object.fromEntries(tableRows(text).slice(1).map(([key, value]) => [key, value]));
-}
-
-/** cinderclient's list table as objects keyed by the header row. */
-function listing(text: string): Record<string, string>[] {
-  const [header, ...rows] = tableRows(text);
-  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i]])));
-}
+import { clientEnv, cliRunner, listing, properties, requireClients, run } from './cli-harness';
 
 const CINDER_VERSION = ['--os-volume-api-version', '3.55'];
 
@@ -62,31 +14,11 @@ describe('real OpenStack CLI clients against the simulator', () => {
   const started = useSimulator({ createDelayMs: 300, plainCreateDelayMs: 100, deleteDelayMs: 100 });
   let sim: RunningSimulator;
 
-  const cli = async (user: string, command: string, args: string[]): Promise<CliResult> => {
-    try {
-      const { stdout, stderr } = await run(command, args, { env: clientEnv(sim, user), timeout: 60_000 });
-      return { ok: true, stdout, stderr };
-    } catch (error) {
-      const e = error as { stdout?: string; stderr?: string; message: string };
-      return { ok: false, stdout: e.stdout ?? '', stderr: e.stderr ?? e.message };
-    }
-  };
-  /** Runs a command that must succeed; a failure shows the client's own error. */
-  const ok = async (user: string, command: string, args: string[]): Promise<string> => {
-    const result = await cli(user, command, args);
-    if (!result.ok) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
-    return result.stdout;
-  };
+  const { cli, ok } = cliRunner(() => sim);
   const cinder = (user: string, ...args: string[]) => ok(user, 'cinder', [...CINDER_VERSION, ...args]);
 
   beforeAll(() => {
-    const missing = ['openstack', 'cinder'].filter((command) => !isOnPath(command));
-    if (missing.length) {
-      throw new Error(
-        `OpenStack CLI clients missing (${missing.join(', ')}): install the Debian packages ` +
-          '"apt-get install -y python3-openstackclient python3-cinderclient" (scripts/ensure-deps.sh does this for npm test)',
-      );
-    }
+    requireClients(['openstack', 'cinder']);
     sim = started();
   });
 

@@ -78,7 +78,8 @@ describe('fault injection', () => {
     expect((await sim_('DELETE', `/volumes/${id}`, admin.token)).status).toBe(404);
 
     expect((await sim_('POST', '/fail-creates', admin.token, { count: 1 })).status).toBe(204);
-    expect((await sim_('GET', '/faults', admin.token)).body).toEqual({ pending_create_failures: 1 });
+    const pending = { pending_create_failures: 1, pending_boot_failures: 0 };
+    expect((await sim_('GET', '/faults', admin.token)).body).toEqual(pending);
     expect((await sim_('POST', '/fail-creates', admin.token, { count: -1 })).body.badRequest.message).toMatch(/count/);
 
     const added = await sim_('POST', '/snapshots', admin.token, { name: 'fedora-40', volume_type: 'ssd', size_gb: 5 });

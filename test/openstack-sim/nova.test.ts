@@ -91,9 +91,9 @@ describe('nova v2.1 servers', () => {
     const first = await admin.compute.post('/servers', bootBody(await createVolume(admin), {}, '10.0.0.77'));
     expect(first.status).toBe(202);
     const second = await admin.compute.post('/servers', bootBody(await createVolume(admin), {}, '10.0.0.77'));
-    expect(second.body).toEqual({
-      badRequest: { code: 400, message: `Fixed IP address 10.0.0.77 is already in use on instance ${first.body.server.id}.` },
-    });
+    // nova names no instance here (nova-peer.md): it only asked neutron whether a port holds the address.
+    const message = 'Fixed IP address 10.0.0.77 is already in use on instance .';
+    expect(second.body).toEqual({ badRequest: { code: 400, message } });
     // once the holder is gone the address is free again
     await admin.compute.del(`/servers/${first.body.server.id}`);
     await waitFor('server gone', async () => (await serverState(first.body.server.id)) === 'gone');
@@ -105,7 +105,10 @@ describe('nova v2.1 servers', () => {
     const inUse = await createVolume(admin);
     sim.faults.takeVolume(inUse, { kind: 'attach' });
     const cases: [unknown, string][] = [
-      [{ server: { flavorRef: '1' } }, "Invalid input for field/attribute server. Value: {\"flavorRef\":\"1\"}. 'name' is a required property"],
+      [
+        { server: { flavorRef: '1' } },
+        "Invalid input for field/attribute server. Value: {'flavorRef': '1'}. 'name' is a required property",
+      ],
       [bootBody(volume, { flavorRef: '99' }), 'Invalid flavorRef provided.'],
       [bootBody('nope'), 'Block Device Mapping is Invalid: failed to get volume nope.'],
       [bootBody(inUse), `Invalid volume: volume '${inUse}' status must be 'available'. Currently in 'in-use'`],
@@ -127,6 +130,64 @@ describe('nova v2.1 servers', () => {
       `Block Device Mapping is Invalid: failed to get volume ${volume}.`,
     );
     expect((await admin.volume.get(`/volumes/${volume}`)).body.volume.status).toBe('available');
+  });
+
+  it('a fixed IP outside the subnets is 202, then ERROR; the build deletes delete_on_termination volumes', async () => {
+    const boot = await createVolume(admin);
+    const kept = await createVolume(admin);
+    const body = bootBody(boot, {}, '10.9.0.5');
+    body.server.block_device_mapping_v2.push({
+      boot_index: 1, uuid: kept, source_type: 'volume', destination_type: 'volume', delete_on_termination: false,
+    });
+    const created = await admin.compute.post('/servers', body);
+    expect(created.status).toBe(202);
+    const id = created.body.server.id;
+    await waitFor('server ERROR', async () => (await serverState(id)) === 'ERROR');
+    const server = (await admin.compute.get(`/servers/${id}`)).body.server;
+    expect(server.fault).toMatchObject({
+      code: 500,
+      message:
+        `Build of instance ${id} aborted: Invalid input received: ` +
+        `Fixed IP 10.9.0.5 is not a valid ip address for network ${DEFAULT_NETWORK_ID}.`,
+    });
+    expect(server.addresses).toEqual({});
+    // real nova deletes the delete_on_termination volumes of a failed build, even ones the tenant had before
+    await waitForVolume(admin, boot, 'gone');
+    const survivor = (await admin.volume.get(`/volumes/${kept}`)).body.volume;
+    expect(survivor).toMatchObject({ status: 'available', attachments: [] });
+    // the ERROR server can still be deleted; its volumes are no longer its business
+    expect((await admin.compute.del(`/servers/${id}`)).status).toBe(204);
+    await waitFor('server gone', async () => (await serverState(id)) === 'gone');
+    expect((await admin.volume.get(`/volumes/${kept}`)).body.volume.status).toBe('available');
+  });
+
+  it('an injected compute failure aborts the next build: fault; port, delete_on_termination volumes gone', async () => {
+    sim.faults.failNextBoots(1);
+    expect(sim.faults.pendingBootFailures()).toBe(1);
+    const volume = await createVolume(admin);
+    const id = (await admin.compute.post('/servers', bootBody(volume, {}, '10.0.0.88'))).body.server.id;
+    expect(sim.faults.pendingBootFailures()).toBe(0);
+    const ports = `${sim.url}/networking/v2.0/ports?device_id=${id}`;
+    expect((await call('GET', ports, undefined, { 'X-Auth-Token': admin.token })).body.ports).toHaveLength(1);
+    await waitFor('server ERROR', async () => (await serverState(id)) === 'ERROR');
+    const server = (await admin.compute.get(`/servers/${id}`)).body.server;
+    expect(server.fault.message).toBe(
+      `Build of instance ${id} aborted: Failed to allocate the network(s), not rescheduling.`,
+    );
+    expect((await call('GET', ports, undefined, { 'X-Auth-Token': admin.token })).body.ports).toEqual([]);
+    await waitForVolume(admin, volume, 'gone');
+    // the next build is fine again
+    const next = (await admin.compute.post('/servers', bootBody(await createVolume(admin)))).body.server.id;
+    await waitFor('server ACTIVE', async () => (await serverState(next)) === 'ACTIVE');
+    // and over HTTP, with a reason of one's own
+    const reason = { count: 1, reason: 'No valid host was found.' };
+    const injected = await call('POST', `${sim.url}/_sim/fail-boots`, reason, { 'X-Auth-Token': admin.token });
+    expect(injected.status).toBe(204);
+    const third = (await admin.compute.post('/servers', bootBody(await createVolume(admin)))).body.server.id;
+    await waitFor('server ERROR', async () => (await serverState(third)) === 'ERROR');
+    expect((await admin.compute.get(`/servers/${third}`)).body.server.fault.message).toBe(
+      `Build of instance ${third} aborted: No valid host was found.`,
+    );
   });
 
   it('puts a server in ERROR when its volume vanishes during the build', async () => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../openstack-sim/index';
-import { createVolume, FAST, login, volumeStatus, waitForVolume } from './helpers';
+import { DEFAULT_NETWORK_ID, startSimulator } from '../../openstack-sim/index';
+import { api, createVolume, FAST, login, volumeStatus, waitForVolume } from './helpers';
 
 describe('state file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'openstack-sim-'));
@@ -33,7 +33,9 @@ describe('state file', () => {
       expect(await volumeStatus(again, kept)).toBe('awaiting-transfer');
       await waitForVolume(again, creating, 'available');
       const demoAgain = await login(second, 'demo');
-      const accepted = await demoAgain.volume.post(`/os-volume-transfer/${transfer.id}/accept`, { accept: { auth_key: transfer.auth_key } });
+      const accepted = await demoAgain.volume.post(`/os-volume-transfer/${transfer.id}/accept`, {
+        accept: { auth_key: transfer.auth_key },
+      });
       expect(accepted.status).toBe(202);
       expect(demoAgain.projectId).toBe(demo.projectId);
       const validate = await fetch(`${second.authUrl}/auth/tokens`, {
@@ -46,5 +48,58 @@ describe('state file', () => {
     const final = JSON.parse(readFileSync(stateFile, 'utf8'));
     expect(final.volumes.find((v: { id: string }) => v.id === kept).projectId).toBe(demo.projectId);
     expect(final.transfers).toEqual([]);
+  });
+
+  it('keeps trusts, networks, ports and quota sets; a file from before them gets the seeded network', async () => {
+    const stateFile = join(dir, 'identity-network.json');
+    const first = await startSimulator({ ...FAST, stateFile });
+    const admin = await login(first);
+    const demo = await login(first, 'demo');
+    const trust = (
+      await api(first.authUrl, demo.token).post('/OS-TRUST/trusts', {
+        trust: {
+          trustor_user_id: demo.userId,
+          trustee_user_id: admin.userId,
+          project_id: demo.projectId,
+          impersonation: true,
+          roles: [{ name: 'member' }],
+        },
+      })
+    ).body.trust;
+    await admin.volume.put(`/os-quota-sets/${demo.projectId}`, { quota_set: { volumes: 3 } });
+    const network = (
+      await api(`${first.url}/networking/v2.0`, admin.token).post('/networks', { network: { name: 'extra' } })
+    ).body.network;
+    await first.stop();
+
+    const second = await startSimulator({ ...FAST, stateFile });
+    try {
+      const demoAgain = await login(second, 'demo');
+      expect((await api(second.authUrl, demoAgain.token).get(`/OS-TRUST/trusts/${trust.id}`)).status).toBe(200);
+      expect((await demoAgain.volume.get(`/os-quota-sets/${demo.projectId}`)).body.quota_set.volumes).toBe(3);
+      const names = (await api(`${second.url}/networking/v2.0`, demoAgain.token).get('/networks')).body.networks.map(
+        (n: { name: string }) => n.name,
+      );
+      expect(names).toContain('private');
+      expect(
+        (await api(`${second.url}/networking/v2.0`, (await login(second)).token).get(`/networks/${network.id}`)).status,
+      ).toBe(200);
+    } finally {
+      await second.stop();
+    }
+    // An older state file (no networks key) is given the configured networks.
+    const old = JSON.parse(readFileSync(stateFile, 'utf8'));
+    delete old.networks;
+    delete old.subnets;
+    writeFileSync(stateFile, JSON.stringify(old));
+    const third = await startSimulator({ ...FAST, stateFile });
+    try {
+      const ids = (
+        await api(`${third.url}/networking/v2.0`, (await login(third)).token).get('/networks')
+      ).body.networks.map((n: { id: string }) => n.id);
+      expect(ids).toEqual([DEFAULT_NETWORK_ID]);
+    } finally {
+      await third.stop();
+    }
   });
 });
