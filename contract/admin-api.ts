@@ -5,7 +5,12 @@ import { ADMIN, DOMAIN } from './accounts';
 
 export interface AdminApi {
   projectId: string;
-  call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  call<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T>;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -18,7 +23,10 @@ export async function adminApi(authUrl: string): Promise<AdminApi> {
     timeoutMs: TIMEOUT_MS,
     body: {
       auth: {
-        identity: { methods: ['password'], password: { user: { name: ADMIN.name, domain: { name: DOMAIN }, password: ADMIN.password } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: ADMIN.name, domain: { name: DOMAIN }, password: ADMIN.password } },
+        },
         scope: { project: { name: ADMIN.project, domain: { name: DOMAIN } } },
       },
     },
@@ -27,9 +35,23 @@ export async function adminApi(authUrl: string): Promise<AdminApi> {
   if (!token) throw new Error(`Keystone at ${authUrl} issued no X-Subject-Token`);
   return {
     projectId: res.body.token.project.id,
-    async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) {
+    async call<T>(
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+      url: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) {
       const service = url.startsWith(authUrl) ? 'identity' : 'volumev3';
-      return (await httpJson<T>({ service, method, url, body, timeoutMs: TIMEOUT_MS, headers: { ...headers, 'X-Auth-Token': token } })).body;
+      return (
+        await httpJson<T>({
+          service,
+          method,
+          url,
+          body,
+          timeoutMs: TIMEOUT_MS,
+          headers: { ...headers, 'X-Auth-Token': token },
+        })
+      ).body;
     },
   };
 }

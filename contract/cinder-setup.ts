@@ -12,19 +12,35 @@ export interface ImageSnapshot {
 }
 
 /** Ready = the scheduler has heard from cinder-volume (before that, creates end in "No valid backend"). */
-export async function waitForCinder(group: ProcessGroup, api: AdminApi, volumeUrl: string, timeoutMs = 90_000): Promise<void> {
+export async function waitForCinder(
+  group: ProcessGroup,
+  api: AdminApi,
+  volumeUrl: string,
+  timeoutMs = 90_000,
+): Promise<void> {
   const url = `${volumeUrl}/${api.projectId}/scheduler-stats/get_pools`;
-  await group.waitFor('the cinder scheduler to know the fake backend (scheduler-stats/get_pools)', async () => {
-    const body = await api.call<{ pools: { name: string }[] }>('GET', url);
-    return body.pools.some((p) => p.name.includes(`@${FAKE_BACKEND}`));
-  }, timeoutMs, 500);
+  await group.waitFor(
+    'the cinder scheduler to know the fake backend (scheduler-stats/get_pools)',
+    async () => {
+      const body = await api.call<{ pools: { name: string }[] }>('GET', url);
+      return body.pools.some((p) => p.name.includes(`@${FAKE_BACKEND}`));
+    },
+    timeoutMs,
+    500,
+  );
 }
 
 export async function setUpCinder(group: ProcessGroup, api: AdminApi, volumeUrl: string): Promise<ImageSnapshot> {
   const base = `${volumeUrl}/${api.projectId}`;
   await Promise.all(
     VOLUME_TYPES.map((name) =>
-      api.call('POST', `${base}/types`, { volume_type: { name, 'os-volume-type-access:is_public': true, extra_specs: { volume_backend_name: FAKE_BACKEND } } }),
+      api.call('POST', `${base}/types`, {
+        volume_type: {
+          name,
+          'os-volume-type-access:is_public': true,
+          extra_specs: { volume_backend_name: FAKE_BACKEND },
+        },
+      }),
     ),
   );
   const { volume } = await api.call<{ volume: { id: string } }>('POST', `${base}/volumes`, {
@@ -38,10 +54,22 @@ export async function setUpCinder(group: ProcessGroup, api: AdminApi, volumeUrl:
   return { id: snapshot.id, name: IMAGE_SNAPSHOT.name, volumeId: volume.id };
 }
 
-async function waitForStatus(group: ProcessGroup, api: AdminApi, url: string, kind: 'volume' | 'snapshot', name: string): Promise<void> {
-  await group.waitFor(`${kind} "${name}" to become available`, async () => {
-    const status = (await api.call<Record<string, { status: string }>>('GET', url))[kind].status;
-    if (status.startsWith('error')) throw new GiveUp(`${kind} "${name}" went to ${status} (see cinder-volume.log and cinder-scheduler.log)`);
-    return status === 'available';
-  }, 60_000, 200);
+async function waitForStatus(
+  group: ProcessGroup,
+  api: AdminApi,
+  url: string,
+  kind: 'volume' | 'snapshot',
+  name: string,
+): Promise<void> {
+  await group.waitFor(
+    `${kind} "${name}" to become available`,
+    async () => {
+      const status = (await api.call<Record<string, { status: string }>>('GET', url))[kind].status;
+      if (status.startsWith('error'))
+        throw new GiveUp(`${kind} "${name}" went to ${status} (see cinder-volume.log and cinder-scheduler.log)`);
+      return status === 'available';
+    },
+    60_000,
+    200,
+  );
 }

@@ -58,13 +58,20 @@ export function writeCinderConfig(layout: Layout, deps: CinderDeps): CinderConfi
     },
     oslo_concurrency: { lock_path: layout.dir('cinder/locks') },
     coordination: { backend_url: `file://${layout.dir('cinder/coordination')}` },
-    [FAKE_BACKEND]: { volume_driver: 'cinder.tests.fake_driver.FakeLoggingVolumeDriver', volume_backend_name: FAKE_BACKEND },
+    [FAKE_BACKEND]: {
+      volume_driver: 'cinder.tests.fake_driver.FakeLoggingVolumeDriver',
+      volume_backend_name: FAKE_BACKEND,
+    },
   });
   return { conf, endpointUrl: `http://${HOST}:${port}/v3/%(project_id)s` };
 }
 
 export async function syncCinderDatabase(group: ProcessGroup, config: CinderConfig): Promise<void> {
-  await group.run('cinder-manage-db-sync', { command: 'cinder-manage', args: ['--config-file', config.conf, 'db', 'sync'] }, 120_000);
+  await group.run(
+    'cinder-manage-db-sync',
+    { command: 'cinder-manage', args: ['--config-file', config.conf, 'db', 'sync'] },
+    120_000,
+  );
 }
 
 /** Starts scheduler, volume and API; resolves once the API listens (readiness of the rest: cinder-setup). */

@@ -21,5 +21,10 @@ export async function startDatabases(layout: Layout): Promise<Databases> {
     throw err;
   }
   const sqlalchemy = (name: string) => cluster.url(name).replace(/^postgresql:/, 'postgresql+psycopg2:');
-  return { keystone: sqlalchemy('keystone'), cinder: sqlalchemy('cinder'), pid: cluster.startedPid, stop: cluster.stop };
+  return {
+    keystone: sqlalchemy('keystone'),
+    cinder: sqlalchemy('cinder'),
+    pid: cluster.startedPid,
+    stop: cluster.stop,
+  };
 }

@@ -11,7 +11,9 @@ export function writeFernetKeyRepository(dir: string): string {
   // Keystone warns on every request when the repository is readable by others.
   chmodSync(dir, 0o700);
   for (const index of ['0', '1']) {
-    writeFileSync(join(dir, index), randomBytes(32).toString('base64').replaceAll('+', '-').replaceAll('/', '_'), { mode: 0o600 });
+    writeFileSync(join(dir, index), randomBytes(32).toString('base64').replaceAll('+', '-').replaceAll('/', '_'), {
+      mode: 0o600,
+    });
   }
   return dir;
 }

@@ -14,18 +14,27 @@ interface Named {
   name: string;
 }
 
-export async function setUpIdentity(api: AdminApi, authUrl: string, cinder: { endpointUrl: string; user: ServiceUser }): Promise<void> {
+export async function setUpIdentity(
+  api: AdminApi,
+  authUrl: string,
+  cinder: { endpointUrl: string; user: ServiceUser },
+): Promise<void> {
   const post = async <T>(path: string, body: unknown) => api.call<T>('POST', `${authUrl}${path}`, body);
-  const create = async (collection: 'projects' | 'users' | 'roles' | 'services', body: Record<string, unknown>): Promise<string> => {
+  const create = async (
+    collection: 'projects' | 'users' | 'roles' | 'services',
+    body: Record<string, unknown>,
+  ): Promise<string> => {
     const key = collection.slice(0, -1);
     return (await post<Record<string, Named>>(`/${collection}`, { [key]: body }))[key].id;
   };
-  const grant = (projectId: string, userId: string, roleId: string) => api.call('PUT', `${authUrl}/projects/${projectId}/users/${userId}/roles/${roleId}`);
+  const grant = (projectId: string, userId: string, roleId: string) =>
+    api.call('PUT', `${authUrl}/projects/${projectId}/users/${userId}/roles/${roleId}`);
 
   const roles = (await api.call<{ roles: Named[] }>('GET', `${authUrl}/roles`)).roles;
   const roleId = (name: string) => {
     const role = roles.find((r) => r.name === name);
-    if (!role) throw new Error(`Keystone has no role "${name}" after bootstrap (it has ${roles.map((r) => r.name).join(', ')})`);
+    if (!role)
+      throw new Error(`Keystone has no role "${name}" after bootstrap (it has ${roles.map((r) => r.name).join(', ')})`);
     return role.id;
   };
   const [tenantProject, serviceProject, serviceRole] = await Promise.all([
@@ -34,8 +43,18 @@ export async function setUpIdentity(api: AdminApi, authUrl: string, cinder: { en
     create('roles', { name: 'service' }),
   ]);
   const [tenantUser, cinderUser] = await Promise.all([
-    create('users', { name: TENANT.name, password: TENANT.password, domain_id: 'default', default_project_id: tenantProject }),
-    create('users', { name: cinder.user.name, password: cinder.user.password, domain_id: 'default', default_project_id: serviceProject }),
+    create('users', {
+      name: TENANT.name,
+      password: TENANT.password,
+      domain_id: 'default',
+      default_project_id: tenantProject,
+    }),
+    create('users', {
+      name: cinder.user.name,
+      password: cinder.user.password,
+      domain_id: 'default',
+      default_project_id: serviceProject,
+    }),
   ]);
   // The cinder user validates tokens for cinder-api (keystonemiddleware): admin + service, as devstack grants.
   await Promise.all([
@@ -51,7 +70,11 @@ export async function setUpIdentity(api: AdminApi, authUrl: string, cinder: { en
   ]);
   await Promise.all(
     services.flatMap((serviceId) =>
-      ['public', 'internal', 'admin'].map((iface) => post('/endpoints', { endpoint: { service_id: serviceId, interface: iface, region_id: REGION, url: cinder.endpointUrl } })),
+      ['public', 'internal', 'admin'].map((iface) =>
+        post('/endpoints', {
+          endpoint: { service_id: serviceId, interface: iface, region_id: REGION, url: cinder.endpointUrl },
+        }),
+      ),
     ),
   );
 }

@@ -81,15 +81,25 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
     databases = await timed('postgres', startDatabases(layout));
     const keystoneUrl = `http://${HOST}:${layout.ports.keystone}/v3`;
     const serviceUser = { name: 'cinder', password: randomBytes(12).toString('hex'), project: SERVICE_PROJECT };
-    const cinderConfig = writeCinderConfig(layout, { databaseUrl: databases.cinder, transportUrl: (await rabbit).transportUrl, authUrl: keystoneUrl, serviceUser });
+    const cinderConfig = writeCinderConfig(layout, {
+      databaseUrl: databases.cinder,
+      transportUrl: (await rabbit).transportUrl,
+      authUrl: keystoneUrl,
+      serviceUser,
+    });
     const dbs = databases;
     const [{ authUrl }, volumeUrl] = await settleAll([
       timed('keystone', startKeystone(group, layout, dbs.keystone)).then(async (keystone) => {
         const api = await adminApi(keystone.authUrl);
-        await timed('identity objects', setUpIdentity(api, keystone.authUrl, { endpointUrl: cinderConfig.endpointUrl, user: serviceUser }));
+        await timed(
+          'identity objects',
+          setUpIdentity(api, keystone.authUrl, { endpointUrl: cinderConfig.endpointUrl, user: serviceUser }),
+        );
         return keystone;
       }),
-      timed('cinder db sync', syncCinderDatabase(group, cinderConfig)).then(() => timed('cinder services', startCinderServices(group, layout, cinderConfig))),
+      timed('cinder db sync', syncCinderDatabase(group, cinderConfig)).then(() =>
+        timed('cinder services', startCinderServices(group, layout, cinderConfig)),
+      ),
     ]);
     const api = await adminApi(authUrl);
     await timed('cinder ready', waitForCinder(group, api, volumeUrl));
@@ -105,7 +115,11 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
       pids: () => [...group.pids(), ...(databases?.pid ? [{ name: 'postgres', pid: databases.pid }] : [])],
       memory() {
         const byProcess = group.memory();
-        if (dbs.pid) byProcess.push({ name: 'postgres', bytes: processTree(dbs.pid).reduce((sum, pid) => sum + pssBytes(pid), 0) });
+        if (dbs.pid)
+          byProcess.push({
+            name: 'postgres',
+            bytes: processTree(dbs.pid).reduce((sum, pid) => sum + pssBytes(pid), 0),
+          });
         return { total: byProcess.reduce((sum, p) => sum + p.bytes, 0), byProcess };
       },
       async stop() {
@@ -116,7 +130,10 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
   } catch (err) {
     await Promise.allSettled([rabbit]);
     await stopAll();
-    throw new Error(`the real Keystone + Cinder did not come up (logs kept in ${layout.logs}): ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `the real Keystone + Cinder did not come up (logs kept in ${layout.logs}): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 

@@ -32,7 +32,11 @@ export async function startKeystone(group: ProcessGroup, layout: Layout, databas
     cache: { enabled: true, backend: 'dogpile.cache.memory' },
   });
   const manage = (name: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-    group.run(`keystone-manage-${name}`, { command: 'keystone-manage', args: ['--config-file', conf, ...args], env: { ...process.env, ...env } }, MANAGE_TIMEOUT_MS);
+    group.run(
+      `keystone-manage-${name}`,
+      { command: 'keystone-manage', args: ['--config-file', conf, ...args], env: { ...process.env, ...env } },
+      MANAGE_TIMEOUT_MS,
+    );
 
   await manage('db-sync', ['db_sync']);
   // uwsgi loads the app while bootstrap runs: both take seconds of Python imports.
@@ -41,15 +45,27 @@ export async function startKeystone(group: ProcessGroup, layout: Layout, databas
     {
       command: 'uwsgi',
       args: [
-        '--plugin', 'python3',
-        '--http-socket', `${HOST}:${layout.ports.keystone}`,
-        '--wsgi-file', '/usr/bin/keystone-wsgi-public',
-        '--env', `OS_KEYSTONE_CONFIG_FILES=${conf}`,
-        '--master', '--processes', '1', '--threads', '4',
-        '--need-app', '--die-on-term', '--buffer-size', '65535',
+        '--plugin',
+        'python3',
+        '--http-socket',
+        `${HOST}:${layout.ports.keystone}`,
+        '--wsgi-file',
+        '/usr/bin/keystone-wsgi-public',
+        '--env',
+        `OS_KEYSTONE_CONFIG_FILES=${conf}`,
+        '--master',
+        '--processes',
+        '1',
+        '--threads',
+        '4',
+        '--need-app',
+        '--die-on-term',
+        '--buffer-size',
+        '65535',
         // uwsgi's http-socket does not keep connections alive; without this header clients reuse
         // the socket and about half the calls fail with a reset.
-        '--add-header', 'Connection: close',
+        '--add-header',
+        'Connection: close',
       ],
     },
     { graceMs: 10_000 },
@@ -59,17 +75,26 @@ export async function startKeystone(group: ProcessGroup, layout: Layout, databas
     'bootstrap',
     [
       'bootstrap',
-      '--bootstrap-username', ADMIN.name,
-      '--bootstrap-project-name', ADMIN.project,
-      '--bootstrap-role-name', 'admin',
-      '--bootstrap-service-name', 'keystone',
-      '--bootstrap-region-id', REGION,
+      '--bootstrap-username',
+      ADMIN.name,
+      '--bootstrap-project-name',
+      ADMIN.project,
+      '--bootstrap-role-name',
+      'admin',
+      '--bootstrap-service-name',
+      'keystone',
+      '--bootstrap-region-id',
+      REGION,
       ...['admin', 'public', 'internal'].flatMap((iface) => [`--bootstrap-${iface}-url`, `${authUrl}/`]),
     ],
     { OS_BOOTSTRAP_PASSWORD: ADMIN.password },
   );
 
   await bootstrap;
-  await group.waitFor(`Keystone at ${authUrl}`, async () => (await fetch(authUrl, { signal: AbortSignal.timeout(5_000) })).status === 200, 60_000);
+  await group.waitFor(
+    `Keystone at ${authUrl}`,
+    async () => (await fetch(authUrl, { signal: AbortSignal.timeout(5_000) })).status === 200,
+    60_000,
+  );
   return { authUrl };
 }

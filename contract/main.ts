@@ -4,12 +4,23 @@ import { ADMIN, startRealOpenStack } from './index';
 
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 
-const cloud = await startRealOpenStack({ log: (line) => console.log(`[contract] ${line}`), keepFolder: process.argv.includes('--keep') });
+const cloud = await startRealOpenStack({
+  log: (line) => console.log(`[contract] ${line}`),
+  keepFolder: process.argv.includes('--keep'),
+});
 const memory = cloud.memory();
-console.log(`[contract] memory (PSS) ${mb(memory.total)}: ${memory.byProcess.map((p) => `${p.name} ${mb(p.bytes)}`).join(', ')}`);
-console.log(`[contract] pids: ${cloud.pids().map((p) => `${p.name}=${p.pid}`).join(' ')}`);
 console.log(
-  `[contract] OS_AUTH_URL=${cloud.authUrl} OS_USERNAME=${ADMIN.name} OS_PASSWORD=${ADMIN.password} OS_PROJECT_NAME=${ADMIN.project} ` +
+  `[contract] memory (PSS) ${mb(memory.total)}: ${memory.byProcess.map((p) => `${p.name} ${mb(p.bytes)}`).join(', ')}`,
+);
+console.log(
+  `[contract] pids: ${cloud
+    .pids()
+    .map((p) => `${p.name}=${p.pid}`)
+    .join(' ')}`,
+);
+console.log(
+  `[contract] OS_AUTH_URL=${cloud.authUrl} OS_USERNAME=${ADMIN.name} ` +
+    `OS_PASSWORD=${ADMIN.password} OS_PROJECT_NAME=${ADMIN.project} ` +
     'OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default cinder list',
 );
 if (process.argv.includes('--once')) {

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 
 const PACKAGE_LIST = fileURLToPath(new URL('../scripts/apt-packages.d/contract.txt', import.meta.url));
 
-
 /** Throws naming every missing probe and its package. */
 export function assertPackagesInstalled(): void {
   const missing = readFileSync(PACKAGE_LIST, 'utf8')
@@ -16,6 +15,9 @@ export function assertPackagesInstalled(): void {
     .filter(([probe]) => (probe.startsWith('/') ? !existsSync(probe) : !isOnPath(probe)))
     .map(([probe, pkg]) => `${probe} (package ${pkg})`);
   if (missing.length) {
-    throw new Error(`the real Keystone + Cinder needs Debian packages that are missing: ${missing.join(', ')}; run scripts/ensure-deps.sh (it reads ${PACKAGE_LIST})`);
+    throw new Error(
+      `the real Keystone + Cinder needs Debian packages that are missing: ${missing.join(', ')}; ` +
+        `run scripts/ensure-deps.sh (it reads ${PACKAGE_LIST})`,
+    );
   }
 }

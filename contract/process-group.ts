@@ -62,7 +62,12 @@ export class ProcessGroup {
     const timeoutMs = this.budget(ownTimeoutMs);
     const logFile = this.logFile(name);
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(spec.command, spec.args, { env: spec.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(spec.command, spec.args, {
+      env: spec.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
     // Both streams into one log: neither may end it (the other may still write); 'close' does.
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
@@ -77,7 +82,10 @@ export class ProcessGroup {
       this.log(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return;
     }
-    const why = signal && Date.now() - started >= timeoutMs ? `did not finish within ${timeoutMs / 1000} s` : `failed (exit ${code ?? signal})`;
+    const why =
+      signal && Date.now() - started >= timeoutMs
+        ? `did not finish within ${timeoutMs / 1000} s`
+        : `failed (exit ${code ?? signal})`;
     throw new Error(`${name}: ${spec.command} ${spec.args.join(' ')} ${why}\n${tail(logFile)}`);
   }
 
@@ -85,7 +93,10 @@ export class ProcessGroup {
   assertAlive(): void {
     for (const { daemon } of this.members) {
       if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) {
-        throw new Error(`${daemon.name} (pid ${daemon.pid}) exited with ${daemon.child.exitCode ?? daemon.child.signalCode}\n${tail(daemon.logFile)}`);
+        throw new Error(
+          `${daemon.name} (pid ${daemon.pid}) exited with ${daemon.child.exitCode ?? daemon.child.signalCode}\n` +
+            tail(daemon.logFile),
+        );
       }
     }
   }
@@ -103,7 +114,8 @@ export class ProcessGroup {
         if (err instanceof GiveUp) throw err;
         lastError = ` (last error: ${(err as Error).message})`;
       }
-      if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${lastError}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${lastError}`);
       await sleep(intervalMs);
     }
   }
@@ -143,7 +155,9 @@ export class ProcessGroup {
         const tree = [...new Set([...member.tree, ...processTree(member.daemon.pid)])];
         await stopPid(member.daemon.pid, { signal: member.stop.signal, graceMs: member.stop.graceMs ?? 10_000 });
         await Promise.all(tree.slice(1).map((pid) => stopPid(pid, { graceMs: 2_000 })));
-        this.log(`stopped ${member.daemon.name} (pid ${member.daemon.pid}) in ${Math.round(performance.now() - started)} ms`);
+        this.log(
+          `stopped ${member.daemon.name} (pid ${member.daemon.pid}) in ${Math.round(performance.now() - started)} ms`,
+        );
       }),
     );
     this.members.length = 0;

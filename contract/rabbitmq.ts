@@ -17,12 +17,19 @@ export async function startRabbitMq(group: ProcessGroup, layout: Layout, timeout
   const dir = layout.dir('rabbitmq');
   const home = layout.dir('rabbitmq/home');
   const confFile = join(dir, 'rabbitmq.conf');
-  writeFileSync(confFile, [`listeners.tcp.1 = ${HOST}:${amqp}`, 'log.console = true', 'log.file = false', ''].join('\n'));
+  writeFileSync(
+    confFile,
+    [`listeners.tcp.1 = ${HOST}:${amqp}`, 'log.console = true', 'log.file = false', ''].join('\n'),
+  );
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n'); // no management plugin: no extra listener
   writeFileSync(join(dir, 'rabbitmq-env.conf'), ''); // instead of /etc/rabbitmq/rabbitmq-env.conf
 
   const erlEnv = { ERL_EPMD_PORT: String(epmd), ERL_EPMD_ADDRESS: HOST, HOME: home };
-  group.daemon('epmd', { command: 'epmd', args: ['-port', String(epmd), '-address', HOST], env: { ...process.env, ...erlEnv } });
+  group.daemon('epmd', {
+    command: 'epmd',
+    args: ['-port', String(epmd), '-address', HOST],
+    env: { ...process.env, ...erlEnv },
+  });
   await group.waitFor(`epmd on ${HOST}:${epmd}`, () => isPortOpen(epmd), 10_000, 100);
 
   group.daemon(

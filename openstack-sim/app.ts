@@ -54,8 +54,15 @@ export function buildApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Sim
 
   app.onError((err, c) => {
     const error =
-      err instanceof ApiError ? err : new ApiError(500, 'The server has either erred or is incapable of performing the requested operation.', dialectFor(c.req.path));
-    if (!(err instanceof ApiError)) cloud.options.log(`internal error on ${c.req.method} ${c.req.path}: ${err.stack ?? String(err)}`);
+      err instanceof ApiError
+        ? err
+        : new ApiError(
+            500,
+            'The server has either erred or is incapable of performing the requested operation.',
+            dialectFor(c.req.path),
+          );
+    if (!(err instanceof ApiError))
+      cloud.options.log(`internal error on ${c.req.method} ${c.req.path}: ${err.stack ?? String(err)}`);
     return c.json(error.body(), error.status as 400, error.headers);
   });
 

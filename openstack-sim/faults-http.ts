@@ -52,7 +52,10 @@ export function faultsApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Si
 
   app.post('/volumes/:id/take', async (c) => {
     const req = await readJson(c, Take, 'fault');
-    faults.takeVolume(c.req.param('id'), req.kind === 'move' ? { kind: 'move', projectId: req.project_id } : { kind: 'attach', serverId: req.server_id });
+    faults.takeVolume(
+      c.req.param('id'),
+      req.kind === 'move' ? { kind: 'move', projectId: req.project_id } : { kind: 'attach', serverId: req.server_id },
+    );
     return c.body(null, 204);
   });
 
@@ -69,7 +72,12 @@ export function faultsApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Si
 
   app.post('/snapshots', async (c) => {
     const req = await readJson(c, AddSnapshot, 'fault');
-    const id = faults.addSnapshot({ name: req.name, volumeType: req.volume_type, sizeGb: req.size_gb, projectId: req.project_id });
+    const id = faults.addSnapshot({
+      name: req.name,
+      volumeType: req.volume_type,
+      sizeGb: req.size_gb,
+      projectId: req.project_id,
+    });
     return c.json({ snapshot: { id } }, 201);
   });
 

@@ -6,9 +6,7 @@ import { imageSnapshotRecord, type ImageSnapshotSpec } from './seed';
 import type { Volume } from './state';
 
 /** How someone else "takes" a volume from under the client. */
-export type TakeVolume =
-  | { kind: 'attach'; serverId?: string }
-  | { kind: 'move'; projectId?: string };
+export type TakeVolume = { kind: 'attach'; serverId?: string } | { kind: 'move'; projectId?: string };
 
 /** nova's reason when the compute node cannot plug a server's network (VirtualInterfaceCreateException). */
 export const DEFAULT_BOOT_FAILURE = 'Failed to allocate the network(s), not rescheduling.';
@@ -64,20 +62,28 @@ export function createFaultInjector(cloud: SimulatedCloud): FaultInjector {
       const target = volume(volumeId);
       unschedule(cloud.scheduler, 'volume', target);
       // Whatever transfer was pending is void once someone else has the volume.
-      for (const [id, transfer] of cloud.state.transfers) if (transfer.volumeId === volumeId) cloud.state.transfers.delete(id);
+      for (const [id, transfer] of cloud.state.transfers)
+        if (transfer.volumeId === volumeId) cloud.state.transfers.delete(id);
       if (how.kind === 'move') {
         target.projectId = how.projectId ?? FOREIGN_PROJECT_ID;
         target.status = target.attachments.length ? target.status : 'available';
       } else {
         const serverId = how.serverId ?? newUuid();
-        target.attachments.push({ id: newUuid(), serverId, device: '/dev/vdb', attachedAt: Date.now(), status: 'attached' });
+        target.attachments.push({
+          id: newUuid(),
+          serverId,
+          device: '/dev/vdb',
+          attachedAt: Date.now(),
+          status: 'attached',
+        });
         target.status = 'in-use';
       }
       target.updatedAt = Date.now();
       done();
     },
     failNextCreates(count) {
-      if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNextCreates: count must be a non-negative integer, got ${count}`);
+      if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`failNextCreates: count must be a non-negative integer, got ${count}`);
       cloud.failNextCreates(count);
     },
     pendingCreateFailures() {

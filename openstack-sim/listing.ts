@@ -24,7 +24,10 @@ export function matchesQuery<T>(c: Context, record: T, fields: Record<string, (r
 }
 
 type SortValue = string | number | null;
-export type SortKeys<T> = { created_at: (r: T) => SortValue; id: (r: T) => SortValue } & Record<string, (r: T) => SortValue>;
+export type SortKeys<T> = { created_at: (r: T) => SortValue; id: (r: T) => SortValue } & Record<
+  string,
+  (r: T) => SortValue
+>;
 
 /** `sort=key[:dir],…` or `sort_key`/`sort_dir`; default newest first, ties by id descending (cinder's order). */
 function parseSort(c: Context): { key: string; desc: boolean }[] {

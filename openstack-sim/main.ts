@@ -28,13 +28,17 @@ const sim = await startSimulator({
   port: num(values.port),
   stateFile: values['state-file'],
   createDelayMs: num(values['create-delay-ms']),
-  overload: capacity === undefined ? undefined : { capacity, errorSlope: num(values['overload-error-slope']) ?? 0.1, seed: num(values['overload-seed']) },
+  overload:
+    capacity === undefined
+      ? undefined
+      : { capacity, errorSlope: num(values['overload-error-slope']) ?? 0.1, seed: num(values['overload-seed']) },
   log: values.quiet ? undefined : (line) => console.log(line),
 });
 
 console.log(`openstack-sim listening on ${sim.url}`);
 console.log(`  OS_AUTH_URL=${sim.authUrl}`);
-for (const user of DEFAULT_USERS) console.log(`  user ${user.name} / ${user.password} (project ${user.project}, role ${user.role})`);
+for (const user of DEFAULT_USERS)
+  console.log(`  user ${user.name} / ${user.password} (project ${user.project}, role ${user.role})`);
 
 const shutdown = () => {
   void sim.stop().then(() => process.exit(0));

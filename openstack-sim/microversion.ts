@@ -60,10 +60,18 @@ export function microversion(spec: MicroversionSpec): MiddlewareHandler<SimEnv> 
     else if (asked) {
       const parsed = ApiVersion.parse(asked);
       if (!parsed) {
-        throw new ApiError(400, `API Version String ${asked} is of invalid format. Must be of format MajorNum.MinorNum.`, 'fault');
+        throw new ApiError(
+          400,
+          `API Version String ${asked} is of invalid format. Must be of format MajorNum.MinorNum.`,
+          'fault',
+        );
       }
       if (parsed.compare(min) < 0 || parsed.compare(max) > 0) {
-        throw new ApiError(406, `Version ${asked} is not supported by the API. Minimum is ${spec.min} and maximum is ${spec.max}.`, 'fault');
+        throw new ApiError(
+          406,
+          `Version ${asked} is not supported by the API. Minimum is ${spec.min} and maximum is ${spec.max}.`,
+          'fault',
+        );
       }
       version = parsed;
     }

@@ -51,7 +51,10 @@ export class OverloadModel {
     if (!this.options) return { fails: false, extraLatencyMs: 0 };
     // Always draw, even when p is 0 or 1, so outcomes depend only on the admission order.
     const fails = this.random() < this.errorProbability(inFlight);
-    return { fails, extraLatencyMs: this.queueWait(serviceMs, now) + (this.options.latencyPerInflightMs ?? 0) * inFlight };
+    return {
+      fails,
+      extraLatencyMs: this.queueWait(serviceMs, now) + (this.options.latencyPerInflightMs ?? 0) * inFlight,
+    };
   }
 
   /** Books the worker that frees first; returns how long the create waits for it. */

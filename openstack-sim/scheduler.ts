@@ -20,10 +20,13 @@ export class Scheduler {
     if (this.stopped) return;
     this.cancel(kind, id);
     const key = `${kind}:${id}`;
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.handlers.get(kind)?.(id);
-    }, Math.max(0, at - Date.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(key);
+        this.handlers.get(kind)?.(id);
+      },
+      Math.max(0, at - Date.now()),
+    );
     // Pending transitions must never keep a test process alive on their own.
     timer.unref();
     this.timers.set(key, timer);

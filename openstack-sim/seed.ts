@@ -6,7 +6,13 @@ import type { ResolvedOptions } from './options';
 import type { SimState, Snapshot, VolumeType } from './state';
 
 export function volumeTypeRecord(name: string, description: string | null = null): VolumeType {
-  return { id: stableUuid('volume-type', name), name, description, isPublic: true, extraSpecs: { volume_backend_name: name } };
+  return {
+    id: stableUuid('volume-type', name),
+    name,
+    description,
+    isPublic: true,
+    extraSpecs: { volume_backend_name: name },
+  };
 }
 
 export interface ImageSnapshotSpec {

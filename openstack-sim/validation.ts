@@ -12,7 +12,8 @@ const MALFORMED_BODY: Record<Dialect, string> = {
   fault: 'Malformed request body',
   neutron: 'Malformed request body',
   keystone:
-    'Expecting to find valid JSON in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.',
+    'Expecting to find valid JSON in request body. The server could not comply with the request since it is ' +
+    'either malformed or otherwise incorrect. The client is assumed to be in error.',
 };
 
 export async function readJson<S extends z.ZodType>(c: Context, schema: S, dialect: Dialect): Promise<z.output<S>> {
@@ -29,7 +30,8 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, diale
 /** Validates already-parsed data; the first problem becomes the service's 400. */
 export function parseWith<S extends z.ZodType>(schema: S, data: unknown, dialect: Dialect): z.output<S> {
   const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new ApiError(400, describeIssue(parsed.error.issues[0] as unknown as Issue, data, dialect), dialect);
+  if (!parsed.success)
+    throw new ApiError(400, describeIssue(parsed.error.issues[0] as unknown as Issue, data, dialect), dialect);
   return parsed.data;
 }
 
@@ -53,12 +55,22 @@ export function repr(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (Array.isArray(value)) return `[${value.map(repr).join(', ')}]`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`;
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${repr(k)}: ${repr(v)}`)
+      .join(', ')}}`;
   }
   return String(value);
 }
 
-const JSON_TYPE_NAMES: Record<string, string> = { number: 'number', int: 'integer', string: 'string', boolean: 'boolean', object: 'object', array: 'array', null: 'null' };
+const JSON_TYPE_NAMES: Record<string, string> = {
+  number: 'number',
+  int: 'integer',
+  string: 'string',
+  boolean: 'boolean',
+  object: 'object',
+  array: 'array',
+  null: 'null',
+};
 
 function explain(issue: Issue, value: unknown, missingKey: PropertyKey | undefined): string {
   if (missingKey !== undefined) return `'${String(missingKey)}' is a required property`;
@@ -66,12 +78,17 @@ function explain(issue: Issue, value: unknown, missingKey: PropertyKey | undefin
     case 'invalid_type':
       return `${repr(value)} is not of type '${JSON_TYPE_NAMES[String(issue.expected)] ?? String(issue.expected)}'`;
     case 'too_small':
-      return typeof value === 'number' ? `${value} is less than the minimum of ${String(issue.minimum)}` : `${repr(value)} is too short`;
+      return typeof value === 'number'
+        ? `${value} is less than the minimum of ${String(issue.minimum)}`
+        : `${repr(value)} is too short`;
     case 'too_big':
-      return typeof value === 'number' ? `${value} is greater than the maximum of ${String(issue.maximum)}` : `${repr(value)} is too long`;
+      return typeof value === 'number'
+        ? `${value} is greater than the maximum of ${String(issue.maximum)}`
+        : `${repr(value)} is too long`;
     case 'unrecognized_keys': {
       const keys = (issue.keys as string[]).map((k) => `'${k}'`);
-      return `Additional properties are not allowed (${keys.join(', ')} ${keys.length > 1 ? 'were' : 'was'} unexpected)`;
+      const verb = keys.length > 1 ? 'were' : 'was';
+      return `Additional properties are not allowed (${keys.join(', ')} ${verb} unexpected)`;
     }
     case 'invalid_value':
       return `${repr(value)} is not one of ${repr(issue.values)}`;
@@ -95,7 +112,8 @@ function describeIssue(issue: Issue, data: unknown, dialect: Dialect): string {
     return neutronReason(issue, fieldPath, missing ? issue.path[issue.path.length - 1] : undefined, reason);
   }
   if (!fieldPath.length) return reason;
-  return `Invalid input for field/attribute ${String(fieldPath[fieldPath.length - 1])}. Value: ${repr(valueAt(data, fieldPath))}. ${reason}`;
+  const field = String(fieldPath[fieldPath.length - 1]);
+  return `Invalid input for field/attribute ${field}. Value: ${repr(valueAt(data, fieldPath))}. ${reason}`;
 }
 
 /** neutron's words: its attribute validators, not jsonschema. */

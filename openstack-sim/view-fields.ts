@@ -40,4 +40,5 @@ export function renderFields<T>(
 }
 
 /** Nullable timestamps render as null. */
-export const optionalTime = (ms: number | null, render: (ms: number) => string): string | null => (ms === null ? null : render(ms));
+export const optionalTime = (ms: number | null, render: (ms: number) => string): string | null =>
+  ms === null ? null : render(ms);

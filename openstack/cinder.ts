@@ -65,12 +65,20 @@ export class CinderClient {
     if (filters.status !== undefined) query.set('status', filters.status);
     if (filters.allTenants) query.set('all_tenants', '1');
     const qs = query.size ? `?${query}` : '';
-    const body = await this.session.request<{ volumes: Volume[] }>(VOLUME, { method: 'GET', path: `/volumes/detail${qs}` });
+    const body = await this.session.request<{ volumes: Volume[] }>(VOLUME, {
+      method: 'GET',
+      path: `/volumes/detail${qs}`,
+    });
     return body.volumes;
   }
 
   async getVolume(id: string): Promise<Volume> {
-    return (await this.session.request<{ volume: Volume }>(VOLUME, { method: 'GET', path: `/volumes/${encodeURIComponent(id)}` })).volume;
+    return (
+      await this.session.request<{ volume: Volume }>(VOLUME, {
+        method: 'GET',
+        path: `/volumes/${encodeURIComponent(id)}`,
+      })
+    ).volume;
   }
 
   async createVolume(input: CreateVolumeInput): Promise<Volume> {
@@ -82,11 +90,19 @@ export class CinderClient {
       snapshot_id: input.snapshotId,
       metadata: input.metadata ?? {},
     };
-    return (await this.session.request<{ volume: Volume }>(VOLUME, { method: 'POST', path: '/volumes', body: { volume } })).volume;
+    return (
+      await this.session.request<{ volume: Volume }>(VOLUME, { method: 'POST', path: '/volumes', body: { volume } })
+    ).volume;
   }
 
   async renameVolume(id: string, name: string): Promise<Volume> {
-    return (await this.session.request<{ volume: Volume }>(VOLUME, { method: 'PUT', path: `/volumes/${encodeURIComponent(id)}`, body: { volume: { name } } })).volume;
+    return (
+      await this.session.request<{ volume: Volume }>(VOLUME, {
+        method: 'PUT',
+        path: `/volumes/${encodeURIComponent(id)}`,
+        body: { volume: { name } },
+      })
+    ).volume;
   }
 
   async deleteVolume(id: string): Promise<void> {
@@ -94,34 +110,48 @@ export class CinderClient {
   }
 
   async listSnapshots(): Promise<Snapshot[]> {
-    return (await this.session.request<{ snapshots: Snapshot[] }>(VOLUME, { method: 'GET', path: '/snapshots/detail' })).snapshots;
+    return (await this.session.request<{ snapshots: Snapshot[] }>(VOLUME, { method: 'GET', path: '/snapshots/detail' }))
+      .snapshots;
   }
 
   async listVolumeTypes(): Promise<VolumeType[]> {
-    return (await this.session.request<{ volume_types: VolumeType[] }>(VOLUME, { method: 'GET', path: '/types' })).volume_types;
+    return (await this.session.request<{ volume_types: VolumeType[] }>(VOLUME, { method: 'GET', path: '/types' }))
+      .volume_types;
   }
 
   /** Offers a volume for transfer; the answer carries the one-time auth key. */
   async createTransfer(volumeId: string, name: string): Promise<Transfer & { auth_key: string }> {
     const body = await this.session.request<{ transfer: Transfer & { auth_key: string } }>(VOLUME, {
-      method: 'POST', path: '/os-volume-transfer', body: { transfer: { volume_id: volumeId, name } },
+      method: 'POST',
+      path: '/os-volume-transfer',
+      body: { transfer: { volume_id: volumeId, name } },
     });
     return body.transfer;
   }
 
   async listTransfers(): Promise<Transfer[]> {
-    return (await this.session.request<{ transfers: Transfer[] }>(VOLUME, { method: 'GET', path: '/os-volume-transfer/detail' })).transfers;
+    return (
+      await this.session.request<{ transfers: Transfer[] }>(VOLUME, {
+        method: 'GET',
+        path: '/os-volume-transfer/detail',
+      })
+    ).transfers;
   }
 
   /** Accepts a transfer into this session's project (call it with the receiving tenant's session). */
   async acceptTransfer(transferId: string, authKey: string): Promise<Transfer> {
     const body = await this.session.request<{ transfer: Transfer }>(VOLUME, {
-      method: 'POST', path: `/os-volume-transfer/${encodeURIComponent(transferId)}/accept`, body: { accept: { auth_key: authKey } },
+      method: 'POST',
+      path: `/os-volume-transfer/${encodeURIComponent(transferId)}/accept`,
+      body: { accept: { auth_key: authKey } },
     });
     return body.transfer;
   }
 
   async deleteTransfer(transferId: string): Promise<void> {
-    await this.session.request(VOLUME, { method: 'DELETE', path: `/os-volume-transfer/${encodeURIComponent(transferId)}` });
+    await this.session.request(VOLUME, {
+      method: 'DELETE',
+      path: `/os-volume-transfer/${encodeURIComponent(transferId)}`,
+    });
   }
 }

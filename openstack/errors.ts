@@ -28,7 +28,13 @@ export class ServiceError extends OpenStackError {}
 /** No HTTP answer at all: refused, DNS, timeout. */
 export class UnreachableError extends OpenStackError {}
 
-export const OPENSTACK_NON_RETRYABLE = ['BadRequestError', 'UnauthorizedError', 'ForbiddenError', 'NotFoundError', 'ConflictError'];
+export const OPENSTACK_NON_RETRYABLE = [
+  'BadRequestError',
+  'UnauthorizedError',
+  'ForbiddenError',
+  'NotFoundError',
+  'ConflictError',
+];
 
 export function errorForStatus(status: number): typeof OpenStackError {
   if (status === 400) return BadRequestError;

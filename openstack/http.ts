@@ -22,13 +22,20 @@ export async function httpJson<T>(req: HttpRequest): Promise<HttpResponse<T>> {
   try {
     res = await fetch(req.url, {
       method: req.method,
-      headers: { Accept: 'application/json', ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...req.headers },
+      headers: {
+        Accept: 'application/json',
+        ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...req.headers,
+      },
       body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
       signal: AbortSignal.timeout(req.timeoutMs),
     });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    const detail = e.name === 'TimeoutError' ? `no answer within ${req.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+    const detail =
+      e.name === 'TimeoutError'
+        ? `no answer within ${req.timeoutMs} ms`
+        : (e.cause?.code ?? e.cause?.message ?? e.message);
     throw new UnreachableError(req.service, req.method, req.url, 0, detail);
   }
   const text = await res.text();

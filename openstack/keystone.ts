@@ -80,7 +80,9 @@ export class KeystoneSession {
   async authenticate(): Promise<AuthState> {
     if (this.auth && this.auth.renewAt > Date.now()) return this.auth;
     // One in-flight auth shared by concurrent callers.
-    this.pending ??= this.requestToken().finally(() => { this.pending = undefined; });
+    this.pending ??= this.requestToken().finally(() => {
+      this.pending = undefined;
+    });
     this.auth = await this.pending;
     return this.auth;
   }
@@ -93,7 +95,8 @@ export class KeystoneSession {
   async endpoint(serviceType: string, iface = 'public'): Promise<string> {
     const { catalog } = await this.authenticate();
     const url = catalog.find((e) => e.type === serviceType)?.endpoints.find((e) => e.interface === iface)?.url;
-    if (!url) throw new Error(`the Keystone catalog at ${this.creds.authUrl} has no ${iface} endpoint of type ${serviceType}`);
+    if (!url)
+      throw new Error(`the Keystone catalog at ${this.creds.authUrl} has no ${iface} endpoint of type ${serviceType}`);
     return url.replace(/\/+$/, '');
   }
 
@@ -136,7 +139,12 @@ export class KeystoneSession {
       timeoutMs: this.timeoutMs,
       body: {
         auth: {
-          identity: { methods: ['password'], password: { user: { name: creds.username, domain: { name: creds.userDomainName }, password: creds.password } } },
+          identity: {
+            methods: ['password'],
+            password: {
+              user: { name: creds.username, domain: { name: creds.userDomainName }, password: creds.password },
+            },
+          },
           scope: creds.trustId
             ? { 'OS-TRUST:trust': { id: creds.trustId } }
             : { project: { name: creds.projectName, domain: { name: creds.projectDomainName } } },
@@ -149,6 +157,13 @@ export class KeystoneSession {
     const expiresAt = Date.parse(body.expires_at);
     const issuedAt = body.issued_at ? Date.parse(body.issued_at) : Date.now();
     const margin = Math.min(EXPIRY_MARGIN_MS, Math.max(0, expiresAt - issuedAt) / 10);
-    return { token, projectId: body.project.id, userId: body.user.id, expiresAt, renewAt: expiresAt - margin, catalog: body.catalog ?? [] };
+    return {
+      token,
+      projectId: body.project.id,
+      userId: body.user.id,
+      expiresAt,
+      renewAt: expiresAt - margin,
+      catalog: body.catalog ?? [],
+    };
   }
 }

@@ -42,21 +42,36 @@ export class NovaClient {
       imageRef: '',
       metadata: input.metadata ?? {},
       block_device_mapping_v2: input.blockDevices.map((d) => ({
-        uuid: d.volumeId, source_type: 'volume', destination_type: 'volume',
-        boot_index: d.bootIndex, delete_on_termination: d.deleteOnTermination,
+        uuid: d.volumeId,
+        source_type: 'volume',
+        destination_type: 'volume',
+        boot_index: d.bootIndex,
+        delete_on_termination: d.deleteOnTermination,
       })),
       networks: input.networks.map((n) => ({ uuid: n.uuid, ...(n.fixedIp ? { fixed_ip: n.fixedIp } : {}) })),
     };
-    return (await this.session.request<{ server: { id: string } }>(COMPUTE, { method: 'POST', path: '/servers', body: { server } })).server;
+    return (
+      await this.session.request<{ server: { id: string } }>(COMPUTE, {
+        method: 'POST',
+        path: '/servers',
+        body: { server },
+      })
+    ).server;
   }
 
   async getServer(id: string): Promise<Server> {
-    return (await this.session.request<{ server: Server }>(COMPUTE, { method: 'GET', path: `/servers/${encodeURIComponent(id)}` })).server;
+    return (
+      await this.session.request<{ server: Server }>(COMPUTE, {
+        method: 'GET',
+        path: `/servers/${encodeURIComponent(id)}`,
+      })
+    ).server;
   }
 
   async listServers(name?: string): Promise<Server[]> {
     const qs = name ? `?name=${encodeURIComponent(name)}` : '';
-    return (await this.session.request<{ servers: Server[] }>(COMPUTE, { method: 'GET', path: `/servers/detail${qs}` })).servers;
+    return (await this.session.request<{ servers: Server[] }>(COMPUTE, { method: 'GET', path: `/servers/detail${qs}` }))
+      .servers;
   }
 
   async deleteServer(id: string): Promise<void> {

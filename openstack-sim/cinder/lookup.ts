@@ -6,7 +6,12 @@ import { resourceLinks } from '../links';
 import type { Snapshot, Volume, VolumeType } from '../state';
 
 /** The record if the caller may see it; otherwise cinder's 404, so other projects' resources stay invisible. */
-function visible<T extends { projectId: string }>(records: Map<string, T>, auth: AuthContext, id: string, notFound: string): T {
+function visible<T extends { projectId: string }>(
+  records: Map<string, T>,
+  auth: AuthContext,
+  id: string,
+  notFound: string,
+): T {
   const record = records.get(id);
   if (!record || !canSee(auth, record.projectId)) throw fault.notFound(notFound);
   return record;
@@ -47,7 +52,12 @@ export function volumeTypeName(cloud: SimulatedCloud, id: string): string | null
 }
 
 export function cinderLinks(cloud: SimulatedCloud, projectId: string, collection: string, id: string) {
-  return resourceLinks(`${cloud.baseUrl}/volume/v3/${projectId}`, `${cloud.baseUrl}/volume/${projectId}`, collection, id);
+  return resourceLinks(
+    `${cloud.baseUrl}/volume/v3/${projectId}`,
+    `${cloud.baseUrl}/volume/${projectId}`,
+    collection,
+    id,
+  );
 }
 
 export function cinderCollectionUrl(cloud: SimulatedCloud, projectId: string, collection: string): string {

@@ -28,7 +28,10 @@ interface Aliased {
 export function namesOf(req: Aliased): { name?: string | null; description?: string | null } {
   const name = req.name !== undefined ? req.name : req.display_name;
   const description = req.description !== undefined ? req.description : req.display_description;
-  for (const [field, value] of [['name', name], ['description', description]] as const) {
+  for (const [field, value] of [
+    ['name', name],
+    ['description', description],
+  ] as const) {
     if (typeof value === 'string' && value.length > 255) {
       throw fault.badRequest(`Invalid input received: ${field} has ${value.length} characters, more than 255.`);
     }

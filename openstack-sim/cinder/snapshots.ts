@@ -48,7 +48,13 @@ const EXTENDED_FIELDS: ViewField<Snapshot>[] = [
   { key: 'os-extended-snapshot-attributes:progress', value: (s) => (s.status === 'available' ? '100%' : '0%') },
 ];
 
-function snapshotView(cloud: SimulatedCloud, snapshot: Snapshot, auth: AuthContext, version: ApiVersion, detailed = true) {
+function snapshotView(
+  cloud: SimulatedCloud,
+  snapshot: Snapshot,
+  auth: AuthContext,
+  version: ApiVersion,
+  detailed = true,
+) {
   const view = renderFields(FIELDS, snapshot, cloud, auth, version);
   return detailed ? renderFields(EXTENDED_FIELDS, snapshot, cloud, auth, version, view) : view;
 }
@@ -61,13 +67,22 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const auth = c.get('auth');
     const inScope = listScope(c, auth);
     const matching = [...cloud.state.snapshots.values()].filter(
-      (s) => inScope(s.projectId) && matchesQuery(c, s, { name: (r) => r.name, status: (r) => r.status, volume_id: (r) => r.volumeId }),
+      (s) =>
+        inScope(s.projectId) &&
+        matchesQuery(c, s, { name: (r) => r.name, status: (r) => r.status, volume_id: (r) => r.volumeId }),
     );
-    const sorted = sortByQuery(c, matching, { created_at: (s) => s.createdAt, id: (s) => s.id, name: (s) => s.name, size: (s) => s.size });
+    const sorted = sortByQuery(c, matching, {
+      created_at: (s) => s.createdAt,
+      id: (s) => s.id,
+      name: (s) => s.name,
+      size: (s) => s.size,
+    });
     const url = cinderCollectionUrl(cloud, auth.projectId, detailed ? 'snapshots/detail' : 'snapshots');
     const page = paginate(c, sorted, url, (marker) => fault.notFound(`Snapshot ${marker} could not be found.`));
     const version = c.get('apiVersion');
-    const body: Record<string, unknown> = { snapshots: page.items.map((s) => snapshotView(cloud, s, auth, version, detailed)) };
+    const body: Record<string, unknown> = {
+      snapshots: page.items.map((s) => snapshotView(cloud, s, auth, version, detailed)),
+    };
     if (page.links) body.snapshots_links = page.links;
     return c.json(body);
   };
@@ -77,7 +92,9 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
 
   app.get('/:id', (c) => {
     const auth = c.get('auth');
-    return c.json({ snapshot: snapshotView(cloud, visibleSnapshot(cloud, auth, c.req.param('id')), auth, c.get('apiVersion')) });
+    return c.json({
+      snapshot: snapshotView(cloud, visibleSnapshot(cloud, auth, c.req.param('id')), auth, c.get('apiVersion')),
+    });
   });
 
   app.post('/', async (c) => {
@@ -86,7 +103,9 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const volume = visibleVolume(cloud, auth, req.volume_id);
     const allowed = volume.status === 'available' || (volume.status === 'in-use' && isTrue(req.force));
     if (!allowed) {
-      throw fault.badRequest(`Invalid volume: Volume ${volume.id} status must be available, but current status is: ${volume.status}.`);
+      throw fault.badRequest(
+        `Invalid volume: Volume ${volume.id} status must be available, but current status is: ${volume.status}.`,
+      );
     }
     const snapshot: Snapshot = {
       id: newUuid(),
@@ -126,7 +145,9 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   app.delete('/:id', (c) => {
     const snapshot = visibleSnapshot(cloud, c.get('auth'), c.req.param('id'));
     if (!['available', 'error'].includes(snapshot.status)) {
-      throw fault.badRequest('Invalid snapshot: Volume Snapshot status must be available or error and must not be part of a group.');
+      throw fault.badRequest(
+        'Invalid snapshot: Volume Snapshot status must be available or error and must not be part of a group.',
+      );
     }
     cloud.snapshots.startDelete(snapshot);
     return c.body(null, 202);

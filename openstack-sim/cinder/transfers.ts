@@ -41,14 +41,20 @@ const DETAIL_FIELDS: ViewField<Transfer>[] = [
 export function transferRoutes(cloud: SimulatedCloud, collection: TransferCollection): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
   const links = (auth: AuthContext, t: Transfer) => cinderLinks(cloud, auth.projectId, collection, t.id);
-  const summary = (auth: AuthContext, t: Transfer) => ({ id: t.id, name: t.name, volume_id: t.volumeId, links: links(auth, t) });
+  const summary = (auth: AuthContext, t: Transfer) => ({
+    id: t.id,
+    name: t.name,
+    volume_id: t.volumeId,
+    links: links(auth, t),
+  });
   const detail = (auth: AuthContext, t: Transfer, version: ApiVersion) =>
     renderFields(DETAIL_FIELDS, t, cloud, auth, version, { links: links(auth, t) });
 
   /** Only the owning project (and admins) see a transfer; everyone else gets cinder's 404. */
   const visibleTransfer = (auth: AuthContext | undefined, id: string): Transfer => {
     const transfer = cloud.state.transfers.get(id);
-    if (!transfer || (auth && !canSee(auth, transfer.projectId))) throw fault.notFound(`Transfer ${id} could not be found.`);
+    if (!transfer || (auth && !canSee(auth, transfer.projectId)))
+      throw fault.notFound(`Transfer ${id} could not be found.`);
     return transfer;
   };
 
@@ -60,14 +66,18 @@ export function transferRoutes(cloud: SimulatedCloud, collection: TransferCollec
     const url = cinderCollectionUrl(cloud, auth.projectId, detailed ? `${collection}/detail` : collection);
     const page = paginate(c, sorted, url, (marker) => fault.notFound(`Transfer ${marker} could not be found.`));
     const version = c.get('apiVersion');
-    const body: Record<string, unknown> = { transfers: page.items.map((t) => (detailed ? detail(auth, t, version) : summary(auth, t))) };
+    const body: Record<string, unknown> = {
+      transfers: page.items.map((t) => (detailed ? detail(auth, t, version) : summary(auth, t))),
+    };
     if (page.links) body.transfers_links = page.links;
     return c.json(body);
   };
 
   app.get('/', (c) => list(c, false));
   app.get('/detail', (c) => list(c, true));
-  app.get('/:id', (c) => c.json({ transfer: detail(c.get('auth'), visibleTransfer(c.get('auth'), c.req.param('id')), c.get('apiVersion')) }));
+  app.get('/:id', (c) =>
+    c.json({ transfer: detail(c.get('auth'), visibleTransfer(c.get('auth'), c.req.param('id')), c.get('apiVersion')) }),
+  );
 
   app.post('/', async (c) => {
     const auth = c.get('auth');
@@ -107,7 +117,8 @@ export function transferRoutes(cloud: SimulatedCloud, collection: TransferCollec
     const now = Date.now();
     if (!transfer.noSnapshots) {
       for (const snapshot of cloud.state.snapshots.values()) {
-        if (snapshot.volumeId === volume.id) Object.assign(snapshot, { projectId: auth.projectId, userId: auth.user.id, updatedAt: now });
+        if (snapshot.volumeId === volume.id)
+          Object.assign(snapshot, { projectId: auth.projectId, userId: auth.user.id, updatedAt: now });
       }
     }
     Object.assign(volume, { projectId: auth.projectId, userId: auth.user.id, status: 'available', updatedAt: now });

@@ -29,7 +29,9 @@ function typeView(type: VolumeType, auth: AuthContext) {
     is_public: type.isPublic,
     'os-volume-type-access:is_public': type.isPublic,
     // Everyone gets extra_specs; only admins (types_extra_specs:read_sensitive) get all of them.
-    extra_specs: auth.isAdmin ? type.extraSpecs : Object.fromEntries(Object.entries(type.extraSpecs).filter(([k]) => USER_VISIBLE_EXTRA_SPECS.includes(k))),
+    extra_specs: auth.isAdmin
+      ? type.extraSpecs
+      : Object.fromEntries(Object.entries(type.extraSpecs).filter(([k]) => USER_VISIBLE_EXTRA_SPECS.includes(k))),
   };
   if (auth.isAdmin) view.qos_specs_id = null; // volume_extension:qos_specs_manage:get, admin_api
   return view;
@@ -59,8 +61,17 @@ export function typeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     if ([...cloud.state.volumeTypes.values()].some((t) => t.name === req.name)) {
       throw fault.conflict(`Volume Type ${req.name} already exists.`);
     }
-    const isPublic = req['os-volume-type-access:is_public'] === undefined || req['os-volume-type-access:is_public'] === null || isTrue(req['os-volume-type-access:is_public']);
-    const type: VolumeType = { id: newUuid(), name: req.name, description: req.description ?? null, isPublic, extraSpecs: req.extra_specs ?? {} };
+    const isPublic =
+      req['os-volume-type-access:is_public'] === undefined ||
+      req['os-volume-type-access:is_public'] === null ||
+      isTrue(req['os-volume-type-access:is_public']);
+    const type: VolumeType = {
+      id: newUuid(),
+      name: req.name,
+      description: req.description ?? null,
+      isPublic,
+      extraSpecs: req.extra_specs ?? {},
+    };
     cloud.state.volumeTypes.set(type.id, type);
     return c.json({ volume_type: typeView(type, auth) });
   });

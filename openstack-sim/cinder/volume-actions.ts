@@ -13,8 +13,14 @@ import { visibleVolume } from './lookup';
  * POST /volumes/{id}/action: the body's single key names the action, as in cinder.
  * Supported: os-reset_status and os-force_delete (admin), os-extend (owner).
  */
-const ResetStatus = z.object({ status: z.string().min(1), attach_status: z.string().nullish(), migration_status: z.string().nullish() });
-const Extend = z.object({ new_size: z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(1)) });
+const ResetStatus = z.object({
+  status: z.string().min(1),
+  attach_status: z.string().nullish(),
+  migration_status: z.string().nullish(),
+});
+const Extend = z.object({
+  new_size: z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(1)),
+});
 const Action = z.object({
   'os-reset_status': ResetStatus.optional(),
   'os-force_delete': z.object({}).passthrough().nullish(),
@@ -43,11 +49,15 @@ const HANDLERS: Record<string, Handler> = {
   'os-extend': (cloud, auth, volume, action) => {
     const newSize = action['os-extend']!.new_size;
     if (volume.status !== 'available') {
-      throw fault.badRequest(`Invalid volume: Volume ${volume.id} status must be available to extend, but current status is: ${volume.status}.`);
+      throw fault.badRequest(
+        `Invalid volume: Volume ${volume.id} status must be available to extend, ` +
+          `but current status is: ${volume.status}.`,
+      );
     }
     if (newSize <= volume.size) {
       throw fault.badRequest(
-        `Invalid input received: New size for extend must be greater than current size. (current: ${volume.size}, extended: ${newSize}).`,
+        'Invalid input received: New size for extend must be greater than current size. ' +
+          `(current: ${volume.size}, extended: ${newSize}).`,
       );
     }
     const { projectId, volumeTypeId } = volume;

@@ -55,7 +55,11 @@ const DETAIL_FIELDS: ViewField<Volume>[] = [
   { key: 'group_id', since: '3.13', value: () => null },
   { key: 'provider_id', since: '3.21', adminOnly: true, value: () => null },
   // The uuid of the cinder-volume service that holds the volume.
-  { key: 'service_uuid', since: '3.48', value: (v, cloud) => stableUuid('cinder-volume-service', volumeHost(cloud, v)) },
+  {
+    key: 'service_uuid',
+    since: '3.48',
+    value: (v, cloud) => stableUuid('cinder-volume-service', volumeHost(cloud, v)),
+  },
   { key: 'shared_targets', since: '3.48', value: () => true },
   { key: 'cluster_name', since: '3.61', adminOnly: true, value: () => null },
   { key: 'volume_type_id', since: '3.63', value: (v) => v.volumeTypeId },
@@ -63,7 +67,13 @@ const DETAIL_FIELDS: ViewField<Volume>[] = [
 ];
 
 /** `answer`: "write" for the answers to create and update, which lack the read-only extension fields. */
-export function volumeDetail(cloud: SimulatedCloud, volume: Volume, auth: AuthContext, version: ApiVersion, answer: 'read' | 'write' = 'read') {
+export function volumeDetail(
+  cloud: SimulatedCloud,
+  volume: Volume,
+  auth: AuthContext,
+  version: ApiVersion,
+  answer: 'read' | 'write' = 'read',
+) {
   const links = cinderLinks(cloud, auth.projectId, 'volumes', volume.id);
   return renderFields(DETAIL_FIELDS, volume, cloud, auth, version, { links }, answer);
 }

@@ -15,7 +15,10 @@ import { cinderCollectionUrl, defaultVolumeType, findVolumeType, visibleSnapshot
 import { volumeDetail, volumeSummary } from './volume-view';
 
 // cinder accepts the size as a number or a numeric string.
-const Size = z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(1).nullish());
+const Size = z.preprocess(
+  (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+  z.number().int().min(1).nullish(),
+);
 
 // Top level: only the volume and scheduler hints; inside, cinder's schema lets unknown keys through.
 const CreateVolume = z.strictObject({
@@ -45,12 +48,14 @@ const UpdateVolume = z.strictObject({
   }),
 });
 
-const MALFORMED_MESSAGE = 'The server could not comply with the request since it is either malformed or otherwise incorrect.';
+const MALFORMED_MESSAGE =
+  'The server could not comply with the request since it is either malformed or otherwise incorrect.';
 
 /** Statuses cinder deletes from (without force). */
 const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
 const NOT_DELETABLE_MESSAGE =
-  `Invalid volume: Volume status must be ${DELETABLE.join(' or ')} and must not be migrating, attached, belong to a group, ` +
+  `Invalid volume: Volume status must be ${DELETABLE.join(' or ')} and must not be migrating, ` +
+  'attached, belong to a group, ' +
   'have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.';
 
 /** cinder's metadata filter: a dict literal, JSON or python style ({'k': 'v'}). */
@@ -89,7 +94,9 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const page = paginate(c, sorted, url, (marker) => fault.notFound(`Volume ${marker} could not be found.`));
     const version = c.get('apiVersion');
     const body: Record<string, unknown> = {
-      volumes: page.items.map((v) => (detailed ? volumeDetail(cloud, v, auth, version) : volumeSummary(cloud, v, auth))),
+      volumes: page.items.map((v) =>
+        detailed ? volumeDetail(cloud, v, auth, version) : volumeSummary(cloud, v, auth),
+      ),
     };
     if (page.links) body.volumes_links = page.links;
     if (version.atLeast('3.45') && queryFlag(c, 'with_count')) body.count = sorted.length;
@@ -103,8 +110,14 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const auth = c.get('auth');
     const { volume: req } = await readJson(c, CreateVolume, 'fault');
     const names = namesOf(req);
-    if (req.source_volid) throw fault.badRequest('Invalid input received: cloning volumes (source_volid) is not supported by the simulator.');
-    if (req.imageRef) throw fault.badRequest('Invalid input received: the simulator has no image service; create from a snapshot (snapshot_id).');
+    if (req.source_volid)
+      throw fault.badRequest(
+        'Invalid input received: cloning volumes (source_volid) is not supported by the simulator.',
+      );
+    if (req.imageRef)
+      throw fault.badRequest(
+        'Invalid input received: the simulator has no image service; create from a snapshot (snapshot_id).',
+      );
     const snapshot = req.snapshot_id ? visibleSnapshot(cloud, auth, req.snapshot_id) : undefined;
     if (snapshot && snapshot.status !== 'available') {
       throw fault.badRequest("Invalid snapshot: Originating snapshot status must be one of 'available' values");
@@ -114,7 +127,8 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     if (!size) throw fault.badRequest(MALFORMED_MESSAGE);
     if (snapshot && size < snapshot.size) {
       throw fault.badRequest(
-        `Invalid input received: Volume size '${size}'GB cannot be smaller than the snapshot size ${snapshot.size}GB. They must be >= original snapshot size.`,
+        `Invalid input received: Volume size '${size}'GB cannot be smaller than the snapshot size ` +
+          `${snapshot.size}GB. They must be >= original snapshot size.`,
       );
     }
     const zone = req.availability_zone ?? 'nova';

@@ -57,7 +57,11 @@ export class Directory {
 
   constructor(users: SimUser[]) {
     const projectNames = [...new Set(users.map((u) => u.project))];
-    this.projects = projectNames.map((name) => ({ id: stableHexId('project', name), name, domainId: DEFAULT_DOMAIN.id }));
+    this.projects = projectNames.map((name) => ({
+      id: stableHexId('project', name),
+      name,
+      domainId: DEFAULT_DOMAIN.id,
+    }));
     this.users = users.map((u) => ({
       id: stableHexId('user', u.name),
       name: u.name,
@@ -102,7 +106,8 @@ export class Directory {
     if (ref.id) return items.find((item) => item.id === ref.id);
     const domain = ref.domain;
     const inDomain = (item: T) =>
-      domain !== undefined && (domain.id === item.domainId || (domain.id === undefined && domain.name === DEFAULT_DOMAIN.name));
+      domain !== undefined &&
+      (domain.id === item.domainId || (domain.id === undefined && domain.name === DEFAULT_DOMAIN.name));
     return items.find((item) => item.name === ref.name && inDomain(item));
   }
 }

@@ -30,7 +30,12 @@ export function novaLinks(base: string, collection: string, id: string) {
 /** nova flavors: list, detail, show. */
 export function flavorRoutes(baseUrl: () => string): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
-  const summary = (f: Flavor) => ({ id: f.id, name: f.name, links: novaLinks(baseUrl(), 'flavors', f.id), description: null });
+  const summary = (f: Flavor) => ({
+    id: f.id,
+    name: f.name,
+    links: novaLinks(baseUrl(), 'flavors', f.id),
+    description: null,
+  });
   const detail = (f: Flavor) => ({
     ...summary(f),
     ram: f.ram,

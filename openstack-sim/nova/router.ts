@@ -24,7 +24,14 @@ function v21(base: string) {
 export function novaApp(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
   app.get('/', (c) => {
-    const v20 = { id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z', links: [{ rel: 'self', href: `${cloud.baseUrl}/compute/v2/` }] };
+    const v20 = {
+      id: 'v2.0',
+      status: 'SUPPORTED',
+      version: '',
+      min_version: '',
+      updated: '2011-01-21T11:33:21Z',
+      links: [{ rel: 'self', href: `${cloud.baseUrl}/compute/v2/` }],
+    };
     return c.json({ versions: [v20, v21(cloud.baseUrl)] });
   });
   // Registered before the authenticated API so the version document needs no token, as in nova.
@@ -32,7 +39,10 @@ export function novaApp(cloud: SimulatedCloud): Hono<SimEnv> {
     c.json({
       version: {
         ...v21(cloud.baseUrl),
-        links: [...v21(cloud.baseUrl).links, { rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/' }],
+        links: [
+          ...v21(cloud.baseUrl).links,
+          { rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/' },
+        ],
         'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
       },
     }),
@@ -42,9 +52,17 @@ export function novaApp(cloud: SimulatedCloud): Hono<SimEnv> {
   api.use(
     '*',
     requireToken(cloud),
-    microversion({ service: 'compute', min: NOVA_MIN_VERSION, max: NOVA_MAX_VERSION, legacyHeader: 'X-OpenStack-Nova-API-Version' }),
+    microversion({
+      service: 'compute',
+      min: NOVA_MIN_VERSION,
+      max: NOVA_MAX_VERSION,
+      legacyHeader: 'X-OpenStack-Nova-API-Version',
+    }),
   );
-  api.route('/flavors', flavorRoutes(() => cloud.baseUrl));
+  api.route(
+    '/flavors',
+    flavorRoutes(() => cloud.baseUrl),
+  );
   api.route('/servers', serverRoutes(cloud));
   app.route('/v2.1', api);
   return app;

@@ -9,7 +9,10 @@ import { repr } from '../validation';
 import { findFlavor } from './flavors';
 
 // nova accepts integers and booleans also as strings ("0", "True").
-const IntLike = z.preprocess((v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v), z.number().int().nullish());
+const IntLike = z.preprocess(
+  (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
+  z.number().int().nullish(),
+);
 const BoolLike = z.preprocess(
   (v) => (typeof v === 'string' && /^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v),
   z.boolean().nullish(),
@@ -116,10 +119,16 @@ function planVolumes(cloud: SimulatedCloud, auth: AuthContext, req: CreateServer
     if (!volume || !canSee(auth, volume.projectId)) throw invalidBdm(`failed to get volume ${bdm.uuid}.`);
     if (seen.has(volume.id) || volume.status !== 'available') {
       const status = seen.has(volume.id) ? 'reserved' : volume.status;
-      throw fault.badRequest(`Invalid volume: volume '${volume.id}' status must be 'available'. Currently in '${status}'`);
+      throw fault.badRequest(
+        `Invalid volume: volume '${volume.id}' status must be 'available'. Currently in '${status}'`,
+      );
     }
     seen.add(volume.id);
-    return { volumeId: volume.id, bootIndex: bdm.boot_index ?? null, deleteOnTermination: bdm.delete_on_termination ?? false };
+    return {
+      volumeId: volume.id,
+      bootIndex: bdm.boot_index ?? null,
+      deleteOnTermination: bdm.delete_on_termination ?? false,
+    };
   });
   if (!volumes.some((v) => v.bootIndex === 0)) {
     throw invalidBdm('Boot sequence for the instance and image/block device mapping combination is not valid.');
@@ -130,7 +139,12 @@ function planVolumes(cloud: SimulatedCloud, auth: AuthContext, req: CreateServer
 }
 
 /** Everything nova checks synchronously before answering 202, in nova's order and words. */
-export function planBuild(cloud: SimulatedCloud, auth: AuthContext, req: CreateServerRequest, version: ApiVersion): BuildPlan {
+export function planBuild(
+  cloud: SimulatedCloud,
+  auth: AuthContext,
+  req: CreateServerRequest,
+  version: ApiVersion,
+): BuildPlan {
   const flavor = findFlavor(req.flavorRef);
   if (!flavor) throw fault.badRequest('Invalid flavorRef provided.');
   const volumes = planVolumes(cloud, auth, req);

@@ -25,7 +25,15 @@ function flavorView(cloud: SimulatedCloud, server: Server, embedded: boolean) {
   const flavor = findFlavor(server.flavorId);
   if (!embedded || !flavor) return { id: server.flavorId, links: novaLinks(cloud.baseUrl, 'flavors', server.flavorId) };
   // 2.47+: the flavor is embedded by value, as it was when the server was created.
-  return { vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: 0, swap: 0, original_name: flavor.name, extra_specs: {} };
+  return {
+    vcpus: flavor.vcpus,
+    ram: flavor.ram,
+    disk: flavor.disk,
+    ephemeral: 0,
+    swap: 0,
+    original_name: flavor.name,
+    extra_specs: {},
+  };
 }
 
 const FIELDS: ViewField<Server>[] = [
@@ -48,7 +56,10 @@ const FIELDS: ViewField<Server>[] = [
   { key: 'OS-EXT-AZ:availability_zone', value: () => 'nova' },
   { key: 'config_drive', value: () => '' },
   { key: 'key_name', value: () => null },
-  { key: 'OS-SRV-USG:launched_at', value: (s) => optionalTime(s.launchedAt, (ms) => new Date(ms).toISOString().replace('Z', '000')) },
+  {
+    key: 'OS-SRV-USG:launched_at',
+    value: (s) => optionalTime(s.launchedAt, (ms) => new Date(ms).toISOString().replace('Z', '000')),
+  },
   { key: 'OS-SRV-USG:terminated_at', value: () => null },
   { key: 'OS-EXT-STS:task_state', value: (s) => s.taskState },
   { key: 'OS-EXT-STS:vm_state', value: (s) => VM_STATE[s.status] },
@@ -63,7 +74,9 @@ const FIELDS: ViewField<Server>[] = [
 ];
 
 export function serverDetail(cloud: SimulatedCloud, server: Server, auth: AuthContext, version: ApiVersion) {
-  const view = renderFields(FIELDS, server, cloud, auth, version, { links: novaLinks(cloud.baseUrl, 'servers', server.id) });
+  const view = renderFields(FIELDS, server, cloud, auth, version, {
+    links: novaLinks(cloud.baseUrl, 'servers', server.id),
+  });
   view.flavor = flavorView(cloud, server, version.atLeast('2.47'));
   view['os-extended-volumes:volumes_attached'] = server.volumes.map((v) =>
     version.atLeast('2.3') ? { id: v.volumeId, delete_on_termination: v.deleteOnTermination } : { id: v.volumeId },

@@ -40,7 +40,11 @@ export function serverRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const matching = [...cloud.state.servers.values()].filter(
       (s) => inScope(s.projectId) && nameMatches(s) && matchesQuery(c, s, { status: (r) => r.status }),
     );
-    const sorted = sortByQuery(c, matching, { created_at: (s) => s.createdAt, id: (s) => s.id, display_name: (s) => s.name });
+    const sorted = sortByQuery(c, matching, {
+      created_at: (s) => s.createdAt,
+      id: (s) => s.id,
+      display_name: (s) => s.name,
+    });
     const url = `${cloud.baseUrl}/compute/v2.1/${detailed ? 'servers/detail' : 'servers'}`;
     const page = paginate(c, sorted, url, (marker) => fault.badRequest(`marker [${marker}] not found`));
     const version = c.get('apiVersion');
@@ -79,7 +83,13 @@ export function serverRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     // An address outside its network fails the port create on the compute node: that build makes no port.
     cloud.servers.boot(server, plan.buildFailure ? [] : plan.nics);
     const links = novaLinks(cloud.baseUrl, 'servers', server.id);
-    const body = { id: server.id, links, adminPass: randomText(9), 'OS-DCF:diskConfig': 'MANUAL', security_groups: [{ name: 'default' }] };
+    const body = {
+      id: server.id,
+      links,
+      adminPass: randomText(9),
+      'OS-DCF:diskConfig': 'MANUAL',
+      security_groups: [{ name: 'default' }],
+    };
     return c.json({ server: body }, 202, { Location: links[0].href });
   });
 
@@ -100,7 +110,12 @@ export function serverRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const volumeAttachments = server.volumes.flatMap((sv) => {
       const attachment = cloud.state.volumes.get(sv.volumeId)?.attachments.find((a) => a.serverId === server.id);
       if (!attachment) return [];
-      const view: Record<string, unknown> = { id: sv.volumeId, volumeId: sv.volumeId, serverId: server.id, device: attachment.device };
+      const view: Record<string, unknown> = {
+        id: sv.volumeId,
+        volumeId: sv.volumeId,
+        serverId: server.id,
+        device: attachment.device,
+      };
       if (version.atLeast('2.79')) view.delete_on_termination = sv.deleteOnTermination;
       return [view];
     });

@@ -16,6 +16,7 @@ export async function rawVolumeApi(session: KeystoneSession): Promise<RawVolumeA
   return {
     url,
     projectId,
-    call: (method, path, body, headers = {}) => call(method, `${url}${path}`, body, { 'X-Auth-Token': token, ...headers }),
+    call: (method, path, body, headers = {}) =>
+      call(method, `${url}${path}`, body, { 'X-Auth-Token': token, ...headers }),
   };
 }

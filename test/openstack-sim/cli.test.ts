@@ -29,7 +29,9 @@ describe('real OpenStack CLI clients against the simulator', () => {
     expect(token.user_id).toBe(admin.userId);
     expect(Date.parse(token.expires)).toBeGreaterThan(Date.now());
     const catalog = JSON.parse(await ok('admin', 'openstack', ['catalog', 'list', '-f', 'json']));
-    expect(catalog.map((s: { Type: string }) => s.Type)).toEqual(expect.arrayContaining(['identity', 'volumev3', 'compute']));
+    expect(catalog.map((s: { Type: string }) => s.Type)).toEqual(
+      expect.arrayContaining(['identity', 'volumev3', 'compute']),
+    );
   });
 
   it('rejects a wrong password with keystone’s 401', async () => {
@@ -46,18 +48,38 @@ describe('real OpenStack CLI clients against the simulator', () => {
     const ubuntu = snapshots.find((s) => s.Name === 'ubuntu-24.04');
     expect(ubuntu?.Status).toBe('available');
 
-    const created = properties(await cinder('admin', 'create', '--snapshot-id', ubuntu!.ID, '--volume-type', 'ssd', '--name', 'cli-vol'));
-    expect(created).toMatchObject({ status: 'creating', volume_type: 'ssd', size: '10', bootable: 'true', name: 'cli-vol' });
+    const created = properties(
+      await cinder('admin', 'create', '--snapshot-id', ubuntu!.ID, '--volume-type', 'ssd', '--name', 'cli-vol'),
+    );
+    expect(created).toMatchObject({
+      status: 'creating',
+      volume_type: 'ssd',
+      size: '10',
+      bootable: 'true',
+      name: 'cli-vol',
+    });
     const id = created.id;
-    await waitFor('cli-vol available', async () => properties(await cinder('admin', 'show', id)).status === 'available', 20_000);
-    expect(listing(await cinder('admin', 'list')).find((v) => v.ID === id)).toMatchObject({ Name: 'cli-vol', Status: 'available' });
+    await waitFor(
+      'cli-vol available',
+      async () => properties(await cinder('admin', 'show', id)).status === 'available',
+      20_000,
+    );
+    expect(listing(await cinder('admin', 'list')).find((v) => v.ID === id)).toMatchObject({
+      Name: 'cli-vol',
+      Status: 'available',
+    });
 
     const transfer = properties(await cinder('admin', 'transfer-create', '--name', 'cli-transfer', id));
     expect(transfer.auth_key).toMatch(/^[0-9a-f]{16}$/);
     expect(listing(await cinder('admin', 'transfer-list')).map((t) => t.ID)).toContain(transfer.id);
     expect(properties(await cinder('admin', 'show', id)).status).toBe('awaiting-transfer');
 
-    const wrongKey = await cli('demo', 'cinder', [...CINDER_VERSION, 'transfer-accept', transfer.id, '0123456789abcdef']);
+    const wrongKey = await cli('demo', 'cinder', [
+      ...CINDER_VERSION,
+      'transfer-accept',
+      transfer.id,
+      '0123456789abcdef',
+    ]);
     expect(wrongKey.ok).toBe(false);
     expect(wrongKey.stderr).toMatch(/Invalid auth key.*\(HTTP 400\)/);
 
@@ -78,7 +100,11 @@ describe('real OpenStack CLI clients against the simulator', () => {
 
   it('cinder refuses to delete an in-use volume with cinder’s message', async () => {
     const created = properties(await cinder('demo', 'create', '--name', 'busy', '1'));
-    await waitFor('busy available', async () => properties(await cinder('demo', 'show', created.id)).status === 'available', 20_000);
+    await waitFor(
+      'busy available',
+      async () => properties(await cinder('demo', 'show', created.id)).status === 'available',
+      20_000,
+    );
     sim.faults.takeVolume(created.id, { kind: 'attach' });
     const refused = await cli('demo', 'cinder', [...CINDER_VERSION, 'delete', created.id]);
     expect(refused.ok).toBe(false);
@@ -89,7 +115,17 @@ describe('real OpenStack CLI clients against the simulator', () => {
 
   it('openstack volume commands work too (with the stub image endpoint)', async () => {
     const created = JSON.parse(
-      await ok('admin', 'openstack', ['volume', 'create', '--snapshot', 'debian-12', '--type', 'sas', 'osc-vol', '-f', 'json']),
+      await ok('admin', 'openstack', [
+        'volume',
+        'create',
+        '--snapshot',
+        'debian-12',
+        '--type',
+        'sas',
+        'osc-vol',
+        '-f',
+        'json',
+      ]),
     );
     expect(created).toMatchObject({ name: 'osc-vol', size: 8, status: 'creating', type: 'sas' });
     const volumes = JSON.parse(await ok('admin', 'openstack', ['volume', 'list', '-f', 'json']));

@@ -29,7 +29,10 @@ describe('fault injection', () => {
     const attached = await createVolume(admin);
     sim.faults.takeVolume(attached, { kind: 'attach', serverId: 'someone-elses-server' });
     const volume = (await admin.volume.get(`/volumes/${attached}`)).body.volume;
-    expect(volume).toMatchObject({ status: 'in-use', attachments: [expect.objectContaining({ server_id: 'someone-elses-server' })] });
+    expect(volume).toMatchObject({
+      status: 'in-use',
+      attachments: [expect.objectContaining({ server_id: 'someone-elses-server' })],
+    });
 
     const moved = await createVolume(admin);
     const transfer = (await admin.volume.post('/os-volume-transfer', { transfer: { volume_id: moved } })).body.transfer;
@@ -37,7 +40,9 @@ describe('fault injection', () => {
     expect((await admin.volume.get('/volumes')).body.volumes.map((v: { id: string }) => v.id)).not.toContain(moved);
     const elsewhere = await admin.volume.get(`/volumes/detail?all_tenants=1&project_id=${FOREIGN_PROJECT_ID}`);
     expect(elsewhere.body.volumes[0]).toMatchObject({ id: moved, status: 'available' });
-    const accept = await demo.volume.post(`/os-volume-transfer/${transfer.id}/accept`, { accept: { auth_key: transfer.auth_key } });
+    const accept = await demo.volume.post(`/os-volume-transfer/${transfer.id}/accept`, {
+      accept: { auth_key: transfer.auth_key },
+    });
     expect(accept.status).toBe(404);
   });
 
@@ -54,7 +59,12 @@ describe('fault injection', () => {
   it('adds and removes image snapshots', async () => {
     const id = sim.faults.addSnapshot({ name: 'alpine-3.20', volumeType: 'sas', sizeGb: 1 });
     expect(await snapshotByName(admin, 'alpine-3.20')).toMatchObject({ id, size: 1, status: 'available' });
-    const forDemo = sim.faults.addSnapshot({ name: 'demo-image', volumeType: 'ssd', sizeGb: 2, projectId: demo.projectId });
+    const forDemo = sim.faults.addSnapshot({
+      name: 'demo-image',
+      volumeType: 'ssd',
+      sizeGb: 2,
+      projectId: demo.projectId,
+    });
     expect((await snapshotByName(demo, 'demo-image')).id).toBe(forDemo);
     const volume = await demo.volume.post('/volumes', { volume: { snapshot_id: forDemo } });
     expect(volume.body.volume).toMatchObject({ size: 2, volume_type: 'ssd', bootable: 'true' });

@@ -33,7 +33,12 @@ export interface Api {
   del(path: string, headers?: Record<string, string>): Promise<Reply>;
 }
 
-export async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export async function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const res = await fetch(url, {
     method,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
@@ -71,7 +76,12 @@ export function passwordAuth(user: string, password: string, project: string | u
 }
 
 /** Logs in as one of the default users and finds the service URLs in the catalog, as a client would. */
-export async function login(sim: RunningSimulator, user = 'admin', password = `${user}-secret`, project = user): Promise<Session> {
+export async function login(
+  sim: RunningSimulator,
+  user = 'admin',
+  password = `${user}-secret`,
+  project = user,
+): Promise<Session> {
   const reply = await call('POST', `${sim.authUrl}/auth/tokens`, passwordAuth(user, password, project));
   if (reply.status !== 201) throw new Error(`login ${user} failed: ${reply.status} ${JSON.stringify(reply.body)}`);
   const token = reply.headers.get('x-subject-token')!;
@@ -98,7 +108,11 @@ export async function volumeStatus(s: Session, id: string): Promise<string | und
 
 /** Waits until the volume reaches `status` ("gone" = 404) and returns it. */
 export async function waitForVolume(s: Session, id: string, status: string, timeoutMs = 5000): Promise<string> {
-  return waitFor(`volume ${id} ${status}`, async () => ((await volumeStatus(s, id)) ?? 'gone') === status && status, timeoutMs);
+  return waitFor(
+    `volume ${id} ${status}`,
+    async () => ((await volumeStatus(s, id)) ?? 'gone') === status && status,
+    timeoutMs,
+  );
 }
 
 export async function snapshotByName(s: Session, name: string): Promise<any> {
@@ -109,7 +123,9 @@ export async function snapshotByName(s: Session, name: string): Promise<any> {
 /** Creates an available volume from the seeded ubuntu snapshot; returns its id. */
 export async function createVolume(s: Session, extra: Record<string, unknown> = {}): Promise<string> {
   const snapshot = await snapshotByName(s, 'ubuntu-24.04');
-  const reply = await s.volume.post('/volumes', { volume: { snapshot_id: snapshot?.id, volume_type: 'ssd', ...extra } });
+  const reply = await s.volume.post('/volumes', {
+    volume: { snapshot_id: snapshot?.id, volume_type: 'ssd', ...extra },
+  });
   if (reply.status !== 202) throw new Error(`create failed: ${reply.status} ${JSON.stringify(reply.body)}`);
   await waitForVolume(s, reply.body.volume.id, 'available');
   return reply.body.volume.id;

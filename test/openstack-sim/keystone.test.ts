@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../openstack-sim/index';
 import { api, call, FAST, login, passwordAuth, useSimulator } from './helpers';
 
-const UNAUTHORIZED = { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } };
+const UNAUTHORIZED = {
+  error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' },
+};
 const logLines: string[] = [];
 
 describe('keystone v3', () => {
@@ -75,9 +77,13 @@ describe('keystone v3', () => {
     const notJson = await call('POST', tokens, '{"auth": ');
     expect(notJson.status).toBe(400);
     expect(notJson.body.error).toMatchObject({ code: 400, title: 'Bad Request' });
-    const noMethods = await call('POST', tokens, { auth: { identity: { password: { user: { name: 'admin', password: 'x' } } } } });
+    const noMethods = await call('POST', tokens, {
+      auth: { identity: { password: { user: { name: 'admin', password: 'x' } } } },
+    });
     expect(noMethods.status).toBe(400);
-    expect(noMethods.body.error.message).toBe("Invalid input for field 'auth/identity': 'methods' is a required property");
+    expect(noMethods.body.error.message).toBe(
+      "Invalid input for field 'auth/identity': 'methods' is a required property",
+    );
     const noDomain = await call('POST', tokens, {
       auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-secret' } } } },
     });
@@ -116,7 +122,10 @@ describe('keystone v3', () => {
   it('re-scopes with the token method', async () => {
     const demo = await login(sim, 'demo');
     const reply = await call('POST', tokens, {
-      auth: { identity: { methods: ['token'], token: { id: demo.token } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } },
+      auth: {
+        identity: { methods: ['token'], token: { id: demo.token } },
+        scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+      },
     });
     expect(reply.status).toBe(201);
     expect(reply.body.token.methods).toEqual(['token']);
@@ -139,7 +148,10 @@ describe('keystone v3', () => {
       expect((await demo.volume.get('/volumes')).status).toBe(200);
       await new Promise((r) => setTimeout(r, 1100));
       expect((await demo.volume.get('/volumes')).status).toBe(401);
-      const validate = await call('GET', `${short.authUrl}/auth/tokens`, undefined, { 'X-Auth-Token': demo.token, 'X-Subject-Token': demo.token });
+      const validate = await call('GET', `${short.authUrl}/auth/tokens`, undefined, {
+        'X-Auth-Token': demo.token,
+        'X-Subject-Token': demo.token,
+      });
       expect(validate.status).toBe(401);
       const again = await login(short, 'demo');
       expect((await again.volume.get('/volumes')).status).toBe(200);

@@ -13,7 +13,13 @@ describe('nova v2.1 servers', () => {
       name: 'vm',
       flavorRef: '2',
       block_device_mapping_v2: [
-        { boot_index: 0, uuid: bootVolume, source_type: 'volume', destination_type: 'volume', delete_on_termination: true },
+        {
+          boot_index: 0,
+          uuid: bootVolume,
+          source_type: 'volume',
+          destination_type: 'volume',
+          delete_on_termination: true,
+        },
       ],
       networks: [{ uuid: DEFAULT_NETWORK_ID, ...(fixedIp ? { fixed_ip: fixedIp } : {}) }],
       ...extra,
@@ -42,13 +48,19 @@ describe('nova v2.1 servers', () => {
     expect((await demo.compute.get('/flavors/99')).status).toBe(404);
   });
 
-  it('boots from volumes: BUILD -> ACTIVE, volumes reserved -> in-use; delete honours delete_on_termination', async () => {
+  const bootTitle =
+    'boots from volumes: BUILD -> ACTIVE, volumes reserved -> in-use; delete honours delete_on_termination';
+  it(bootTitle, async () => {
     const boot = await createVolume(admin, { name: 'boot' });
     const data = (await admin.volume.post('/volumes', { volume: { size: 1, name: 'data' } })).body.volume.id;
     await waitForVolume(admin, data, 'available');
     const body = bootBody(boot, {}, '10.0.0.50');
     body.server.block_device_mapping_v2.push({
-      boot_index: 1, uuid: data, source_type: 'volume', destination_type: 'volume', delete_on_termination: false,
+      boot_index: 1,
+      uuid: data,
+      source_type: 'volume',
+      destination_type: 'volume',
+      delete_on_termination: false,
     });
     const created = await admin.compute.post('/servers', body);
     expect(created.status).toBe(202);
@@ -58,8 +70,15 @@ describe('nova v2.1 servers', () => {
     expect(created.headers.get('location')).toBe(links[0].href);
 
     const building = (await admin.compute.get(`/servers/${id}`)).body.server;
-    expect(building).toMatchObject({ status: 'BUILD', 'OS-EXT-STS:vm_state': 'building', 'OS-EXT-STS:task_state': 'spawning' });
-    expect((await admin.volume.get(`/volumes/${boot}`)).body.volume).toMatchObject({ status: 'reserved', attachments: [] });
+    expect(building).toMatchObject({
+      status: 'BUILD',
+      'OS-EXT-STS:vm_state': 'building',
+      'OS-EXT-STS:task_state': 'spawning',
+    });
+    expect((await admin.volume.get(`/volumes/${boot}`)).body.volume).toMatchObject({
+      status: 'reserved',
+      attachments: [],
+    });
 
     await waitFor('server ACTIVE', async () => (await serverState(id)) === 'ACTIVE');
     const active = (await admin.compute.get(`/servers/${id}`, { 'OpenStack-API-Version': 'compute 2.79' })).body.server;
@@ -74,7 +93,11 @@ describe('nova v2.1 servers', () => {
     const attachments = (await admin.compute.get(`/servers/${id}/os-volume_attachments`)).body.volumeAttachments;
     expect(attachments.map((a: { device: string }) => a.device)).toEqual(['/dev/vda', '/dev/vdb']);
 
-    expect((await admin.compute.get('/servers')).body.servers).toContainEqual({ id, name: 'vm', links: expect.any(Array) });
+    expect((await admin.compute.get('/servers')).body.servers).toContainEqual({
+      id,
+      name: 'vm',
+      links: expect.any(Array),
+    });
     expect((await admin.compute.get('/servers/detail?name=^vm$')).body.servers[0].id).toBe(id);
     expect((await demo.compute.get(`/servers/${id}`)).body).toEqual({
       itemNotFound: { code: 404, message: `Instance ${id} could not be found.` },
@@ -97,7 +120,9 @@ describe('nova v2.1 servers', () => {
     // once the holder is gone the address is free again
     await admin.compute.del(`/servers/${first.body.server.id}`);
     await waitFor('server gone', async () => (await serverState(first.body.server.id)) === 'gone');
-    expect((await admin.compute.post('/servers', bootBody(await createVolume(admin), {}, '10.0.0.77'))).status).toBe(202);
+    expect((await admin.compute.post('/servers', bootBody(await createVolume(admin), {}, '10.0.0.77'))).status).toBe(
+      202,
+    );
   });
 
   it('validates requests with nova’s 400s', async () => {
@@ -113,17 +138,25 @@ describe('nova v2.1 servers', () => {
       [bootBody('nope'), 'Block Device Mapping is Invalid: failed to get volume nope.'],
       [bootBody(inUse), `Invalid volume: volume '${inUse}' status must be 'available'. Currently in 'in-use'`],
       [bootBody(volume, { networks: [{ uuid: 'no-such-net' }] }), 'Network no-such-net could not be found.'],
-      [bootBody(volume, { networks: [{ uuid: DEFAULT_NETWORK_ID, fixed_ip: '10.0.0' }] }), "Invalid input for field/attribute fixed_ip. Value: '10.0.0'. '10.0.0' is not a 'ipv4'"],
       [
-        bootBody(volume, { block_device_mapping_v2: [{ boot_index: 1, uuid: volume, source_type: 'volume', destination_type: 'volume' }] }),
-        'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.',
+        bootBody(volume, { networks: [{ uuid: DEFAULT_NETWORK_ID, fixed_ip: '10.0.0' }] }),
+        "Invalid input for field/attribute fixed_ip. Value: '10.0.0'. '10.0.0' is not a 'ipv4'",
+      ],
+      [
+        bootBody(volume, {
+          block_device_mapping_v2: [{ boot_index: 1, uuid: volume, source_type: 'volume', destination_type: 'volume' }],
+        }),
+        'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping ' +
+          'combination is not valid.',
       ],
     ];
     for (const [body, message] of cases) {
       const reply = await admin.compute.post('/servers', body);
       expect(reply.body, JSON.stringify(body)).toEqual({ badRequest: { code: 400, message } });
     }
-    const noNetworks = await admin.compute.post('/servers', bootBody(volume, { networks: undefined }), { 'OpenStack-API-Version': 'compute 2.37' });
+    const noNetworks = await admin.compute.post('/servers', bootBody(volume, { networks: undefined }), {
+      'OpenStack-API-Version': 'compute 2.37',
+    });
     expect(noNetworks.body.badRequest.message).toMatch(/'networks' is a required property$/);
     // another project's volume is invisible to nova on the caller's behalf
     expect((await demo.compute.post('/servers', bootBody(volume))).body.badRequest.message).toBe(
@@ -137,7 +170,11 @@ describe('nova v2.1 servers', () => {
     const kept = await createVolume(admin);
     const body = bootBody(boot, {}, '10.9.0.5');
     body.server.block_device_mapping_v2.push({
-      boot_index: 1, uuid: kept, source_type: 'volume', destination_type: 'volume', delete_on_termination: false,
+      boot_index: 1,
+      uuid: kept,
+      source_type: 'volume',
+      destination_type: 'volume',
+      delete_on_termination: false,
     });
     const created = await admin.compute.post('/servers', body);
     expect(created.status).toBe(202);
@@ -196,6 +233,9 @@ describe('nova v2.1 servers', () => {
     sim.faults.vanishVolume(volume);
     await waitFor('server ERROR', async () => (await serverState(id)) === 'ERROR');
     const server = (await admin.compute.get(`/servers/${id}`)).body.server;
-    expect(server.fault).toMatchObject({ code: 500, message: expect.stringContaining(`Volume ${volume} could not be found`) });
+    expect(server.fault).toMatchObject({
+      code: 500,
+      message: expect.stringContaining(`Volume ${volume} could not be found`),
+    });
   });
 });

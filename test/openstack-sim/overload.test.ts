@@ -18,7 +18,9 @@ async function burst(options: SimulatorOptions, count: number): Promise<string[]
 }
 
 async function settled(s: Session, ids: string[]): Promise<string[] | undefined> {
-  const statuses = await Promise.all(ids.map(async (id) => (await s.volume.get(`/volumes/${id}`)).body.volume.status as string));
+  const statuses = await Promise.all(
+    ids.map(async (id) => (await s.volume.get(`/volumes/${id}`)).body.volume.status as string),
+  );
   return statuses.every((status) => status !== 'creating') ? statuses : undefined;
 }
 
@@ -59,7 +61,10 @@ describe('overload model', () => {
 
   it('matches the expected failure rate over many admissions', async () => {
     // capacity 0, slope 1/40: admission k of a 40-burst fails with p = k/40, expected 19.5 failures
-    const statuses = await burst({ plainCreateDelayMs: 2000, overload: { capacity: 0, errorSlope: 1 / 40, seed: 2024 } }, 40);
+    const statuses = await burst(
+      { plainCreateDelayMs: 2000, overload: { capacity: 0, errorSlope: 1 / 40, seed: 2024 } },
+      40,
+    );
     const failures = statuses.filter((s) => s === 'error').length;
     expect(failures).toBeGreaterThanOrEqual(12);
     expect(failures).toBeLessThanOrEqual(27);
@@ -74,7 +79,10 @@ describe('overload model', () => {
   });
 
   it('adds latency per create in flight', async () => {
-    const sim = await startSimulator({ plainCreateDelayMs: 50, overload: { capacity: 100, errorSlope: 0, latencyPerInflightMs: 300 } });
+    const sim = await startSimulator({
+      plainCreateDelayMs: 50,
+      overload: { capacity: 100, errorSlope: 0, latencyPerInflightMs: 300 },
+    });
     try {
       const s = await login(sim, 'demo');
       const ids: string[] = [];

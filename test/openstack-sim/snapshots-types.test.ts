@@ -15,7 +15,11 @@ describe('cinder v3 snapshots and volume types', () => {
 
   it('lists the seeded OS snapshots to their owner (admin) only', async () => {
     const list = await admin.volume.get('/snapshots');
-    expect(list.body.snapshots.map((s: { name: string }) => s.name).sort()).toEqual(['debian-12', 'rocky-9', 'ubuntu-24.04']);
+    expect(list.body.snapshots.map((s: { name: string }) => s.name).sort()).toEqual([
+      'debian-12',
+      'rocky-9',
+      'ubuntu-24.04',
+    ]);
     const detail = await admin.volume.get('/snapshots/detail?name=debian-12');
     expect(detail.body.snapshots[0]).toMatchObject({
       name: 'debian-12',
@@ -55,7 +59,9 @@ describe('cinder v3 snapshots and volume types', () => {
     sim.faults.takeVolume(id, { kind: 'attach' });
     const refused = await admin.volume.post('/snapshots', { snapshot: { volume_id: id } });
     expect(refused.status).toBe(400);
-    expect(refused.body.badRequest.message).toBe(`Invalid volume: Volume ${id} status must be available, but current status is: in-use.`);
+    expect(refused.body.badRequest.message).toBe(
+      `Invalid volume: Volume ${id} status must be available, but current status is: in-use.`,
+    );
     expect((await admin.volume.post('/snapshots', { snapshot: { volume_id: id, force: 'True' } })).status).toBe(202);
     expect((await admin.volume.post('/snapshots', { snapshot: {} })).body.badRequest.message).toBe(
       "Invalid input for field/attribute snapshot. Value: {}. 'volume_id' is a required property",
@@ -68,8 +74,14 @@ describe('cinder v3 snapshots and volume types', () => {
     expect(list.body.volume_types[0].extra_specs).toEqual({});
     expect(list.body.volume_types[0]).not.toHaveProperty('qos_specs_id');
     const id = list.body.volume_types[1].id;
-    expect((await demo.volume.get(`/types/${id}`)).body.volume_type).toMatchObject({ id, name: 'ssd', is_public: true });
-    expect((await admin.volume.get(`/types/${id}`)).body.volume_type.extra_specs).toEqual({ volume_backend_name: 'ssd' });
+    expect((await demo.volume.get(`/types/${id}`)).body.volume_type).toMatchObject({
+      id,
+      name: 'ssd',
+      is_public: true,
+    });
+    expect((await admin.volume.get(`/types/${id}`)).body.volume_type.extra_specs).toEqual({
+      volume_backend_name: 'ssd',
+    });
     expect((await demo.volume.get('/types/0b7cd43c-4b1c-4a1e-9d43-5a3c6e0b1f00')).status).toBe(404);
   });
 

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../openstack-sim/index';
-import { call, createVolume, FAST, login, type Session, snapshotByName, useCloud, volumeStatus, waitForVolume } from './helpers';
+import {
+  call,
+  createVolume,
+  FAST,
+  login,
+  type Session,
+  snapshotByName,
+  useCloud,
+  volumeStatus,
+  waitForVolume,
+} from './helpers';
 
 describe('cinder v3 volumes', () => {
   let sim: RunningSimulator;
@@ -9,16 +19,25 @@ describe('cinder v3 volumes', () => {
   useCloud((cloud) => ({ sim, admin, demo } = cloud));
 
   it('serves version documents at /volume/ (300) and /volume/v3/', async () => {
-    for (const [path, status] of [['/volume/', 300], ['/volume/v3/', 200]] as const) {
+    for (const [path, status] of [
+      ['/volume/', 300],
+      ['/volume/v3/', 200],
+    ] as const) {
       const reply = await call('GET', sim.url + path);
       expect(reply.status).toBe(status);
-      expect(reply.body.versions[0]).toMatchObject({ id: 'v3.0', status: 'CURRENT', version: '3.70', min_version: '3.0' });
+      expect(reply.body.versions[0]).toMatchObject({
+        id: 'v3.0',
+        status: 'CURRENT',
+        version: '3.70',
+        min_version: '3.0',
+      });
     }
   });
 
   it('negotiates and echoes microversions', async () => {
     const header = (v?: string) => (v ? { 'OpenStack-API-Version': v } : undefined);
-    const echoed = async (v?: string) => (await demo.volume.get('/volumes', header(v))).headers.get('openstack-api-version');
+    const echoed = async (v?: string) =>
+      (await demo.volume.get('/volumes', header(v))).headers.get('openstack-api-version');
     expect(await echoed()).toBe('volume 3.0');
     expect(await echoed('volume 3.55')).toBe('volume 3.55');
     expect(await echoed('volume latest')).toBe('volume 3.70');
@@ -29,14 +48,29 @@ describe('cinder v3 volumes', () => {
   it('creates from a snapshot: 202 creating, then available after createDelayMs', async () => {
     const snapshot = await snapshotByName(admin, 'ubuntu-24.04');
     const reply = await admin.volume.post('/volumes', {
-      volume: { snapshot_id: snapshot.id, volume_type: 'ssd', name: 'boot-1', description: 'd', metadata: { pool: 'a' } },
+      volume: {
+        snapshot_id: snapshot.id,
+        volume_type: 'ssd',
+        name: 'boot-1',
+        description: 'd',
+        metadata: { pool: 'a' },
+      },
     });
     expect(reply.status).toBe(202);
     const volume = reply.body.volume;
-    expect(volume).toMatchObject({ status: 'creating', size: 10, bootable: 'true', volume_type: 'ssd', name: 'boot-1', snapshot_id: snapshot.id });
+    expect(volume).toMatchObject({
+      status: 'creating',
+      size: 10,
+      bootable: 'true',
+      volume_type: 'ssd',
+      name: 'boot-1',
+      snapshot_id: snapshot.id,
+    });
     // As in cinder, the os-vol-*-attr extensions extend reads only, not the answer to create.
     expect(volume).not.toHaveProperty('os-vol-tenant-attr:tenant_id');
-    expect((await admin.volume.get(`/volumes/${volume.id}`)).body.volume['os-vol-tenant-attr:tenant_id']).toBe(admin.projectId);
+    expect((await admin.volume.get(`/volumes/${volume.id}`)).body.volume['os-vol-tenant-attr:tenant_id']).toBe(
+      admin.projectId,
+    );
     expect(volume.links[0].href).toBe(`${sim.url}/volume/v3/${admin.projectId}/volumes/${volume.id}`);
     expect(await volumeStatus(admin, volume.id)).toBe('creating');
     await waitForVolume(admin, volume.id, 'available');
@@ -51,12 +85,28 @@ describe('cinder v3 volumes', () => {
 
   it('rejects bad input with cinder’s errors, naming the field', async () => {
     const cases: [unknown, number, string][] = [
-      [{ volume: { size: 'big' } }, 400, "Invalid input for field/attribute size. Value: 'big'. 'big' is not of type 'number'"],
-      [{ volume: { size: 0 } }, 400, 'Invalid input for field/attribute size. Value: 0. 0 is less than the minimum of 1'],
+      [
+        { volume: { size: 'big' } },
+        400,
+        "Invalid input for field/attribute size. Value: 'big'. 'big' is not of type 'number'",
+      ],
+      [
+        { volume: { size: 0 } },
+        400,
+        'Invalid input for field/attribute size. Value: 0. 0 is less than the minimum of 1',
+      ],
       [{ size: 1 }, 400, "'volume' is a required property"],
-      [{ volume: {} }, 400, 'The server could not comply with the request since it is either malformed or otherwise incorrect.'],
+      [
+        { volume: {} },
+        400,
+        'The server could not comply with the request since it is either malformed or otherwise incorrect.',
+      ],
       [{ volume: { size: 1, volume_type: 'nope' } }, 404, 'Volume type with name nope could not be found.'],
-      [{ volume: { size: 1, availability_zone: 'mars' } }, 400, "Invalid input received: Availability zone 'mars' is invalid."],
+      [
+        { volume: { size: 1, availability_zone: 'mars' } },
+        400,
+        "Invalid input received: Availability zone 'mars' is invalid.",
+      ],
       [{ volume: { snapshot_id: 'f00' } }, 404, 'Snapshot f00 could not be found.'],
     ];
     for (const [body, status, message] of cases) {
@@ -85,7 +135,8 @@ describe('cinder v3 volumes', () => {
 
   it('pages with limit/marker and volumes_links, newest first', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await demo.volume.post('/volumes', { volume: { size: 1, name: `page-${i}` } })).body.volume.id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await demo.volume.post('/volumes', { volume: { size: 1, name: `page-${i}` } })).body.volume.id);
     const first = await demo.volume.get('/volumes?limit=2');
     expect(first.body.volumes.map((v: { id: string }) => v.id)).toEqual([ids[2], ids[1]]);
     const next = new URL(first.body.volumes_links[0].href);
@@ -117,13 +168,17 @@ describe('cinder v3 volumes', () => {
   });
 
   it('refuses a project id in the URL other than the token’s', async () => {
-    const reply = await call('GET', `${sim.url}/volume/v3/${admin.projectId}/volumes`, undefined, { 'X-Auth-Token': demo.token });
+    const reply = await call('GET', `${sim.url}/volume/v3/${admin.projectId}/volumes`, undefined, {
+      'X-Auth-Token': demo.token,
+    });
     expect(reply.body).toEqual({ badRequest: { code: 400, message: 'Malformed request url' } });
   });
 
   it('updates name, description and metadata with PUT', async () => {
     const id = (await demo.volume.post('/volumes', { volume: { size: 1, name: 'old' } })).body.volume.id;
-    const reply = await demo.volume.put(`/volumes/${id}`, { volume: { name: 'new', description: 'desc', metadata: { a: 'b' } } });
+    const reply = await demo.volume.put(`/volumes/${id}`, {
+      volume: { name: 'new', description: 'desc', metadata: { a: 'b' } },
+    });
     expect(reply.status).toBe(200);
     expect(reply.body.volume).toMatchObject({ name: 'new', description: 'desc', metadata: { a: 'b' } });
     expect((await demo.volume.get(`/volumes/${id}`)).body.volume.name).toBe('new');
@@ -135,7 +190,9 @@ describe('cinder v3 volumes', () => {
     const whileCreating = await demo.volume.del(`/volumes/${id}`);
     expect(whileCreating.status).toBe(400);
     expect(whileCreating.body.badRequest.message).toBe(
-      'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.',
+      'Invalid volume: Volume status must be available or error or error_restoring or error_extending or ' +
+        'error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a ' +
+        'transfer, or be disassociated from snapshots after volume transfer.',
     );
     await waitForVolume(demo, id, 'available');
     expect((await demo.volume.post('/os-volume-transfer', { transfer: { volume_id: id } })).status).toBe(202);
@@ -167,10 +224,17 @@ describe('cinder v3 volumes', () => {
 
     const demoVolume = (await demo.volume.post('/volumes', { volume: { size: 1 } })).body.volume.id;
     await waitForVolume(demo, demoVolume, 'available');
-    expect((await demo.volume.post(`/volumes/${demoVolume}/action`, { 'os-reset_status': { status: 'error' } })).body).toEqual({
-      forbidden: { code: 403, message: "Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be performed." },
+    expect(
+      (await demo.volume.post(`/volumes/${demoVolume}/action`, { 'os-reset_status': { status: 'error' } })).body,
+    ).toEqual({
+      forbidden: {
+        code: 403,
+        message: "Policy doesn't allow volume_extension:volume_admin_actions:reset_status to be performed.",
+      },
     });
-    expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-reset_status': { status: 'error' } })).status).toBe(202);
+    expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-reset_status': { status: 'error' } })).status).toBe(
+      202,
+    );
     expect(await volumeStatus(admin, id)).toBe('error');
     expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-frobnicate': null })).body).toEqual({
       badRequest: { code: 400, message: 'There is no such action: os-frobnicate' },
@@ -188,10 +252,14 @@ describe('cinder v3 volumes', () => {
       const big = await s.volume.post('/volumes', { volume: { size: 6 } });
       expect(big.status).toBe(413);
       expect(big.body.overLimit).toMatchObject({ code: 413, retryAfter: '0' });
-      expect(big.body.overLimit.message).toMatch(/^VolumeSizeExceedsAvailableQuota: .*Requested 6G, quota is 5G and 0G has been consumed/);
+      expect(big.body.overLimit.message).toMatch(
+        /^VolumeSizeExceedsAvailableQuota: .*Requested 6G, quota is 5G and 0G has been consumed/,
+      );
       expect((await s.volume.post('/volumes', { volume: { size: 1 } })).status).toBe(202);
       const second = await s.volume.post('/volumes', { volume: { size: 1 } });
-      expect(second.body.overLimit.message).toBe("VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes'.");
+      expect(second.body.overLimit.message).toBe(
+        "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes'.",
+      );
     } finally {
       await limited.stop();
     }

@@ -17,27 +17,53 @@ const SNAPSHOT = 'sysdisk-sas-Debian9 64bit';
 
 beforeAll(async () => {
   sim = await startSimulator({
-    createDelayMs: 100, plainCreateDelayMs: 50, tokenTtlSeconds: 2,
+    createDelayMs: 100,
+    plainCreateDelayMs: 50,
+    tokenTtlSeconds: 2,
     seed: { volumeTypes: ['sas'], snapshots: [{ name: SNAPSHOT, volumeType: 'sas', sizeGb: 10 }] },
     log: (line) => requests.push(line),
   });
-  cloud = connectCloud({ authUrl: sim.authUrl, admin: SIMULATOR_ADMIN, userDomainName: 'Default', projectDomainName: 'Default', timeoutMs: 5_000 });
+  cloud = connectCloud({
+    authUrl: sim.authUrl,
+    admin: SIMULATOR_ADMIN,
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+    timeoutMs: 5_000,
+  });
 });
-afterAll(async () => { await sim?.stop(); });
+afterAll(async () => {
+  await sim?.stop();
+});
 
 const tokenRequests = () => requests.filter((l) => l.includes('POST /identity/v3/auth/tokens')).length;
-const until = async (check: () => Promise<boolean>) => { for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50)); };
+const until = async (check: () => Promise<boolean>) => {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
+};
 
 describe('KeystoneSession', () => {
   it('authenticates once and reuses the token for many calls', async () => {
-    const session = new KeystoneSession({ authUrl: sim.authUrl, username: 'admin', password: 'admin-secret', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default' });
+    const session = new KeystoneSession({
+      authUrl: sim.authUrl,
+      username: 'admin',
+      password: 'admin-secret',
+      projectName: 'admin',
+      userDomainName: 'Default',
+      projectDomainName: 'Default',
+    });
     const before = tokenRequests();
     await Promise.all([1, 2, 3, 4, 5].map(() => session.request('volumev3', { method: 'GET', path: '/types' })));
     expect(tokenRequests() - before).toBe(1);
   });
 
   it('renews a short-lived token before it expires (2 s tokens: not on every call, not after expiry)', async () => {
-    const session = new KeystoneSession({ authUrl: sim.authUrl, username: 'admin', password: 'admin-secret', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default' });
+    const session = new KeystoneSession({
+      authUrl: sim.authUrl,
+      username: 'admin',
+      password: 'admin-secret',
+      projectName: 'admin',
+      userDomainName: 'Default',
+      projectDomainName: 'Default',
+    });
     const before = tokenRequests();
     for (let i = 0; i < 10; i++) await session.request('volumev3', { method: 'GET', path: '/types' });
     expect(tokenRequests() - before).toBe(1);
@@ -57,8 +83,14 @@ describe('KeystoneSession', () => {
     expect(tokenRequests() - before).toBe(1);
   });
 
-  it('a wrong password is an UnauthorizedError with Keystone\'s message, not retried forever', async () => {
-    const bad = connectCloud({ authUrl: sim.authUrl, admin: { ...SIMULATOR_ADMIN, password: 'nope' }, userDomainName: 'Default', projectDomainName: 'Default', timeoutMs: 5_000 });
+  it("a wrong password is an UnauthorizedError with Keystone's message, not retried forever", async () => {
+    const bad = connectCloud({
+      authUrl: sim.authUrl,
+      admin: { ...SIMULATOR_ADMIN, password: 'nope' },
+      userDomainName: 'Default',
+      projectDomainName: 'Default',
+      timeoutMs: 5_000,
+    });
     const err = await bad.admin.cinder.listVolumes().catch((e) => e);
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect(err.status).toBe(401);
@@ -67,13 +99,35 @@ describe('KeystoneSession', () => {
   });
 
   it('an unreachable URL is an UnreachableError; a silent server times out', async () => {
-    const refused = new KeystoneSession({ authUrl: 'http://127.0.0.1:1/v3', username: 'a', password: 'b', projectName: 'c', userDomainName: 'Default', projectDomainName: 'Default' }, 2_000);
+    const refused = new KeystoneSession(
+      {
+        authUrl: 'http://127.0.0.1:1/v3',
+        username: 'a',
+        password: 'b',
+        projectName: 'c',
+        userDomainName: 'Default',
+        projectDomainName: 'Default',
+      },
+      2_000,
+    );
     await expect(refused.authenticate()).rejects.toBeInstanceOf(UnreachableError);
-    const silent: Server = createServer(() => { /* never answers */ });
+    const silent: Server = createServer(() => {
+      /* never answers */
+    });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const port = (silent.address() as AddressInfo).port;
-      const slow = new KeystoneSession({ authUrl: `http://127.0.0.1:${port}/v3`, username: 'a', password: 'b', projectName: 'c', userDomainName: 'Default', projectDomainName: 'Default' }, 300);
+      const slow = new KeystoneSession(
+        {
+          authUrl: `http://127.0.0.1:${port}/v3`,
+          username: 'a',
+          password: 'b',
+          projectName: 'c',
+          userDomainName: 'Default',
+          projectDomainName: 'Default',
+        },
+        300,
+      );
       const err = await slow.authenticate().catch((e) => e);
       expect(err).toBeInstanceOf(UnreachableError);
       expect(err.apiMessage).toMatch(/no answer within 300 ms/);
@@ -85,7 +139,7 @@ describe('KeystoneSession', () => {
 });
 
 describe('CinderClient', () => {
-  it('maps 404 to NotFoundError with cinder\'s message', async () => {
+  it("maps 404 to NotFoundError with cinder's message", async () => {
     const err = await cloud.admin.cinder.getVolume('00000000-0000-0000-0000-000000000000').catch((e) => e);
     expect(err).toBeInstanceOf(NotFoundError);
     expect(err.apiMessage).toBe('Volume 00000000-0000-0000-0000-000000000000 could not be found.');
@@ -93,9 +147,16 @@ describe('CinderClient', () => {
 
   it('creates from a snapshot, finds by name, transfers admin → tenant, accepts, renames', async () => {
     const snapshot = (await cloud.admin.cinder.listSnapshots()).find((s) => s.name === SNAPSHOT)!;
-    const created = await cloud.admin.cinder.createVolume({ name: 'spare-client-test', size: 10, volumeType: 'sas', snapshotId: snapshot.id });
+    const created = await cloud.admin.cinder.createVolume({
+      name: 'spare-client-test',
+      size: 10,
+      volumeType: 'sas',
+      snapshotId: snapshot.id,
+    });
     expect(created.status).toBe('creating');
-    expect((await cloud.admin.cinder.listVolumes({ name: 'spare-client-test' })).map((v) => v.id)).toEqual([created.id]);
+    expect((await cloud.admin.cinder.listVolumes({ name: 'spare-client-test' })).map((v) => v.id)).toEqual([
+      created.id,
+    ]);
     await until(async () => (await cloud.admin.cinder.getVolume(created.id)).status === 'available');
 
     const tenant = cloud.tenant(SIMULATOR_TENANT);
