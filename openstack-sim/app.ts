@@ -31,6 +31,8 @@ export function buildApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Sim
     if (MUTATING.has(c.req.method) && c.res.status < 400) cloud.changed();
   });
 
+  app.use('*', cloud.requestFaults.middleware(dialectFor));
+
   app.get('/', (c) =>
     c.json({
       simulator: 'blockflow openstack-sim',

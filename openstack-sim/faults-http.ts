@@ -15,6 +15,13 @@ const Take = z.object({
 });
 const FailCreates = z.object({ count: z.number().int().min(0) });
 const FailBoots = z.object({ count: z.number().int().min(0), reason: z.string().min(1).optional() });
+const FailRequests = z.object({
+  method: z.string().min(1),
+  path: z.string().min(1),
+  status: z.number().int().min(400).max(599),
+  message: z.string().min(1).optional(),
+  count: z.number().int().min(1).default(1),
+});
 const AddSnapshot = z.object({
   name: z.string().min(1),
   volume_type: z.string().min(1),
@@ -37,6 +44,7 @@ export function faultsApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Si
     c.json({
       pending_create_failures: faults.pendingCreateFailures(),
       pending_boot_failures: faults.pendingBootFailures(),
+      pending_request_failures: faults.pendingRequestFailures(),
     }),
   );
 
@@ -67,6 +75,16 @@ export function faultsApp(cloud: SimulatedCloud, faults: FaultInjector): Hono<Si
   app.post('/fail-boots', async (c) => {
     const req = await readJson(c, FailBoots, 'fault');
     faults.failNextBoots(req.count, req.reason);
+    return c.body(null, 204);
+  });
+
+  app.post('/fail-requests', async (c) => {
+    const req = await readJson(c, FailRequests, 'fault');
+    try {
+      faults.failNextRequests(req);
+    } catch (err) {
+      throw fault.badRequest(`Invalid fault: ${(err as Error).message}`);
+    }
     return c.body(null, 204);
   });
 

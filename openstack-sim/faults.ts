@@ -4,6 +4,7 @@ import { newUuid, stableHexId } from './ids';
 import { unschedule } from './lifecycle';
 import { imageSnapshotRecord, type ImageSnapshotSpec } from './seed';
 import type { Volume } from './state';
+import type { RequestFaultRule } from './request-faults';
 
 /** How someone else "takes" a volume from under the client. */
 export type TakeVolume = { kind: 'attach'; serverId?: string } | { kind: 'move'; projectId?: string };
@@ -34,6 +35,9 @@ export interface FaultInjector {
    * "Build of instance … aborted: <reason>", ports deleted, delete_on_termination volumes deleted.
    */
   failNextBoots(count: number, reason?: string): void;
+  /** The next `count` requests matching `method` and the `path` pattern fail with `status` (nothing changes). */
+  failNextRequests(rule: RequestFaultRule): void;
+  pendingRequestFailures(): number;
   pendingBootFailures(): number;
   /** Adds an OS image snapshot (owned by the admin project unless projectId is given); returns its id. */
   addSnapshot(spec: ImageSnapshotSpec): string;
@@ -97,6 +101,12 @@ export function createFaultInjector(cloud: SimulatedCloud): FaultInjector {
     },
     pendingBootFailures() {
       return cloud.pendingBootFailures();
+    },
+    failNextRequests(rule) {
+      cloud.requestFaults.arm(rule);
+    },
+    pendingRequestFailures() {
+      return cloud.requestFaults.pending();
     },
     addSnapshot(spec) {
       // A re-published image keeps its name but is a new snapshot (seeded ones keep stable ids).

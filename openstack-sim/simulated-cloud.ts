@@ -11,6 +11,7 @@ import { OverloadModel } from './overload';
 import { Scheduler } from './scheduler';
 import { seedNetworks, seedState } from './seed';
 import { type PersistedState, SimState } from './state';
+import { RequestFaults } from './request-faults';
 
 /**
  * The whole simulated cloud: its data, its identity directory, its clocks, and the
@@ -64,6 +65,9 @@ export class SimulatedCloud {
   changed(): void {
     for (const listener of this.changeListeners) listener();
   }
+
+  /** Injected HTTP failures (request-faults.ts). */
+  readonly requestFaults = new RequestFaults();
 
   failNextCreates(count: number): void {
     this.forcedCreateFailures += count;

@@ -84,6 +84,7 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
         buildId,
         status: 'failed',
         step: failedStep,
+        path: state.path,
         stepTimings: state.stepTimings,
         failureReason: describeFailure(err),
         compensation,

@@ -56,6 +56,22 @@ describe('fault injection', () => {
     expect(sim.faults.pendingCreateFailures()).toBe(0);
   });
 
+  it('fails the next N matching requests in the service envelope, changing nothing', async () => {
+    const id = await createVolume(admin);
+    sim.faults.failNextRequests({ method: 'PUT', path: '/volumes/[^/]+$', status: 400, message: 'injected', count: 2 });
+    expect(sim.faults.pendingRequestFailures()).toBe(2);
+    // A request that does not match is untouched.
+    expect((await admin.volume.get(`/volumes/${id}`)).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const refused = await admin.volume.put(`/volumes/${id}`, { volume: { name: 'renamed' } });
+      expect(refused).toMatchObject({ status: 400, body: { badRequest: { code: 400, message: 'injected' } } });
+    }
+    expect((await admin.volume.get(`/volumes/${id}`)).body.volume.name).not.toBe('renamed');
+    expect((await admin.volume.put(`/volumes/${id}`, { volume: { name: 'renamed' } })).status).toBe(200);
+    expect(sim.faults.pendingRequestFailures()).toBe(0);
+    expect(() => sim.faults.failNextRequests({ method: 'GET', path: '.', status: 200 })).toThrow(/HTTP error status/);
+  });
+
   it('adds and removes image snapshots', async () => {
     const id = sim.faults.addSnapshot({ name: 'alpine-3.20', volumeType: 'sas', sizeGb: 1 });
     expect(await snapshotByName(admin, 'alpine-3.20')).toMatchObject({ id, size: 1, status: 'available' });
@@ -88,8 +104,12 @@ describe('fault injection', () => {
     expect((await sim_('DELETE', `/volumes/${id}`, admin.token)).status).toBe(404);
 
     expect((await sim_('POST', '/fail-creates', admin.token, { count: 1 })).status).toBe(204);
-    const pending = { pending_create_failures: 1, pending_boot_failures: 0 };
+    const pending = { pending_create_failures: 1, pending_boot_failures: 0, pending_request_failures: 0 };
     expect((await sim_('GET', '/faults', admin.token)).body).toEqual(pending);
+    const failOne = { method: 'GET', path: '/types$', status: 503 };
+    expect((await sim_('POST', '/fail-requests', admin.token, failOne)).status).toBe(204);
+    expect((await admin.volume.get('/types')).status).toBe(503);
+    expect((await sim_('POST', '/fail-requests', admin.token, { ...failOne, status: 200 })).status).toBe(400);
     expect((await sim_('POST', '/fail-creates', admin.token, { count: -1 })).body.badRequest.message).toMatch(/count/);
 
     const added = await sim_('POST', '/snapshots', admin.token, { name: 'fedora-40', volume_type: 'ssd', size_gb: 5 });

@@ -15,6 +15,7 @@ beforeAll(async () => {
 afterAll(async () => p?.close());
 beforeEach(async () => {
   expect(p.sim.faults.pendingCreateFailures()).toBe(0);
+  expect(p.sim.faults.pendingRequestFailures()).toBe(0);
   await fillPool(p); // each build below takes a spare: every one starts from a pool hit
 });
 
@@ -87,6 +88,37 @@ describe('createServer compensation', () => {
         data: { reserved: false },
       });
     }
+  });
+
+  it.each([
+    ['the transfer create', 'POST', '/os-volume-transfer$', 'returned to the pool'],
+    ['the accept', 'POST', '/os-volume-transfer/[^/]+/accept$', 'returned to the pool'],
+    ['the rename', 'PUT', '/volumes/[^/]+$', 'deleted from the tenant project'],
+  ])('%s refused: the system disk is undone (%s %s → %s)', async (_step, method, path, outcome) => {
+    const spares = await availableSpares();
+    p.sim.faults.failNextRequests({ method, path, status: 400, message: 'Invalid input received: injected' });
+    const build = await failedBuild(`refused-${method.toLowerCase()}-${spares}`);
+    expect(build.step).toBe('system-disk');
+    expect(build.path).toBe('pool-hit');
+    expect(build.compensation['system disk']).toBe(outcome);
+    expect(await availableSpares()).toBe(outcome === 'returned to the pool' ? spares : spares - 1);
+    await expectNoLeak(build);
+  });
+
+  it('the boot request refused (after the address was allocated): address released, disks deleted', async () => {
+    p.sim.faults.failNextRequests({
+      method: 'POST',
+      path: '/servers$',
+      status: 400,
+      message: 'Invalid flavorRef provided.',
+    });
+    const build = await failedBuild('boot-refused');
+    expect(build.step).toBe('boot');
+    expect(build.compensation).toMatchObject({
+      'fixed IP': 'released 1',
+      'system disk': 'deleted from the tenant project',
+    });
+    await expectNoLeak(build);
   });
 
   it("the tenant's volume quota refuses the accept (413): the spare goes back to the pool", async () => {
