@@ -3,6 +3,7 @@
 // past runs, cancel one (the workflow restores before it ends). Bad parameters → 400 before any
 // workflow starts; what only the worker's host can check (a domain name already taken) makes the
 // run end as `rejected`, also before anything is touched.
+import { drillProgressQuery } from '../../workflows/drill-run-state';
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { createRoute } from '@hono/zod-openapi';
@@ -118,7 +119,7 @@ export function drillRoutes(deps: ApiDeps) {
         workflowStatus === 'RUNNING'
           ? await temporal.workflow
               .getHandle(id)
-              .query<DrillProgress>('drillProgress')
+              .query(drillProgressQuery)
               .catch(() => undefined)
           : undefined;
       return c.json({ ...view(row), workflowStatus, live }, 200);

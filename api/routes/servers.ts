@@ -3,6 +3,7 @@
 // their project's builds (another project's build → 404). Work done later on the caller's behalf
 // runs through a Keystone trust created here, with the caller's token, from the caller to
 // blockflow's service user; the token itself goes nowhere else.
+import { buildProgressQuery } from '../../workflows/server-build-state';
 import { createHash, randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -210,7 +211,7 @@ async function liveView(deps: ApiDeps, b: BuildRow) {
   const workflowId = b.status === 'building' ? b.id : `${b.id}-delete`;
   const live = await deps.temporal.workflow
     .getHandle(workflowId)
-    .query<{ step: string; stepTimings: Record<string, number> }>('buildProgress')
+    .query(buildProgressQuery)
     .catch(() => undefined);
   return live ? { ...view, step: live.step, stepTimings: { ...view.stepTimings, ...live.stepTimings } } : view;
 }

@@ -2,6 +2,7 @@
 // generated data, look at a volume (per-chunk state, SHA-256 as a reader sees it), start a
 // cloneVolume workflow, follow its progress. The store belongs to the worker (one DataStore per
 // directory), so every store access runs there, as a workflow; the API only talks to Temporal.
+import { cloneProgressQuery } from '../../workflows/clone-progress';
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -126,7 +127,7 @@ async function cloneStatus(temporal: Client, workflowId: string): Promise<CloneS
   }
   if (status === 'RUNNING') {
     const live = await temporal
-      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<CloneProgress>('cloneProgress'))
+      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(cloneProgressQuery))
       .catch(() => undefined);
     return live ? { workflowId, status, progress: pick(live), progressFrom: 'query' } : fromMemo;
   }
