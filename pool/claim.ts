@@ -41,7 +41,13 @@ export async function claimSpareVolume(
 
 async function claimUnlocked(prisma: PrismaClient, kind: PoolKind, claimant: string): Promise<ClaimedSpare | null> {
   const free = await prisma.spareVolume.findFirst({
-    where: { ...kind, status: 'available', allocated: false, volumeId: { not: null } },
+    where: {
+      volumeType: kind.volumeType,
+      osName: kind.osName,
+      status: 'available',
+      allocated: false,
+      volumeId: { not: null },
+    },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   if (!free?.volumeId) return null;
