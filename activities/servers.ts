@@ -10,7 +10,7 @@ import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { claimSpareVolume, completeHandout, type Handout } from '../pool/claim';
 import { updateBuild, type BuildUpdate } from '../servers/builds';
-import { ensureServer, observeServer, requestServerDelete, type BootRequest } from '../servers/boot';
+import { ensureServer, findServerOf, observeServer, requestServerDelete, type BootRequest } from '../servers/boot';
 import { allocateFixedIp, FixedIpError, releaseFixedIps, type FixedIpRequest } from '../servers/fixed-ips';
 import { releaseSystemDisk, type SystemDiskToRelease } from '../servers/release';
 import {
@@ -21,7 +21,7 @@ import {
   TenantQuotaError,
   type FallbackDiskRequest,
 } from '../servers/system-disk';
-import { ensureTenantDisk, type TenantDiskRequest } from '../servers/tenant-disks';
+import { deleteTenantDisksOf, ensureTenantDisk, type TenantDiskRequest } from '../servers/tenant-disks';
 import { deleteTrustIfPresent } from '../openstack/trusts';
 
 export interface ServerActivityDeps {
@@ -114,6 +114,12 @@ export function serverActivities(deps: ServerActivityDeps) {
     requestServerDelete: (req: AsTenant & { serverId: string }) => requestServerDelete(tenant(req), req.serverId),
 
     deleteTenantVolume: (req: AsTenant & { volumeId: string }) => deleteVolumeIfPresent(tenant(req), req.volumeId),
+
+    /** Undo of a tenant disk step: the disks of that name this build made, whatever got that far. */
+    deleteTenantDisksOf: (req: AsTenant & { buildId: string; name: string }) => deleteTenantDisksOf(tenant(req), req),
+
+    /** The server this build made, if it got that far. */
+    findServerOf: (req: AsTenant & { buildId: string; name: string }) => findServerOf(tenant(req), req),
 
     releaseSystemDisk: (req: AsTenant & { projectId: string } & SystemDiskToRelease) =>
       releaseSystemDisk(prisma, handover(req), req),

@@ -16,10 +16,16 @@ export interface BootRequest {
   address: string;
 }
 
-/** Creates the server unless this build already did (found by name and the build's metadata). */
-export async function ensureServer(tenant: ProjectClients, req: BootRequest): Promise<{ serverId: string }> {
+/** The server this build made, found by its name and the build's metadata. */
+export async function findServerOf(tenant: ProjectClients, req: { buildId: string; name: string }) {
   const mine = (await tenant.nova.listServers(req.name)).find((s) => s.metadata?.[BUILD_METADATA_KEY] === req.buildId);
-  if (mine) return { serverId: mine.id };
+  return mine?.id ?? null;
+}
+
+/** Creates the server unless this build already did. */
+export async function ensureServer(tenant: ProjectClients, req: BootRequest): Promise<{ serverId: string }> {
+  const mine = await findServerOf(tenant, req);
+  if (mine) return { serverId: mine };
   const created = await tenant.nova.createServer({
     name: req.name,
     flavorRef: req.flavorId,

@@ -2,6 +2,7 @@
 // original create flow). A disk carries its build's id in its metadata, so a retried create
 // finds the disk its earlier attempt made instead of making a second one.
 import type { ProjectClients } from '../openstack/cloud';
+import { deleteVolumeIfPresent } from './system-disk';
 
 export const BUILD_METADATA_KEY = 'blockflow:build';
 
@@ -29,4 +30,16 @@ export async function ensureTenantDisk(
       metadata: { [BUILD_METADATA_KEY]: req.buildId },
     }));
   return { volumeId: volume.id, status: volume.status };
+}
+
+/** Deletes the disks of that name this build made (found by its metadata); returns how many. */
+export async function deleteTenantDisksOf(
+  tenant: ProjectClients,
+  req: { buildId: string; name: string },
+): Promise<number> {
+  const mine = (await tenant.cinder.listVolumes({ name: req.name })).filter(
+    (v) => v.metadata?.[BUILD_METADATA_KEY] === req.buildId,
+  );
+  for (const volume of mine) await deleteVolumeIfPresent(tenant, volume.id);
+  return mine.length;
 }

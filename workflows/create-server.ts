@@ -9,6 +9,7 @@
 //   4. boot from the volumes (BDM v2, all delete_on_termination), wait for ACTIVE.
 // The build's Keystone trust is deleted when the build ends, whatever the outcome.
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   proxyActivities,
@@ -24,7 +25,10 @@ import { Saga } from './saga';
 import { BuildState, buildProgressQuery } from './server-build-state';
 
 const NON_RETRYABLE = [...OPENSTACK_NON_RETRYABLE, 'TenantQuotaExceeded', 'FixedIpUnavailable'];
+// A cancelled build waits for the step in flight to end, so its undo (which looks for what the
+// build made) never runs while that step can still make something.
 const act = proxyActivities<Activities>({
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '20 seconds',
   retry: {
@@ -128,6 +132,10 @@ async function buildServer(
   });
   const extraVolumeIds = [swapVolumeId, dataVolumeId].filter((id): id is string => id !== undefined);
   const { serverId } = await state.run('boot', async () => {
+    saga.add('server', async () => {
+      const made = await undo.findServerOf({ trustId, buildId, name: input.name });
+      return made ? deleteServerAndWait(trustId, made) : 'none made';
+    });
     const booted = await act.ensureServer({
       trustId,
       buildId,
@@ -138,7 +146,7 @@ async function buildServer(
       networkId: input.networkId,
       address,
     });
-    saga.add('server', () => deleteServerAndWait(trustId, booted.serverId));
+    await act.updateBuild({ buildId, serverId: booted.serverId });
     return booted;
   });
   await state.run('wait-active', () => waitForServer(trustId, serverId, 'ACTIVE'));
@@ -164,11 +172,12 @@ async function obtainSystemDisk(
     return { volumeId: existing, path: 'reused' };
   }
   const started = Date.now();
+  // Registered before the claim: the undo finds whatever the build got (claim, fallback disk, handout).
+  saga.add('system disk', () => undo.releaseSystemDisk({ trustId, projectId, buildId, serverName: input.name }));
   const claimed = await act.claimSystemDisk({ volumeType: input.volumeType, osName: input.osName, buildId });
   const path: SystemDiskPath = claimed ? 'pool-hit' : 'fallback';
   state.path = path;
   const volumeId = claimed?.volumeId ?? (await buildFallbackDisk(input, buildId));
-  saga.add('system disk', () => undo.releaseSystemDisk({ trustId, projectId, buildId, volumeId, reused: false }));
   await act.handOverSystemDisk({ trustId, projectId, volumeId, buildId });
   await act.renameTenantVolume({ trustId, volumeId, name });
   await act.completeHandout({
@@ -199,8 +208,8 @@ async function buildFallbackDisk(input: CreateServerInput, buildId: string): Pro
 async function tenantDisk(input: CreateServerInput, buildId: string, name: string, sizeGb: number, saga: Saga) {
   if (sizeGb === 0) return undefined;
   const { trustId } = input;
+  saga.add(name, async () => `deleted ${await undo.deleteTenantDisksOf({ trustId, buildId, name })}`);
   const { volumeId } = await act.ensureTenantDisk({ trustId, buildId, name, sizeGb, volumeType: input.volumeType });
-  saga.add(name, () => undo.deleteTenantVolume({ trustId, volumeId }));
   await waitForVolume(volumeId);
   return volumeId;
 }

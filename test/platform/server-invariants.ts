@@ -76,7 +76,9 @@ export async function grantsFromDatabase(p: Platform): Promise<Grant[]> {
   const builds = await p.prisma.serverBuild.findMany();
   const handouts = await p.prisma.systemDiskHandout.findMany();
   return [
-    ...builds.flatMap((b) => (b.systemVolumeId ? [{ what: 'system volume' as const, id: b.systemVolumeId, holder: b.id }] : [])),
+    ...builds.flatMap((b) =>
+      b.systemVolumeId ? [{ what: 'system volume' as const, id: b.systemVolumeId, holder: b.id }] : [],
+    ),
     ...builds.flatMap((b) => (b.address ? [{ what: 'address' as const, id: b.address, holder: b.id }] : [])),
     ...handouts.map((h) => ({ what: 'system volume' as const, id: h.volumeId, holder: h.buildId })),
   ];
@@ -100,12 +102,15 @@ export async function serverInvariantViolations(
   const builds = await p.prisma.serverBuild.findMany();
   const active = builds.filter((b) => b.status === 'active');
   const activeById = new Map(active.map((b) => [b.id, b]));
-  for (const b of builds) if (!SETTLED.includes(b.status)) v.push(`build ${b.id} (${b.name}) is ${b.status} at ${b.step}`);
+  for (const b of builds)
+    if (!SETTLED.includes(b.status)) v.push(`build ${b.id} (${b.name}) is ${b.status} at ${b.step}`);
 
   // Each active build's resources are its own: no volume or address shared between two of them.
   for (const d of doubleGrants(
     active.flatMap((b) => [
-      ...[b.systemVolumeId, b.swapVolumeId, b.dataVolumeId].flatMap((id) => (id ? [{ what: 'system volume' as const, id, holder: b.id }] : [])),
+      ...[b.systemVolumeId, b.swapVolumeId, b.dataVolumeId].flatMap((id) =>
+        id ? [{ what: 'system volume' as const, id, holder: b.id }] : [],
+      ),
       ...(b.address ? [{ what: 'address' as const, id: b.address, holder: b.id }] : []),
     ]),
   )) {
@@ -127,7 +132,8 @@ export async function serverInvariantViolations(
     const serversById = new Map(servers.map((s) => [s.id, s]));
     for (const s of servers) {
       const owner = activeById.get(s.metadata?.[BUILD_METADATA_KEY] ?? '');
-      if (!owner || owner.serverId !== s.id) v.push(`${who}: server ${s.id} (${s.name}, ${s.status}) has no active build`);
+      if (!owner || owner.serverId !== s.id)
+        v.push(`${who}: server ${s.id} (${s.name}, ${s.status}) has no active build`);
       else if (s.status !== 'ACTIVE') v.push(`${who}: server ${s.id} of active build ${owner.id} is ${s.status}`);
     }
     for (const vol of (await clients.cinder.listVolumes()).filter((x) => !gone(x))) {
@@ -150,12 +156,14 @@ export async function serverInvariantViolations(
       }
       const attached = (server['os-extended-volumes:volumes_attached'] ?? []).map((a) => a.id).sort();
       const own = [b.systemVolumeId, b.swapVolumeId, b.dataVolumeId].filter((x): x is string => !!x).sort();
-      if (attached.join() !== own.join()) v.push(`active build ${b.id}: its server has [${attached}], the build [${own}]`);
+      if (attached.join() !== own.join())
+        v.push(`active build ${b.id}: its server has [${attached}], the build [${own}]`);
     }
   }
   for (const b of active.filter((x) => checkedProjects.has(x.projectId))) {
     for (const id of [b.systemVolumeId, b.swapVolumeId, b.dataVolumeId]) {
-      if (id && !tenantVolumeIds.has(id)) v.push(`active build ${b.id} (${b.name}): volume ${id} is not in its project`);
+      if (id && !tenantVolumeIds.has(id))
+        v.push(`active build ${b.id} (${b.name}): volume ${id} is not in its project`);
     }
     if (!b.address) v.push(`active build ${b.id} (${b.name}) has no address`);
   }
@@ -173,11 +181,13 @@ export async function serverInvariantViolations(
     if (!s.volumeId) continue;
     const vol = adminById.get(s.volumeId);
     if (!vol) v.push(`spare ${s.name}: its volume ${s.volumeId} is not in the admin project`);
-    else if (s.status === 'available' && vol.status !== 'available') v.push(`spare ${s.name}: volume ${s.volumeId} is ${vol.status}`);
+    else if (s.status === 'available' && vol.status !== 'available')
+      v.push(`spare ${s.name}: volume ${s.volumeId} is ${vol.status}`);
     if (tenantVolumeIds.has(s.volumeId)) v.push(`spare ${s.name}: volume ${s.volumeId} is also a tenant's`);
   }
   for (const x of adminVolumes) {
-    if (spareName.test(x.name ?? '') && !spareVolumeIds.has(x.id)) v.push(`admin: spare volume ${x.id} (${x.name}) has no row`);
+    if (spareName.test(x.name ?? '') && !spareVolumeIds.has(x.id))
+      v.push(`admin: spare volume ${x.id} (${x.name}) has no row`);
   }
 
   // Handovers: nothing pending, and the builds' trusts are gone with the builds.
@@ -196,11 +206,13 @@ export async function serverInvariantViolations(
     rowByHolder.set(holder, [...(rowByHolder.get(holder) ?? []), row.address]);
     const owner = activeById.get(holder);
     if (!owner) v.push(`address ${row.address} allocated to ${holder}, which is not an active build`);
-    else if (owner.address !== row.address) v.push(`address ${row.address} allocated to ${holder}, whose address is ${owner.address}`);
+    else if (owner.address !== row.address)
+      v.push(`address ${row.address} allocated to ${holder}, whose address is ${owner.address}`);
   }
   for (const b of active) {
     const rows = rowByHolder.get(b.id) ?? [];
-    if (rows.length !== 1 || rows[0] !== b.address) v.push(`active build ${b.id} holds [${rows}] in fixed_ips, its address is ${b.address}`);
+    if (rows.length !== 1 || rows[0] !== b.address)
+      v.push(`active build ${b.id} holds [${rows}] in fixed_ips, its address is ${b.address}`);
   }
   const managed = new Set((await p.prisma.managedNetwork.findMany()).map((n) => n.id));
   const serverOwner = new Map(active.map((b) => [b.serverId, b]));
@@ -209,7 +221,8 @@ export async function serverInvariantViolations(
     const owner = serverOwner.get(port.device_id);
     const addrs = port.fixed_ips.map((f) => f.ip_address).join();
     if (!owner) v.push(`port ${port.id} (${addrs}) of ${port.device_id} belongs to no active build`);
-    else if (addrs !== owner.address) v.push(`port ${port.id} of build ${owner.id} holds ${addrs}, the build ${owner.address}`);
+    else if (addrs !== owner.address)
+      v.push(`port ${port.id} of build ${owner.id} holds ${addrs}, the build ${owner.address}`);
   }
   return v;
 }
