@@ -151,7 +151,7 @@ export function serverActivities(deps: ServerActivityDeps) {
   };
 }
 
-const POLL_MS = 50;
+const POLL_MS = 200;
 
 /** Polls `probe` until `done` says so or `withinMs` has passed; heartbeats so a dead worker is noticed. */
 async function pollWithin<T>(withinMs: number, probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
