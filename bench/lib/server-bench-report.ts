@@ -1,0 +1,244 @@
+// The analysis of bench/server-create.ts: latency, overhead and its parts per path and concurrency
+// from the samples, the targets' verdicts; prints the tables and returns what the JSON file holds.
+import { formatTable } from './table';
+import { median, summarize, type Summary } from './stats';
+import type { ClaimsReport } from './claims-bench';
+import { historyStats, type HistoryStats } from './server-bench-history';
+import {
+  CONCURRENCY,
+  DELAYS,
+  FALLBACK_CLOUD_MS,
+  FALLBACK_OS,
+  FALLBACKS,
+  HIT_CLOUD_MS,
+  HIT_OS,
+  HITS,
+  NETWORK,
+  OVERHEAD_FORMULA,
+  POOL,
+  TARGETS,
+  VOLUME_TYPE,
+  WARMUP,
+  type Bench,
+  type Level,
+  type Path,
+  type Phase,
+  type Sample,
+} from './server-bench-config';
+
+export const fmt = (x: number | undefined, digits = 0) =>
+  x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits);
+
+/** Where a hit's overhead goes, per build (ms): the API's part, each step minus its cloud delay, the rest. */
+function overheadParts(s: Sample): Record<string, number> {
+  const t = s.stepTimings ?? {};
+  const steps = ['system-disk', 'disks', 'fixed-ip', 'boot', 'wait-active'].reduce((n, k) => n + (t[k] ?? 0), 0);
+  return {
+    'api (POST → 202)': s.acceptMs,
+    'system-disk (claim, transfer+accept, rename, handout)': t['system-disk'] ?? NaN,
+    'disks − plainCreateDelayMs': (t['disks'] ?? NaN) - DELAYS.plainCreateDelayMs,
+    'fixed-ip': t['fixed-ip'] ?? NaN,
+    'boot + wait-active − serverBootDelayMs': (t['boot'] ?? 0) + (t['wait-active'] ?? NaN) - DELAYS.serverBootDelayMs,
+    'rest (workflow start, trust delete, build row, result)': s.latencyMs - s.acceptMs - steps,
+  };
+}
+
+/** `phases`: the load of each measured phase, in the order they ran. */
+export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport, fillSeconds: number, phases: Phase[]) {
+  const ok = (path: Path, level: Level) => samples.filter((s) => s.ok && s.path === path && s.concurrency === level);
+  const latencyMs: Record<Path, Partial<Record<`c${Level}`, Summary>>> = { hit: {}, fallback: {} };
+  const acceptMs: Partial<Record<`c${Level}`, Summary>> = {};
+  const overheadMs: Partial<Record<`c${Level}`, Summary>> = {};
+  const fallbackOverheadMs: Partial<Record<`c${Level}`, Summary>> = {};
+  const breakdown: Record<string, unknown> = {};
+  for (const level of CONCURRENCY) {
+    const hits = ok('hit', level);
+    const falls = ok('fallback', level);
+    const key = `c${level}` as const;
+    if (hits.length) {
+      latencyMs.hit[key] = summarize(hits.map((s) => s.latencyMs));
+      acceptMs[key] = summarize(hits.map((s) => s.acceptMs));
+      overheadMs[key] = summarize(hits.map((s) => s.latencyMs - HIT_CLOUD_MS));
+      const parts = hits.map(overheadParts);
+      const steps = ['system-disk', 'disks', 'fixed-ip', 'boot', 'wait-active'];
+      breakdown[key] = {
+        overheadPartsMedianMs: Object.fromEntries(
+          Object.keys(parts[0]).map((k) => [k, median(parts.map((p) => p[k]))]),
+        ),
+        stepTimingsMedianMs: Object.fromEntries(
+          steps.map((k) => [k, median(hits.map((s) => s.stepTimings?.[k] ?? NaN))]),
+        ),
+        history: await historyStats(b, hits),
+      };
+    }
+    if (falls.length) {
+      latencyMs.fallback[key] = summarize(falls.map((s) => s.latencyMs));
+      fallbackOverheadMs[key] = summarize(falls.map((s) => s.latencyMs - FALLBACK_CLOUD_MS));
+    }
+  }
+  const failures = samples
+    .filter((s) => !s.ok)
+    .map(({ id, path, concurrency, error }) => ({ id, path, concurrency, error }));
+
+  // The tables.
+  const rows: string[][] = [];
+  for (const path of ['hit', 'fallback'] as const) {
+    for (const level of CONCURRENCY) {
+      const l = latencyMs[path][`c${level}`];
+      if (!l) continue;
+      const o = path === 'hit' ? overheadMs[`c${level}`] : fallbackOverheadMs[`c${level}`];
+      rows.push([
+        `${path} c${level}`,
+        String(l.n),
+        fmt(l.p50),
+        fmt(l.p99),
+        fmt(o?.p50),
+        fmt(o?.p99),
+        fmt(path === 'hit' ? acceptMs[`c${level}`]?.p50 : NaN),
+      ]);
+    }
+  }
+  console.log('');
+  console.log(`cloud on the critical path: hit ${HIT_CLOUD_MS} ms, fallback ${FALLBACK_CLOUD_MS} ms`);
+  console.log(OVERHEAD_FORMULA);
+  console.log(
+    formatTable(['path, concurrency', 'n', 'latency p50', 'p99', 'overhead p50', 'p99', 'POST→202 p50'], rows),
+  );
+  const c1 = overheadMs.c1;
+  const c50 = overheadMs.c50;
+  const targets = {
+    overheadC1P50: {
+      targetMs: TARGETS.overheadC1P50Ms,
+      measuredMs: c1?.p50,
+      met: (c1?.p50 ?? Infinity) <= TARGETS.overheadC1P50Ms,
+    },
+    overheadC50P99: {
+      targetMs: TARGETS.overheadC50P99Ms,
+      measuredMs: c50?.p99,
+      met: (c50?.p99 ?? Infinity) <= TARGETS.overheadC50P99Ms,
+    },
+    claimsPerSecond: {
+      target: TARGETS.claimsPerSecond,
+      measured: claims.claimsPerSecond,
+      met: claims.claimsPerSecond >= TARGETS.claimsPerSecond,
+    },
+  };
+  console.log('');
+  const verdict = (t: { met: boolean }) => (t.met ? 'met' : 'MISSED');
+  console.log(
+    `targets: overhead p50 at c1 ${fmt(c1?.p50)} ms ` +
+      `(≤ ${TARGETS.overheadC1P50Ms}: ${verdict(targets.overheadC1P50)}); ` +
+      `p99 at c50 ${fmt(c50?.p99)} ms (≤ ${TARGETS.overheadC50P99Ms}: ${verdict(targets.overheadC50P99)}); ` +
+      `claims ${claims.claimsPerSecond}/s (≥ ${TARGETS.claimsPerSecond}: ${verdict(targets.claimsPerSecond)}), ` +
+      `${claims.duplicateVolumes} duplicates`,
+  );
+  // Where the overhead goes: medians per part, per concurrency.
+  const levels = CONCURRENCY.filter((l) => breakdown[`c${l}`]);
+  const partsOf = (l: Level) =>
+    (breakdown[`c${l}`] as { overheadPartsMedianMs: Record<string, number> }).overheadPartsMedianMs;
+  if (levels.length) {
+    console.log('');
+    console.log('hit overhead, median per part (ms):');
+    console.log(
+      formatTable(
+        ['part', ...levels.map((l) => `c${l}`)],
+        Object.keys(partsOf(levels[0])).map((k) => [k, ...levels.map((l) => fmt(partsOf(l)[k]))]),
+      ),
+    );
+    const hist = (l: Level) => (breakdown[`c${l}`] as { history: HistoryStats }).history;
+    const types = [...new Set(levels.flatMap((l) => Object.keys(hist(l).activities)))];
+    console.log('');
+    console.log('hit activities: per build; median schedule→start / start→close (ms), from the histories:');
+    console.log(
+      formatTable(
+        ['activity', ...levels.flatMap((l) => [`c${l} n`, 'queue', 'run'])],
+        types.map((t) => [
+          t,
+          ...levels.flatMap((l) => {
+            const a = hist(l).activities[t];
+            return a ? [String(a.perBuild), fmt(a.scheduleToStartMs), fmt(a.startToCloseMs)] : ['-', '-', '-'];
+          }),
+        ]),
+      ),
+    );
+    console.log(
+      levels
+        .map((l) => {
+          const h = hist(l);
+          return (
+            `c${l}: ${h.activitiesPerBuild} activities, ${h.workflowTasksPerBuild} workflow tasks ` +
+            `(median ${fmt(h.workflowTaskMs.p50)} ms, p99 ${fmt(h.workflowTaskMs.p99)} ms; ` +
+            `${fmt(h.workflowTaskMsPerBuild)} ms per build), ` +
+            `${h.timersPerBuild} timers per build`
+          );
+        })
+        .join('\n'),
+    );
+  }
+  console.log('');
+  console.log(
+    'phases: CPU ms per build of this process (worker + API + simulator), the Temporal server, PostgreSQL, ' +
+      'anything else on the machine (other work); event-loop delay of this process; machine busy share:',
+  );
+  const cpu = (p: Phase, k: string) => p.cpuMsPerBuild[k] ?? NaN;
+  const rest = (p: Phase) => cpu(p, 'machine') - cpu(p, 'thisProcess') - cpu(p, 'temporal') - cpu(p, 'postgres');
+  console.log(
+    formatTable(
+      ['phase', 'builds', 'wall s', 'CPU: this', 'temporal', 'postgres', 'other', 'loop delay p99', 'busy %', 'load'],
+      phases.map((p) => [
+        p.label,
+        `${p.ok}/${p.builds}`,
+        fmt(p.load.wallMs / 1000, 1),
+        fmt(cpu(p, 'thisProcess')),
+        fmt(cpu(p, 'temporal')),
+        fmt(cpu(p, 'postgres')),
+        fmt(rest(p)),
+        fmt(p.load.eventLoopDelayMs.p99, 1),
+        fmt(p.load.machineBusyPct),
+        fmt(p.load.loadAverage1m, 1),
+      ]),
+    ),
+  );
+  console.log(
+    `claims: ${claims.serialMsPerClaim} ms per claim alone; the pick's plan: ` +
+      claims.plans.pickSpare
+        .filter((l) => /Sort|Scan|Execution/.test(l))
+        .map((l) => l.trim())
+        .join(' | '),
+  );
+  return {
+    settings: {
+      simulator: DELAYS,
+      hitCloudMs: HIT_CLOUD_MS,
+      fallbackCloudMs: FALLBACK_CLOUD_MS,
+      overheadFormula: OVERHEAD_FORMULA,
+      fallbackOverheadFormula: 'fallback overhead = latency − (createDelayMs + plainCreateDelayMs + serverBootDelayMs)',
+      measurement:
+        "POST /v1/servers (demo's Keystone token) → createServer's result awaited with the Temporal client " +
+        '(handle.result() on the build id: no poll granularity); closed loop, `concurrency` builds in flight',
+      percentiles: 'nearest rank (p99 of n < 100 is the largest sample)',
+      samples: { warmup: WARMUP, hits: HITS, fallbacks: FALLBACKS },
+      request: {
+        osHit: HIT_OS,
+        osFallback: FALLBACK_OS,
+        volumeType: VOLUME_TYPE,
+        flavor: 'm1.small',
+        swapGb: 1,
+        dataGb: 2,
+      },
+      pool: { ...POOL, fillSeconds: Math.round(fillSeconds) },
+      network: NETWORK,
+      worker: 'one in-process worker (bin/compose runWorker, SDK defaults), API and simulator in the same process',
+    },
+    latencyMs,
+    acceptMs,
+    overheadMs,
+    fallbackOverheadMs,
+    targets,
+    breakdown,
+    claimsPerSecond: claims.claimsPerSecond,
+    claims,
+    phases,
+    failures,
+  };
+}
