@@ -8,6 +8,7 @@ import { sleep } from '../lib/wait-until';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
+import { NotFoundError } from '../openstack/errors';
 import { claimSpareVolume, completeHandout, type Handout } from '../pool/claim';
 import { updateBuild, type BuildUpdate } from '../servers/builds';
 import { ensureServer, findServerOf, observeServer, requestServerDelete, type BootRequest } from '../servers/boot';
@@ -169,6 +170,6 @@ const heartbeat = () => Context.current().heartbeat();
 const notFoundAs =
   <T>(value: T) =>
   (err: unknown): T => {
-    if ((err as Error).name === 'NotFoundError') return value;
+    if (err instanceof NotFoundError) return value;
     throw err;
   };

@@ -2,7 +2,7 @@
 // subnet's CIDR, reserve the gateway and the addresses the operator keeps, fill the table.
 import type { ProjectClients } from '../openstack/cloud';
 import type { PrismaClient } from '../prisma/client';
-import { FixedIpError, registerNetwork } from './fixed-ips';
+import { registerNetwork } from './fixed-ips';
 
 export class UnknownNetworkError extends Error {
   override name = 'UnknownNetworkError';
@@ -30,5 +30,3 @@ export async function manageNetwork(
   await registerNetwork(prisma, { networkId: network.id, name: network.name, cidr: subnet.cidr, reserved: keep });
   return { id: network.id, name: network.name, cidr: subnet.cidr };
 }
-
-export { FixedIpError };

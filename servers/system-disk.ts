@@ -33,8 +33,11 @@ const ownerOf = (volume: Volume) => volume['os-vol-tenant-attr:tenant_id'];
 export async function handOverVolume(h: Handover, volumeId: string, buildId: string): Promise<void> {
   const volume = await h.admin.cinder.getVolume(volumeId);
   if (ownerOf(volume) === h.projectId) return;
-  for (const stale of (await h.admin.cinder.listTransfers()).filter((t) => t.volume_id === volumeId)) {
-    await deleteTransferIfPresent(h.admin, stale.id);
+  // Only a volume awaiting a transfer can have one a lost attempt left (listing them is not free).
+  if (volume.status === 'awaiting-transfer') {
+    for (const stale of (await h.admin.cinder.listTransfers()).filter((t) => t.volume_id === volumeId)) {
+      await deleteTransferIfPresent(h.admin, stale.id);
+    }
   }
   const transfer = await h.admin.cinder.createTransfer(volumeId, transferName(buildId));
   try {

@@ -1,17 +1,18 @@
 // Networks blockflow hands fixed IPs out on (operator routes): register a Neutron network (its
 // subnet's CIDR; the gateway and the addresses given are reserved), list them with their counts.
 import { createRoute, z } from '@hono/zod-openapi';
-import { FixedIpError, manageNetwork, UnknownNetworkError } from '../../servers/networks';
+import { FixedIpError } from '../../servers/fixed-ips';
+import { manageNetwork, UnknownNetworkError } from '../../servers/networks';
 import type { ApiDeps } from '../deps';
 import { jsonBody, response, security } from '../openapi';
 import { invalidRequest, problemResponse } from '../problem';
 import { createRouter } from '../router';
+import { Ipv4Address } from '../schemas/servers';
 
-const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
 const RegisterNetwork = z
   .object({
     network: z.string().min(1).max(255).openapi({ description: 'Neutron network id or name' }),
-    reserved: z.array(z.string().regex(IPV4, 'must be an IPv4 address')).max(1024).default([]),
+    reserved: z.array(Ipv4Address).max(1024).default([]),
   })
   .strict();
 const ManagedNetwork = z.object({

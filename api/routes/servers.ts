@@ -92,10 +92,14 @@ export function serverRoutes(deps: ApiDeps) {
   return router
     .openapi(routes.create, async (c) => {
       const tenant = c.get('tenant');
+      const answerAccepted = (body: z.infer<typeof ServerAccepted>) => {
+        c.header('Location', body.links.self);
+        return c.json(body, 202);
+      };
       const key = c.req.valid('header')['idempotency-key'];
       const buildId = key ? `server-${digest(tenant.projectId, key)}` : `server-${randomUUID()}`;
       const earlier = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
-      if (earlier) return answerAccepted(c, accepted(earlier.id, earlier.status));
+      if (earlier) return answerAccepted(accepted(earlier.id, earlier.status));
       const resolved = await resolveServerRequest(deps, c.req.valid('json'));
       if (isProblem(resolved)) return c.json(resolved, 400);
 
@@ -117,10 +121,10 @@ export function serverRoutes(deps: ApiDeps) {
         await deleteTrustIfPresent(cloud, trustId);
         // The same key raced this request: its build is the answer.
         const winner = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
-        if (winner) return answerAccepted(c, accepted(winner.id, winner.status));
+        if (winner) return answerAccepted(accepted(winner.id, winner.status));
         throw err;
       }
-      return answerAccepted(c, accepted(buildId, 'building'));
+      return answerAccepted(accepted(buildId, 'building'));
     })
     .openapi(routes.get, async (c) => {
       const build = await findBuild(prisma, c.get('tenant').projectId, c.req.valid('param').id);
@@ -154,14 +158,6 @@ export function serverRoutes(deps: ApiDeps) {
       }
       return c.json(accepted(build.id, 'deleting'), 202);
     });
-}
-
-function answerAccepted(
-  c: { header: (k: string, v: string) => void; json: Function },
-  body: z.infer<typeof ServerAccepted>,
-) {
-  c.header('Location', body.links.self);
-  return c.json(body, 202);
 }
 
 /** A trust from the caller to blockflow's service user, on the caller's project, with the caller's roles. */

@@ -6,6 +6,7 @@ export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
 export const MAX_SWAP_GB = 64;
 export const MAX_DATA_GB = 4096;
 const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+export const Ipv4Address = z.string().regex(IPV4, 'must be an IPv4 address');
 
 export const ServerRequest = z
   .object({
@@ -21,7 +22,7 @@ export const ServerRequest = z
       .max(255)
       .optional()
       .openapi({ description: 'a network blockflow manages, by id or name; optional when it manages one' }),
-    fixedIp: z.string().regex(IPV4, 'must be an IPv4 address').optional(),
+    fixedIp: Ipv4Address.optional(),
   })
   .strict();
 export type ServerRequest = z.infer<typeof ServerRequest>;

@@ -1,6 +1,7 @@
 // One server build as a tenant makes it: a Keystone token, POST /v1/servers, then createServer's
 // result awaited with the Temporal client (no poll granularity in the latency).
 import { performance } from 'node:perf_hooks';
+import { KeystoneSession } from '../../openstack/keystone';
 import type { CreateServerResult } from '../../workflows/create-server';
 import {
   FALLBACK_OS,
@@ -12,22 +13,17 @@ import {
   type Sample,
 } from './server-bench-config';
 
+/** A fresh project-scoped token of `user` (the client's own Keystone session). */
 export async function keystoneToken(authUrl: string, user: { name: string; password: string; project: string }) {
-  const res = await fetch(`${authUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: user.name, password: user.password, domain: { id: 'default' } } },
-        },
-        scope: { project: { name: user.project, domain: { id: 'default' } } },
-      },
-    }),
+  const session = new KeystoneSession({
+    authUrl,
+    username: user.name,
+    password: user.password,
+    projectName: user.project,
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
   });
-  if (res.status !== 201) throw new Error(`Keystone refused ${user.name}: ${res.status}`);
-  return res.headers.get('X-Subject-Token')!;
+  return (await session.authenticate()).token;
 }
 
 let seq = 0;

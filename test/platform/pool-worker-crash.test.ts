@@ -1,44 +1,14 @@
 // A worker killed (SIGKILL) in the middle of a throttled replenish round, then a new worker:
 // the round finishes from its durable history, with no duplicate and no orphan volume.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { SIMULATOR_ADMIN } from '../../infra/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, startPool, testPoolConfig } from './pool-fixture';
 import { replenishPool } from '../../workflows';
+import { standaloneWorkers } from './standalone-worker';
 
 let p: Platform;
-const children: ChildProcess[] = [];
-
-function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bin/worker.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: p.taskQueue,
-      OS_AUTH_URL: p.sim.authUrl,
-      OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
-      OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
-      OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  child.on('exit', (code, signal) => {
-    if (code && code !== 0) console.error(`worker exited ${code} ${signal}: ${output}`);
-  });
-  children.push(child);
-  return child;
-}
+const workers = standaloneWorkers(() => p);
 
 beforeAll(async () => {
   // No in-process worker: the round runs only on the spawned ones.
@@ -46,13 +16,13 @@ beforeAll(async () => {
   await p.stopWorker();
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  workers.killAll();
   await p?.close();
 });
 
 describe('worker crash in a throttled round', () => {
   it('finishes on a new worker with exactly one volume per slot', async () => {
-    const first = spawnWorker();
+    const { child: first } = workers.spawn();
     const handle = await p.client.workflow.start(replenishPool, {
       taskQueue: p.taskQueue,
       workflowId: `crash-round-${Date.now()}`,
@@ -64,7 +34,7 @@ describe('worker crash in a throttled round', () => {
     const atCrash = await p.prisma.spareVolume.count();
     expect(atCrash).toBeLessThan(16);
 
-    spawnWorker();
+    workers.spawn();
     const result = await handle.result();
     expect(result).toMatchObject({ created: 16 });
 

@@ -3,15 +3,14 @@
 // or deleted, and Cinder, Nova, Neutron, Keystone and PostgreSQL agree, with no orphan volume, no
 // pending transfer, no trust and no address left behind. The kill times come from a seeded PRNG
 // (printed; CRASH_SEED=<n> replays a run's schedule).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { SIMULATOR_ADMIN } from '../../infra/stack';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../lib/prng';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken } from './server-fixture';
 import { serverInvariantViolations } from './server-invariants';
+import { standaloneWorkers } from './standalone-worker';
 
 const CREATES = 20;
 const DELETES = 10;
@@ -22,39 +21,11 @@ const random = mulberry32(SEED);
 const between = (min: number, max: number) => min + random() * (max - min);
 
 let p: Platform;
-const children: ChildProcess[] = [];
+const workers = standaloneWorkers(() => p);
 
 /** A standalone worker on the platform's task queue; resolves once it polls. */
 async function spawnWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bin/worker.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: p.taskQueue,
-      OS_AUTH_URL: p.sim.authUrl,
-      OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
-      OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
-      OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
-      CHUNKSTORE_DIR: p.chunkStoreDir,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  const polling = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      output += d;
-      if (output.includes('[worker] polling')) resolve();
-    });
-    child.stderr!.on('data', (d) => {
-      output += d;
-    });
-    child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') console.error(`worker ${child.pid} exited ${code} ${signal}: ${output.slice(-4000)}`);
-      reject(new Error(`worker ${child.pid} exited (${code ?? signal}) before polling`));
-    });
-  });
+  const { child, polling } = workers.spawn();
   await polling;
   return child;
 }
@@ -75,7 +46,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  workers.killAll();
   await p?.close();
 });
 
@@ -184,7 +155,7 @@ describe('worker SIGKILLed while servers are built and deleted', () => {
   it('a build deleted while its fallback disk is still being created leaves no disk behind', async () => {
     // The same step as a crash-time delete can hit, without the crash: the pool of the kind empty,
     // the delete sent while the admin project's `build-<id>-sys` volume is still `creating`.
-    if (!children.some((c) => c.exitCode === null && c.signalCode === null)) await spawnWorker();
+    if (!workers.anyAlive()) await spawnWorker();
     const kind = { volumeType: 'sas', osName: 'Centos7.3 64bit' };
     await p.prisma.spareVolume.updateMany({ where: kind, data: { status: 'creating' } });
     try {
@@ -218,7 +189,7 @@ describe('worker SIGKILLed while servers are built and deleted', () => {
     // The window a crash widens to the activity's heartbeat timeout (the claim committed, its
     // completion lost with the worker, the delete cancels the build meanwhile), held open here
     // without a crash: spare_volumes locked, so the claim waits inside its first statement.
-    if (!children.some((c) => c.exitCode === null && c.signalCode === null)) await spawnWorker();
+    if (!workers.anyAlive()) await spawnWorker();
     // A spare for the claim to find (the crash test may have used them all).
     await fillPool(p);
     const kind = { volumeType: 'ssd', osName: 'Debian9 64bit' };

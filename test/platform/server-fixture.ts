@@ -2,6 +2,7 @@
 // simulator's "private" network managed by blockflow, tenants' Keystone tokens, and calls of
 // the tenant routes with them.
 import { expect } from 'vitest';
+import { KeystoneSession } from '../../openstack/keystone';
 import { DEFAULT_USERS, type SimulatorOptions } from '../../openstack-sim';
 import type { PoolConfig } from '../../pool/settings';
 import { reconcilePool, replenishPool } from '../../workflows';
@@ -56,24 +57,18 @@ export async function fillPool(p: Platform): Promise<void> {
   });
 }
 
-/** A project-scoped Keystone token of a tenant user, straight from the simulator's Keystone. */
+/** A fresh project-scoped Keystone token of a tenant user, from the simulator's Keystone. */
 export async function tenantToken(p: Platform, who: keyof typeof TENANTS = 'demo'): Promise<string> {
   const { username, password, project } = TENANTS[who];
-  const res = await fetch(`${p.sim.authUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: username, password, domain: { id: 'default' } } },
-        },
-        scope: { project: { name: project, domain: { id: 'default' } } },
-      },
-    }),
+  const session = new KeystoneSession({
+    authUrl: p.sim.authUrl,
+    username,
+    password,
+    projectName: project,
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
   });
-  expect(res.status).toBe(201);
-  return res.headers.get('X-Subject-Token')!;
+  return (await session.authenticate()).token;
 }
 
 export interface TenantCall {

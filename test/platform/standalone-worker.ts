@@ -1,0 +1,66 @@
+// Standalone workers (bin/worker.ts as child processes) on a platform's task queue, for the tests
+// that SIGKILL a worker mid-flight. Each test file keeps one pool of them and kills what is left.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { SIMULATOR_ADMIN } from '../../infra/stack';
+import type { Platform } from './harness';
+
+export interface StandaloneWorkers {
+  /** Every worker started so far. */
+  readonly children: ChildProcess[];
+  /** Starts a worker; `polling` settles once it polls the task queue (rejects if it exits first). */
+  spawn(): { child: ChildProcess; polling: Promise<void> };
+  /** True when some worker is still alive. */
+  anyAlive(): boolean;
+  /** SIGKILLs every worker still alive. */
+  killAll(): void;
+}
+
+const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+
+export function standaloneWorkers(p: () => Platform): StandaloneWorkers {
+  const children: ChildProcess[] = [];
+  return {
+    children,
+    spawn() {
+      const platform = p();
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bin/worker.ts')], {
+        env: {
+          ...process.env,
+          DATABASE_URL: inject('databaseUrl'),
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          TEMPORAL_TASK_QUEUE: platform.taskQueue,
+          OS_AUTH_URL: platform.sim.authUrl,
+          OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
+          OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
+          OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
+          CHUNKSTORE_DIR: platform.chunkStoreDir,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let output = '';
+      const polling = new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d) => {
+          output += d;
+          if (output.includes('[worker] polling')) resolve();
+        });
+        child.stderr!.on('data', (d) => {
+          output += d;
+        });
+        child.on('exit', (code, signal) => {
+          if (signal !== 'SIGKILL')
+            console.error(`worker ${child.pid} exited ${code} ${signal}: ${output.slice(-4000)}`);
+          reject(new Error(`worker ${child.pid} exited (${code ?? signal}) before polling`));
+        });
+      });
+      polling.catch(() => undefined); // a caller that does not wait for it must not see an unhandled rejection
+      return { child, polling };
+    },
+    anyAlive: () => children.some(alive),
+    killAll() {
+      for (const c of children) if (alive(c)) c.kill('SIGKILL');
+    },
+  };
+}
