@@ -6,6 +6,7 @@ import { keystoneError } from '../errors';
 import type { Token } from '../state';
 import { readJson } from '../validation';
 import { buildCatalog, serviceUrls } from './catalog';
+import { projectRoutes } from './projects';
 import { AuthRequest, issueToken, keystoneCaller, liveToken, tokenBody } from './token-auth';
 import { trustRoutes } from './trusts';
 import { userRoutes } from './users';
@@ -20,7 +21,7 @@ function versionDoc(base: string) {
   };
 }
 
-/** Keystone v3, mounted at /identity: tokens, the catalog, users (read-only) and OS-TRUST trusts. */
+/** Keystone v3, mounted at /identity: tokens, the catalog, projects and users (read-only), OS-TRUST trusts. */
 export function keystoneApp(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
@@ -67,6 +68,7 @@ export function keystoneApp(cloud: SimulatedCloud): Hono<SimEnv> {
     return c.json({ catalog, links: { self: `${serviceUrls(cloud.baseUrl).identity}/v3/auth/catalog` } });
   });
 
+  app.route('/v3', projectRoutes(cloud));
   app.route('/v3/users', userRoutes(cloud));
   app.route('/v3/OS-TRUST/trusts', trustRoutes(cloud));
   return app;

@@ -1,0 +1,30 @@
+// What operators routinely run, as the real cloud answers it: Keystone's projects and users, Cinder's
+// quotas and limits, volume metadata and actions, and the listings the CLIs show (services, zones,
+// pools, summaries, …), run against the built-in simulator AND the real Keystone 22 + Cinder 21
+// (contract/). Codes, messages and values that do not differ by nature are compared; the last suite
+// asserts every JSON shape the real cloud produced is the simulator's too.
+import { describe, expect, it } from 'vitest';
+import { identityChecks } from './identity-checks';
+import { ShapeBook } from './shapes';
+import { useContractTarget } from './suite';
+import { startReal, startSim } from './targets';
+
+const shapes = new ShapeBook();
+const TARGETS = [
+  ['simulator', startSim],
+  ['real', startReal],
+] as const;
+
+describe.each(TARGETS)('contract (operator commands): %s', (target, start) => {
+  const ctx = useContractTarget(target, start, shapes);
+
+  describe('keystone: projects and users', () => identityChecks(ctx));
+});
+
+describe('contract (operator commands): simulator vs real', () => {
+  it("every JSON shape the real cloud answered with is the simulator's too", () => {
+    const recorded = shapes.names('real');
+    expect(recorded.length, 'the real cloud recorded no shapes (did it come up?)').toBeGreaterThan(3);
+    expect(shapes.differences('real', 'simulator')).toEqual([]);
+  });
+});
