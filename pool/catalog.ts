@@ -3,7 +3,7 @@
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Snapshot } from '../openstack/cinder';
-import { NotFoundError } from '../openstack/errors';
+import { DELETING, dropSpare } from './drop-spare';
 import { getPoolSettings } from './settings';
 
 export interface CatalogEntry {
@@ -77,18 +77,14 @@ export async function purgeStaleSpares(prisma: PrismaClient, cloud: CloudClients
   const stale = spares.filter((s) => !current.has(`${s.volumeType}\u0000${s.osName}\u0000${s.snapshotId}`));
   const result: PurgeResult = { deleted: 0, markedForPurge: 0 };
   for (const spare of stale) {
+    // Already on their way out once Cinder lets go (reconcile finishes them).
+    if (spare.status === 'stuck' || spare.status === DELETING) continue;
     if (spare.status === 'creating' || spare.status === 'purging') {
       await prisma.spareVolume.updateMany({ where: { id: spare.id, allocated: false }, data: { status: 'purging' } });
       result.markedForPurge++;
       continue;
     }
-    const { count } = await prisma.spareVolume.deleteMany({ where: { id: spare.id, allocated: false } });
-    if (count && spare.volumeId) {
-      await cloud.admin.cinder.deleteVolume(spare.volumeId).catch((err) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      });
-    }
-    result.deleted += count;
+    if (await dropSpare(prisma, cloud, spare, { deleteInCinder: true })) result.deleted++;
   }
   return result;
 }

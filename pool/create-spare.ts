@@ -5,6 +5,7 @@ import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { COUNTED_STATUSES, type PoolKind } from './plan';
+import { dropSpare } from './drop-spare';
 
 export interface SpareVolumeRequest extends PoolKind {
   /** Deterministic: derived from the round's workflow id and the slot number. */
@@ -50,8 +51,40 @@ export async function createSpareVolume(
     description: `blockflow spare system disk: ${req.osName} on ${req.volumeType}`,
     metadata: { 'blockflow:pool': 'spare', 'blockflow:os': req.osName },
   });
-  await prisma.spareVolume.update({ where: { name: req.name }, data: { volumeId: volume.id, status: volume.status } });
-  return { name: req.name, volumeId: volume.id, status: volume.status, createdNow };
+  const status = await recordAnswer(prisma, cloud, req, volume);
+  return { name: req.name, volumeId: volume.id, status, createdNow };
+}
+
+/**
+ * Stores Cinder's answer on the slot's row, guarded: a row marked meanwhile (sync_os's `purging`,
+ * reconcile's `stuck` or `deleting`) keeps its mark and only learns its volume, and a stale spare
+ * that can be purged at once is. A row gone meanwhile comes back marked `purging`, so the volume
+ * stays tracked until reconcile deletes it. Returns the row's status.
+ */
+async function recordAnswer(
+  prisma: PrismaClient,
+  cloud: CloudClients,
+  req: SpareVolumeRequest,
+  volume: Volume,
+): Promise<string> {
+  const { name } = req;
+  const answered = await prisma.spareVolume.updateMany({
+    where: { name, status: { in: COUNTED_STATUSES } },
+    data: { volumeId: volume.id, status: volume.status },
+  });
+  if (answered.count) return volume.status;
+  const { volumeType, osName, snapshotId } = req;
+  const row = await prisma.spareVolume.upsert({
+    where: { name },
+    create: { name, volumeType, osName, snapshotId, volumeId: volume.id, status: 'purging' },
+    update: {},
+  });
+  if (!row.volumeId)
+    await prisma.spareVolume.updateMany({ where: { name, volumeId: null }, data: { volumeId: volume.id } });
+  if (row.status === 'purging' && volume.status !== 'creating') {
+    await dropSpare(prisma, cloud, { id: row.id, volumeId: volume.id }, { deleteInCinder: true });
+  }
+  return row.status;
 }
 
 /**

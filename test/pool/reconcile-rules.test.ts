@@ -1,6 +1,6 @@
 // The reconcile rules one by one (seed 001's check_volume_state and seed 000's sync rows).
 import { describe, expect, it } from 'vitest';
-import { decideReconcile, ORPHAN_INTENT_GRACE_MS } from '../../pool/reconcile';
+import { decideReconcile, ORPHAN_INTENT_GRACE_MS, STUCK_CREATE_MS } from '../../pool/reconcile';
 import type { Volume } from '../../openstack/cinder';
 
 const ADMIN = 'admin-project';
@@ -71,6 +71,32 @@ describe('decideReconcile', () => {
       kind: 'drop',
       deleteInCinder: true,
     });
+  });
+  it('a create still `creating` past STUCK_CREATE_MS is marked stuck (no longer counted), then deleted', () => {
+    const creating = volume({ status: 'creating' });
+    expect(decideReconcile(row({ ageMs: STUCK_CREATE_MS - 1 }), creating, ADMIN)).toEqual({ kind: 'keep' });
+    expect(decideReconcile(row({ ageMs: STUCK_CREATE_MS + 1 }), creating, ADMIN)).toEqual({
+      kind: 'set-status',
+      status: 'stuck',
+    });
+    expect(decideReconcile(row({ status: 'stuck' }), creating, ADMIN)).toEqual({ kind: 'keep' });
+    expect(decideReconcile(row({ status: 'stuck' }), volume(), ADMIN)).toEqual({
+      kind: 'drop',
+      reason: 'stuck in creating',
+      deleteInCinder: true,
+    });
+  });
+  it('a row blockflow is deleting: the delete is finished (again in Cinder unless Cinder is at it)', () => {
+    expect(decideReconcile(row({ status: 'deleting' }), volume(), ADMIN)).toEqual({
+      kind: 'drop',
+      reason: 'delete finished',
+      deleteInCinder: true,
+    });
+    expect(decideReconcile(row({ status: 'deleting' }), volume({ status: 'deleting' }), ADMIN)).toMatchObject({
+      kind: 'drop',
+      deleteInCinder: false,
+    });
+    expect(decideReconcile(row({ status: 'deleting' }), undefined, ADMIN)).toMatchObject({ deleteInCinder: false });
   });
   it('any other status → drop', () => {
     expect(decideReconcile(row({ status: 'available' }), volume({ status: 'deleting' }), ADMIN)).toMatchObject({
