@@ -60,13 +60,44 @@ export async function ensurePoolSchedules(
   }
 }
 
-/** Pauses the replenish schedule; false when there is none yet (nothing to pause). */
+/** One image-catalog sync at a time: every sync runs under this workflow id. */
+export const SYNC_OS_WORKFLOW_ID = 'pool-sync-os';
+
+/**
+ * Pauses the replenish schedule with `note`, unless it is paused already. True when the pause is
+ * this caller's to undo: made now, or found carrying the same note (a retried activity). False when
+ * there is no schedule yet, or someone else (an operator) paused it: then nothing is to be resumed.
+ */
 export async function pauseReplenishment(client: Client, note: string): Promise<boolean> {
-  return ifScheduleExists(() => client.schedule.getHandle(REPLENISH_SCHEDULE).pause(note));
+  const handle = client.schedule.getHandle(REPLENISH_SCHEDULE);
+  let mine = false;
+  await ifScheduleExists(async () => {
+    const { state } = await handle.describe();
+    if (state.paused) {
+      mine = state.note === note;
+      return;
+    }
+    await handle.pause(note);
+    mine = true;
+  });
+  return mine;
 }
 
-export async function resumeReplenishment(client: Client, note: string): Promise<boolean> {
-  return ifScheduleExists(() => client.schedule.getHandle(REPLENISH_SCHEDULE).unpause(note));
+/**
+ * Undoes a pause made by pauseReplenishment with the same note; a schedule paused by someone else
+ * meanwhile (its note replaced) or already resumed is left as it is. True when it resumed.
+ * (Describe-then-unpause: Temporal's pause and unpause take no conflict token.)
+ */
+export async function resumeReplenishment(client: Client, pauseNote: string): Promise<boolean> {
+  const handle = client.schedule.getHandle(REPLENISH_SCHEDULE);
+  let resumed = false;
+  await ifScheduleExists(async () => {
+    const { state } = await handle.describe();
+    if (!state.paused || state.note !== pauseNote) return;
+    await handle.unpause(`resumed: end of "${pauseNote}"`);
+    resumed = true;
+  });
+  return resumed;
 }
 
 async function ifScheduleExists(action: () => Promise<unknown>): Promise<boolean> {

@@ -24,19 +24,22 @@ export interface SyncOsResult {
 /**
  * Seed 001's sync_os, run after an operator updates images: rebuild the OS → snapshot catalog,
  * and with replenishment paused (the seed stops the pool container so no spare is built from an
- * old image) purge spares built from snapshots that are no longer current, then resume.
+ * old image) purge spares built from snapshots that are no longer current, then resume — only the
+ * pause this sync made: an operator's pause, from before or during the sync, stands.
  */
 export async function syncOsCatalog(): Promise<SyncOsResult> {
-  const note = `paused by ${workflowInfo().workflowId}`;
-  await pauseReplenishment(note);
+  const { workflowId, runId } = workflowInfo();
+  const note = `paused by ${workflowId} (run ${runId})`;
+  const pausedHere = await pauseReplenishment(note);
   try {
     const stoppedRounds = await stopRunningReplenishRounds();
     const catalog = await syncCatalog();
     const purge = await purgeStaleSpares();
     const result = { catalog, purge, stoppedRounds };
+    const startedAt = workflowInfo().startTime.toISOString();
     await recordRound({
-      id: workflowInfo().workflowId,
-      startedAt: workflowInfo().startTime.toISOString(),
+      id: `${workflowId}@${startedAt}`, // one workflow id for every sync: the start tells them apart
+      startedAt,
       kind: 'sync-os',
       dropped: purge.deleted,
       summary: result,
@@ -45,6 +48,6 @@ export async function syncOsCatalog(): Promise<SyncOsResult> {
     return result;
   } finally {
     // Compensation: replenishment must not stay paused because this sync failed or was cancelled.
-    await CancellationScope.nonCancellable(() => resumeReplenishment(`resumed by ${workflowInfo().workflowId}`));
+    if (pausedHere) await CancellationScope.nonCancellable(() => resumeReplenishment(note));
   }
 }

@@ -3,9 +3,11 @@
 // pause/resume the schedules, and the image-catalog sync.
 import { createRoute, z } from '@hono/zod-openapi';
 import { getPoolSettings, isNamePattern } from '../../pool/settings';
-import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE, SYNC_OS_WORKFLOW_ID } from '../../pool/schedules';
 import type { ApiDeps } from '../deps';
 import { json, jsonBody, response, security } from '../openapi';
+import { conflict, problemResponse } from '../problem';
 import { createRouter } from '../router';
 import { syncOsCatalog } from '../../workflows';
 
@@ -103,7 +105,7 @@ const routes = {
     path: '/v1/pool/catalog/sync',
     summary: "Rebuild the OS catalog from Cinder's snapshots and purge stale spares (sync_os)",
     security,
-    responses: { 200: response('result', SyncResult) },
+    responses: { 200: response('result', SyncResult), 409: problemResponse('a sync is running') },
   }),
 };
 
@@ -161,9 +163,14 @@ export function poolAdminRoutes(deps: ApiDeps) {
       return c.json({ message: `pool schedules ${action === 'pause' ? 'paused' : 'resumed'}` }, 200);
     })
     .openapi(routes.syncCatalog, async (c) => {
-      const workflowId = `sync-os-${Date.now()}`;
-      const result = await temporal.workflow.execute(syncOsCatalog, { taskQueue, workflowId, args: [] });
-      return c.json({ workflowId, result }, 200);
+      const workflowId = SYNC_OS_WORKFLOW_ID;
+      try {
+        const result = await temporal.workflow.execute(syncOsCatalog, { taskQueue, workflowId, args: [] });
+        return c.json({ workflowId, result }, 200);
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        return c.json(conflict('a sync of the image catalog is running; ask again when it has ended'), 409);
+      }
     });
 }
 

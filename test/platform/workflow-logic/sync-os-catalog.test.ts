@@ -111,4 +111,12 @@ describe('syncOsCatalog', () => {
     ]);
     expect(log.of('recordRound')).toEqual([]);
   });
+
+  it('replenishment already paused by someone else: the sync runs and resumes nothing', async () => {
+    const log = new CallLog();
+    const stubs = syncStubs(log, { pauseReplenishment: async (_note: string) => false });
+    await withStubWorker(stubs, ({ client, options }) => client.workflow.execute(syncOsCatalog, options('sync-held')));
+    expect(log.names()).not.toContain('resumeReplenishment');
+    expect(log.names()).toContain('purgeStaleSpares');
+  });
 });
