@@ -7,7 +7,7 @@ import { loadState, StateSaver } from './persistence';
 import { resolveOptions, type SimulatorOptions } from './options';
 
 export type { SimulatorOptions, SimUser, SimNetwork } from './options';
-export { DEFAULT_NETWORK_ID, DEFAULT_USERS } from './options';
+export { CINDER_DEFAULT_QUOTAS, DEFAULT_NETWORK_ID, DEFAULT_USERS } from './options';
 export type { FaultInjector, TakeVolume } from './faults';
 export { DEFAULT_BOOT_FAILURE, FOREIGN_PROJECT_ID } from './faults';
 export type { OverloadOptions } from './overload';

@@ -29,7 +29,16 @@ export interface SimulatorOptions {
   /** Default: admin/admin-secret in project "admin" (admin), demo/demo-secret in project "demo" (member). */
   users?: SimUser[];
   /** Default: types ["sas","ssd"] and a few OS image snapshots owned by admin. */
-  seed?: { volumeTypes?: string[]; snapshots?: { name: string; volumeType: string; sizeGb: number }[] };
+  seed?: {
+    volumeTypes?: string[];
+    snapshots?: { name: string; volumeType: string; sizeGb: number }[];
+    /**
+     * Also cinder's built-in type __DEFAULT__ (every real cinder since Train has it; volumes still default to the
+     * first of volumeTypes, as with default_volume_type set). Off by default: blockflow's inventory lists the
+     * cloud's types, and its tests expect only the configured ones.
+     */
+    builtinDefaultType?: boolean;
+  };
   /** Volume create from a snapshot: creating -> available after this (default 3000). */
   createDelayMs?: number;
   /** Plain (empty) volume create and snapshot create (default 500). */
@@ -42,8 +51,14 @@ export interface SimulatorOptions {
   serverDeleteDelayMs?: number;
   /** See overload.ts; off when undefined. */
   overload?: OverloadOptions;
-  /** Per-project cinder quotas; unlimited when undefined (over quota -> 413). */
-  quota?: { volumes?: number; gigabytes?: number };
+  /**
+   * Cinder's default quota set (cinder.conf's quota_volumes, quota_gigabytes, …, and per-type keys such as
+   * volumes_ssd), what every project gets unless its own set says otherwise; over quota -> 413. A key left
+   * out is unlimited (-1), so the default is unlimited everywhere, not cinder's stock CINDER_DEFAULT_QUOTAS.
+   */
+  quota?: Record<string, number>;
+  /** Quota sets of named projects in a fresh cloud, as an operator raises or lowers them (os-quota-sets PUT). */
+  projectQuotas?: Record<string, Record<string, number>>;
   /** Neutron networks seeded into a fresh cloud. Default: "private" (id DEFAULT_NETWORK_ID, 10.0.0.0/24, shared). */
   networks?: SimNetwork[];
   /** Default 3600; small values let clients test re-auth on 401. */
@@ -60,6 +75,17 @@ export const DEFAULT_USERS: SimUser[] = [
   { name: 'admin', password: 'admin-secret', project: 'admin', role: 'admin' },
   { name: 'demo', password: 'demo-secret', project: 'demo', role: 'member' },
 ];
+
+/** cinder.conf's stock quota defaults (Zed): what a real cloud gives a project nobody has raised. */
+export const CINDER_DEFAULT_QUOTAS: Readonly<Record<string, number>> = {
+  volumes: 10,
+  snapshots: 10,
+  gigabytes: 1000,
+  backups: 10,
+  backup_gigabytes: 1000,
+  groups: 10,
+  per_volume_gigabytes: -1,
+};
 
 export const DEFAULT_VOLUME_TYPES = ['sas', 'ssd'];
 
@@ -85,8 +111,14 @@ export type ResolvedOptions = Required<
     | 'log'
   >
 > &
-  Pick<SimulatorOptions, 'overload' | 'quota' | 'stateFile'> & {
-    seed: { volumeTypes: string[]; snapshots: { name: string; volumeType: string; sizeGb: number }[] };
+  Pick<SimulatorOptions, 'overload' | 'stateFile'> & {
+    quota: Record<string, number>;
+    projectQuotas: Record<string, Record<string, number>>;
+    seed: {
+      volumeTypes: string[];
+      snapshots: { name: string; volumeType: string; sizeGb: number }[];
+      builtinDefaultType: boolean;
+    };
   };
 
 export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
@@ -97,6 +129,7 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     seed: {
       volumeTypes: opts.seed?.volumeTypes ?? DEFAULT_VOLUME_TYPES,
       snapshots: opts.seed?.snapshots ?? DEFAULT_SNAPSHOTS,
+      builtinDefaultType: opts.seed?.builtinDefaultType ?? false,
     },
     createDelayMs: opts.createDelayMs ?? 3000,
     plainCreateDelayMs: opts.plainCreateDelayMs ?? 500,
@@ -104,7 +137,8 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     serverBootDelayMs: opts.serverBootDelayMs ?? 1500,
     serverDeleteDelayMs: opts.serverDeleteDelayMs ?? 300,
     overload: opts.overload,
-    quota: opts.quota,
+    quota: opts.quota ?? {},
+    projectQuotas: opts.projectQuotas ?? {},
     networks: opts.networks ?? [{ id: DEFAULT_NETWORK_ID, name: 'private' }],
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
     stateFile: opts.stateFile,

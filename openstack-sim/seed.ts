@@ -15,6 +15,13 @@ export function volumeTypeRecord(name: string, description: string | null = null
   };
 }
 
+/** The type cinder's database migration creates: no backend named, so any backend takes it. */
+export const BUILTIN_DEFAULT_TYPE = '__DEFAULT__';
+const builtinDefaultType = (): VolumeType => ({
+  ...volumeTypeRecord(BUILTIN_DEFAULT_TYPE, 'Default Volume Type'),
+  extraSpecs: {},
+});
+
 export interface ImageSnapshotSpec {
   name: string;
   volumeType: string;
@@ -87,14 +94,18 @@ export function seedNetworks(state: SimState, directory: Directory, options: Res
   }
 }
 
-/** Fills a fresh cloud with the configured volume types and image snapshots. */
+/** Fills a fresh cloud with the configured volume types, image snapshots and project quota sets. */
 export function seedState(state: SimState, directory: Directory, options: ResolvedOptions): void {
-  for (const name of options.seed.volumeTypes) {
-    const type = volumeTypeRecord(name);
-    state.volumeTypes.set(type.id, type);
-  }
+  const types = options.seed.volumeTypes.map((name) => volumeTypeRecord(name));
+  if (options.seed.builtinDefaultType) types.push(builtinDefaultType());
+  for (const type of types) state.volumeTypes.set(type.id, type);
   for (const spec of options.seed.snapshots) {
     const snapshot = imageSnapshotRecord(state, directory, spec);
     state.snapshots.set(snapshot.id, snapshot);
+  }
+  for (const [name, quotas] of Object.entries(options.projectQuotas)) {
+    const project = directory.projects.find((p) => p.name === name);
+    if (!project) throw new Error(`projectQuotas: no project "${name}" (projects come from the users option)`);
+    state.quotas.set(project.id, { ...quotas });
   }
 }

@@ -3,6 +3,7 @@ import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext } from '../env';
 import { fault } from '../errors';
 import { resourceLinks } from '../links';
+import { BUILTIN_DEFAULT_TYPE } from '../seed';
 import type { Snapshot, Volume, VolumeType } from '../state';
 
 /** The record if the caller may see it; otherwise cinder's 404, so other projects' resources stay invisible. */
@@ -40,11 +41,15 @@ export function findVolumeType(cloud: SimulatedCloud, ref: string): VolumeType {
   return byName;
 }
 
-/** The type of volumes created without one: the first configured type (cinder's default_volume_type). */
+/**
+ * The type of volumes created without one: the first configured type (cinder's default_volume_type), or
+ * cinder's built-in __DEFAULT__ when there is no other.
+ */
 export function defaultVolumeType(cloud: SimulatedCloud): VolumeType {
-  const first = cloud.state.volumeTypes.values().next();
-  if (first.done) throw fault.notFound('Volume type with name __DEFAULT__ could not be found.');
-  return first.value;
+  const types = [...cloud.state.volumeTypes.values()];
+  const type = types.find((t) => t.name !== BUILTIN_DEFAULT_TYPE) ?? types[0];
+  if (!type) throw fault.notFound(`Volume type with name ${BUILTIN_DEFAULT_TYPE} could not be found.`);
+  return type;
 }
 
 export function volumeTypeName(cloud: SimulatedCloud, id: string): string | null {

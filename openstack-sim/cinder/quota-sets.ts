@@ -6,6 +6,7 @@ import { fault, policyDenied } from '../errors';
 import { readJson } from '../validation';
 import { defaultLimits, quotaKeys, quotaLimits, quotaUsage } from './quota';
 
+const NON_QUOTA_KEYS = ['tenant_id', 'id'];
 const UpdateQuotaSet = z.object({ quota_set: z.record(z.string(), z.unknown()) });
 
 /** webob's generic 400 text, which cinder answers a non-integer limit with. */
@@ -47,16 +48,32 @@ export function quotaSetRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     if (!c.get('auth').isAdmin) throw policyDenied('volume_extension:quotas:update');
     const projectId = c.req.param('project');
     const { quota_set: req } = await readJson(c, UpdateQuotaSet, 'fault');
+    if (!Object.keys(req).length) {
+      throw fault.badRequest(
+        'Invalid input for field/attribute quota_set. Value: {}. {} does not have enough properties',
+      );
+    }
+    // cinderclient sends the project as tenant_id; cinder skips it (and id).
+    const requested = Object.entries(req).filter(([k]) => !NON_QUOTA_KEYS.includes(k));
     const keys = quotaKeys(cloud);
-    const bad = Object.keys(req).filter((k) => !keys.includes(k));
+    const bad = requested.map(([k]) => k).filter((k) => !keys.includes(k));
     if (bad.length) throw fault.badRequest(`Invalid input received: Bad key(s) in quota set: ${bad.join(', ')}`);
+    const own = cloud.state.quotas.get(projectId) ?? {};
+    const used = quotaUsage(cloud, projectId);
     const changes: Record<string, number> = {};
-    for (const [key, value] of Object.entries(req)) {
+    for (const [key, value] of requested) {
       if (typeof value !== 'number' || !Number.isInteger(value)) throw fault.badRequest(MALFORMED_MESSAGE);
       if (value < -1) throw fault.badRequest(`${key} must be >= -1`);
+      // Only against a limit of the project's own (a quirk of cinder's check, which reads no defaults).
+      if (key in own && key !== 'per_volume_gigabytes' && value !== -1 && value < used[key]) {
+        throw fault.badRequest(
+          `Quota ${key} limit must be equal or greater than existing resources. ` +
+            `Current usage is ${used[key]} and the requested limit is ${value}.`,
+        );
+      }
       changes[key] = value;
     }
-    cloud.state.quotas.set(projectId, { ...cloud.state.quotas.get(projectId), ...changes });
+    cloud.state.quotas.set(projectId, { ...own, ...changes });
     // The answer to an update has no id.
     return c.json({ quota_set: quotaLimits(cloud, projectId) });
   });

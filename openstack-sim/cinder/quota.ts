@@ -2,9 +2,10 @@ import type { SimulatedCloud } from '../simulated-cloud';
 import { fault } from '../errors';
 
 /**
- * Cinder quotas per project: limits (the simulator's defaults from options.quota, unlimited = -1
- * otherwise, overridden per project through os-quota-sets) and usage (volumes, and gigabytes of
- * volumes and snapshots, as cinder counts them), per volume type too (volumes_<type>, …).
+ * Cinder quotas per project: limits (the defaults from options.quota, overridden per project through
+ * os-quota-sets or options.projectQuotas) and usage (volumes and snapshots, and the gigabytes of both,
+ * as cinder counts them), per volume type too (volumes_<type>, …), and cinder's reserve: the checks a
+ * create, extend or transfer accept passes, with cinder's 413 in its words.
  */
 const GLOBAL_KEYS = ['volumes', 'per_volume_gigabytes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes'];
 
@@ -17,7 +18,7 @@ export function quotaKeys(cloud: SimulatedCloud): string[] {
 }
 
 export function defaultLimits(cloud: SimulatedCloud): Record<string, number> {
-  const configured: Record<string, number | undefined> = { ...cloud.options.quota };
+  const configured: Record<string, number | undefined> = cloud.options.quota;
   return Object.fromEntries(quotaKeys(cloud).map((k) => [k, configured[k] ?? -1]));
 }
 
@@ -31,20 +32,16 @@ export function quotaUsage(cloud: SimulatedCloud, projectId: string): Record<str
     if (key in usage) usage[key] += n;
   };
   const typeName = (id: string) => cloud.state.volumeTypes.get(id)?.name;
-  for (const v of cloud.state.volumes.values()) {
-    if (v.projectId !== projectId) continue;
-    add('volumes', 1);
-    add('gigabytes', v.size);
-    add(`volumes_${typeName(v.volumeTypeId)}`, 1);
-    add(`gigabytes_${typeName(v.volumeTypeId)}`, v.size);
-  }
-  for (const s of cloud.state.snapshots.values()) {
-    if (s.projectId !== projectId) continue;
-    add('snapshots', 1);
-    add('gigabytes', s.size);
-    add(`snapshots_${typeName(s.volumeTypeId)}`, 1);
-    add(`gigabytes_${typeName(s.volumeTypeId)}`, s.size);
-  }
+  const count = (kind: 'volumes' | 'snapshots', record: { projectId: string; size: number; volumeTypeId: string }) => {
+    if (record.projectId !== projectId) return;
+    const type = typeName(record.volumeTypeId);
+    add(kind, 1);
+    add('gigabytes', record.size);
+    add(`${kind}_${type}`, 1);
+    add(`gigabytes_${type}`, record.size);
+  };
+  for (const v of cloud.state.volumes.values()) count('volumes', v);
+  for (const s of cloud.state.snapshots.values()) count('snapshots', s);
   return usage;
 }
 
@@ -52,8 +49,10 @@ export interface QuotaRequest {
   projectId: string;
   volumeTypeId: string;
   sizeGb: number;
-  /** Volumes the project gains (0 for an extend). */
-  addVolumes?: number;
+  /** What the project gains one of (default a volume); an extend gains none. */
+  resource?: 'volumes' | 'snapshots' | 'none';
+  /** A volume's size after the request, checked against per_volume_gigabytes (create and extend). */
+  volumeSizeGb?: number;
   /**
    * The transfer accept answers a gigabytes overrun with the bare message (its controller catches
    * VolumeSizeExceedsAvailableQuota itself); elsewhere cinder's fault wrapper prefixes the class name.
@@ -61,25 +60,38 @@ export interface QuotaRequest {
   bareSizeMessage?: boolean;
 }
 
-/** cinder's reserve: the first limit the request would pass, in its order, is a 413 in its words. */
-export function checkVolumeQuota(cloud: SimulatedCloud, req: QuotaRequest): void {
+/** cinder's limit_check on one volume's size, before any reservation. */
+function checkVolumeSize(limit: number | undefined, size: number | undefined): void {
+  if (size === undefined || limit === undefined || limit < 0 || size <= limit) return;
+  throw fault.overLimit(
+    `VolumeSizeExceedsLimit: Requested volume size ${size}G is larger than maximum allowed limit ${limit}G.`,
+  );
+}
+
+/** cinder's reserve: the first limit the request would pass, in its order (quota_utils), is a 413 in its words. */
+export function checkQuota(cloud: SimulatedCloud, req: QuotaRequest): void {
   const limits = quotaLimits(cloud, req.projectId);
+  checkVolumeSize(limits.per_volume_gigabytes, req.volumeSizeGb);
   const usage = quotaUsage(cloud, req.projectId);
   const type = cloud.state.volumeTypes.get(req.volumeTypeId)?.name;
-  const addVolumes = req.addVolumes ?? 1;
+  const resource = req.resource ?? 'volumes';
+  const counted = resource !== 'none';
   const deltas: [string, number][] = [
-    ['volumes', addVolumes],
+    ...(counted ? [[resource, 1] as [string, number]] : []),
     ['gigabytes', req.sizeGb],
-    [`volumes_${type}`, addVolumes],
+    ...(counted ? [[`${resource}_${type}`, 1] as [string, number]] : []),
     [`gigabytes_${type}`, req.sizeGb],
   ];
   for (const [key, delta] of deltas) {
     const limit = limits[key];
-    if (limit === undefined || limit < 0 || delta <= 0 || usage[key] + delta <= limit) continue;
+    if (limit === undefined || limit < 0 || usage[key] + delta <= limit) continue;
     if (key.startsWith('volumes')) {
       throw fault.overLimit(
         `VolumeLimitExceeded: Maximum number of volumes allowed (${limit}) exceeded for quota '${key}'.`,
       );
+    }
+    if (key.startsWith('snapshots')) {
+      throw fault.overLimit(`SnapshotLimitExceeded: Maximum number of snapshots allowed (${limit}) exceeded`);
     }
     const message =
       `Requested volume or snapshot exceeds allowed ${key} quota. ` +

@@ -4,6 +4,7 @@ import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { fault } from '../errors';
 import { microversion, requireVersion } from '../microversion';
+import { limitRoutes } from './limits';
 import { quotaSetRoutes } from './quota-sets';
 import { snapshotRoutes } from './snapshots';
 import { transferRoutes } from './transfers';
@@ -60,6 +61,7 @@ export function cinderApp(cloud: SimulatedCloud): Hono<SimEnv> {
   project.route('/snapshots', snapshotRoutes(cloud));
   project.route('/types', typeRoutes(cloud));
   project.route('/os-quota-sets', quotaSetRoutes(cloud));
+  project.route('/limits', limitRoutes(cloud));
   project.route('/os-volume-transfer', transferRoutes(cloud, 'os-volume-transfer'));
   const transfers355 = new Hono<SimEnv>({ strict: false });
   transfers355.use('*', requireVersion('3.55'));

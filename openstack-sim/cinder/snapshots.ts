@@ -9,6 +9,7 @@ import type { ApiVersion } from '../microversion';
 import { paginate } from '../paging';
 import type { Snapshot } from '../state';
 import { readJson } from '../validation';
+import { checkQuota } from './quota';
 import { cinderCollectionUrl, visibleSnapshot, visibleVolume } from './lookup';
 import { Flag, isTrue, Metadata, namesOf, Text } from './schemas';
 import { optionalTime, renderFields, type ViewField } from '../view-fields';
@@ -107,6 +108,8 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
         `Invalid volume: Volume ${volume.id} status must be available, but current status is: ${volume.status}.`,
       );
     }
+    const { projectId } = auth;
+    checkQuota(cloud, { projectId, volumeTypeId: volume.volumeTypeId, sizeGb: volume.size, resource: 'snapshots' });
     const snapshot: Snapshot = {
       id: newUuid(),
       projectId: auth.projectId,

@@ -12,7 +12,7 @@ import { paginate } from '../paging';
 import type { Transfer } from '../state';
 import { readJson } from '../validation';
 import { cinderCollectionUrl, cinderLinks, visibleVolume } from './lookup';
-import { checkVolumeQuota } from './quota';
+import { checkQuota } from './quota';
 import { Text } from './schemas';
 import { renderFields, type ViewField } from '../view-fields';
 
@@ -113,7 +113,7 @@ export function transferRoutes(cloud: SimulatedCloud, collection: TransferCollec
     const volume = cloud.state.volumes.get(transfer.volumeId);
     if (!volume) throw fault.notFound(`Volume ${transfer.volumeId} could not be found.`);
     const { volumeTypeId, size } = volume;
-    checkVolumeQuota(cloud, { projectId: auth.projectId, volumeTypeId, sizeGb: size, bareSizeMessage: true });
+    checkQuota(cloud, { projectId: auth.projectId, volumeTypeId, sizeGb: size, bareSizeMessage: true });
     const now = Date.now();
     if (!transfer.noSnapshots) {
       for (const snapshot of cloud.state.snapshots.values()) {

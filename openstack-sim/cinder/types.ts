@@ -6,7 +6,7 @@ import { fault, policyDenied } from '../errors';
 import { newUuid } from '../ids';
 import type { VolumeType } from '../state';
 import { readJson } from '../validation';
-import { findVolumeType } from './lookup';
+import { defaultVolumeType, findVolumeType } from './lookup';
 import { Flag, isTrue, Text } from './schemas';
 
 const CreateType = z.object({
@@ -46,6 +46,9 @@ export function typeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const types = [...cloud.state.volumeTypes.values()].filter((t) => t.isPublic || auth.isAdmin);
     return c.json({ volume_types: types.map((t) => typeView(t, auth)) });
   });
+
+  // The type a create without one gets (cinder's default_volume_type).
+  app.get('/default', (c) => c.json({ volume_type: typeView(defaultVolumeType(cloud), c.get('auth')) }));
 
   app.get('/:id', (c) => {
     const auth = c.get('auth');

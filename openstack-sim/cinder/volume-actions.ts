@@ -6,7 +6,7 @@ import { fault, policyDenied } from '../errors';
 import { schedule } from '../lifecycle';
 import type { Volume } from '../state';
 import { parseWith, readJson } from '../validation';
-import { checkVolumeQuota } from './quota';
+import { checkQuota } from './quota';
 import { visibleVolume } from './lookup';
 
 /**
@@ -61,7 +61,13 @@ const HANDLERS: Record<string, Handler> = {
       );
     }
     const { projectId, volumeTypeId } = volume;
-    checkVolumeQuota(cloud, { projectId, volumeTypeId, sizeGb: newSize - volume.size, addVolumes: 0 });
+    checkQuota(cloud, {
+      projectId,
+      volumeTypeId,
+      sizeGb: newSize - volume.size,
+      resource: 'none',
+      volumeSizeGb: newSize,
+    });
     volume.size = newSize;
     volume.status = 'extending';
     volume.updatedAt = Date.now();

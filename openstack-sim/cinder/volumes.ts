@@ -8,7 +8,7 @@ import { listScope, matchesQuery, sortByQuery } from '../listing';
 import { paginate } from '../paging';
 import type { Volume } from '../state';
 import { queryFlag, readJson } from '../validation';
-import { checkVolumeQuota } from './quota';
+import { checkQuota } from './quota';
 import { volumeAction } from './volume-actions';
 import { LongText, Metadata, namesOf } from './schemas';
 import { cinderCollectionUrl, defaultVolumeType, findVolumeType, visibleSnapshot, visibleVolume } from './lookup';
@@ -136,7 +136,7 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const type = req.volume_type
       ? findVolumeType(cloud, req.volume_type)
       : ((snapshot && cloud.state.volumeTypes.get(snapshot.volumeTypeId)) ?? defaultVolumeType(cloud));
-    checkVolumeQuota(cloud, { projectId: auth.projectId, volumeTypeId: type.id, sizeGb: size });
+    checkQuota(cloud, { projectId: auth.projectId, volumeTypeId: type.id, sizeGb: size, volumeSizeGb: size });
     const volume: Volume = {
       id: newUuid(),
       projectId: auth.projectId,

@@ -5,6 +5,7 @@
 // asserts every JSON shape the real cloud produced is the simulator's too.
 import { describe, expect, it } from 'vitest';
 import { identityChecks } from './identity-checks';
+import { quotaChecks } from './quota-checks';
 import { ShapeBook } from './shapes';
 import { useContractTarget } from './suite';
 import { startReal, startSim } from './targets';
@@ -19,6 +20,7 @@ describe.each(TARGETS)('contract (operator commands): %s', (target, start) => {
   const ctx = useContractTarget(target, start, shapes);
 
   describe('keystone: projects and users', () => identityChecks(ctx));
+  describe('cinder: quotas and limits', () => quotaChecks(ctx));
 });
 
 describe('contract (operator commands): simulator vs real', () => {

@@ -2,7 +2,7 @@
 // Cinder (contract/), both holding the same users, volume types and OS image snapshot.
 import { startRealOpenStack } from '../../contract';
 import { IMAGE_SNAPSHOT, VOLUME_TYPES } from '../../contract/accounts';
-import { startSimulator } from '../../openstack-sim';
+import { CINDER_DEFAULT_QUOTAS, startSimulator } from '../../openstack-sim';
 
 export interface Target {
   authUrl: string;
@@ -17,7 +17,9 @@ export async function startSim(): Promise<Target> {
     createDelayMs: 300,
     plainCreateDelayMs: 100,
     deleteDelayMs: 200,
-    seed: { volumeTypes: [...VOLUME_TYPES], snapshots: [{ ...IMAGE_SNAPSHOT }] },
+    seed: { volumeTypes: [...VOLUME_TYPES], snapshots: [{ ...IMAGE_SNAPSHOT }], builtinDefaultType: true },
+    // The real pair runs with cinder's stock quotas; so does the simulator here (its own default is unlimited).
+    quota: { ...CINDER_DEFAULT_QUOTAS },
   });
   return { authUrl: sim.authUrl, stop: () => sim.stop() };
 }

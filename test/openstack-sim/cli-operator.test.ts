@@ -51,4 +51,26 @@ describe('operator commands of the real CLIs against the simulator', () => {
     const listed = await osc('admin', 'volume', 'list', '--project', 'demo');
     expect(listed.map((v: { ID: string }) => v.ID)).toEqual([id]);
   });
+
+  it('quotas: absolute-limits, quota-show/usage/defaults, quota-update, a create over quota, quota-delete', async () => {
+    const limits = Object.fromEntries(listing(await cinder('demo', 'absolute-limits')).map((r) => [r.Name, r.Value]));
+    // The simulator's default quota is unlimited (cinder's stock one is 10 volumes, 1000 GB).
+    expect(limits).toMatchObject({ maxTotalVolumes: '-1', maxTotalVolumeGigabytes: '-1', totalVolumesUsed: '1' });
+    const projectId = (await osc('admin', 'project', 'show', 'demo')).id;
+    const limitOf = (rows: Record<string, string>[], key: string) => rows.find((r) => r.Property === key)?.Value;
+    expect(limitOf(listing(await cinder('admin', 'quota-defaults', projectId)), 'volumes_sas')).toBe('-1');
+    await cinder('admin', 'quota-update', '--volumes', '1', '--gigabytes', '50', projectId);
+    expect(limitOf(listing(await cinder('demo', 'quota-show', projectId)), 'volumes')).toBe('1');
+    const usage = listing(await cinder('admin', 'quota-usage', projectId)).find((r) => r.Type === 'volumes');
+    expect(usage).toMatchObject({ In_use: '1', Limit: '1' });
+    const refused = await cli('demo', 'cinder', [...CINDER_VERSION, 'create', '1']);
+    expect(refused.stderr).toMatch(
+      /VolumeLimitExceeded: Maximum number of volumes allowed \(1\) exceeded for quota 'volumes'\. \(HTTP 413\)/,
+    );
+    expect(
+      (await osc('admin', 'quota', 'list', '--volume')).map((q: { 'Project ID': string }) => q['Project ID']),
+    ).toEqual([projectId]);
+    await cinder('admin', 'quota-delete', projectId);
+    expect(limitOf(listing(await cinder('demo', 'quota-show', projectId)), 'volumes')).toBe('-1');
+  });
 });
