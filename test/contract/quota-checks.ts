@@ -34,7 +34,7 @@ export function quotaChecks(ctx: ContractContext): void {
   const gone = (api: RawVolumeApi, kind: 'volumes' | 'snapshots', id: string) =>
     waitFor(`${kind} ${id} gone`, async () => (await api.call('GET', `/${kind}/${id}`)).status === 404, 30_000);
 
-  it("absolute limits: cinder's stock defaults and the project's usage; an admin may ask for another project", async () => {
+  it("absolute limits: cinder's stock defaults, the project's usage; an admin may ask for another", async () => {
     const demo = ctx.demo();
     const limits = await demo.call('GET', '/limits');
     expect(limits.status).toBe(200);

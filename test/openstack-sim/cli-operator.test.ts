@@ -52,7 +52,7 @@ describe('operator commands of the real CLIs against the simulator', () => {
     expect(listed.map((v: { ID: string }) => v.ID)).toEqual([id]);
   });
 
-  it('quotas: absolute-limits, quota-show/usage/defaults, quota-update, a create over quota, quota-delete', async () => {
+  it('quotas: absolute-limits, quota-show/usage/defaults, quota-update, create over quota, quota-delete', async () => {
     const limits = Object.fromEntries(listing(await cinder('demo', 'absolute-limits')).map((r) => [r.Name, r.Value]));
     // The simulator's default quota is unlimited (cinder's stock one is 10 volumes, 1000 GB).
     expect(limits).toMatchObject({ maxTotalVolumes: '-1', maxTotalVolumeGigabytes: '-1', totalVolumesUsed: '1' });
