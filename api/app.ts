@@ -2,7 +2,8 @@
 // from the same zod schemas.
 import type { ApiDeps } from './deps';
 import { requireTokenForWrites } from './auth';
-import { internalError } from './problem';
+import { HTTPException } from 'hono/http-exception';
+import { internalError, invalidRequest } from './problem';
 import { createRouter } from './router';
 import { healthRoutes } from './routes/health';
 import { cloudRoutes } from './routes/cloud';
@@ -12,6 +13,9 @@ import { drillRoutes } from './routes/drills';
 import { volumeRoutes } from './routes/volumes';
 import { networkRoutes } from './routes/networks';
 import { serverRoutes } from './routes/servers';
+
+/** Hono's answers to a body it could not read: malformed JSON (400), a media type not declared (415). */
+const BODY_REFUSED = new Set([400, 415]);
 
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
@@ -36,6 +40,9 @@ export function createApp(deps: ApiDeps) {
     description: "the tenant's own Keystone token",
   });
   app.onError((err, c) => {
+    // A body that is not JSON (malformed, or sent as another media type) is the caller's mistake.
+    if (err instanceof HTTPException && BODY_REFUSED.has(err.status))
+      return c.json(invalidRequest('(body)', `${err.message}: send a JSON object as application/json`), 400);
     console.error(`[api] ${c.req.method} ${c.req.path}: ${err.message}`);
     return c.json(internalError(err.message), 500);
   });

@@ -8,6 +8,7 @@ import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE, SYNC_OS_WO
 import type { ApiDeps } from '../deps';
 import { json, jsonBody, response, security } from '../openapi';
 import { conflict, problemResponse } from '../problem';
+import { nextOffsetField, pageArgs, pageOf, PageQuery } from '../schemas/page';
 import { createRouter } from '../router';
 import { syncOsCatalog } from '../../workflows';
 
@@ -74,7 +75,10 @@ const routes = {
     method: 'get',
     path: '/v1/pool/policies',
     summary: 'Target per (volume type, OS)',
-    responses: { 200: response('policies', z.object({ policies: z.array(Policy) })) },
+    request: { query: PageQuery },
+    responses: {
+      200: response('policies', z.object({ policies: z.array(Policy), nextOffset: nextOffsetField })),
+    },
   }),
   putPolicy: createRoute({
     method: 'put',
@@ -129,8 +133,13 @@ export function poolAdminRoutes(deps: ApiDeps) {
       return c.json(s, 200);
     })
     .openapi(routes.getPolicies, async (c) => {
-      const policies = await prisma.poolPolicy.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] });
-      return c.json({ policies: policies.map(policyView) }, 200);
+      const page = c.req.valid('query');
+      const rows = await prisma.poolPolicy.findMany({
+        orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }],
+        ...pageArgs(page),
+      });
+      const { items, nextOffset } = pageOf(rows, page);
+      return c.json({ policies: items.map(policyView), nextOffset }, 200);
     })
     .openapi(routes.putPolicy, async (c) => {
       const key = c.req.valid('param');

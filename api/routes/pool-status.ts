@@ -7,6 +7,7 @@ import { DropReason, type ReconcileSummary } from '../../pool/reconcile';
 import type { ApiDeps } from '../deps';
 import { response } from '../openapi';
 import { createRouter } from '../router';
+import { nextOffsetField, pageArgs, pageOf, PageQuery } from '../schemas/page';
 
 const Round = z
   .object({
@@ -53,7 +54,7 @@ const CatalogImage = z.object({
   sizeGb: z.number(),
   syncedAt: z.string(),
 });
-const Catalog = z.object({ images: z.array(CatalogImage) });
+const Catalog = z.object({ images: z.array(CatalogImage), nextOffset: nextOffsetField });
 
 const statusRoute = createRoute({
   method: 'get',
@@ -65,6 +66,7 @@ const catalogRoute = createRoute({
   method: 'get',
   path: '/v1/pool/catalog',
   summary: 'The OS image catalog (OS, volume type → snapshot)',
+  request: { query: PageQuery },
   responses: { 200: response('catalog', Catalog) },
 });
 
@@ -114,8 +116,13 @@ export function poolStatusRoutes(deps: ApiDeps) {
       );
     })
     .openapi(catalogRoute, async (c) => {
-      const images = await prisma.osImage.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] });
-      return c.json({ images: images.map((i) => ({ ...i, syncedAt: i.syncedAt.toISOString() })) }, 200);
+      const page = c.req.valid('query');
+      const rows = await prisma.osImage.findMany({
+        orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }],
+        ...pageArgs(page),
+      });
+      const { items, nextOffset } = pageOf(rows, page);
+      return c.json({ images: items.map((i) => ({ ...i, syncedAt: i.syncedAt.toISOString() })), nextOffset }, 200);
     });
 }
 

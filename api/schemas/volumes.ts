@@ -5,6 +5,8 @@ import { MAX_CHUNKS_PER_VOLUME, VOLUME_ID_PATTERN } from '../../chunk-volumes/vo
 /** Generated volumes are written, and digests read, within one request: keep them to 1 GiB (64 × 16 MiB). */
 export const MAX_GENERATED_CHUNKS = 64;
 export const MAX_DIGEST_CHUNKS = 64;
+/** A view lists every chunk in one reply, which must fit Temporal's payload limit (2 MB): 8,192 chunks fit. */
+export const MAX_VIEW_CHUNKS = 8192;
 
 export const VolumeId = z
   .string()
@@ -32,7 +34,12 @@ export const CreateVolume = z
 
 export const VolumeQuery = z
   .object({
-    chunks: z.coerce.number().int().min(1).max(MAX_CHUNKS_PER_VOLUME),
+    chunks: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_VIEW_CHUNKS)
+      .openapi({ description: `the volume's size in chunks; a view lists at most ${MAX_VIEW_CHUNKS}` }),
     digest: z
       .enum(['true', 'false'])
       .default('true')
