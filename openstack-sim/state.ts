@@ -36,7 +36,7 @@ export interface Volume {
   createdAt: number;
   updatedAt: number | null;
   attachments: VolumeAttachment[];
-  pending?: Pending<'available' | 'error' | 'deleted'>;
+  pending?: Pending<'available' | 'in-use' | 'error' | 'deleted'>;
 }
 
 export interface Snapshot {

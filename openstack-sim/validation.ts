@@ -5,7 +5,7 @@ import { ApiError, type Dialect } from './errors';
 /**
  * Validation at the edge: every request body goes through a zod schema, and the first
  * problem becomes a 400 in the service's own words, naming the field:
- *  - cinder/nova (jsonschema): "Invalid input for field/attribute size. Value: 'x'. 'x' is not of type 'integer'"
+ *  - cinder/nova (jsonschema): "Invalid input for field/attribute name. Value: 5. 5 is not of type 'string'"
  *  - keystone: "Invalid input for field 'identity': 'methods' is a required property"
  */
 const MALFORMED_BODY: Record<Dialect, string> = {
@@ -62,6 +62,9 @@ export function repr(value: unknown): string {
   return String(value);
 }
 
+/** Python's str() of a JSON value: strings bare, the rest as repr() (what "Value: %s" prints in the services). */
+export const pyStr = (value: unknown): string => (typeof value === 'string' ? value : repr(value));
+
 const JSON_TYPE_NAMES: Record<string, string> = {
   number: 'number',
   int: 'integer',
@@ -101,7 +104,8 @@ function explain(issue: Issue, value: unknown, missingKey: PropertyKey | undefin
 
 function describeIssue(issue: Issue, data: unknown, dialect: Dialect): string {
   const value = valueAt(data, issue.path);
-  const missing = issue.code === 'invalid_type' && value === undefined && issue.path.length > 0;
+  const missing =
+    ['invalid_type', 'invalid_value'].includes(issue.code) && value === undefined && issue.path.length > 0;
   // A missing property is reported on its parent object, as jsonschema does.
   const fieldPath = missing ? issue.path.slice(0, -1) : issue.path;
   const reason = explain(issue, value, missing ? issue.path[issue.path.length - 1] : undefined);
@@ -113,7 +117,7 @@ function describeIssue(issue: Issue, data: unknown, dialect: Dialect): string {
   }
   if (!fieldPath.length) return reason;
   const field = String(fieldPath[fieldPath.length - 1]);
-  return `Invalid input for field/attribute ${field}. Value: ${repr(valueAt(data, fieldPath))}. ${reason}`;
+  return `Invalid input for field/attribute ${field}. Value: ${pyStr(valueAt(data, fieldPath))}. ${reason}`;
 }
 
 /** neutron's words: its attribute validators, not jsonschema. */

@@ -51,6 +51,8 @@ export interface QuotaRequest {
   sizeGb: number;
   /** What the project gains one of (default a volume); an extend gains none. */
   resource?: 'volumes' | 'snapshots' | 'none';
+  /** Only the volume type's keys (a retype reserves on its new type only). */
+  typeOnly?: boolean;
   /** A volume's size after the request, checked against per_volume_gigabytes (create and extend). */
   volumeSizeGb?: number;
   /**
@@ -76,9 +78,10 @@ export function checkQuota(cloud: SimulatedCloud, req: QuotaRequest): void {
   const type = cloud.state.volumeTypes.get(req.volumeTypeId)?.name;
   const resource = req.resource ?? 'volumes';
   const counted = resource !== 'none';
+  const global = !req.typeOnly;
   const deltas: [string, number][] = [
-    ...(counted ? [[resource, 1] as [string, number]] : []),
-    ['gigabytes', req.sizeGb],
+    ...(counted && global ? [[resource, 1] as [string, number]] : []),
+    ...(global ? [['gigabytes', req.sizeGb] as [string, number]] : []),
     ...(counted ? [[`${resource}_${type}`, 1] as [string, number]] : []),
     [`gigabytes_${type}`, req.sizeGb],
   ];

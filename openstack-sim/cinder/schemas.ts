@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fault } from '../errors';
+import { pyStr, repr } from '../validation';
 
 /** Field shapes shared by cinder request bodies (cinder's parameter_types). */
 export const Metadata = z.record(z.string().max(255), z.string().max(255));
@@ -37,4 +38,47 @@ export function namesOf(req: Aliased): { name?: string | null; description?: str
     }
   }
   return { ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}) };
+}
+
+const METADATA_KEY = /^[a-zA-Z0-9-_:. /]{1,255}$/;
+const invalid = (field: string, value: unknown, reason: string) =>
+  fault.badRequest(`Invalid input for field/attribute ${field}. Value: ${pyStr(value)}. ${reason}`);
+
+/**
+ * A metadata dict as cinder's extra_specs schema takes it (volume metadata bodies), in jsonschema's words:
+ * keys of 1–255 letters, digits and `-_:. /`, string values up to 255 characters. `size` bounds the number of
+ * keys (the single-key body of PUT /metadata/{key}).
+ */
+export function checkMetadata(field: string, value: unknown, size?: number): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid(field, value, `${repr(value)} is not of type 'object'`);
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (size !== undefined && entries.length < size) {
+    throw invalid(field, value, `${repr(value)} does not have enough properties`);
+  }
+  if (size !== undefined && entries.length > size)
+    throw invalid(field, value, `${repr(value)} has too many properties`);
+  for (const [key, v] of entries) {
+    if (!METADATA_KEY.test(key)) {
+      throw invalid(field, value, `${repr(key)} does not match any of the regexes: '${METADATA_KEY.source}'`);
+    }
+    if (typeof v !== 'string') throw invalid(key, v, `${repr(v)} is not of type 'string'`);
+    if (v.length > 255) throw invalid(key, v, `${repr(v)} is too long`);
+  }
+  return value as Record<string, string>;
+}
+
+/** A body of exactly one required key (cinder's `required` + `additionalProperties: false`), its value returned. */
+export function onlyKey(body: unknown, key: string): unknown {
+  const record = (body ?? {}) as Record<string, unknown>;
+  if (!(key in record)) throw fault.badRequest(`'${key}' is a required property`);
+  const extra = Object.keys(record).filter((k) => k !== key);
+  if (extra.length) {
+    const verb = extra.length > 1 ? 'were' : 'was';
+    throw fault.badRequest(
+      `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} ${verb} unexpected)`,
+    );
+  }
+  return record[key];
 }

@@ -1,4 +1,5 @@
 import type { SimulatedCloud } from '../simulated-cloud';
+import { fault } from '../errors';
 import { schedule, settleStatus, unschedule } from '../lifecycle';
 import type { Volume } from '../state';
 
@@ -6,6 +7,8 @@ import type { Volume } from '../state';
  * The volume state machine's timed parts:
  *   creating -> available | error   (after createDelayMs from a snapshot, plainCreateDelayMs otherwise,
  *                                    plus the overload model's extra latency)
+ *   extending -> available          (after plainCreateDelayMs)
+ *   retyping -> available | in-use  (after plainCreateDelayMs; the status it had before)
  *   deleting -> (gone)              (after deleteDelayMs)
  * Whether a create fails is decided at admission, from the number of creates then
  * in flight (overload.ts) and from injected faults (fail the next N creates).
@@ -27,10 +30,34 @@ export class VolumeLifecycle {
     schedule(this.cloud.scheduler, 'volume', volume, outcome, baseDelay + admission.extraLatencyMs);
   }
 
+  extend(volume: Volume, newSize: number): void {
+    volume.size = newSize;
+    this.transition(volume, 'extending', 'available');
+  }
+
+  /** The type changes at once (cinder's fake driver retypes in place, without a migration). */
+  retype(volume: Volume, volumeTypeId: string): void {
+    volume.volumeTypeId = volumeTypeId;
+    this.transition(volume, 'retyping', volume.status === 'in-use' ? 'in-use' : 'available');
+  }
+
+  /** cinder's update() guard, which renames and set_bootable pass through. */
+  checkUpdatable(volume: Volume): void {
+    if (volume.status === 'maintenance') {
+      throw fault.badRequest('Invalid volume: The volume cannot be updated during maintenance.');
+    }
+  }
+
   startDelete(volume: Volume): void {
     volume.status = 'deleting';
     volume.updatedAt = Date.now();
     schedule(this.cloud.scheduler, 'volume', volume, 'deleted', this.cloud.options.deleteDelayMs);
+  }
+
+  private transition(volume: Volume, now: string, then: 'available' | 'in-use'): void {
+    volume.status = now;
+    volume.updatedAt = Date.now();
+    schedule(this.cloud.scheduler, 'volume', volume, then, this.cloud.options.plainCreateDelayMs);
   }
 
   /** Sets a status outside the state machine (faults), cancelling any pending transition. */

@@ -10,6 +10,7 @@ import type { Volume } from '../state';
 import { queryFlag, readJson } from '../validation';
 import { checkQuota } from './quota';
 import { volumeAction } from './volume-actions';
+import { volumeMetadataRoutes } from './volume-metadata';
 import { LongText, Metadata, namesOf } from './schemas';
 import { cinderCollectionUrl, defaultVolumeType, findVolumeType, visibleSnapshot, visibleVolume } from './lookup';
 import { volumeDetail, volumeSummary } from './volume-view';
@@ -58,14 +59,20 @@ const NOT_DELETABLE_MESSAGE =
   'attached, belong to a group, ' +
   'have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.';
 
-/** cinder's metadata filter: a dict literal, JSON or python style ({'k': 'v'}). */
-function metadataFilter(raw: string | undefined): Record<string, string> | undefined {
-  if (!raw) return undefined;
+/**
+ * cinder's metadata filter: a dict literal, JSON or python style ({'k': 'v'}); every pair must match. One cinder
+ * cannot read as a dict matches no volume (no 400).
+ */
+function metadataFilter(raw: string | undefined): (metadata: Record<string, string>) => boolean {
+  if (!raw) return () => true;
+  let wanted: unknown;
   try {
-    return JSON.parse(raw.replaceAll("'", '"')) as Record<string, string>;
+    wanted = JSON.parse(raw.replaceAll("'", '"'));
   } catch {
-    throw fault.badRequest(`Invalid input received: Invalid metadata filter ${raw}`);
+    return () => false;
   }
+  if (wanted === null || typeof wanted !== 'object') return () => false;
+  return (metadata) => Object.entries(wanted).every(([k, v]) => metadata[k] === v);
 }
 
 export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
@@ -74,12 +81,12 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   const list = (c: Context<SimEnv>, detailed: boolean) => {
     const auth = c.get('auth');
     const inScope = listScope(c, auth);
-    const metadata = metadataFilter(c.req.query('metadata'));
+    const metadataMatches = metadataFilter(c.req.query('metadata'));
     const matching = [...cloud.state.volumes.values()].filter(
       (v) =>
         inScope(v.projectId) &&
         matchesQuery(c, v, { name: (r) => r.name, status: (r) => r.status, bootable: (r) => r.bootable }) &&
-        Object.entries(metadata ?? {}).every(([k, val]) => v.metadata[k] === val),
+        metadataMatches(v.metadata),
     );
     const sorted = sortByQuery(c, matching, {
       created_at: (v) => v.createdAt,
@@ -168,6 +175,7 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const auth = c.get('auth');
     const volume = visibleVolume(cloud, auth, c.req.param('id'));
     const { volume: req } = await readJson(c, UpdateVolume, 'fault');
+    cloud.volumes.checkUpdatable(volume);
     const names = namesOf(req);
     if (names.name !== undefined) volume.name = names.name;
     if (names.description !== undefined) volume.description = names.description;
@@ -178,6 +186,7 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   });
 
   app.post('/:id/action', (c) => volumeAction(cloud, c));
+  app.route('/:id/metadata', volumeMetadataRoutes(cloud));
 
   app.delete('/:id', (c) => {
     const volume = visibleVolume(cloud, c.get('auth'), c.req.param('id'));

@@ -73,4 +73,54 @@ describe('operator commands of the real CLIs against the simulator', () => {
     await cinder('admin', 'quota-delete', projectId);
     expect(limitOf(listing(await cinder('demo', 'quota-show', projectId)), 'volumes')).toBe('-1');
   });
+
+  it('metadata, actions: volume set/unset --property/--bootable/--type, cinder metadata, list --metadata', async () => {
+    const id = await volume('demo', 'op-meta', '--metadata', 'a=b');
+    await ok('demo', 'openstack', [
+      'volume',
+      'set',
+      '--property',
+      'k=v',
+      '--name',
+      'op-meta2',
+      '--description',
+      'dd',
+      id,
+    ]);
+    await ok('demo', 'openstack', ['volume', 'set', '--bootable', id]);
+    await ok('demo', 'openstack', ['volume', 'unset', '--property', 'a', id]);
+    expect(await osc('demo', 'volume', 'show', id)).toMatchObject({
+      name: 'op-meta2',
+      description: 'dd',
+      bootable: 'true',
+      properties: { k: 'v' },
+    });
+    await cinder('demo', 'metadata', id, 'set', 'x=1', 'y=2');
+    await cinder('demo', 'metadata', id, 'unset', 'y');
+    const shown = listing(await cinder('demo', 'metadata-show', id));
+    expect(Object.fromEntries(shown.map((r) => [r['Metadata-property'], r.Value]))).toEqual({ k: 'v', x: '1' });
+    expect(listing(await cinder('demo', 'list', '--metadata', 'x=1')).map((v) => v.ID)).toEqual([id]);
+    expect(listing(await cinder('demo', 'list', '--metadata', 'x=2'))).toEqual([]);
+    await ok('demo', 'openstack', ['volume', 'set', '--type', 'ssd', '--retype-policy', 'never', id]);
+    await waitFor('retyped to ssd', async () => (await osc('demo', 'volume', 'show', id)).type === 'ssd');
+    await waitFor('available', async () => (await osc('demo', 'volume', 'show', id)).status === 'available');
+    await cinder('demo', 'retype', id, 'sas');
+    await waitFor('retyped to sas', async () => (await osc('demo', 'volume', 'show', id)).type === 'sas');
+    const same = await cli('demo', 'cinder', [...CINDER_VERSION, 'retype', id, 'sas']);
+    expect(same.stderr).toMatch(/Retype needs volume to be in available or in-use state.*\(HTTP 400\)/);
+  });
+
+  it('snapshots: openstack snapshot set --name/--description renames', async () => {
+    const id = await volume('demo', 'op-snap-src');
+    const snap = await osc('demo', 'volume', 'snapshot', 'create', '--volume', id, 'op-snap');
+    await waitFor(
+      'snapshot available',
+      async () => (await osc('demo', 'volume', 'snapshot', 'show', snap.id)).status === 'available',
+    );
+    await ok('demo', 'openstack', ['volume', 'snapshot', 'set', '--name', 'op-snap2', '--description', 'sd', snap.id]);
+    expect(await osc('demo', 'volume', 'snapshot', 'show', snap.id)).toMatchObject({
+      name: 'op-snap2',
+      description: 'sd',
+    });
+  });
 });

@@ -140,7 +140,7 @@ describe('nova v2.1 servers', () => {
       [bootBody(volume, { networks: [{ uuid: 'no-such-net' }] }), 'Network no-such-net could not be found.'],
       [
         bootBody(volume, { networks: [{ uuid: DEFAULT_NETWORK_ID, fixed_ip: '10.0.0' }] }),
-        "Invalid input for field/attribute fixed_ip. Value: '10.0.0'. '10.0.0' is not a 'ipv4'",
+        "Invalid input for field/attribute fixed_ip. Value: 10.0.0. '10.0.0' is not a 'ipv4'",
       ],
       [
         bootBody(volume, {
