@@ -29,18 +29,22 @@ export type SortKeys<T> = { created_at: (r: T) => SortValue; id: (r: T) => SortV
   (r: T) => SortValue
 >;
 
+/** cinder's column names, which cinderclient sends (`--sort name` goes out as display_name). */
+const SORT_ALIASES: Record<string, string> = { display_name: 'name', display_description: 'description' };
+const sortKey = (key: string) => SORT_ALIASES[key.trim()] ?? key.trim();
+
 /** `sort=key[:dir],…` or `sort_key`/`sort_dir`; default newest first, ties by id descending (cinder's order). */
 function parseSort(c: Context): { key: string; desc: boolean }[] {
   const sort = c.req.query('sort');
   if (sort) {
     return sort.split(',').map((part) => {
       const [key, dir] = part.split(':');
-      return { key: key.trim(), desc: (dir ?? 'desc').trim().toLowerCase() !== 'asc' };
+      return { key: sortKey(key), desc: (dir ?? 'desc').trim().toLowerCase() !== 'asc' };
     });
   }
   const key = c.req.query('sort_key');
   const desc = (c.req.query('sort_dir') ?? 'desc').toLowerCase() !== 'asc';
-  return key ? [{ key, desc }] : [{ key: 'created_at', desc: true }];
+  return key ? [{ key: sortKey(key), desc }] : [{ key: 'created_at', desc: true }];
 }
 
 function compareValues(a: SortValue, b: SortValue): number {

@@ -93,3 +93,11 @@ export function requireVersion(min: string): MiddlewareHandler<SimEnv> {
     await next();
   };
 }
+
+/** A resource that only exists from `min` on: before, the router finds nothing (webob's plain 404). */
+export function hiddenBefore(min: string): MiddlewareHandler<SimEnv> {
+  return async (c, next) => {
+    if (!c.get('apiVersion').atLeast(min)) throw new ApiError(404, 'The resource could not be found.', 'fault');
+    await next();
+  };
+}

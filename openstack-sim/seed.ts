@@ -96,8 +96,9 @@ export function seedNetworks(state: SimState, directory: Directory, options: Res
 
 /** Fills a fresh cloud with the configured volume types, image snapshots and project quota sets. */
 export function seedState(state: SimState, directory: Directory, options: ResolvedOptions): void {
+  // cinder's database migration makes __DEFAULT__ before an operator makes any type.
   const types = options.seed.volumeTypes.map((name) => volumeTypeRecord(name));
-  if (options.seed.builtinDefaultType) types.push(builtinDefaultType());
+  if (options.seed.builtinDefaultType) types.unshift(builtinDefaultType());
   for (const type of types) state.volumeTypes.set(type.id, type);
   for (const spec of options.seed.snapshots) {
     const snapshot = imageSnapshotRecord(state, directory, spec);

@@ -4,6 +4,8 @@ import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { fault } from '../errors';
 import { microversion, requireVersion } from '../microversion';
+import { backendRoutes } from './backends';
+import { extraRoutes } from './extras';
 import { limitRoutes } from './limits';
 import { quotaSetRoutes } from './quota-sets';
 import { snapshotRoutes } from './snapshots';
@@ -62,6 +64,8 @@ export function cinderApp(cloud: SimulatedCloud): Hono<SimEnv> {
   project.route('/types', typeRoutes(cloud));
   project.route('/os-quota-sets', quotaSetRoutes(cloud));
   project.route('/limits', limitRoutes(cloud));
+  project.route('/', backendRoutes(cloud));
+  project.route('/', extraRoutes(cloud));
   project.route('/os-volume-transfer', transferRoutes(cloud, 'os-volume-transfer'));
   const transfers355 = new Hono<SimEnv>({ strict: false });
   transfers355.use('*', requireVersion('3.55'));

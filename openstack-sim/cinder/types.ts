@@ -21,18 +21,19 @@ const CreateType = z.object({
 /** Extra specs everyone may read (cinder's USER_VISIBLE_EXTRA_SPECS); the rest describe the backend. */
 const USER_VISIBLE_EXTRA_SPECS = ['RESKEY:availability_zones', 'multiattach', 'replication_enabled'];
 
-function typeView(type: VolumeType, auth: AuthContext) {
+/** `access`: the os-volume-type-access extension's key, which extends list, show and create only. */
+function typeView(type: VolumeType, auth: AuthContext, access = true) {
   const view: Record<string, unknown> = {
     id: type.id,
     name: type.name,
     description: type.description,
     is_public: type.isPublic,
-    'os-volume-type-access:is_public': type.isPublic,
     // Everyone gets extra_specs; only admins (types_extra_specs:read_sensitive) get all of them.
     extra_specs: auth.isAdmin
       ? type.extraSpecs
       : Object.fromEntries(Object.entries(type.extraSpecs).filter(([k]) => USER_VISIBLE_EXTRA_SPECS.includes(k))),
   };
+  if (access) view['os-volume-type-access:is_public'] = type.isPublic;
   if (auth.isAdmin) view.qos_specs_id = null; // volume_extension:qos_specs_manage:get, admin_api
   return view;
 }
@@ -43,12 +44,13 @@ export function typeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
 
   app.get('/', (c) => {
     const auth = c.get('auth');
-    const types = [...cloud.state.volumeTypes.values()].filter((t) => t.isPublic || auth.isAdmin);
+    // cinder's default order, newest first: the reverse of the order they were made in.
+    const types = [...cloud.state.volumeTypes.values()].reverse().filter((t) => t.isPublic || auth.isAdmin);
     return c.json({ volume_types: types.map((t) => typeView(t, auth)) });
   });
 
   // The type a create without one gets (cinder's default_volume_type).
-  app.get('/default', (c) => c.json({ volume_type: typeView(defaultVolumeType(cloud), c.get('auth')) }));
+  app.get('/default', (c) => c.json({ volume_type: typeView(defaultVolumeType(cloud), c.get('auth'), false) }));
 
   app.get('/:id', (c) => {
     const auth = c.get('auth');

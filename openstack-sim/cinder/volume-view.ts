@@ -3,13 +3,9 @@ import type { AuthContext } from '../env';
 import { cinderTime, stableUuid } from '../ids';
 import type { ApiVersion } from '../microversion';
 import type { Volume } from '../state';
+import { volumeHost } from './backends';
 import { cinderLinks, volumeTypeName } from './lookup';
 import { optionalTime, renderFields, type ViewField } from '../view-fields';
-
-/** The backend "host@backend#pool" a volume lives on: one per volume type in the simulator. */
-function volumeHost(cloud: SimulatedCloud, volume: Volume): string {
-  return `sim@${volumeTypeName(cloud, volume.volumeTypeId)}#pool`;
-}
 
 /** Only attachments that completed are listed, as cinder does (reserved ones are not). */
 function attachmentsView(volume: Volume) {

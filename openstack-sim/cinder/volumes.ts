@@ -5,6 +5,7 @@ import type { SimEnv } from '../env';
 import { fault } from '../errors';
 import { newUuid } from '../ids';
 import { listScope, matchesQuery, sortByQuery } from '../listing';
+import { hiddenBefore } from '../microversion';
 import { paginate } from '../paging';
 import type { Volume } from '../state';
 import { queryFlag, readJson } from '../validation';
@@ -163,6 +164,24 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     };
     cloud.volumes.admit(volume);
     return c.json({ volume: volumeDetail(cloud, volume, auth, c.get('apiVersion'), 'write') }, 202);
+  });
+
+  // `cinder summary`: totals over the list's scope (all_tenants counts, other filters do not); 3.36 adds the
+  // distinct values of each metadata key.
+  app.get('/summary', hiddenBefore('3.12'), (c) => {
+    const inScope = listScope(c, c.get('auth'));
+    const volumes = [...cloud.state.volumes.values()].filter((v) => inScope(v.projectId));
+    const summary: Record<string, unknown> = {
+      total_count: volumes.length,
+      total_size: volumes.reduce((sum, v) => sum + v.size, 0),
+    };
+    if (c.get('apiVersion').atLeast('3.36')) {
+      const values = new Map<string, Set<string>>();
+      for (const [k, v] of volumes.flatMap((volume) => Object.entries(volume.metadata)))
+        values.set(k, (values.get(k) ?? new Set()).add(v));
+      summary.metadata = Object.fromEntries([...values].map(([k, set]) => [k, [...set]]));
+    }
+    return c.json({ 'volume-summary': summary });
   });
 
   app.get('/:id', (c) => {

@@ -193,5 +193,7 @@ export function metadataChecks(ctx: ContractContext): void {
       30_000,
     );
     expect((await demo.call('DELETE', `/volumes/${id}`)).status).toBe(202);
+    // Gone before later checks count and summarise the project's volumes.
+    await waitFor('deleted', async () => (await demo.call('GET', `/volumes/${id}`)).status === 404, 30_000);
   });
 }

@@ -5,6 +5,7 @@
 // asserts every JSON shape the real cloud produced is the simulator's too.
 import { describe, expect, it } from 'vitest';
 import { identityChecks } from './identity-checks';
+import { listingChecks } from './listing-checks';
 import { metadataChecks } from './metadata-checks';
 import { quotaChecks } from './quota-checks';
 import { ShapeBook } from './shapes';
@@ -23,6 +24,7 @@ describe.each(TARGETS)('contract (operator commands): %s', (target, start) => {
   describe('keystone: projects and users', () => identityChecks(ctx));
   describe('cinder: quotas and limits', () => quotaChecks(ctx));
   describe('cinder: volume metadata and actions', () => metadataChecks(ctx));
+  describe('cinder: listings', () => listingChecks(ctx));
 });
 
 describe('contract (operator commands): simulator vs real', () => {

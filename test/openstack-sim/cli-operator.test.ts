@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../openstack-sim/index';
-import { cliRunner, listing, requireClients } from './cli-harness';
+import { cliRunner, listing, requireClients, tableRows } from './cli-harness';
 import { FAST, useSimulator, waitFor } from './helpers';
 
 const CINDER_VERSION = ['--os-volume-api-version', '3.70'];
@@ -122,5 +122,36 @@ describe('operator commands of the real CLIs against the simulator', () => {
       name: 'op-snap2',
       description: 'sd',
     });
+  });
+
+  it('listings: sort by name, summary, services, zones, pools, messages, backups, QoS, filters, types', async () => {
+    for (const name of ['op-list-b', 'op-list-a']) await volume('demo', name);
+    const sorted = listing(await cinder('demo', 'list', '--sort', 'name:asc')).map((v) => v.Name);
+    expect(sorted.filter((n) => n.startsWith('op-list-'))).toEqual(['op-list-a', 'op-list-b']);
+    const summary = Object.fromEntries(listing(await cinder('demo', 'summary')).map((r) => [r.Property, r.Value]));
+    expect(Number(summary.total_count)).toBeGreaterThanOrEqual(2);
+    const services = await osc('admin', 'volume', 'service', 'list');
+    expect(services.map((s: { Binary: string }) => s.Binary)).toEqual([
+      'cinder-volume',
+      'cinder-volume',
+      'cinder-scheduler',
+    ]);
+    expect(services.every((s: { State: string }) => s.State === 'up')).toBe(true);
+    const refused = await cli('demo', 'cinder', [...CINDER_VERSION, 'service-list']);
+    expect(refused.stderr).toMatch(/volume_extension:services:index .*\(HTTP 403\)/);
+    expect(await osc('demo', 'availability', 'zone', 'list', '--volume')).toEqual([
+      { 'Zone Name': 'nova', 'Zone Status': 'available' },
+    ]);
+    // One Property/Value table per pool: the rows named "name".
+    const pools = tableRows(await cinder('admin', 'get-pools'))
+      .filter(([key]) => key === 'name')
+      .map(([, value]) => value);
+    expect(pools.sort()).toEqual(['sim@sas#pool', 'sim@ssd#pool']);
+    expect(listing(await cinder('demo', 'message-list'))).toEqual([]);
+    expect(await osc('demo', 'volume', 'backup', 'list')).toEqual([]);
+    expect(await osc('admin', 'volume', 'qos', 'list')).toEqual([]);
+    const filters = listing(await cinder('demo', 'list-filters')).find((r) => r.Resource === 'volume');
+    expect(filters?.Filters).toMatch(/^name, status, metadata, bootable/);
+    expect((await osc('demo', 'volume', 'type', 'list')).map((t: { Name: string }) => t.Name)).toEqual(['ssd', 'sas']);
   });
 });

@@ -68,12 +68,12 @@ describe('cinder v3 snapshots and volume types', () => {
     );
   });
 
-  it('lists and shows volume types; backend extra specs for admins only', async () => {
+  it('lists (newest first) and shows volume types; backend extra specs for admins only', async () => {
     const list = await demo.volume.get('/types');
-    expect(list.body.volume_types.map((t: { name: string }) => t.name)).toEqual(['sas', 'ssd']);
+    expect(list.body.volume_types.map((t: { name: string }) => t.name)).toEqual(['ssd', 'sas']);
     expect(list.body.volume_types[0].extra_specs).toEqual({});
     expect(list.body.volume_types[0]).not.toHaveProperty('qos_specs_id');
-    const id = list.body.volume_types[1].id;
+    const id = list.body.volume_types[0].id;
     expect((await demo.volume.get(`/types/${id}`)).body.volume_type).toMatchObject({
       id,
       name: 'ssd',
