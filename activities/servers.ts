@@ -9,21 +9,27 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { NotFoundError } from '../openstack/errors';
-import { claimSpareVolume, completeHandout, type Handout } from '../pool/claim';
+import { DurationEstimator, waitExpected } from '../lib/expected-wait';
 import { updateBuild, type BuildUpdate } from '../servers/builds';
+import { assertNotFenced, BuildUndoneError, fenceBuild, underFence } from '../servers/build-fence';
 import { ensureServer, findServerOf, observeServer, requestServerDelete, type BootRequest } from '../servers/boot';
 import { allocateFixedIp, FixedIpError, releaseFixedIps, type FixedIpRequest } from '../servers/fixed-ips';
 import { releaseSystemDisk, type SystemDiskToRelease } from '../servers/release';
+import { deliverSystemDisk, takeSystemDisk, type SystemDiskRequest } from '../servers/obtain-system-disk';
 import {
   deleteVolumeIfPresent,
   ensureFallbackDisk,
-  findTenantVolume,
-  handOverVolume,
   TenantQuotaError,
   type FallbackDiskRequest,
 } from '../servers/system-disk';
 import { deleteTenantDisksOf, ensureTenantDisk, type TenantDiskRequest } from '../servers/tenant-disks';
 import { deleteTrustIfPresent } from '../openstack/trusts';
+
+/** A disk built on demand, to deliver: its id and when the build began looking for a system disk. */
+interface DeliveredDisk {
+  volumeId: string;
+  startedAt: number;
+}
 
 export interface ServerActivityDeps {
   prisma: PrismaClient;
@@ -41,6 +47,12 @@ interface AsTenant {
 
 export function serverActivities(deps: ServerActivityDeps) {
   const { prisma, cloud } = deps;
+  // What volumes and boots usually take here, learned as builds go (per worker process).
+  const durations = new DurationEstimator();
+  const volumeStatus = async (volumeId: string) => {
+    const volume = await cloud.admin.cinder.getVolume(volumeId).catch(notFoundAs(undefined));
+    return volume?.status ?? 'missing';
+  };
   const tenant = (t: AsTenant) => cloud.trustee(t.trustId);
   const handover = (t: AsTenant & { projectId: string }) => ({
     admin: cloud.admin,
@@ -50,13 +62,22 @@ export function serverActivities(deps: ServerActivityDeps) {
   return {
     updateBuild: (u: BuildUpdate) => updateBuild(prisma, u),
 
-    /** create_volume_if_absent: the tenant's volume of the system disk's name, if any. */
-    async findTenantVolume(req: AsTenant & { name: string }): Promise<string | null> {
-      return (await findTenantVolume(tenant(req), req.name))?.id ?? null;
-    },
+    /**
+     * The system disk when the pool can give one (or the build already has one): claim, hand over,
+     * rename, record, in one call (servers/obtain-system-disk). null: the pool is empty.
+     */
+    takeSystemDisk: (req: AsTenant & { projectId: string } & SystemDiskRequest) =>
+      asBuildFailure(() => takeSystemDisk(prisma, handover(req), req, { locking: !deps.unsafeNoLocking })),
 
-    claimSystemDisk: (req: { volumeType: string; osName: string; buildId: string }) =>
-      claimSpareVolume(prisma, req, req.buildId, { locking: !deps.unsafeNoLocking }),
+    /** A system disk built on demand, now available, made the tenant's (fallback path). */
+    deliverSystemDisk: (req: AsTenant & { projectId: string } & SystemDiskRequest & DeliveredDisk) =>
+      asBuildFailure(() =>
+        deliverSystemDisk(prisma, handover(req), req, {
+          volumeId: req.volumeId,
+          path: 'fallback',
+          startedAt: req.startedAt,
+        }),
+      ),
 
     createFallbackSystemDisk: (req: FallbackDiskRequest) => ensureFallbackDisk(cloud.admin, req),
 
@@ -66,43 +87,66 @@ export function serverActivities(deps: ServerActivityDeps) {
      * long ones go back to the workflow's durable timers.
      */
     async awaitVolume(req: { volumeId: string; withinMs: number }): Promise<string> {
-      return pollWithin(
-        req.withinMs,
-        async () => {
-          const volume = await cloud.admin.cinder.getVolume(req.volumeId).catch(notFoundAs(undefined));
-          return volume?.status ?? 'missing';
-        },
-        (status) => status !== 'creating' && status !== 'downloading',
-      );
+      return pollWithin(req.withinMs, () => volumeStatus(req.volumeId), volumeSettled);
     },
 
-    async handOverSystemDisk(req: AsTenant & { projectId: string; volumeId: string; buildId: string }): Promise<void> {
-      await handOverVolume(handover(req), req.volumeId, req.buildId).catch((err: unknown) => {
-        if (err instanceof TenantQuotaError) throw ApplicationFailure.nonRetryable(err.message, 'TenantQuotaExceeded');
-        throw err;
+    /**
+     * A swap or data disk made in the tenant's project (or found, made earlier by this build) and
+     * waited for up to `withinMs` (polled around the usual create time: lib/expected-wait). Ready
+     * when available, or already attached: an earlier run of this build, whose results were lost
+     * with its worker, got as far as the boot.
+     */
+    async provideTenantDisk(req: AsTenant & TenantDiskRequest & { withinMs: number }) {
+      const startedAt = Date.now();
+      const disk = await asBuildFailure(async () => {
+        await assertNotFenced(prisma, req.buildId);
+        return ensureTenantDisk(tenant(req), req);
       });
+      const status = volumeSettled(disk.status)
+        ? disk.status
+        : await waitExpected({
+            kind: `volume:${req.volumeType}`,
+            estimator: durations,
+            startedAt,
+            withinMs: req.withinMs,
+            probe: () => volumeStatus(disk.volumeId),
+            done: volumeSettled,
+            onPoll: heartbeat,
+          });
+      return { volumeId: disk.volumeId, status, ready: ['available', ...ATTACHED].includes(status) };
     },
 
-    async renameTenantVolume(req: AsTenant & { volumeId: string; name: string }): Promise<void> {
-      await tenant(req).cinder.renameVolume(req.volumeId, req.name);
-    },
+    /** An address for the build (its holder), granted under the build's fence. */
+    allocateFixedIp: (req: FixedIpRequest) =>
+      asBuildFailure(() =>
+        underFence(prisma, req.holder, (tx) => allocateFixedIp(tx, req, { locking: !deps.unsafeNoLocking })),
+      ),
 
-    completeHandout: (h: Handout) => completeHandout(prisma, h),
-
-    ensureTenantDisk: (req: AsTenant & TenantDiskRequest) => ensureTenantDisk(tenant(req), req),
-
-    async allocateFixedIp(req: FixedIpRequest): Promise<string> {
-      try {
-        return await allocateFixedIp(prisma, req, { locking: !deps.unsafeNoLocking });
-      } catch (err) {
-        if (err instanceof FixedIpError) throw ApplicationFailure.nonRetryable(err.message, 'FixedIpUnavailable');
-        throw err;
-      }
-    },
+    /** The first undo of a build: nothing more is granted to it (servers/build-fence). */
+    fenceBuild: (req: { buildId: string }) => fenceBuild(prisma, req.buildId),
 
     releaseFixedIps: (req: { holder: string }) => releaseFixedIps(prisma, req.holder),
 
-    ensureServer: (req: AsTenant & BootRequest) => ensureServer(tenant(req), req),
+    /**
+     * Boots the server from its volumes (or finds the one this build booted), records it on the
+     * build, and waits up to `withinMs` for ACTIVE or ERROR (polled around the usual boot time).
+     */
+    async bootServer(req: AsTenant & BootRequest & { withinMs: number }) {
+      const startedAt = Date.now();
+      await asBuildFailure(() => assertNotFenced(prisma, req.buildId));
+      const { serverId } = await ensureServer(tenant(req), req);
+      await updateBuild(prisma, { buildId: req.buildId, serverId });
+      const seen = await waitExpected({
+        kind: `boot:${req.flavorId}`,
+        estimator: durations,
+        startedAt,
+        withinMs: req.withinMs,
+        probe: () => observeServer(tenant(req), serverId),
+        done: (s) => s.status === 'ACTIVE' || s.status === 'ERROR',
+        onPoll: heartbeat,
+      });
+      return { serverId, ...seen };
+    },
 
     /** The server's status (or `gone`), polled here for up to `withinMs` until it is `until` or ERROR. */
     awaitServer: (req: AsTenant & { serverId: string; until: 'ACTIVE' | 'gone'; withinMs: number }) =>
@@ -154,6 +198,22 @@ export function serverActivities(deps: ServerActivityDeps) {
 
 const POLL_MS = 200;
 
+const volumeSettled = (status: string) => status !== 'creating' && status !== 'downloading';
+/** A volume given to a server (Nova reserves it, attaches it, it is in use). */
+const ATTACHED = ['reserved', 'attaching', 'in-use'];
+
+/** What a retry cannot fix fails the build at once: a quota refusal, a fenced build, no address. */
+async function asBuildFailure<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof TenantQuotaError) throw ApplicationFailure.nonRetryable(err.message, 'TenantQuotaExceeded');
+    if (err instanceof BuildUndoneError) throw ApplicationFailure.nonRetryable(err.message, 'BuildUndone');
+    if (err instanceof FixedIpError) throw ApplicationFailure.nonRetryable(err.message, 'FixedIpUnavailable');
+    throw err;
+  }
+}
+
 /** Polls `probe` until `done` says so or `withinMs` has passed; heartbeats so a dead worker is noticed. */
 async function pollWithin<T>(withinMs: number, probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   const deadline = Date.now() + withinMs;
@@ -165,7 +225,11 @@ async function pollWithin<T>(withinMs: number, probe: () => Promise<T>, done: (v
   }
 }
 
-const heartbeat = () => Context.current().heartbeat();
+/** Heartbeats a (remote) activity so a dead worker is noticed; a local activity has no heartbeat. */
+const heartbeat = () => {
+  const context = Context.current();
+  if (!context.info.isLocal) context.heartbeat();
+};
 
 const notFoundAs =
   <T>(value: T) =>

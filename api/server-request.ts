@@ -18,9 +18,12 @@ export async function resolveServerRequest(
   body: ServerRequest,
 ): Promise<ResolvedRequest | Problem> {
   const { prisma, cloud } = deps;
-  const [policies, image] = await Promise.all([
+  // Everything looked up at once (one round of latency), then checked in the order of the fields.
+  const [policies, image, flavors, networks] = await Promise.all([
     prisma.poolPolicy.findMany({ where: { OR: [{ osName: body.osName }, { volumeType: body.volumeType }] } }),
     prisma.osImage.findUnique({ where: { osName_volumeType: { osName: body.osName, volumeType: body.volumeType } } }),
+    cloud.admin.nova.listFlavors(),
+    prisma.managedNetwork.findMany(),
   ]);
   if (!policies.some((p) => p.osName === body.osName)) {
     return invalidRequest('osName', `unknown OS "${body.osName}" (GET /v1/pool/catalog lists them)`);
@@ -31,11 +34,9 @@ export async function resolveServerRequest(
   if (!image)
     return invalidRequest('osName', `${body.osName} has no image snapshot for volume type ${body.volumeType}`);
 
-  const flavors = await cloud.admin.nova.listFlavors();
   const flavor = flavors.find((f) => f.id === body.flavor) ?? flavors.find((f) => f.name === body.flavor);
   if (!flavor) return invalidRequest('flavor', `unknown flavor "${body.flavor}"`);
 
-  const networks = await prisma.managedNetwork.findMany();
   const network = body.network
     ? (networks.find((n) => n.id === body.network) ?? networks.find((n) => n.name === body.network))
     : networks.length === 1

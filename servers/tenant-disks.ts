@@ -2,7 +2,8 @@
 // original create flow). A disk carries its build's id in its metadata, so a retried create
 // finds the disk its earlier attempt made instead of making a second one.
 import type { ProjectClients } from '../openstack/cloud';
-import { deleteVolumeIfPresent } from './system-disk';
+import { OverLimitError } from '../openstack/errors';
+import { deleteVolumeIfPresent, TenantQuotaError } from './system-disk';
 
 export const BUILD_METADATA_KEY = 'blockflow:build';
 
@@ -22,13 +23,20 @@ export async function ensureTenantDisk(
   );
   const volume =
     mine ??
-    (await tenant.cinder.createVolume({
-      name: req.name,
-      size: req.sizeGb,
-      volumeType: req.volumeType,
-      description: `blockflow server build ${req.buildId}`,
-      metadata: { [BUILD_METADATA_KEY]: req.buildId },
-    }));
+    (await tenant.cinder
+      .createVolume({
+        name: req.name,
+        size: req.sizeGb,
+        volumeType: req.volumeType,
+        description: `blockflow server build ${req.buildId}`,
+        metadata: { [BUILD_METADATA_KEY]: req.buildId },
+      })
+      .catch((err: unknown) => {
+        // 413: over the project's quota, which no retry changes (429, rate limited, is retried).
+        if (err instanceof OverLimitError && err.status === 413)
+          throw new TenantQuotaError(`the project's quota refuses ${req.name}: ${err.apiMessage}`);
+        throw err;
+      }));
   return { volumeId: volume.id, status: volume.status };
 }
 

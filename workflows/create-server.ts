@@ -1,18 +1,18 @@
 // createServer: a tenant's server, its system disk taken from the spare pool (seed 001's new
 // create flow), as a saga: every step that makes something registers its undo, and any failure
 // undoes what was done (nothing leaks), looking at what is there rather than assuming.
-//   1. system disk: the tenant's volume of that name (a retry) → else a pool spare, claimed
-//      race-free and handed over (transfer + accept), → else built from the OS snapshot
-//      (fallback) and handed over; renamed `<server>-sys`;
-//   2. swap and data disks in the tenant's project;
-//   3. a fixed IP, allocated race-free from the network's table;
-//   4. boot from the volumes (BDM v2, all delete_on_termination), wait for ACTIVE.
+//   1. side by side: the system disk (the tenant's volume of that name (a retry) → else a pool
+//      spare, claimed race-free and handed over (transfer + accept) → else built from the OS
+//      snapshot (fallback) and handed over; renamed `<server>-sys`); the swap and data disks in
+//      the tenant's project; a fixed IP, allocated race-free from the network's table;
+//   2. boot from the volumes (BDM v2, all delete_on_termination), wait for ACTIVE.
 // The build's Keystone trust is deleted when the build ends, whatever the outcome.
 import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
@@ -24,19 +24,29 @@ import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 import { Saga } from './saga';
 import { BuildState, buildProgressQuery } from './server-build-state';
 
-const NON_RETRYABLE = [...OPENSTACK_NON_RETRYABLE, 'TenantQuotaExceeded', 'FixedIpUnavailable'];
+const NON_RETRYABLE = [...OPENSTACK_NON_RETRYABLE, 'TenantQuotaExceeded', 'FixedIpUnavailable', 'BuildUndone'];
+const STEP_RETRY = {
+  initialInterval: '1 second',
+  maximumInterval: '20 seconds',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
 // A cancelled build waits for the step in flight to end, so its undo (which looks for what the
 // build made) never runs while that step can still make something.
 const act = proxyActivities<Activities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '20 seconds',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
+  retry: STEP_RETRY,
+});
+// The steps of a build that run in a moment (a database write, a few API calls, a wait for what
+// usually takes seconds) run as local activities: in the worker's workflow task, with no round
+// trip through the Temporal server for each (a pool hit is one workflow task). Their waits are
+// bounded; what takes longer goes on with durable timers and ordinary activities.
+const local = proxyLocalActivities<Activities>({
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  startToCloseTimeout: '30 seconds',
+  retry: STEP_RETRY,
 });
 // Undo steps must get through: more patience, and they are idempotent.
 const undo = proxyActivities<Activities>({
@@ -74,13 +84,16 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
   const { trustId } = input;
   const state = new BuildState();
   setHandler(buildProgressQuery, () => state.view());
-  const saga = new Saga();
+  const saga = undoEverythingOf(input, buildId);
   let result: Omit<CreateServerResult, 'stepTimings'>;
   try {
-    result = await buildServer(input, buildId, state, saga);
+    result = await buildServer(input, buildId, state);
   } catch (err) {
-    const failedStep = state.step;
-    const compensation = await CancellationScope.nonCancellable(() => saga.compensate());
+    const failedStep = state.failedStep ?? state.step;
+    const compensation = await CancellationScope.nonCancellable(async () => {
+      await undo.fenceBuild({ buildId }); // before any undo: nothing is granted to the build from here on
+      return saga.compensate();
+    });
     await CancellationScope.nonCancellable(async () => {
       // The trust goes before the build is marked ended: a caller who sees "failed" sees it all undone.
       await undo.deleteTrust({ trustId });
@@ -97,9 +110,9 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
     });
     throw err;
   }
-  await undo.deleteTrust({ trustId });
+  await local.deleteTrust({ trustId });
   state.step = 'active';
-  await act.updateBuild({
+  await local.updateBuild({
     buildId,
     status: 'active',
     step: 'active',
@@ -110,46 +123,71 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
   return { ...result, stepTimings: state.stepTimings };
 }
 
-/** The steps, in order; each registers its undo with `saga` before (or as soon as) it makes something. */
+/**
+ * The undo of every step, registered before the build makes anything. Each looks for what the
+ * build made by the build's identity (a claim, a handout, a disk's or server's metadata, an
+ * address's holder) and does nothing when there is none: a step whose result the workflow never
+ * saw (a worker that died before it was recorded) is undone as surely as one it did. Newest first
+ * on failure: the server (its delete_on_termination volumes may go with it), then the disks, then
+ * the address.
+ */
+function undoEverythingOf(input: CreateServerInput, buildId: string): Saga {
+  const { trustId, projectId } = input;
+  const saga = new Saga();
+  saga.add('fixed IP', async () => `released ${await undo.releaseFixedIps({ holder: buildId })}`);
+  const disks = [
+    { name: swapDiskName(input.name), sizeGb: input.swapGb },
+    { name: dataDiskName(input.name), sizeGb: input.dataGb },
+  ];
+  for (const { name } of disks.filter((d) => d.sizeGb > 0))
+    saga.add(name, async () => `deleted ${await undo.deleteTenantDisksOf({ trustId, buildId, name })}`);
+  saga.add('system disk', () => undo.releaseSystemDisk({ trustId, projectId, buildId, serverName: input.name }));
+  saga.add('server', async () => {
+    const made = await undo.findServerOf({ trustId, buildId, name: input.name });
+    return made ? deleteServerAndWait(trustId, made) : 'none made';
+  });
+  return saga;
+}
+
+/**
+ * The steps: system disk, swap and data disks and fixed IP side by side (none needs another), then
+ * the boot. A failed branch lets the others finish before it throws, so no undo runs while a step
+ * can still make something.
+ */
 async function buildServer(
   input: CreateServerInput,
   buildId: string,
   state: BuildState,
-  saga: Saga,
 ): Promise<Omit<CreateServerResult, 'stepTimings'>> {
   const { trustId } = input;
-  const system = await state.run('system-disk', () => obtainSystemDisk(input, buildId, state, saga));
-  await act.updateBuild({ buildId, step: 'disks', path: system.path, systemVolumeId: system.volumeId });
-  const [swapVolumeId, dataVolumeId] = await state.run('disks', () =>
-    Promise.all([
-      tenantDisk(input, buildId, swapDiskName(input.name), input.swapGb, saga),
-      tenantDisk(input, buildId, dataDiskName(input.name), input.dataGb, saga),
-    ]),
+  const [system, swapVolumeId, dataVolumeId, address] = await allSettled(
+    state.run('system-disk', () => obtainSystemDisk(input, buildId, state)),
+    state.run('disks', () => tenantDisk(input, buildId, swapDiskName(input.name), input.swapGb)),
+    state.run('disks', () => tenantDisk(input, buildId, dataDiskName(input.name), input.dataGb)),
+    state.run('fixed-ip', () =>
+      local.allocateFixedIp({ networkId: input.networkId, holder: buildId, address: input.fixedIp }),
+    ),
+    local.updateBuild({ buildId, step: state.step }),
   );
-  const address = await state.run('fixed-ip', async () => {
-    saga.add('fixed IP', async () => `released ${await undo.releaseFixedIps({ holder: buildId })}`);
-    return act.allocateFixedIp({ networkId: input.networkId, holder: buildId, address: input.fixedIp });
-  });
   const extraVolumeIds = [swapVolumeId, dataVolumeId].filter((id): id is string => id !== undefined);
-  const { serverId } = await state.run('boot', async () => {
-    saga.add('server', async () => {
-      const made = await undo.findServerOf({ trustId, buildId, name: input.name });
-      return made ? deleteServerAndWait(trustId, made) : 'none made';
-    });
-    const booted = await act.ensureServer({
-      trustId,
-      buildId,
-      name: input.name,
-      flavorId: input.flavorId,
-      systemVolumeId: system.volumeId,
-      extraVolumeIds,
-      networkId: input.networkId,
-      address,
-    });
-    await act.updateBuild({ buildId, serverId: booted.serverId });
-    return booted;
+  const serverId = await state.run('boot', async () => {
+    const [booted] = await allSettled(
+      local.bootServer({
+        trustId,
+        buildId,
+        name: input.name,
+        flavorId: input.flavorId,
+        systemVolumeId: system.volumeId,
+        extraVolumeIds,
+        networkId: input.networkId,
+        address,
+        withinMs: QUICK_POLL_MS,
+      }),
+      local.updateBuild({ buildId, step: 'boot', address, stepTimings: state.stepTimings }),
+    );
+    if (booted.status !== 'ACTIVE') await settleServer(trustId, booted.serverId, 'ACTIVE', booted);
+    return booted.serverId;
   });
-  await state.run('wait-active', () => waitForServer(trustId, serverId, 'ACTIVE'));
   return { serverId, path: system.path, systemVolumeId: system.volumeId, swapVolumeId, dataVolumeId, address };
 }
 
@@ -158,41 +196,25 @@ interface SystemDisk {
   path: SystemDiskPath;
 }
 
-async function obtainSystemDisk(
-  input: CreateServerInput,
-  buildId: string,
-  state: BuildState,
-  saga: Saga,
-): Promise<SystemDisk> {
+/** A pool spare handed over, or (pool empty) a disk built from the OS snapshot and handed over. */
+async function obtainSystemDisk(input: CreateServerInput, buildId: string, state: BuildState): Promise<SystemDisk> {
   const { trustId, projectId } = input;
-  const name = systemDiskName(input.name);
-  const existing = await act.findTenantVolume({ trustId, name });
-  if (existing) {
-    state.path = 'reused';
-    return { volumeId: existing, path: 'reused' };
-  }
   const started = Date.now();
-  // Registered before the claim: the undo finds whatever the build got (claim, fallback disk, handout).
-  saga.add('system disk', () => undo.releaseSystemDisk({ trustId, projectId, buildId, serverName: input.name }));
-  const claimed = await act.claimSystemDisk({ volumeType: input.volumeType, osName: input.osName, buildId });
-  const path: SystemDiskPath = claimed ? 'pool-hit' : 'fallback';
-  state.path = path;
-  const volumeId = claimed?.volumeId ?? (await buildFallbackDisk(input, buildId));
-  await act.handOverSystemDisk({ trustId, projectId, volumeId, buildId });
-  await act.renameTenantVolume({ trustId, volumeId, name });
-  await act.completeHandout({
+  const request = {
+    trustId,
+    projectId,
     buildId,
-    volumeId,
+    serverName: input.name,
     volumeType: input.volumeType,
     osName: input.osName,
-    snapshotId: claimed?.snapshotId ?? input.snapshotId,
-    path,
-    handoverMs: Date.now() - started,
-  });
-  return { volumeId, path };
-}
-
-async function buildFallbackDisk(input: CreateServerInput, buildId: string): Promise<string> {
+    snapshotId: input.snapshotId,
+  };
+  const taken = await local.takeSystemDisk(request);
+  if (taken) {
+    state.path = taken.path;
+    return taken;
+  }
+  state.path = 'fallback';
   const { volumeId } = await act.createFallbackSystemDisk({
     buildId,
     volumeType: input.volumeType,
@@ -201,24 +223,32 @@ async function buildFallbackDisk(input: CreateServerInput, buildId: string): Pro
     sizeGb: input.sizeGb,
   });
   await waitForVolume(volumeId);
-  return volumeId;
+  return act.deliverSystemDisk({ ...request, volumeId, startedAt: started });
 }
 
-/** A swap or data disk (none when its size is 0), with its undo registered before it exists. */
-async function tenantDisk(input: CreateServerInput, buildId: string, name: string, sizeGb: number, saga: Saga) {
+/** A swap or data disk (none when its size is 0). */
+async function tenantDisk(input: CreateServerInput, buildId: string, name: string, sizeGb: number) {
   if (sizeGb === 0) return undefined;
   const { trustId } = input;
-  saga.add(name, async () => `deleted ${await undo.deleteTenantDisksOf({ trustId, buildId, name })}`);
-  const { volumeId } = await act.ensureTenantDisk({ trustId, buildId, name, sizeGb, volumeType: input.volumeType });
-  await waitForVolume(volumeId);
-  return volumeId;
+  const disk = await local.provideTenantDisk({
+    trustId,
+    buildId,
+    name,
+    sizeGb,
+    volumeType: input.volumeType,
+    withinMs: QUICK_POLL_MS,
+  });
+  if (!disk.ready) await waitForVolume(disk.volumeId, disk.status);
+  return disk.volumeId;
 }
 
-/** Until the volume is available: a quick poll in the activity, then durable timers backing off to 30 s. */
-async function waitForVolume(volumeId: string): Promise<void> {
+/** Until the volume is available: after what was `seen`, durable timers backing off to 30 s, each followed by a
+ * quick poll in an activity. */
+async function waitForVolume(volumeId: string, seen?: string): Promise<void> {
   const deadline = Date.now() + VOLUME_DEADLINE_MS;
+  const look = () => act.awaitVolume({ volumeId, withinMs: QUICK_POLL_MS });
+  let status = seen ?? (await look());
   for (let pause = 1_000; ; pause = Math.min(30_000, pause * 2)) {
-    const status = await act.awaitVolume({ volumeId, withinMs: QUICK_POLL_MS });
     if (status === 'available') return;
     if (status !== 'creating' && status !== 'downloading') {
       throw ApplicationFailure.nonRetryable(
@@ -232,30 +262,47 @@ async function waitForVolume(volumeId: string): Promise<void> {
         'VolumeNotAvailable',
       );
     await sleep(pause);
+    status = await look();
   }
 }
 
-async function waitForServer(trustId: string, serverId: string, until: 'ACTIVE' | 'gone'): Promise<void> {
+/** Until the server is `until` (ERROR fails a boot), the same way. */
+async function settleServer(trustId: string, serverId: string, until: 'ACTIVE' | 'gone', seen?: ServerSeen) {
   const deadline = Date.now() + SERVER_DEADLINE_MS;
+  const look = () => act.awaitServer({ trustId, serverId, until, withinMs: QUICK_POLL_MS });
+  let server = seen ?? (await look());
   for (let pause = 1_000; ; pause = Math.min(30_000, pause * 2)) {
-    const seen = await act.awaitServer({ trustId, serverId, until, withinMs: QUICK_POLL_MS });
-    if (seen.status === until) return;
-    if (seen.status === 'ERROR' && until === 'ACTIVE') {
+    if (server.status === until) return;
+    if (server.status === 'ERROR' && until === 'ACTIVE') {
       throw ApplicationFailure.nonRetryable(
-        `server ${serverId} went to ERROR: ${seen.fault ?? 'no fault given'}`,
+        `server ${serverId} went to ERROR: ${server.fault ?? 'no fault given'}`,
         'ServerBuildFailed',
       );
     }
     if (Date.now() > deadline)
       throw ApplicationFailure.nonRetryable(`server ${serverId} not ${until} after 15 minutes`, 'ServerTimeout');
     await sleep(pause);
+    server = await look();
   }
+}
+
+interface ServerSeen {
+  status: string;
+  fault?: string;
+}
+
+/** Every promise settled, then the first failure thrown (so nothing is still running when it is). */
+async function allSettled<T extends readonly unknown[]>(...promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const outcomes = await Promise.allSettled(promises);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Deletes the server and waits until it is gone (its delete_on_termination volumes go with it). */
 export async function deleteServerAndWait(trustId: string, serverId: string): Promise<string> {
   await undo.requestServerDelete({ trustId, serverId });
-  await waitForServer(trustId, serverId, 'gone');
+  await settleServer(trustId, serverId, 'gone');
   return 'deleted';
 }
 

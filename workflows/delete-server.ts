@@ -51,7 +51,8 @@ export async function deleteServer(input: DeleteServerInput): Promise<DeleteServ
 }
 
 async function takeAway(buildId: string, trustId: string, state: BuildState): Promise<DeleteServerResult> {
-  // A build still running is stopped first: its compensation undoes what it made.
+  // Nothing more is granted to the build; one still running is stopped: its compensation undoes what it made.
+  await act.fenceBuild({ buildId });
   await state.run('stop-build', () => act.stopServerBuild({ buildId }));
   await act.updateBuild({ buildId, status: 'deleting', step: 'deleting' });
   const build = await act.readBuildResources({ buildId });

@@ -13,17 +13,37 @@ export interface BuildProgress {
 export const buildProgressQuery = defineQuery<BuildProgress>('buildProgress');
 
 export class BuildState {
-  step = 'starting';
   path?: SystemDiskPath;
   readonly stepTimings: Record<string, number> = {};
+  /** The first step that failed, if one did. */
+  failedStep?: string;
+  private readonly running: string[] = [];
+  private last = 'starting';
 
-  /** Runs one step and records how long it took. */
+  /** The steps in flight (`a+b` when they run side by side), else the last one that ran. */
+  get step(): string {
+    return this.running.length ? [...new Set(this.running)].join('+') : this.last;
+  }
+
+  set step(step: string) {
+    this.last = step;
+  }
+
+  /** Runs one step (others may run beside it) and records how long it took. */
   async run<T>(step: string, call: () => Promise<T>): Promise<T> {
-    this.step = step;
+    this.running.push(step);
     const started = Date.now(); // workflow time: deterministic on replay
-    const value = await call();
-    this.stepTimings[step] = Date.now() - started;
-    return value;
+    try {
+      const value = await call();
+      this.stepTimings[step] = Date.now() - started;
+      return value;
+    } catch (err) {
+      this.failedStep ??= step;
+      throw err;
+    } finally {
+      this.running.splice(this.running.indexOf(step), 1);
+      this.last = step;
+    }
   }
 
   view(): BuildProgress {

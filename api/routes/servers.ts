@@ -200,13 +200,16 @@ export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
   };
 }
 
-/** The row, with the running workflow's live step and timings while it builds. */
+/**
+ * The row, with the delete workflow's live step and timings while it runs. A build's own steps are
+ * on its row: they run as local activities inside one workflow task, and a query would wait for
+ * that task to end (the whole build, on a pool hit).
+ */
 async function liveView(deps: ApiDeps, b: BuildRow) {
   const view = buildView(b);
-  if (b.status !== 'building' && b.status !== 'deleting') return view;
-  const workflowId = b.status === 'building' ? b.id : `${b.id}-delete`;
+  if (b.status !== 'deleting') return view;
   const live = await deps.temporal.workflow
-    .getHandle(workflowId)
+    .getHandle(`${b.id}-delete`)
     .query(buildProgressQuery)
     .catch(() => undefined);
   return live ? { ...view, step: live.step, stepTimings: { ...view.stepTimings, ...live.stepTimings } } : view;

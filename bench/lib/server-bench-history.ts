@@ -1,5 +1,6 @@
 // What Temporal did for each build, read back from the builds' event histories after the timed
-// part (so reading them costs the measurement nothing): activities, workflow tasks, timers.
+// part (so reading them costs the measurement nothing): activities, local activities, workflow
+// tasks, timers.
 import { median, summarize } from './stats';
 import { timelineOf, type Timeline } from './workflow-timeline';
 import type { Bench, Sample } from './server-bench-config';
@@ -8,6 +9,13 @@ interface ActivityStats {
   perBuild: number;
   scheduleToStartMs: number;
   startToCloseMs: number;
+  retries: number;
+}
+
+interface LocalActivityStats {
+  perBuild: number;
+  /** When it completed, ms after the run started (median). */
+  completedAfterStartMs: number;
   retries: number;
 }
 
@@ -44,11 +52,31 @@ export async function historyStats(b: Bench, samples: Sample[]) {
       retries: e.retries,
     };
   }
+  const locals = new Map<string, { count: number; retries: number; doneAt: number[] }>();
+  for (const t of timelines) {
+    for (const l of t.localActivities) {
+      const e = locals.get(l.type) ?? { count: 0, retries: 0, doneAt: [] };
+      e.count++;
+      e.retries += l.attempt - 1;
+      e.doneAt.push(l.completedMs - t.startedMs);
+      locals.set(l.type, e);
+    }
+  }
+  const localActivities: Record<string, LocalActivityStats> = {};
+  for (const [type, e] of locals) {
+    localActivities[type] = {
+      perBuild: Math.round((e.count / timelines.length) * 100) / 100,
+      completedAfterStartMs: median(e.doneAt),
+      retries: e.retries,
+    };
+  }
   const tasks = timelines.flatMap((t) => t.workflowTaskMs);
   return {
     builds: timelines.length,
     activitiesPerBuild: median(timelines.map((t) => t.activities.length)),
     activities,
+    localActivitiesPerBuild: median(timelines.map((t) => t.localActivities.length)),
+    localActivities,
     workflowTasksPerBuild: median(timelines.map((t) => t.workflowTaskMs.length)),
     workflowTaskMs: summarize(tasks),
     workflowTaskMsPerBuild: median(timelines.map((t) => t.workflowTaskMs.reduce((n, x) => n + x, 0))),

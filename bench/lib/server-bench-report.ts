@@ -29,17 +29,21 @@ import {
 export const fmt = (x: number | undefined, digits = 0) =>
   x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits);
 
-/** Where a hit's overhead goes, per build (ms): the API's part, each step minus its cloud delay, the rest. */
+const STEPS = ['system-disk', 'disks', 'fixed-ip', 'boot'];
+
+/**
+ * Where a hit's overhead goes, per build (ms), parts that add up to it: the API's part, the
+ * volumes phase (system disk, swap + data disks and fixed IP side by side: the longest of them)
+ * minus its cloud delay, the boot minus its cloud delay, the rest.
+ */
 function overheadParts(s: Sample): Record<string, number> {
   const t = s.stepTimings ?? {};
-  const steps = ['system-disk', 'disks', 'fixed-ip', 'boot', 'wait-active'].reduce((n, k) => n + (t[k] ?? 0), 0);
+  const volumes = Math.max(t['system-disk'] ?? NaN, t['disks'] ?? NaN, t['fixed-ip'] ?? NaN);
   return {
     'api (POST → 202)': s.acceptMs,
-    'system-disk (claim, transfer+accept, rename, handout)': t['system-disk'] ?? NaN,
-    'disks − plainCreateDelayMs': (t['disks'] ?? NaN) - DELAYS.plainCreateDelayMs,
-    'fixed-ip': t['fixed-ip'] ?? NaN,
-    'boot + wait-active − serverBootDelayMs': (t['boot'] ?? 0) + (t['wait-active'] ?? NaN) - DELAYS.serverBootDelayMs,
-    'rest (workflow start, trust delete, build row, result)': s.latencyMs - s.acceptMs - steps,
+    'volumes (system disk ∥ disks ∥ fixed IP) − plainCreateDelayMs': volumes - DELAYS.plainCreateDelayMs,
+    'boot (create + wait ACTIVE) − serverBootDelayMs': (t['boot'] ?? NaN) - DELAYS.serverBootDelayMs,
+    'rest (workflow start, trust delete, build row, result)': s.latencyMs - s.acceptMs - volumes - (t['boot'] ?? NaN),
   };
 }
 
@@ -60,13 +64,12 @@ export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport,
       acceptMs[key] = summarize(hits.map((s) => s.acceptMs));
       overheadMs[key] = summarize(hits.map((s) => s.latencyMs - HIT_CLOUD_MS));
       const parts = hits.map(overheadParts);
-      const steps = ['system-disk', 'disks', 'fixed-ip', 'boot', 'wait-active'];
       breakdown[key] = {
         overheadPartsMedianMs: Object.fromEntries(
           Object.keys(parts[0]).map((k) => [k, median(parts.map((p) => p[k]))]),
         ),
         stepTimingsMedianMs: Object.fromEntries(
-          steps.map((k) => [k, median(hits.map((s) => s.stepTimings?.[k] ?? NaN))]),
+          STEPS.map((k) => [k, median(hits.map((s) => s.stepTimings?.[k] ?? NaN))]),
         ),
         history: await historyStats(b, hits),
       };
@@ -161,12 +164,28 @@ export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport,
         ]),
       ),
     );
+    const localTypes = [...new Set(levels.flatMap((l) => Object.keys(hist(l).localActivities)))];
+    console.log('');
+    console.log('hit local activities: per build; median completion after the run started (ms); retries:');
+    console.log(
+      formatTable(
+        ['local activity', ...levels.flatMap((l) => [`c${l} n`, 'done at', 'retries'])],
+        localTypes.map((t) => [
+          t,
+          ...levels.flatMap((l) => {
+            const a = hist(l).localActivities[t];
+            return a ? [String(a.perBuild), fmt(a.completedAfterStartMs), String(a.retries)] : ['-', '-', '-'];
+          }),
+        ]),
+      ),
+    );
     console.log(
       levels
         .map((l) => {
           const h = hist(l);
           return (
-            `c${l}: ${h.activitiesPerBuild} activities, ${h.workflowTasksPerBuild} workflow tasks ` +
+            `c${l}: ${h.activitiesPerBuild} activities, ${h.localActivitiesPerBuild} local activities, ` +
+            `${h.workflowTasksPerBuild} workflow tasks ` +
             `(median ${fmt(h.workflowTaskMs.p50)} ms, p99 ${fmt(h.workflowTaskMs.p99)} ms; ` +
             `${fmt(h.workflowTaskMsPerBuild)} ms per build), ` +
             `${h.timersPerBuild} timers per build`

@@ -1,7 +1,9 @@
 // What a finished workflow run spent its time on, read from its history (server timestamps):
 // each activity (scheduled → started → closed, attempts) and each workflow task
-// (scheduled → completed), plus timers. For benchmarks that attribute a run's latency.
+// (scheduled → completed), each local activity (its marker: type, attempt, when it completed),
+// plus timers. For benchmarks that attribute a run's latency.
 import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
@@ -15,10 +17,18 @@ export interface ActivitySpan {
   outcome: string;
 }
 
+/** A local activity, as its marker records it (no schedule or start: it ran inside a workflow task). */
+export interface LocalActivityMark {
+  type: string;
+  attempt: number;
+  completedMs: number;
+}
+
 export interface Timeline {
   startedMs: number;
   closedMs?: number;
   activities: ActivitySpan[];
+  localActivities: LocalActivityMark[];
   /** scheduled → completed of each workflow task, ms */
   workflowTaskMs: number[];
   timers: number;
@@ -35,11 +45,19 @@ const tsMs = (t: Ts): number => {
 
 const key = (id: unknown) => String(id);
 
+/** What the SDK's marker of a local activity holds (its data payload). */
+interface LocalActivityMarkerData {
+  activity_type?: string;
+  attempt?: number;
+  complete_time?: string | Ts;
+}
+
 export function timelineOf(history: History): Timeline {
   const events = history.events ?? [];
   const activities = new Map<string, ActivitySpan>();
   const taskScheduled = new Map<string, number>();
   const workflowTaskMs: number[] = [];
+  const localActivities: LocalActivityMark[] = [];
   let startedMs = NaN;
   let closedMs: number | undefined;
   let timers = 0;
@@ -63,6 +81,13 @@ export function timelineOf(history: History): Timeline {
       if (scheduled !== undefined) workflowTaskMs.push(at - scheduled);
     }
     if (e.timerStartedEventAttributes) timers++;
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0] : undefined;
+    if (data) {
+      const d = defaultPayloadConverter.fromPayload<LocalActivityMarkerData>(data);
+      const completedMs = typeof d.complete_time === 'string' ? Date.parse(d.complete_time) : tsMs(d.complete_time);
+      localActivities.push({ type: d.activity_type ?? '?', attempt: d.attempt ?? 1, completedMs });
+    }
     const s = e.activityTaskScheduledEventAttributes;
     if (s) {
       activities.set(key(e.eventId), {
@@ -85,5 +110,5 @@ export function timelineOf(history: History): Timeline {
     if (e.activityTaskCanceledEventAttributes)
       close(e.activityTaskCanceledEventAttributes.scheduledEventId, at, 'canceled');
   }
-  return { startedMs, closedMs, activities: [...activities.values()], workflowTaskMs, timers };
+  return { startedMs, closedMs, activities: [...activities.values()], localActivities, workflowTaskMs, timers };
 }

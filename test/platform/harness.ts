@@ -52,14 +52,16 @@ export interface PlatformOptions {
   unsafeNoLocking?: boolean;
 }
 
+/** The simulated cloud's delays in the platform tests, unless a test sets its own. */
+export const SIM_DELAYS = {
+  createDelayMs: 300,
+  plainCreateDelayMs: 100,
+  deleteDelayMs: 50,
+  serverBootDelayMs: 200,
+} as const;
+
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
-  const sim = await startSimulator({
-    createDelayMs: 300,
-    plainCreateDelayMs: 100,
-    deleteDelayMs: 50,
-    serverBootDelayMs: 200,
-    ...opts.sim,
-  });
+  const sim = await startSimulator({ ...SIM_DELAYS, ...opts.sim });
   const cloud = connectCloud({
     authUrl: sim.authUrl,
     admin: SIMULATOR_ADMIN,

@@ -221,9 +221,13 @@ describe('worker SIGKILLed while servers are built and deleted', () => {
       expect(res.status).toBe(202);
       buildId = res.body.id;
       handle = p.client.workflow.getHandle(buildId);
-      await waitFor('the claim to be running', async () =>
-        (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'claimSystemDisk'),
-      );
+      // The system-disk step (a local activity: not among the pending activities) waits on the lock.
+      await waitFor('the claim to wait on the lock', async () => {
+        const [{ waiting }] = await p.prisma.$queryRaw<{ waiting: bigint }[]>`
+          SELECT count(*) AS waiting FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND query ILIKE '%spare_volumes%'`;
+        return waiting > 0n;
+      });
       await new Promise((r) => setTimeout(r, 500));
       expect((await tenantApi(p, `/v1/servers/${buildId}`, { method: 'DELETE', token })).status).toBe(202);
       // Until the build has closed, or 3 s (an undo waiting on the lock keeps it open: then the

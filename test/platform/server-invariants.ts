@@ -1,7 +1,7 @@
 // What must hold once server builds have settled, checked against every side at once: Cinder,
 // Nova, Neutron, Keystone and PostgreSQL agree on who owns what, and nothing was handed out twice.
 // Shared by the concurrency and the worker-crash tests (and their controls).
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Volume } from '../../openstack/cinder';
 import { BUILD_METADATA_KEY } from '../../servers/tenant-disks';
 import type { Platform } from './harness';
@@ -42,34 +42,46 @@ export function doubleGrants(grants: Grant[]): DoubleGrant[] {
 
 /**
  * What each build was given, as its workflow history records it (the results of its
- * claimSystemDisk and allocateFixedIp activities), whether the build later succeeded or not.
+ * takeSystemDisk and allocateFixedIp steps: local activities' markers, or activities'
+ * completions), whether the build later succeeded or not.
  */
 export async function grantsFromHistory(p: Platform, buildIds: string[]): Promise<Grant[]> {
   const perBuild = await Promise.all(
     buildIds.map(async (buildId) => {
       const history = await p.client.workflow.getHandle(buildId).fetchHistory();
       const scheduled = new Map<string, string>();
-      const grants: Grant[] = [];
+      const results: { type: string; value: unknown }[] = [];
       for (const e of history.events ?? []) {
         const s = e.activityTaskScheduledEventAttributes;
         if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
         const c = e.activityTaskCompletedEventAttributes;
-        if (!c) continue;
-        const type = scheduled.get(String(c.scheduledEventId));
-        const payload = c.result?.payloads?.[0];
-        const value = payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : undefined;
-        if (type === 'claimSystemDisk' && value) {
-          grants.push({ what: 'spare', id: (value as { volumeId: string }).volumeId, holder: buildId });
-        }
-        if (type === 'allocateFixedIp' && typeof value === 'string') {
-          grants.push({ what: 'address', id: value, holder: buildId });
+        if (c) results.push({ type: scheduled.get(String(c.scheduledEventId)) ?? '', value: decode(c.result) });
+        const m = e.markerRecordedEventAttributes;
+        if (m?.markerName === LOCAL_ACTIVITY_MARKER) {
+          const data = decode(m.details?.data) as { activity_type?: string } | undefined;
+          results.push({ type: data?.activity_type ?? '', value: decode(m.details?.result) });
         }
       }
-      return grants;
+      return results.flatMap(({ type, value }): Grant[] => {
+        const disk = value as { volumeId: string; path: string } | null;
+        if (type === 'takeSystemDisk' && disk?.path === 'pool-hit')
+          return [{ what: 'spare', id: disk.volumeId, holder: buildId }];
+        if (type === 'allocateFixedIp' && typeof value === 'string')
+          return [{ what: 'address', id: value, holder: buildId }];
+        return [];
+      });
     }),
   );
   return perBuild.flat();
 }
+
+/** The marker the SDK records a local activity's outcome in. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+const decode = (payloads: { payloads?: Payload[] | null } | null | undefined): unknown => {
+  const payload = payloads?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : undefined;
+};
 
 /** What PostgreSQL says was given: each build's recorded system volume and address, each handout. */
 export async function grantsFromDatabase(p: Platform): Promise<Grant[]> {

@@ -1,0 +1,119 @@
+// The fence between a build's grants and its undo (servers/build-fence), on PostgreSQL and the
+// simulator, without Temporal in the way: a step still running after its build's undo began (a
+// local activity outliving its workflow task) is refused its claim and its address, and an undo
+// that begins while a claim is in flight waits for it and then releases it. The controls run the
+// same claim as before the fence and show the checks catch a spare claimed behind the undo's back.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimSpareVolume } from '../../pool/claim';
+import { BuildUndoneError, fenceBuild, underFence } from '../../servers/build-fence';
+import { insertBuild } from '../../servers/builds';
+import { allocateFixedIp } from '../../servers/fixed-ips';
+import { takeSystemDisk } from '../../servers/obtain-system-disk';
+import { releaseSystemDisk } from '../../servers/release';
+import type { Handover } from '../../servers/system-disk';
+import type { Platform } from './harness';
+import { startServerPlatform, TENANTS } from './server-fixture';
+
+let p: Platform;
+let h: Handover;
+const kind = { volumeType: 'ssd', osName: 'Debian9 64bit' };
+
+beforeAll(async () => {
+  p = await startServerPlatform();
+  const tenant = p.cloud.tenant(TENANTS.demo);
+  h = { admin: p.cloud.admin, tenant, projectId: (await tenant.session.authenticate()).projectId };
+});
+afterAll(async () => p?.close());
+
+/** A build row, as the API writes it before the workflow starts. */
+async function newBuild(name: string): Promise<string> {
+  const buildId = `server-${randomUUID()}`;
+  const network = await p.prisma.managedNetwork.findFirstOrThrow();
+  await insertBuild(p.prisma, {
+    buildId,
+    projectId: h.projectId,
+    userId: 'u',
+    name,
+    ...kind,
+    flavorId: '1',
+    swapGb: 0,
+    dataGb: 0,
+    networkId: network.id,
+  });
+  return buildId;
+}
+
+const request = (buildId: string, serverName: string) => ({ buildId, serverName, ...kind, snapshotId: 'unused' });
+const claimsOf = (buildId: string) => p.prisma.spareVolume.count({ where: { claimedBy: buildId } });
+const freeSpares = () => p.prisma.spareVolume.count({ where: { ...kind, status: 'available', allocated: false } });
+
+describe('the build fence', () => {
+  it('a claim or an address asked for after the undo began is refused; nothing is taken', async () => {
+    const buildId = await newBuild('fenced');
+    const network = await p.prisma.managedNetwork.findFirstOrThrow();
+    const spares = await freeSpares();
+    await fenceBuild(p.prisma, buildId);
+
+    await expect(takeSystemDisk(p.prisma, h, request(buildId, 'fenced'))).rejects.toThrow(BuildUndoneError);
+    await expect(
+      underFence(p.prisma, buildId, (tx) => allocateFixedIp(tx, { networkId: network.id, holder: buildId })),
+    ).rejects.toThrow(BuildUndoneError);
+    expect(await claimsOf(buildId)).toBe(0);
+    expect(await p.prisma.fixedIp.count({ where: { allocatedTo: buildId } })).toBe(0);
+    expect(await freeSpares()).toBe(spares);
+
+    // Control: the claim as it was made before the fence goes through for the undone build.
+    expect(await claimSpareVolume(p.prisma, kind, buildId)).not.toBeNull();
+    expect(await claimsOf(buildId)).toBe(1);
+    await p.prisma.spareVolume.updateMany({
+      where: { claimedBy: buildId },
+      data: { allocated: false, claimedBy: null, claimedAt: null },
+    });
+  });
+
+  it('an undo that begins while a claim is in flight waits for it, then releases it', async () => {
+    const buildId = await newBuild('in-flight');
+    // The claim's first statement on spare_volumes waits behind this lock, inside its transaction.
+    let unlock!: () => void;
+    const unlocked = new Promise<void>((resolve) => (unlock = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = p.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`LOCK TABLE spare_volumes IN ACCESS EXCLUSIVE MODE`;
+        locked();
+        await unlocked;
+      },
+      { timeout: 60_000 },
+    );
+    await isLocked;
+    const claim = takeSystemDisk(p.prisma, h, request(buildId, 'in-flight'));
+    await waitForLockWait();
+    let fenced = false;
+    const fence = fenceBuild(p.prisma, buildId).then(() => (fenced = true));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fenced, 'the fence waited for the claim in flight').toBe(false);
+    unlock();
+    await holder;
+    const taken = await claim;
+    await fence;
+    expect(taken).toMatchObject({ path: 'pool-hit' });
+
+    // The undo, after the fence, finds the finished handover and deletes the tenant's disk.
+    expect(await releaseSystemDisk(p.prisma, h, { buildId, serverName: 'in-flight' })).toBe(
+      'deleted from the tenant project',
+    );
+    expect(await claimsOf(buildId)).toBe(0);
+  });
+});
+
+async function waitForLockWait(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const [{ waiting }] = await p.prisma.$queryRaw<{ waiting: bigint }[]>`
+      SELECT count(*) AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock'`;
+    if (waiting > 0n) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the claim never waited on the lock');
+}
