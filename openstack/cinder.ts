@@ -59,17 +59,25 @@ const VOLUME = 'volumev3';
 export class CinderClient {
   constructor(private readonly session: KeystoneSession) {}
 
+  /** Every matching volume: follows Cinder's pages (at most osapi_max_limit, 1,000 by default, each). */
   async listVolumes(filters: VolumeFilters = {}): Promise<Volume[]> {
     const query = new URLSearchParams();
     if (filters.name !== undefined) query.set('name', filters.name);
     if (filters.status !== undefined) query.set('status', filters.status);
     if (filters.allTenants) query.set('all_tenants', '1');
-    const qs = query.size ? `?${query}` : '';
-    const body = await this.session.request<{ volumes: Volume[] }>(VOLUME, {
-      method: 'GET',
-      path: `/volumes/detail${qs}`,
-    });
-    return body.volumes;
+    const volumes: Volume[] = [];
+    for (;;) {
+      const qs = query.size ? `?${query}` : '';
+      const body = await this.session.request<{ volumes: Volume[]; volumes_links?: { rel: string }[] }>(VOLUME, {
+        method: 'GET',
+        path: `/volumes/detail${qs}`,
+      });
+      volumes.push(...body.volumes);
+      // A full page links onward (even when the next one turns out empty); the marker is its last id.
+      const last = body.volumes.at(-1);
+      if (!last || !body.volumes_links?.some((l) => l.rel === 'next')) return volumes;
+      query.set('marker', last.id);
+    }
   }
 
   async getVolume(id: string): Promise<Volume> {

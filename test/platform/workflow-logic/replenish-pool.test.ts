@@ -5,6 +5,7 @@ import type { KindPlan, ReplenishPlan } from '../../../pool/plan';
 import type { SpareVolumeRequest } from '../../../pool/create-spare';
 import type { RoundRecord } from '../../../pool/rounds';
 import { replenishPool } from '../../../workflows';
+import { CREATES_PER_RUN } from '../../../workflows/replenish-pool';
 import { CallLog, recording, withStubWorker } from './stub-worker';
 
 const kind = (missing: number): KindPlan => ({
@@ -115,5 +116,29 @@ describe('replenishPool, adaptive, with a create that never leaves creating', ()
     );
     expect(result).toEqual({ created: 3, failed: 0, skipped: [] });
     expect(new Set(observedIds(log).flat())).toEqual(new Set(['vol-0', 'vol-1', 'vol-2']));
+  });
+});
+
+describe('replenishPool, adaptive, past CREATES_PER_RUN creates', () => {
+  it('continues as new with the creates in flight, and sends each slot once under its own name', async () => {
+    const slots = CREATES_PER_RUN + 20;
+    const { log, stubs } = adaptiveCloud({ slots, deadlineSeconds: 30, stuck: [] });
+    const result = await withStubWorker(stubs, ({ client, options }) =>
+      client.workflow.execute(replenishPool, options('replenish-continued', 150_000)),
+    );
+
+    expect(result).toEqual({ created: slots, failed: 0, skipped: [] });
+    expect(log.of('createSpareVolume').map(sentSlot)).toEqual([...Array(slots).keys()]);
+    // Two runs, each reading the plan; the second first looks at creates the first one sent.
+    const plans = log.calls.flatMap((c, i) => (c.name === 'loadReplenishPlan' ? [i] : []));
+    expect(plans).toHaveLength(2);
+    const firstLook = log.calls.slice(plans[1]).find((c) => c.name === 'observeVolumes')!;
+    const carried = (firstLook.args[0] as string[]).map((id) => Number(id.slice('vol-'.length)));
+    expect(carried.some((slot) => slot < CREATES_PER_RUN)).toBe(true);
+    // One round, recorded as one.
+    const records = log.of('recordRound').map(([r]) => r as RoundRecord);
+    expect(records.filter((r) => r.finished)).toHaveLength(1);
+    expect(new Set(records.map((r) => r.id)).size).toBe(1);
+    expect(finalRecord(log)).toMatchObject({ created: slots, failed: 0 });
   });
 });
