@@ -52,6 +52,8 @@ export interface VolumeFilters {
   name?: string;
   status?: string;
   allTenants?: boolean;
+  /** Only volumes carrying every one of these metadata pairs (cinder's `metadata` filter). */
+  metadata?: Record<string, string>;
 }
 
 const VOLUME = 'volumev3';
@@ -65,6 +67,7 @@ export class CinderClient {
     if (filters.name !== undefined) query.set('name', filters.name);
     if (filters.status !== undefined) query.set('status', filters.status);
     if (filters.allTenants) query.set('all_tenants', '1');
+    if (filters.metadata) query.set('metadata', JSON.stringify(filters.metadata));
     const volumes: Volume[] = [];
     for (;;) {
       const qs = query.size ? `?${query}` : '';

@@ -7,6 +7,9 @@ import type { Volume } from '../openstack/cinder';
 import { COUNTED_STATUSES, type PoolKind } from './plan';
 import { dropSpare } from './drop-spare';
 
+/** Marks a volume as one of the pool's spares in Cinder: lists ask for these only, not the whole cloud. */
+export const SPARE_METADATA = { 'blockflow:pool': 'spare' } as const;
+
 export interface SpareVolumeRequest extends PoolKind {
   /** Deterministic: derived from the round's workflow id and the slot number. */
   name: string;
@@ -49,7 +52,7 @@ export async function createSpareVolume(
     volumeType: req.volumeType,
     snapshotId: req.snapshotId,
     description: `blockflow spare system disk: ${req.osName} on ${req.volumeType}`,
-    metadata: { 'blockflow:pool': 'spare', 'blockflow:os': req.osName },
+    metadata: { ...SPARE_METADATA, 'blockflow:os': req.osName },
   });
   const status = await recordAnswer(prisma, cloud, req, volume);
   return { name: req.name, volumeId: volume.id, status, createdNow };
@@ -126,7 +129,7 @@ export interface VolumeObservation {
 /** Current Cinder status of the given volumes, in one list call (the adaptive throttle's feedback). */
 export async function observeVolumes(cloud: CloudClients, volumeIds: string[]): Promise<VolumeObservation[]> {
   if (volumeIds.length === 0) return [];
-  const byId = new Map((await cloud.admin.cinder.listVolumes()).map((v) => [v.id, v]));
+  const byId = new Map((await cloud.admin.cinder.listVolumes({ metadata: SPARE_METADATA })).map((v) => [v.id, v]));
   return volumeIds.map((volumeId) => {
     const v = byId.get(volumeId) as (Volume & { updated_at?: string | null }) | undefined;
     if (!v) return { volumeId, status: 'missing' };

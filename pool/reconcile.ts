@@ -4,6 +4,7 @@
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
+import { SPARE_METADATA } from './create-spare';
 import { DELETING, dropSpare } from './drop-spare';
 import { reapStaleTransfers } from './transfers';
 
@@ -110,8 +111,9 @@ export async function reconcileSpareVolumes(
 ): Promise<ReconcileSummary> {
   const { projectId } = await cloud.admin.session.authenticate();
   const rows = await prisma.spareVolume.findMany();
-  // all_tenants: a volume taken into another project must be told apart from a deleted one.
-  const listed = await cloud.admin.cinder.listVolumes({ allTenants: true });
+  // all_tenants: a volume taken into another project must be told apart from a deleted one. Only the
+  // pool's volumes (their metadata, which a transfer keeps): not every volume of the cloud.
+  const listed = await cloud.admin.cinder.listVolumes({ allTenants: true, metadata: SPARE_METADATA });
   const byId = new Map(listed.map((v) => [v.id, v]));
   const byName = new Map(listed.filter((v) => v.name).map((v) => [v.name!, v]));
   const transfersReaped = await reapStaleTransfers(cloud, now);
