@@ -11,8 +11,38 @@ export const Flag = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'Fals
 export const isTrue = (flag: boolean | string | null | undefined): boolean =>
   flag === true || (typeof flag === 'string' && ['true', '1'].includes(flag.toLowerCase()));
 
-/** A name or description before cinder's own length check (see namesOf). */
-export const LongText = z.string().nullish();
+/** jsonschema's words for a value of none of `types` ("5 is not of type 'string', 'null'"). */
+const notOfType = (value: unknown, types: string[]) =>
+  `${repr(value)} is not of type ${types.map((t) => `'${t}'`).join(', ')}`;
+
+/** A name or description before cinder's own length check (see namesOf): a string or null. */
+export const LongText = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      ctx.addIssue({ code: 'custom', message: notOfType(v, ['string', 'null']) });
+    }
+  })
+  .transform((v) => v as string | null | undefined)
+  .optional();
+
+/** Why cinder's volume_size_allows_null refuses a size, if it does: an integer >= 1, or a string of digits. */
+function sizeProblem(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return /^[0-9]+$/.test(v) ? undefined : `${repr(v)} does not match '^[0-9]+$'`;
+  if (typeof v !== 'number' || !Number.isInteger(v)) return notOfType(v, ['integer', 'string', 'null']);
+  return v < 1 ? `${v} is less than the minimum of 1` : undefined;
+}
+
+/** A volume size as cinder's schema takes it (a number or a numeric string), in jsonschema's words otherwise. */
+export const Size = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    const problem = sizeProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((v) => (v === undefined || v === null ? v : Number(v)))
+  .optional();
 
 interface Aliased {
   name?: string | null;

@@ -126,7 +126,8 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
       updatedAt: null,
     };
     cloud.snapshots.admit(snapshot);
-    return c.json({ snapshot: snapshotView(cloud, snapshot, auth, c.get('apiVersion')) }, 202);
+    // The extended attributes extend reads (show, list detail), not the answer to a create.
+    return c.json({ snapshot: snapshotView(cloud, snapshot, auth, c.get('apiVersion'), false) }, 202);
   });
 
   app.put('/:id', async (c) => {

@@ -7,6 +7,14 @@ import { volumeHost } from './backends';
 import { cinderLinks, volumeTypeName } from './lookup';
 import { optionalTime, renderFields, type ViewField } from '../view-fields';
 
+/**
+ * The backend a volume is on, null while it is `creating`: cinder records the host once the scheduler has
+ * picked one, which the simulator folds into the create.
+ */
+function placedOn(cloud: SimulatedCloud, volume: Volume): string | null {
+  return volume.status === 'creating' ? null : volumeHost(cloud, volume);
+}
+
 /** Only attachments that completed are listed, as cinder does (reserved ones are not). */
 function attachmentsView(volume: Volume) {
   return volume.attachments
@@ -45,7 +53,7 @@ const DETAIL_FIELDS: ViewField<Volume>[] = [
   { key: 'user_id', value: (v) => v.userId },
   { key: 'attachments', value: attachmentsView },
   { key: 'os-vol-tenant-attr:tenant_id', readsOnly: true, value: (v) => v.projectId },
-  { key: 'os-vol-host-attr:host', adminOnly: true, readsOnly: true, value: (v, cloud) => volumeHost(cloud, v) },
+  { key: 'os-vol-host-attr:host', adminOnly: true, readsOnly: true, value: (v, cloud) => placedOn(cloud, v) },
   { key: 'os-vol-mig-status-attr:migstat', adminOnly: true, readsOnly: true, value: () => null },
   { key: 'os-vol-mig-status-attr:name_id', adminOnly: true, readsOnly: true, value: () => null },
   { key: 'group_id', since: '3.13', value: () => null },
@@ -54,9 +62,13 @@ const DETAIL_FIELDS: ViewField<Volume>[] = [
   {
     key: 'service_uuid',
     since: '3.48',
-    value: (v, cloud) => stableUuid('cinder-volume-service', volumeHost(cloud, v)),
+    value: (v, cloud) => {
+      const host = placedOn(cloud, v);
+      return host && stableUuid('cinder-volume-service', host);
+    },
   },
-  { key: 'shared_targets', since: '3.48', value: () => true },
+  // The database's default until a backend reports its own (the fake driver's, like most, shares no targets).
+  { key: 'shared_targets', since: '3.48', value: (v) => v.status === 'creating' },
   { key: 'cluster_name', since: '3.61', adminOnly: true, value: () => null },
   { key: 'volume_type_id', since: '3.63', value: (v) => v.volumeTypeId },
   { key: 'consumes_quota', since: '3.65', value: () => true },

@@ -12,15 +12,9 @@ import { queryFlag, readJson } from '../validation';
 import { checkQuota } from './quota';
 import { volumeAction } from './volume-actions';
 import { volumeMetadataRoutes } from './volume-metadata';
-import { LongText, Metadata, namesOf } from './schemas';
+import { LongText, Metadata, namesOf, Size } from './schemas';
 import { cinderCollectionUrl, defaultVolumeType, findVolumeType, visibleSnapshot, visibleVolume } from './lookup';
 import { volumeDetail, volumeSummary } from './volume-view';
-
-// cinder accepts the size as a number or a numeric string.
-const Size = z.preprocess(
-  (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
-  z.number().int().min(1).nullish(),
-);
 
 // Top level: only the volume and scheduler hints; inside, cinder's schema lets unknown keys through.
 const CreateVolume = z.strictObject({

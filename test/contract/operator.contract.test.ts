@@ -4,6 +4,7 @@
 // (contract/). Codes, messages and values that do not differ by nature are compared; the last suite
 // asserts every JSON shape the real cloud produced is the simulator's too.
 import { describe, expect, it } from 'vitest';
+import { detailChecks } from './details-checks';
 import { identityChecks } from './identity-checks';
 import { listingChecks } from './listing-checks';
 import { metadataChecks } from './metadata-checks';
@@ -25,6 +26,7 @@ describe.each(TARGETS)('contract (operator commands): %s', (target, start) => {
   describe('cinder: quotas and limits', () => quotaChecks(ctx));
   describe('cinder: volume metadata and actions', () => metadataChecks(ctx));
   describe('cinder: listings', () => listingChecks(ctx));
+  describe('cinder: details', () => detailChecks(ctx));
 });
 
 describe('contract (operator commands): simulator vs real', () => {

@@ -88,7 +88,7 @@ describe('cinder v3 volumes', () => {
       [
         { volume: { size: 'big' } },
         400,
-        "Invalid input for field/attribute size. Value: big. 'big' is not of type 'number'",
+        "Invalid input for field/attribute size. Value: big. 'big' does not match '^[0-9]+$'",
       ],
       [
         { volume: { size: 0 } },
