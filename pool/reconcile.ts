@@ -98,6 +98,8 @@ export interface ReconcileSummary {
   deletedInCinder: number;
   /** Volumes found by the name of an intent whose create was never answered, now tracked by it. */
   adopted: string[];
+  /** Deletes Cinder refused this pass (the row stays `deleting`; the next pass tries again). */
+  deleteErrors: { volumeId: string | null; name: string; message: string }[];
   /** Volumes whose blockflow transfer had been pending too long and was deleted. */
   transfersReaped: string[];
 }
@@ -123,6 +125,7 @@ export async function reconcileSpareVolumes(
     dropped: [],
     deletedInCinder: 0,
     adopted: [],
+    deleteErrors: [],
     transfersReaped,
   };
   for (const found of rows) {
@@ -138,7 +141,12 @@ export async function reconcileSpareVolumes(
       });
       if (count && action.status === 'available') summary.promoted++;
     } else if (action.kind === 'drop') {
-      if (!(await dropSpare(prisma, cloud, row, action))) continue;
+      // One volume Cinder will not delete must not stop the pass for every other row.
+      const dropped = await dropSpare(prisma, cloud, row, action).catch((err: Error) => {
+        summary.deleteErrors.push({ volumeId: row.volumeId, name: row.name, message: err.message });
+        return false;
+      });
+      if (!dropped) continue;
       if (action.deleteInCinder && row.volumeId) summary.deletedInCinder++;
       const { volumeId, name, volumeType, osName } = row;
       summary.dropped.push({ volumeId, name, volumeType, osName, reason: action.reason });

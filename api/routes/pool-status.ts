@@ -37,6 +37,9 @@ const KindStatus = z.object({
   available: z.number(),
   creating: z.number(),
   claimed: z.number(),
+  stuck: z
+    .number()
+    .openapi({ description: 'creates Cinder has not finished in 30 minutes: not counted, still tracked' }),
   recentFailures: z.number(),
   snapshotId: z.string().nullable(),
 });
@@ -103,6 +106,7 @@ export function poolStatusRoutes(deps: ApiDeps) {
         available: count(k, (g) => g.status === 'available' && !g.allocated),
         creating: count(k, (g) => g.status === 'creating' && !g.allocated),
         claimed: count(k, (g) => g.allocated),
+        stuck: count(k, (g) => g.status === 'stuck' && !g.allocated),
         recentFailures: failures.filter((f) => sameKind(f, k)).length,
       }));
       return c.json(

@@ -148,11 +148,40 @@ describe('races between the pool and Cinder', () => {
     await reconcileSpareVolumes(p.prisma, p.cloud, Date.now() + STUCK_CREATE_MS + 60_000);
     expect(await have()).toBe(0);
     expect((await rowOf(req.name))?.status).toBe('stuck');
+    const status = (await p.api('/v1/pool')).body.kinds.find(
+      (k: { volumeType: string; osName: string }) => k.volumeType === 'sas' && k.osName === 'Centos7.3 64bit',
+    );
+    expect(status).toMatchObject({ stuck: 1, creating: 0 });
     // Still tracked: when Cinder finally answers, the late volume is deleted rather than left behind.
     p.sim.faults.setVolumeStatus(created.volumeId, 'available');
     const summary = await reconcileSpareVolumes(p.prisma, p.cloud);
     expect(summary.dropped.map((d) => d.reason)).toContain('stuck in creating');
     expect(await rowOf(req.name)).toBeNull();
     await untilGone(created.volumeId);
+  });
+
+  it('a volume Cinder refuses to delete does not stop the pass; the next pass finishes the delete', async () => {
+    const [doomed, healthy] = await Promise.all(
+      ['spare-race-refused-0', 'spare-race-refused-1'].map(async (name) => {
+        const req = await request('ssd', 'Debian9 64bit', name);
+        return (await createSpareVolume(p.prisma, p.cloud, req)) as { volumeId: string; name: string };
+      }),
+    );
+    await waitFor('the spares', async () => (await cinderStatus(healthy!.volumeId)) === 'available');
+    p.sim.faults.setVolumeStatus(doomed!.volumeId, 'error');
+    p.sim.faults.failNextRequests({
+      method: 'DELETE',
+      path: `/volumes/${doomed!.volumeId}$`,
+      status: 400,
+      message: 'Invalid volume: Volume status must be available or error.',
+    });
+    const first = await reconcileSpareVolumes(p.prisma, p.cloud);
+    expect(first.deleteErrors.map((e) => e.name)).toEqual([doomed!.name]);
+    expect((await rowOf(healthy!.name))?.status).toBe('available');
+    expect((await rowOf(doomed!.name))?.status).toBe('deleting');
+    const second = await reconcileSpareVolumes(p.prisma, p.cloud);
+    expect(second.deleteErrors).toEqual([]);
+    expect(second.dropped.map((d) => [d.name, d.reason])).toEqual([[doomed!.name, 'delete finished']]);
+    await untilGone(doomed!.volumeId);
   });
 });
