@@ -134,6 +134,7 @@ function neutronReason(issue: Issue, fieldPath: PropertyKey[], missingKey: Prope
 export function queryInt(c: Context, name: string): number | undefined {
   const raw = c.req.query(name);
   if (raw === undefined || raw === '') return undefined;
+  if (/^-\d+$/.test(raw)) throw new ApiError(400, `${name} param must be positive`, 'fault');
   if (!/^\d+$/.test(raw)) throw new ApiError(400, `${name} param must be an integer`, 'fault');
   return Number(raw);
 }

@@ -3,7 +3,6 @@ import { fault } from '../errors';
 import { pyStr, repr } from '../validation';
 
 /** Field shapes shared by cinder request bodies (cinder's parameter_types). */
-export const Metadata = z.record(z.string().max(255), z.string().max(255));
 export const Text = z.string().max(255).nullish();
 /** cinder accepts booleans as JSON booleans or as strings ("True", "false", …). */
 export const Flag = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False', '1', '0'])]).nullish();
@@ -71,33 +70,54 @@ export function namesOf(req: Aliased): { name?: string | null; description?: str
 }
 
 const METADATA_KEY = /^[a-zA-Z0-9-_:. /]{1,255}$/;
-const invalid = (field: string, value: unknown, reason: string) =>
-  fault.badRequest(`Invalid input for field/attribute ${field}. Value: ${pyStr(value)}. ${reason}`);
+
+/** What jsonschema says about a metadata dict, and where (a key for its value, nothing for the dict). */
+interface MetadataProblem {
+  key?: string;
+  message: string;
+}
 
 /**
- * A metadata dict as cinder's extra_specs schema takes it (volume metadata bodies), in jsonschema's words:
- * keys of 1–255 letters, digits and `-_:. /`, string values up to 255 characters. `size` bounds the number of
- * keys (the single-key body of PUT /metadata/{key}).
+ * cinder's extra_specs schema, which volume and snapshot metadata go through: keys of 1–255 letters, digits and
+ * `-_:. /`, string values up to 255 characters. `types`: what the dict may be (create bodies allow null);
+ * `size`: the number of keys (the single-key body of PUT /metadata/{key}).
  */
-export function checkMetadata(field: string, value: unknown, size?: number): Record<string, string> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw invalid(field, value, `${repr(value)} is not of type 'object'`);
-  }
+function metadataProblem(value: unknown, types: string[], size?: number): MetadataProblem | undefined {
+  if (value === null && types.includes('null')) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { message: notOfType(value, types) };
   const entries = Object.entries(value as Record<string, unknown>);
-  if (size !== undefined && entries.length < size) {
-    throw invalid(field, value, `${repr(value)} does not have enough properties`);
-  }
-  if (size !== undefined && entries.length > size)
-    throw invalid(field, value, `${repr(value)} has too many properties`);
+  if (size !== undefined && entries.length < size) return { message: `${repr(value)} does not have enough properties` };
+  if (size !== undefined && entries.length > size) return { message: `${repr(value)} has too many properties` };
   for (const [key, v] of entries) {
     if (!METADATA_KEY.test(key)) {
-      throw invalid(field, value, `${repr(key)} does not match any of the regexes: '${METADATA_KEY.source}'`);
+      return { message: `${repr(key)} does not match any of the regexes: '${METADATA_KEY.source}'` };
     }
-    if (typeof v !== 'string') throw invalid(key, v, `${repr(v)} is not of type 'string'`);
-    if (v.length > 255) throw invalid(key, v, `${repr(v)} is too long`);
+    if (typeof v !== 'string') return { key, message: notOfType(v, ['string']) };
+    if (v.length > 255) return { key, message: `${repr(v)} is too long` };
+  }
+  return undefined;
+}
+
+/** A metadata body of the metadata API (field "metadata" or "meta"), or cinder's 400. */
+export function checkMetadata(field: string, value: unknown, size?: number): Record<string, string> {
+  const problem = metadataProblem(value, ['object'], size);
+  if (problem) {
+    const [at, shown] =
+      problem.key === undefined ? [field, value] : [problem.key, (value as Record<string, unknown>)[problem.key]];
+    throw fault.badRequest(`Invalid input for field/attribute ${at}. Value: ${pyStr(shown)}. ${problem.message}`);
   }
   return value as Record<string, string>;
 }
+
+/** The metadata of a create or update body: a dict as above, or null. */
+export const Metadata = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    const problem = v === undefined ? undefined : metadataProblem(v, ['object', 'null']);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.key ? [problem.key] : [] });
+  })
+  .transform((v) => v as Record<string, string> | null | undefined)
+  .optional();
 
 /** A body of exactly one required key (cinder's `required` + `additionalProperties: false`), its value returned. */
 export function onlyKey(body: unknown, key: string): unknown {

@@ -22,7 +22,7 @@ const CreateSnapshot = z.strictObject({
     display_name: Text,
     description: Text,
     force: Flag,
-    metadata: Metadata.nullish(),
+    metadata: Metadata,
   }),
 });
 const UpdateSnapshot = z.strictObject({

@@ -6,7 +6,7 @@ import { fault, policyDenied } from '../errors';
 import { newUuid } from '../ids';
 import type { VolumeType } from '../state';
 import { readJson } from '../validation';
-import { defaultVolumeType, findVolumeType } from './lookup';
+import { defaultVolumeType } from './lookup';
 import { Flag, isTrue, Text } from './schemas';
 
 const CreateType = z.object({
@@ -52,10 +52,12 @@ export function typeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   // The type a create without one gets (cinder's default_volume_type).
   app.get('/default', (c) => c.json({ volume_type: typeView(defaultVolumeType(cloud), c.get('auth'), false) }));
 
+  // By id or name; what is missing or private to others is named as asked, whichever it was.
   app.get('/:id', (c) => {
     const auth = c.get('auth');
-    const type = findVolumeType(cloud, c.req.param('id'));
-    if (!type.isPublic && !auth.isAdmin) throw fault.notFound(`Volume type ${type.id} could not be found.`);
+    const ref = c.req.param('id');
+    const type = [...cloud.state.volumeTypes.values()].find((t) => t.id === ref || t.name === ref);
+    if (!type || (!type.isPublic && !auth.isAdmin)) throw fault.notFound(`Volume type ${ref} could not be found.`);
     return c.json({ volume_type: typeView(type, auth) });
   });
 

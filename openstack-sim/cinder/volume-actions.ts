@@ -101,12 +101,18 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 export async function volumeAction(cloud: SimulatedCloud, c: Context<SimEnv>) {
+  // cinder's wsgi layer picks the action before the controller looks the volume up.
   const auth = c.get('auth');
-  const volume = visibleVolume(cloud, auth, c.req.param('id')!);
   const body = await readJson(c, z.record(z.string(), z.unknown()), 'fault');
-  const name = Object.keys(body)[0] ?? '';
+  const name = Object.keys(body)[0];
+  if (name === undefined) throw fault.badRequest('Malformed request body');
   const handler = HANDLERS[name];
-  if (!handler) throw fault.badRequest(`There is no such action: ${name}`);
+  if (!handler) {
+    throw fault.badRequest(
+      `There is no such action: ${name}. Verify the request body and Content-Type header and try again.`,
+    );
+  }
+  const volume = visibleVolume(cloud, auth, c.req.param('id')!);
   const status = handler(cloud, auth, volume, parseWith(Action, body, 'fault')) ?? 202;
   return c.body(null, status);
 }

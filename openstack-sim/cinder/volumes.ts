@@ -29,7 +29,7 @@ const CreateVolume = z.strictObject({
     source_volid: z.string().nullish(),
     imageRef: z.string().nullish(),
     availability_zone: z.string().nullish(),
-    metadata: Metadata.nullish(),
+    metadata: Metadata,
   }),
   'OS-SCH-HNT:scheduler_hints': z.record(z.string(), z.unknown()).nullish(),
 });
@@ -40,7 +40,7 @@ const UpdateVolume = z.strictObject({
     display_name: LongText,
     description: LongText,
     display_description: LongText,
-    metadata: Metadata.nullish(),
+    metadata: Metadata,
   }),
 });
 
@@ -134,7 +134,7 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
       );
     }
     const zone = req.availability_zone ?? 'nova';
-    if (zone !== 'nova') throw fault.badRequest(`Invalid input received: Availability zone '${zone}' is invalid.`);
+    if (zone !== 'nova') throw fault.badRequest(`Availability zone '${zone}' is invalid.`);
     const type = req.volume_type
       ? findVolumeType(cloud, req.volume_type)
       : ((snapshot && cloud.state.volumeTypes.get(snapshot.volumeTypeId)) ?? defaultVolumeType(cloud));

@@ -80,4 +80,34 @@ export function detailChecks(ctx: ContractContext): void {
         bad(message),
       );
   });
+
+  it('error texts the CLIs print: zones, metadata, limits, unknown actions (before the volume), types', async () => {
+    const demo = ctx.demo();
+    const missing = '0b7cd43c-4b1c-4a1e-9d43-5a3c6e0b1f00';
+    const cases: [string, string, unknown, number, string][] = [
+      ['POST', '/volumes', { volume: { size: 1, availability_zone: 'zz' } }, 400, "Availability zone 'zz' is invalid."],
+      [
+        'POST',
+        '/volumes',
+        { volume: { size: 1, metadata: 'x' } },
+        400,
+        "Invalid input for field/attribute metadata. Value: x. 'x' is not of type 'object', 'null'",
+      ],
+      ['GET', '/volumes?limit=-1', undefined, 400, 'limit param must be positive'],
+      ['GET', '/snapshots?limit=x', undefined, 400, 'limit param must be an integer'],
+      [
+        'POST',
+        `/volumes/${missing}/action`,
+        { 'os-bogus': {} },
+        400,
+        'There is no such action: os-bogus. Verify the request body and Content-Type header and try again.',
+      ],
+      ['POST', `/volumes/${missing}/action`, {}, 400, 'Malformed request body'],
+      ['GET', '/types/nope', undefined, 404, 'Volume type nope could not be found.'],
+    ];
+    for (const [method, path, body, code, message] of cases) {
+      const key = code === 400 ? 'badRequest' : 'itemNotFound';
+      expect((await demo.call(method, path, body)).body, `${method} ${path}`).toEqual({ [key]: { code, message } });
+    }
+  });
 }

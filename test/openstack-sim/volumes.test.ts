@@ -102,11 +102,7 @@ describe('cinder v3 volumes', () => {
         'The server could not comply with the request since it is either malformed or otherwise incorrect.',
       ],
       [{ volume: { size: 1, volume_type: 'nope' } }, 404, 'Volume type with name nope could not be found.'],
-      [
-        { volume: { size: 1, availability_zone: 'mars' } },
-        400,
-        "Invalid input received: Availability zone 'mars' is invalid.",
-      ],
+      [{ volume: { size: 1, availability_zone: 'mars' } }, 400, "Availability zone 'mars' is invalid."],
       [{ volume: { snapshot_id: 'f00' } }, 404, 'Snapshot f00 could not be found.'],
     ];
     for (const [body, status, message] of cases) {
@@ -237,7 +233,11 @@ describe('cinder v3 volumes', () => {
     );
     expect(await volumeStatus(admin, id)).toBe('error');
     expect((await admin.volume.post(`/volumes/${id}/action`, { 'os-frobnicate': null })).body).toEqual({
-      badRequest: { code: 400, message: 'There is no such action: os-frobnicate' },
+      badRequest: {
+        code: 400,
+        message:
+          'There is no such action: os-frobnicate. Verify the request body and Content-Type header and try again.',
+      },
     });
 
     sim.faults.takeVolume(id, { kind: 'attach' });
