@@ -17,6 +17,7 @@ import { createRouter } from '../router';
 import { isProblem, resolveServerRequest } from '../server-request';
 import { BuildId, ServerAccepted, ServerBuildList, ServerBuildView, ServerRequest } from '../schemas/servers';
 import { requireKeystoneToken, type Tenant, type TenantEnv } from '../tenant-auth';
+import { ValidatedTokens } from '../token-cache';
 import { z } from '@hono/zod-openapi';
 
 const keystone = [{ keystone: [] }];
@@ -81,8 +82,9 @@ const routes = {
 export function serverRoutes(deps: ApiDeps) {
   const { prisma, temporal, taskQueue, cloud } = deps;
   const router = createRouter<TenantEnv>();
-  router.use('/v1/servers', requireKeystoneToken(cloud));
-  router.use('/v1/servers/*', requireKeystoneToken(cloud));
+  const tokens = new ValidatedTokens();
+  router.use('/v1/servers', requireKeystoneToken(cloud, tokens));
+  router.use('/v1/servers/*', requireKeystoneToken(cloud, tokens));
   const accepted = (id: string, status: BuildRow['status']) => ({
     id,
     status: status as z.infer<typeof ServerAccepted>['status'],

@@ -3,6 +3,7 @@
 // cloneVolume workflow, follow its progress. The store belongs to the worker (one DataStore per
 // directory), so every store access runs there, as a workflow; the API only talks to Temporal.
 import { cloneProgressQuery } from '../../workflows/clone-progress';
+import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -10,13 +11,14 @@ import type { CloneProgress } from '../../workflows/clone-progress';
 import { cloneVolume, createGeneratedVolume, describeVolume } from '../../workflows';
 import type { ApiDeps } from '../deps';
 import { jsonBody, response, security } from '../openapi';
-import { conflict, notFound, problemResponse, type Problem } from '../problem';
+import { conflict, invalidRequest, notFound, problemResponse, type Problem } from '../problem';
 import { createRouter } from '../router';
 import { describeWorkflowOf, rootCause } from '../temporal';
 import {
   CloneStarted,
   CloneStatus,
   CreateVolume,
+  MAX_VIEW_CHUNKS,
   Progress,
   SourceVolume,
   StartClone,
@@ -55,6 +57,8 @@ const routes = {
     request: jsonBody(StartClone),
     responses: {
       202: response('started', CloneStarted),
+      400: problemResponse('the source has fewer chunks than asked to clone'),
+      404: problemResponse('no such source volume'),
       409: problemResponse('a clone of that target is running'),
     },
   }),
@@ -90,13 +94,14 @@ export function volumeRoutes(deps: ApiDeps) {
     .openapi(routes.get, async (c) => {
       const { volumeId } = c.req.valid('param');
       const { chunks, digest } = c.req.valid('query');
-      const input = { volumeId, chunks, digest: digest === 'true' };
-      const workflowId = `volume-describe-${volumeId}-${Date.now()}`;
-      const view = await temporal.workflow.execute(describeVolume, { taskQueue, workflowId, args: [input] });
-      return c.json(view, 200);
+      return c.json(await describe(deps, { volumeId, chunks, digest: digest === 'true' }), 200);
     })
     .openapi(routes.startClone, async (c) => {
       const input = c.req.valid('json');
+      const missing = await missingSourceChunk(deps, input.sourceVolumeId, input.chunks);
+      if (missing === 0) return c.json(notFound(`no volume ${input.sourceVolumeId}`), 404);
+      if (missing !== undefined)
+        return c.json(invalidRequest('chunks', `the source has ${missing} chunks; a clone cannot read more`), 400);
       const workflowId = cloneWorkflowId(input.targetVolumeId);
       try {
         await temporal.workflow.start(cloneVolume, { taskQueue, workflowId, args: [input] });
@@ -112,6 +117,21 @@ export function volumeRoutes(deps: ApiDeps) {
       if (!status) return c.json(notFound(`no clone of ${targetVolumeId}`), 404);
       return c.json(status, 200);
     });
+}
+
+/**
+ * The first chunk of the source that does not exist (the clone would fail on it later, as
+ * ChunkNotExistError), among the first MAX_VIEW_CHUNKS; undefined when they all exist.
+ */
+async function missingSourceChunk(deps: ApiDeps, volumeId: string, chunks: number): Promise<number | undefined> {
+  const view = await describe(deps, { volumeId, chunks: Math.min(chunks, MAX_VIEW_CHUNKS), digest: false });
+  return view.chunks.find((chunk) => !chunk.exists)?.chunkIndex;
+}
+
+/** The store belongs to the worker: a look at a volume is a short describeVolume workflow. */
+function describe(deps: ApiDeps, input: { volumeId: string; chunks: number; digest: boolean }) {
+  const workflowId = `volume-describe-${input.volumeId}-${randomUUID()}`;
+  return deps.temporal.workflow.execute(describeVolume, { taskQueue: deps.taskQueue, workflowId, args: [input] });
 }
 
 /** Final result when ended, live query while running (memo when no worker answers in time). */

@@ -196,14 +196,15 @@ export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport,
   }
   console.log('');
   console.log(
-    'phases: CPU ms per build of this process (worker + API + simulator), the Temporal server, PostgreSQL, ' +
-      'anything else on the machine (other work); event-loop delay of this process; machine busy share:',
+    'phases: CPU ms per build of this process (worker + API + load generator), the Temporal server, PostgreSQL, ' +
+      'the simulated cloud, anything else on the machine (other work); event-loop delay of this process; busy share:',
   );
   const cpu = (p: Phase, k: string) => p.cpuMsPerBuild[k] ?? NaN;
-  const rest = (p: Phase) => cpu(p, 'machine') - cpu(p, 'thisProcess') - cpu(p, 'temporal') - cpu(p, 'postgres');
+  const rest = (p: Phase) =>
+    cpu(p, 'machine') - cpu(p, 'thisProcess') - cpu(p, 'temporal') - cpu(p, 'postgres') - cpu(p, 'simulator');
   console.log(
     formatTable(
-      ['phase', 'builds', 'wall s', 'CPU: this', 'temporal', 'postgres', 'other', 'loop delay p99', 'busy %', 'load'],
+      ['phase', 'builds', 'wall s', 'CPU: this', 'temporal', 'postgres', 'sim', 'other', 'loop p99', 'busy %', 'load'],
       phases.map((p) => [
         p.label,
         `${p.ok}/${p.builds}`,
@@ -211,6 +212,7 @@ export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport,
         fmt(cpu(p, 'thisProcess')),
         fmt(cpu(p, 'temporal')),
         fmt(cpu(p, 'postgres')),
+        fmt(cpu(p, 'simulator')),
         fmt(rest(p)),
         fmt(p.load.eventLoopDelayMs.p99, 1),
         fmt(p.load.machineBusyPct),
@@ -247,7 +249,9 @@ export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport,
       },
       pool: { ...POOL, fillSeconds: Math.round(fillSeconds) },
       network: NETWORK,
-      worker: 'one in-process worker (bin/compose runWorker, SDK defaults), API and simulator in the same process',
+      worker:
+        'one in-process worker (bin/compose runWorker, SDK defaults) and the API in this process; ' +
+        'the simulated cloud in a process of its own (bench/lib/sim-process)',
     },
     latencyMs,
     acceptMs,
