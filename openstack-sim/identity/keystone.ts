@@ -7,6 +7,7 @@ import type { Token } from '../state';
 import { readJson } from '../validation';
 import { buildCatalog, serviceUrls } from './catalog';
 import { projectRoutes } from './projects';
+import { registryRoutes } from './registry';
 import { AuthRequest, issueToken, keystoneCaller, liveToken, tokenBody } from './token-auth';
 import { trustRoutes } from './trusts';
 import { userRoutes } from './users';
@@ -69,6 +70,7 @@ export function keystoneApp(cloud: SimulatedCloud): Hono<SimEnv> {
   });
 
   app.route('/v3', projectRoutes(cloud));
+  app.route('/v3', registryRoutes(cloud));
   app.route('/v3/users', userRoutes(cloud));
   app.route('/v3/OS-TRUST/trusts', trustRoutes(cloud));
   return app;

@@ -9,6 +9,7 @@ import { identityChecks } from './identity-checks';
 import { listingChecks } from './listing-checks';
 import { metadataChecks } from './metadata-checks';
 import { quotaChecks } from './quota-checks';
+import { registryChecks } from './registry-checks';
 import { ShapeBook } from './shapes';
 import { useContractTarget } from './suite';
 import { startReal, startSim } from './targets';
@@ -23,6 +24,7 @@ describe.each(TARGETS)('contract (operator commands): %s', (target, start) => {
   const ctx = useContractTarget(target, start, shapes);
 
   describe('keystone: projects and users', () => identityChecks(ctx));
+  describe('keystone: domains, roles, regions, services, endpoints, assignments', () => registryChecks(ctx));
   describe('cinder: quotas and limits', () => quotaChecks(ctx));
   describe('cinder: volume metadata and actions', () => metadataChecks(ctx));
   describe('cinder: listings', () => listingChecks(ctx));

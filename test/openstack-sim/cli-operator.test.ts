@@ -52,6 +52,24 @@ describe('operator commands of the real CLIs against the simulator', () => {
     expect(listed.map((v: { ID: string }) => v.ID)).toEqual([id]);
   });
 
+  it('identity registry: domain, role, region, service, endpoint and role assignment lists', async () => {
+    expect((await osc('admin', 'domain', 'list')).map((d: { Name: string }) => d.Name)).toEqual(['Default']);
+    expect((await osc('admin', 'role', 'list')).map((r: { Name: string }) => r.Name).sort()).toEqual([
+      'admin',
+      'member',
+      'reader',
+    ]);
+    expect((await osc('demo', 'region', 'list')).map((r: { Region: string }) => r.Region)).toEqual(['RegionOne']);
+    const services = (await osc('admin', 'service', 'list')).map((s: { Type: string }) => s.Type);
+    expect(services).toEqual(expect.arrayContaining(['identity', 'volumev3', 'block-storage', 'compute']));
+    const endpoints = await osc('admin', 'endpoint', 'list', '--service', 'volumev3', '--interface', 'public');
+    expect(endpoints).toEqual([expect.objectContaining({ 'Service Type': 'volumev3', Region: 'RegionOne' })]);
+    const assignments = await osc('admin', 'role', 'assignment', 'list', '--names', '--project', 'demo');
+    expect(assignments).toEqual([expect.objectContaining({ Role: 'member', User: 'demo@Default' })]);
+    const refused = await cli('demo', 'openstack', ['endpoint', 'list']);
+    expect(refused.stderr).toMatch(/identity:list_endpoints\. \(HTTP 403\)/);
+  });
+
   it('quotas: absolute-limits, quota-show/usage/defaults, quota-update, create over quota, quota-delete', async () => {
     const limits = Object.fromEntries(listing(await cinder('demo', 'absolute-limits')).map((r) => [r.Name, r.Value]));
     // The simulator's default quota is unlimited (cinder's stock one is 10 volumes, 1000 GB).
