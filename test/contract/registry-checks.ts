@@ -35,7 +35,7 @@ export function registryChecks(ctx: ContractContext): void {
     }
   });
 
-  it('services and endpoints: the catalog for admins, cinder under volumev3 and block-storage; members 403', async () => {
+  it('services and endpoints: the catalog for admins, cinder as volumev3 and block-storage; members 403', async () => {
     const { admin, demo } = await ctx.tokens();
     const services = (await keystone(ctx, admin, 'GET', '/services')).body;
     const types = services.services.map((s: { type: string }) => s.type);
