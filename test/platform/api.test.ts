@@ -141,6 +141,25 @@ describe('API', () => {
       expect(res.body.field).toBe('chunks');
     });
 
+    it('a clone of a source that does not exist, or is shorter than asked, is refused before it starts', async () => {
+      const clone = (sourceVolumeId: string, targetVolumeId: string, chunks: number) =>
+        p.api('/v1/volumes/clones', {
+          method: 'POST',
+          body: { sourceVolumeId, targetVolumeId, chunks, pagesPerStep: 64, stepIntervalMs: 0 },
+        });
+      const missing = await clone('no-such-source', 'clone-of-nothing', 1);
+      expect(missing.status).toBe(404);
+      expect(missing.body.message).toContain('no-such-source');
+      expect(
+        (await p.api('/v1/volumes', { method: 'POST', body: { volumeId: 'short-source', chunks: 1 } })).status,
+      ).toBe(201);
+      const tooLong = await clone('short-source', 'clone-too-long', 2);
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.body.field).toBe('chunks');
+      for (const target of ['clone-of-nothing', 'clone-too-long'])
+        expect((await p.api(`/v1/volumes/clones/${target}`)).status).toBe(404);
+    });
+
     it('list reads are bounded: a page at most `limit` long, and where the next one starts', async () => {
       for (let i = 0; i < 3; i++)
         expect((await p.api(`/v1/pool/policies/sas/os-${i}`, { method: 'PUT', body: {} })).status).toBe(200);
