@@ -80,7 +80,10 @@ export async function purgeStaleSpares(prisma: PrismaClient, cloud: CloudClients
     // Already on their way out once Cinder lets go (reconcile finishes them).
     if (spare.status === 'stuck' || spare.status === DELETING) continue;
     if (spare.status === 'creating' || spare.status === 'purging') {
-      await prisma.spareVolume.updateMany({ where: { id: spare.id, allocated: false }, data: { status: 'purging' } });
+      await prisma.spareVolume.updateMany({
+        where: { id: spare.id, allocated: false, status: { in: ['creating', 'available', 'purging'] } },
+        data: { status: 'purging' },
+      });
       result.markedForPurge++;
       continue;
     }
