@@ -82,14 +82,19 @@ interface MetadataProblem {
  * `-_:. /`, string values up to 255 characters. `types`: what the dict may be (create bodies allow null);
  * `size`: the number of keys (the single-key body of PUT /metadata/{key}).
  */
-function metadataProblem(value: unknown, types: string[], size?: number): MetadataProblem | undefined {
+function metadataProblem(
+  value: unknown,
+  types: string[],
+  size?: number,
+  { keys = true } = {},
+): MetadataProblem | undefined {
   if (value === null && types.includes('null')) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { message: notOfType(value, types) };
   const entries = Object.entries(value as Record<string, unknown>);
   if (size !== undefined && entries.length < size) return { message: `${repr(value)} does not have enough properties` };
   if (size !== undefined && entries.length > size) return { message: `${repr(value)} has too many properties` };
   for (const [key, v] of entries) {
-    if (!METADATA_KEY.test(key)) {
+    if (keys && !METADATA_KEY.test(key)) {
       return { message: `${repr(key)} does not match any of the regexes: '${METADATA_KEY.source}'` };
     }
     if (typeof v !== 'string') return { key, message: notOfType(v, ['string']) };
@@ -98,9 +103,14 @@ function metadataProblem(value: unknown, types: string[], size?: number): Metada
   return undefined;
 }
 
-/** A metadata body of the metadata API (field "metadata" or "meta"), or cinder's 400. */
-export function checkMetadata(field: string, value: unknown, size?: number): Record<string, string> {
-  const problem = metadataProblem(value, ['object'], size);
+/** A metadata body of the metadata API (field "metadata" or "meta"), or cinder's 400; `keys`: check key names. */
+export function checkMetadata(
+  field: string,
+  value: unknown,
+  size?: number,
+  options: { keys?: boolean } = {},
+): Record<string, string> {
+  const problem = metadataProblem(value, ['object'], size, options);
   if (problem) {
     const [at, shown] =
       problem.key === undefined ? [field, value] : [problem.key, (value as Record<string, unknown>)[problem.key]];

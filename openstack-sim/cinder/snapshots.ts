@@ -9,6 +9,7 @@ import type { ApiVersion } from '../microversion';
 import { paginate } from '../paging';
 import type { Snapshot } from '../state';
 import { readJson } from '../validation';
+import { metadataRoutes, SNAPSHOT_METADATA } from './metadata';
 import { checkQuota } from './quota';
 import { cinderCollectionUrl, visibleSnapshot, visibleVolume } from './lookup';
 import { Flag, isTrue, Metadata, namesOf, Text } from './schemas';
@@ -145,6 +146,8 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     Object.assign(snapshot, namesOf(req), { updatedAt: Date.now() });
     return c.json({ snapshot: answer });
   });
+
+  app.route('/:id/metadata', metadataRoutes(cloud, SNAPSHOT_METADATA));
 
   app.delete('/:id', (c) => {
     const snapshot = visibleSnapshot(cloud, c.get('auth'), c.req.param('id'));

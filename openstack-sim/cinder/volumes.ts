@@ -11,7 +11,7 @@ import type { Volume } from '../state';
 import { queryFlag, readJson } from '../validation';
 import { checkQuota } from './quota';
 import { volumeAction } from './volume-actions';
-import { volumeMetadataRoutes } from './volume-metadata';
+import { metadataRoutes, VOLUME_METADATA } from './metadata';
 import { LongText, Metadata, namesOf, Size } from './schemas';
 import { cinderCollectionUrl, defaultVolumeType, findVolumeType, visibleSnapshot, visibleVolume } from './lookup';
 import { volumeDetail, volumeSummary } from './volume-view';
@@ -199,7 +199,7 @@ export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   });
 
   app.post('/:id/action', (c) => volumeAction(cloud, c));
-  app.route('/:id/metadata', volumeMetadataRoutes(cloud));
+  app.route('/:id/metadata', metadataRoutes(cloud, VOLUME_METADATA));
 
   app.delete('/:id', (c) => {
     const volume = visibleVolume(cloud, c.get('auth'), c.req.param('id'));

@@ -29,7 +29,8 @@ export function detailChecks(ctx: ContractContext): void {
       `${id} available`,
       async () => {
         volume = (await admin.call('GET', `/volumes/${id}`, undefined, V348)).body.volume;
-        return volume.status === 'available';
+        // Real cinder-volume records its service and shared_targets just after marking the volume available.
+        return volume.status === 'available' && volume.service_uuid !== null;
       },
       30_000,
     );

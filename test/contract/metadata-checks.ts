@@ -196,4 +196,38 @@ export function metadataChecks(ctx: ContractContext): void {
     // Gone before later checks count and summarise the project's volumes.
     await waitFor('deleted', async () => (await demo.call('GET', `/volumes/${id}`)).status === 404, 30_000);
   });
+
+  it('snapshot metadata: the same calls; no key schema, the older key check in its words', async () => {
+    const demo = ctx.demo();
+    const volume = await demo.call('POST', '/volumes', { volume: { name: `${name}-snap`, size: 1 } });
+    const volumeId: string = volume.body.volume.id;
+    await settled(demo, volumeId);
+    const made = await demo.call('POST', '/snapshots', { snapshot: { volume_id: volumeId, metadata: { a: 'b' } } });
+    const id: string = made.body.snapshot.id;
+    const path = `/snapshots/${id}/metadata`;
+    const snapshotStatus = async () => (await demo.call('GET', `/snapshots/${id}`)).body.snapshot?.status;
+    await waitFor('snapshot available', async () => (await snapshotStatus()) === 'available', 30_000);
+    expect((await demo.call('GET', path)).body).toEqual({ metadata: { a: 'b' } });
+    expect((await demo.call('POST', path, { metadata: { k: 'v' } })).body).toEqual({ metadata: { a: 'b', k: 'v' } });
+    expect((await demo.call('PUT', path, { metadata: { x: '1' } })).body).toEqual({ metadata: { x: '1' } });
+    expect((await demo.call('PUT', `${path}/y`, { meta: { y: '2' } })).body).toEqual({ meta: { y: '2' } });
+    expect((await demo.call('DELETE', `${path}/x`)).status).toBe(200);
+    expect((await demo.call('GET', `/snapshots/${id}`)).body.snapshot.metadata).toEqual({ y: '2' });
+    const noKey = { itemNotFound: { code: 404, message: `Snapshot ${id} has no metadata with key x.` } };
+    expect((await demo.call('GET', `${path}/x`)).body).toEqual(noKey);
+    expect((await demo.call('DELETE', `${path}/x`)).body).toEqual(noKey);
+    expect((await demo.call('PUT', `${path}/x`, { meta: { y: '1' } })).body).toEqual(
+      bad('Request body and URI mismatch'),
+    );
+    expect((await demo.call('POST', path, { metadata: { '': '1' } })).body).toEqual(
+      bad('Invalid metadata: Invalid input received: Metadata key:  has 0 characters, less than 1.'),
+    );
+    expect((await demo.call('GET', '/snapshots/nope/metadata')).body).toEqual({
+      itemNotFound: { code: 404, message: 'Snapshot nope could not be found.' },
+    });
+    expect((await demo.call('DELETE', `/snapshots/${id}`)).status).toBe(202);
+    await waitFor('snapshot gone', async () => (await snapshotStatus()) === undefined, 30_000);
+    expect((await demo.call('DELETE', `/volumes/${volumeId}`)).status).toBe(202);
+    await waitFor('volume gone', async () => (await demo.call('GET', `/volumes/${volumeId}`)).status === 404, 30_000);
+  });
 }

@@ -128,17 +128,20 @@ describe('operator commands of the real CLIs against the simulator', () => {
     expect(same.stderr).toMatch(/Retype needs volume to be in available or in-use state.*\(HTTP 400\)/);
   });
 
-  it('snapshots: openstack snapshot set --name/--description renames', async () => {
+  it('snapshots: openstack snapshot set --name/--description/--property, unset --property', async () => {
     const id = await volume('demo', 'op-snap-src');
     const snap = await osc('demo', 'volume', 'snapshot', 'create', '--volume', id, 'op-snap');
     await waitFor(
       'snapshot available',
       async () => (await osc('demo', 'volume', 'snapshot', 'show', snap.id)).status === 'available',
     );
-    await ok('demo', 'openstack', ['volume', 'snapshot', 'set', '--name', 'op-snap2', '--description', 'sd', snap.id]);
+    const set = ['volume', 'snapshot', 'set', '--name', 'op-snap2', '--description', 'sd', '--property', 'a=b'];
+    await ok('demo', 'openstack', [...set, '--property', 'c=d', snap.id]);
+    await ok('demo', 'openstack', ['volume', 'snapshot', 'unset', '--property', 'c', snap.id]);
     expect(await osc('demo', 'volume', 'snapshot', 'show', snap.id)).toMatchObject({
       name: 'op-snap2',
       description: 'sd',
+      properties: { a: 'b' },
     });
   });
 
