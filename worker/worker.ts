@@ -20,6 +20,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/** Workflow tasks a worker runs at once (each server build in flight holds one). */
+const WORKFLOW_TASK_SLOTS = 400;
+
 export interface WorkerOptions {
   address: string;
   namespace: string;
@@ -39,6 +42,11 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: opts.activities,
+    // A server build runs its steps as local activities inside one workflow task, which holds a
+    // workflow-task slot for the whole build (seconds, not milliseconds): the SDK's 40 slots would
+    // cap a worker at 40 builds in flight. Cheap slots (waiting, not computing), so many of them.
+    maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
+    maxConcurrentLocalActivityExecutions: 4 * WORKFLOW_TASK_SLOTS,
   });
   return { worker, connection };
 }

@@ -110,6 +110,8 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
     });
     throw err;
   }
+  // The trust goes before the build is marked ended: a caller who sees "active" (or "failed") has
+  // nothing of the build acting on its behalf any more.
   await local.deleteTrust({ trustId });
   state.step = 'active';
   await local.updateBuild({
@@ -120,6 +122,7 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
     ...result,
     finished: true,
   });
+
   return { ...result, stepTimings: state.stepTimings };
 }
 
