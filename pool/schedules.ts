@@ -100,7 +100,8 @@ export async function resumeReplenishment(client: Client, pauseNote: string): Pr
   return resumed;
 }
 
-async function ifScheduleExists(action: () => Promise<unknown>): Promise<boolean> {
+/** Runs `action` on a schedule; false when the schedule does not exist (yet). */
+export async function ifScheduleExists(action: () => Promise<unknown>): Promise<boolean> {
   try {
     await action();
     return true;

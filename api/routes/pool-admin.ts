@@ -4,7 +4,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { getPoolSettings, isNamePattern } from '../../pool/settings';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ensurePoolSchedules, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE, SYNC_OS_WORKFLOW_ID } from '../../pool/schedules';
+import {
+  ensurePoolSchedules,
+  ifScheduleExists,
+  RECONCILE_SCHEDULE,
+  REPLENISH_SCHEDULE,
+  SYNC_OS_WORKFLOW_ID,
+} from '../../pool/schedules';
 import type { ApiDeps } from '../deps';
 import { json, jsonBody, response, security } from '../openapi';
 import { conflict, problemResponse } from '../problem';
@@ -94,7 +100,7 @@ const routes = {
     summary: 'Run a replenish or reconcile round now (skipped if one is running)',
     security,
     request: jsonBody(RoundRequest),
-    responses: { 202: response('triggered', Accepted) },
+    responses: { 202: response('triggered', Accepted), 409: problemResponse('no schedules yet') },
   }),
   pause: createRoute({
     method: 'post',
@@ -102,7 +108,7 @@ const routes = {
     summary: 'Pause or resume both pool schedules',
     security,
     request: { params: ScheduleAction, body: { required: false, ...json(ScheduleNote) } },
-    responses: { 200: response('done', Accepted) },
+    responses: { 200: response('done', Accepted), 409: problemResponse('no schedules yet') },
   }),
   syncCatalog: createRoute({
     method: 'post',
@@ -112,6 +118,8 @@ const routes = {
     responses: { 200: response('result', SyncResult), 409: problemResponse('a sync is running') },
   }),
 };
+
+const NO_SCHEDULES = conflict("the pool's schedules are not set up yet (the worker's start-up creates them)");
 
 type PoolPolicyRow = Awaited<ReturnType<ApiDeps['prisma']['poolPolicy']['upsert']>>;
 
@@ -158,7 +166,8 @@ export function poolAdminRoutes(deps: ApiDeps) {
     })
     .openapi(routes.runRound, async (c) => {
       const { kind } = c.req.valid('json');
-      await temporal.schedule.getHandle(kind === 'replenish' ? REPLENISH_SCHEDULE : RECONCILE_SCHEDULE).trigger();
+      const handle = temporal.schedule.getHandle(kind === 'replenish' ? REPLENISH_SCHEDULE : RECONCILE_SCHEDULE);
+      if (!(await ifScheduleExists(() => handle.trigger()))) return c.json(NO_SCHEDULES, 409);
       return c.json({ message: `${kind} round triggered (skipped if one is still running)` }, 202);
     })
     .openapi(routes.pause, async (c) => {
@@ -167,7 +176,8 @@ export function poolAdminRoutes(deps: ApiDeps) {
       const note = `${action} via API${given ? `: ${given}` : ''}`;
       for (const id of [REPLENISH_SCHEDULE, RECONCILE_SCHEDULE]) {
         const handle = temporal.schedule.getHandle(id);
-        await (action === 'pause' ? handle.pause(note) : handle.unpause(note));
+        const done = await ifScheduleExists(() => (action === 'pause' ? handle.pause(note) : handle.unpause(note)));
+        if (!done) return c.json(NO_SCHEDULES, 409);
       }
       return c.json({ message: `pool schedules ${action === 'pause' ? 'paused' : 'resumed'}` }, 200);
     })
