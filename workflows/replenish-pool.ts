@@ -26,7 +26,7 @@ const { createSpareVolume, loadReplenishPlan, observeVolumes, recordRound } = pr
 
 /**
  * Creates one workflow run sends before the round continues as new: about ten history events each,
- * so a run stays near 2,000 events however many spares the round needs (Temporal ends a run at 50,000).
+ * so a run stays under 3,000 events however many spares the round needs (Temporal ends a run at 50,000).
  */
 export const CREATES_PER_RUN = 200;
 
