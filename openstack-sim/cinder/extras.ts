@@ -3,31 +3,7 @@ import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { fault, policyDenied } from '../errors';
 import { hiddenBefore } from '../microversion';
-
-/** cinder 21's etc/cinder/resource_filters.json: which list filters each resource takes (`cinder list-filters`). */
-const RESOURCE_FILTERS: Record<string, string[]> = {
-  volume: [
-    'name',
-    'status',
-    'metadata',
-    'bootable',
-    'migration_status',
-    'availability_zone',
-    'group_id',
-    'size',
-    'created_at',
-    'updated_at',
-    'consumes_quota',
-  ],
-  backup: ['name', 'status', 'volume_id'],
-  snapshot: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'],
-  group: ['name'],
-  group_snapshot: ['name', 'status', 'group_id'],
-  attachment: ['volume_id', 'status', 'instance_id', 'attach_status'],
-  message: ['resource_uuid', 'resource_type', 'event_id', 'request_id', 'message_level'],
-  pool: ['name', 'volume_type'],
-  volume_type: ['is_public', 'extra_specs'],
-};
+import { RESOURCE_FILTERS } from './filters';
 
 /**
  * What the simulator has none of, answered as a cinder without them does: user messages (from 3.3), backups (no

@@ -10,6 +10,7 @@ import { paginate } from '../paging';
 import type { Snapshot } from '../state';
 import { readJson } from '../validation';
 import { metadataRoutes, SNAPSHOT_METADATA } from './metadata';
+import { metadataFilter, rejectUnknownFilters } from './filters';
 import { checkQuota } from './quota';
 import { cinderCollectionUrl, visibleSnapshot, visibleVolume } from './lookup';
 import { Flag, isTrue, Metadata, namesOf, Text } from './schemas';
@@ -67,10 +68,13 @@ export function snapshotRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
 
   const list = (c: Context<SimEnv>, detailed: boolean) => {
     const auth = c.get('auth');
+    rejectUnknownFilters(c, 'snapshot');
     const inScope = listScope(c, auth);
+    const metadataMatches = metadataFilter(c.req.query('metadata'));
     const matching = [...cloud.state.snapshots.values()].filter(
       (s) =>
         inScope(s.projectId) &&
+        metadataMatches(s.metadata) &&
         matchesQuery(c, s, { name: (r) => r.name, status: (r) => r.status, volume_id: (r) => r.volumeId }),
     );
     const sorted = sortByQuery(c, matching, {

@@ -9,6 +9,7 @@ import { hiddenBefore } from '../microversion';
 import { paginate } from '../paging';
 import type { Volume } from '../state';
 import { queryFlag, readJson } from '../validation';
+import { metadataFilter, rejectUnknownFilters } from './filters';
 import { checkQuota } from './quota';
 import { volumeAction } from './volume-actions';
 import { metadataRoutes, VOLUME_METADATA } from './metadata';
@@ -54,27 +55,12 @@ const NOT_DELETABLE_MESSAGE =
   'attached, belong to a group, ' +
   'have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.';
 
-/**
- * cinder's metadata filter: a dict literal, JSON or python style ({'k': 'v'}); every pair must match. One cinder
- * cannot read as a dict matches no volume (no 400).
- */
-function metadataFilter(raw: string | undefined): (metadata: Record<string, string>) => boolean {
-  if (!raw) return () => true;
-  let wanted: unknown;
-  try {
-    wanted = JSON.parse(raw.replaceAll("'", '"'));
-  } catch {
-    return () => false;
-  }
-  if (wanted === null || typeof wanted !== 'object') return () => false;
-  return (metadata) => Object.entries(wanted).every(([k, v]) => metadata[k] === v);
-}
-
 export function volumeRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
   const list = (c: Context<SimEnv>, detailed: boolean) => {
     const auth = c.get('auth');
+    rejectUnknownFilters(c, 'volume');
     const inScope = listScope(c, auth);
     const metadataMatches = metadataFilter(c.req.query('metadata'));
     const matching = [...cloud.state.volumes.values()].filter(

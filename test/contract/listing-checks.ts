@@ -87,6 +87,24 @@ export function listingChecks(ctx: ContractContext): void {
     });
   });
 
+  it('filters from 3.33: a member is refused those resource_filters does not name; admins are not', async () => {
+    const demo = ctx.demo();
+    const v333 = at('3.33');
+    const refused = (keys: string) => ({
+      badRequest: { code: 400, message: `Invalid filters ${keys} are found in query options.` },
+    });
+    expect((await demo.call('GET', '/volumes?bogus=1&zz=2', undefined, v333)).body).toEqual(refused('bogus,zz'));
+    expect((await demo.call('GET', '/snapshots/detail?bogus=1', undefined, v333)).body).toEqual(refused('bogus'));
+    expect((await demo.call('GET', '/volumes?bogus=1')).status).toBe(200);
+    expect((await ctx.admin().call('GET', '/volumes?bogus=1', undefined, v333)).status).toBe(200);
+    const run = encodeURIComponent(`{'run': '${name}'}`);
+    const allowed = `/volumes/detail?all_tenants=1&limit=5&sort=name:asc&size=1&metadata=${run}`;
+    const listed = await demo.call('GET', allowed, undefined, v333);
+    expect(listed.body.volumes.map((v: { name: string }) => v.name).sort()).toEqual([`${name}-a`, `${name}-b`]);
+    const snapshots = `/snapshots?metadata=${encodeURIComponent("{'run': 'none'}")}`;
+    expect((await demo.call('GET', snapshots, undefined, v333)).body).toEqual({ snapshots: [] });
+  });
+
   it("volume summary: from 3.12, metadata's distinct values from 3.36; filters ignored, all_tenants not", async () => {
     const demo = ctx.demo();
     expect((await demo.call('GET', '/volumes/summary')).body).toEqual(NOT_FOUND);
