@@ -56,11 +56,6 @@ export async function assertNotFenced(prisma: PrismaClient, buildId: string): Pr
   if (build?.undoStartedAt) throw new BuildUndoneError(`build ${buildId} is being undone: it makes nothing more`);
 }
 
-/** Runs `work` in one transaction (for an undo that must hold what it looks at). */
-export async function inTransaction<T>(prisma: PrismaClient, work: (tx: InTransaction) => Promise<T>): Promise<T> {
-  return prisma.$transaction(async (tx) => work(asClient(tx)), { timeout: 120_000, maxWait: 30_000 });
-}
-
 // A transaction client has every model and raw query a PrismaClient has, not $transaction or
 // $connect, which nothing given it calls.
 const asClient = (tx: Prisma.TransactionClient) => tx as unknown as PrismaClient;

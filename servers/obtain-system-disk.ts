@@ -3,8 +3,8 @@
 // Safe to run again from the start at any point (a retry, or a worker that died before its
 // result was recorded): it first looks for what this build already did.
 import type { PrismaClient } from '../prisma/client';
-import { claimSpareVolume, completeHandout, type ClaimedSpare } from '../pool/claim';
-import { underFence, type InTransaction } from './build-fence';
+import { claimSpareVolume, completeHandout } from '../pool/claim';
+import { underFence } from './build-fence';
 import type { SystemDiskPath } from './builds';
 import { updateBuild } from './builds';
 import { systemDiskName } from './names';
@@ -40,48 +40,22 @@ export async function takeSystemDisk(
 ): Promise<ObtainedSystemDisk | null> {
   const handout = await prisma.systemDiskHandout.findUnique({ where: { buildId: req.buildId } });
   if (handout) return { volumeId: handout.volumeId, path: handout.path as SystemDiskPath };
-  const startedAt = Date.now();
-  // Under the fence, the claim row locked until the volume is the tenant's: an undo (which locks
-  // that row first) sees either no claim or the finished handover.
-  const found = await underFence(prisma, req.buildId, async (tx): Promise<Found> => {
-    const mine = await lockClaimOf(tx, req.buildId);
-    if (!mine) {
-      const named = await findTenantVolume(h.tenant, systemDiskName(req.serverName));
-      if (named) return { named: named.id, mine: named.metadata?.[BUILD_METADATA_KEY] === req.buildId };
+  const claimedEarlier = await prisma.spareVolume.findFirst({ where: { claimedBy: req.buildId, allocated: true } });
+  if (!claimedEarlier) {
+    const named = await findTenantVolume(h.tenant, systemDiskName(req.serverName));
+    if (named?.metadata?.[BUILD_METADATA_KEY] === req.buildId)
+      return deliverSystemDisk(prisma, h, req, { volumeId: named.id, path: 'fallback', startedAt: Date.now() });
+    if (named) {
+      await updateBuild(prisma, { buildId: req.buildId, path: 'reused', systemVolumeId: named.id });
+      return { volumeId: named.id, path: 'reused' };
     }
-    const spare = mine ?? (await claimSpareVolume(tx, req, req.buildId, opts));
-    // A failed handover keeps the claim (its undo finds it), so it is returned, not thrown, here.
-    const handover = spare
-      ? await handOverVolume(h, spare.volumeId, req.buildId).then(() => undefined, failure)
-      : undefined;
-    return { spare, handover };
-  });
-  if ('named' in found) {
-    if (found.mine) return deliverSystemDisk(prisma, h, req, { volumeId: found.named, path: 'fallback', startedAt });
-    await updateBuild(prisma, { buildId: req.buildId, path: 'reused', systemVolumeId: found.named });
-    return { volumeId: found.named, path: 'reused' };
   }
-  const { spare, handover } = found;
+  const startedAt = Date.now();
+  // The claim under the build's fence, in one short transaction: it commits before an undo's fence
+  // (which then finds it) or sees the fence and is refused (servers/build-fence).
+  const spare = await underFence(prisma, req.buildId, (tx) => claimSpareVolume(tx, req, req.buildId, opts));
   if (!spare) return null;
-  if (handover) {
-    await updateBuild(prisma, { buildId: req.buildId, path: 'pool-hit', systemVolumeId: spare.volumeId });
-    throw handover.error;
-  }
   return deliverSystemDisk(prisma, h, req, { volumeId: spare.volumeId, path: 'pool-hit', startedAt }, spare.snapshotId);
-}
-
-/** A tenant volume of the disk's name (`mine`: this build's own, built on demand), or a spare (none: pool empty). */
-type Found = { named: string; mine: boolean } | { spare: ClaimedSpare | null; handover?: { error: unknown } };
-
-const failure = (error: unknown) => ({ error });
-
-/** The spare this build claimed earlier, its row locked for the rest of the transaction. */
-async function lockClaimOf(tx: InTransaction, buildId: string): Promise<ClaimedSpare | null> {
-  const rows = await tx.$queryRaw<ClaimedSpare[]>`
-    SELECT id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId" FROM spare_volumes
-    WHERE claimed_by = ${buildId} AND allocated AND volume_id IS NOT NULL
-    FOR UPDATE`;
-  return rows[0] ?? null;
 }
 
 /**

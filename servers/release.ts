@@ -5,7 +5,6 @@ import type { PrismaClient } from '../prisma/client';
 import { NotFoundError } from '../openstack/errors';
 import type { Volume } from '../openstack/cinder';
 import { forgetClaimedSpare, returnClaimedSpare } from '../pool/claim';
-import { inTransaction, type InTransaction } from './build-fence';
 import { fallbackDiskName, systemDiskName } from './names';
 import { deleteTransferIfPresent, deleteVolumeIfPresent, type Handover } from './system-disk';
 import { BUILD_METADATA_KEY } from './tenant-disks';
@@ -23,22 +22,12 @@ export interface SystemDiskToRelease {
   serverName: string;
 }
 
-/**
- * Call after `fenceBuild`: no claim can then be made for the build, and a handover of its claimed
- * spare still running (it holds the claim row) is waited for before anything is looked at.
- */
+/** Call after `fenceBuild`: no claim can be made for the build from then on. */
 export async function releaseSystemDisk(
   prisma: PrismaClient,
   h: Handover,
   disk: SystemDiskToRelease,
 ): Promise<SystemDiskRelease> {
-  return inTransaction(prisma, async (tx) => {
-    await tx.$executeRaw`SELECT 1 FROM spare_volumes WHERE claimed_by = ${disk.buildId} AND allocated FOR UPDATE`;
-    return releaseHeld(tx, h, disk);
-  });
-}
-
-async function releaseHeld(prisma: InTransaction, h: Handover, disk: SystemDiskToRelease): Promise<SystemDiskRelease> {
   const volumeId = await findBuildSystemDisk(prisma, h, disk);
   if (!volumeId) {
     await forgetClaimedSpare(prisma, disk.buildId);

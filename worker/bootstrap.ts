@@ -1,10 +1,10 @@
 // Start-up of the pool: settings from the config file (first run only), a first image-catalog
 // sync when the catalog is empty, and the replenish/reconcile schedules at the configured
 // intervals. Idempotent: running it again changes nothing that is already in place.
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
 import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../pool/settings';
-import { ensurePoolSchedules } from '../pool/schedules';
+import { ensurePoolSchedules, SYNC_OS_WORKFLOW_ID } from '../pool/schedules';
 import { syncOsCatalog } from '../workflows';
 import type { ProjectClients } from '../openstack/cloud';
 import { manageNetwork } from '../servers/networks';
@@ -22,11 +22,13 @@ export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
   if (await seedPoolSettings(prisma, readPoolConfig(opts.configFile)))
     log(`pool settings loaded from ${opts.configFile}`);
   if ((await prisma.osImage.count()) === 0) {
-    const result = await client.workflow.execute(syncOsCatalog, {
-      taskQueue,
-      workflowId: `sync-os-bootstrap-${Date.now()}`,
-      args: [],
-    });
+    // Under the one id every sync runs as (one at a time): a sync already running is waited for.
+    const result = await client.workflow
+      .execute(syncOsCatalog, { taskQueue, workflowId: SYNC_OS_WORKFLOW_ID, args: [] })
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        return client.workflow.getHandle<typeof syncOsCatalog>(SYNC_OS_WORKFLOW_ID).result();
+      });
     log(`image catalog synced: ${result.catalog.entries.length} (type, OS) snapshots`);
   }
   const settings = await getPoolSettings(prisma);

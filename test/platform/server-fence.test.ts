@@ -74,14 +74,14 @@ describe('the build fence', () => {
 
   it('an undo that begins while a claim is in flight waits for it, then releases it', async () => {
     const buildId = await newBuild('in-flight');
-    // The claim's first statement on spare_volumes waits behind this lock, inside its transaction.
+    // Reads pass this lock, the claim's update waits behind it, inside the claim's transaction.
     let unlock!: () => void;
     const unlocked = new Promise<void>((resolve) => (unlock = resolve));
     let locked!: () => void;
     const isLocked = new Promise<void>((resolve) => (locked = resolve));
     const holder = p.prisma.$transaction(
       async (tx) => {
-        await tx.$executeRaw`LOCK TABLE spare_volumes IN ACCESS EXCLUSIVE MODE`;
+        await tx.$executeRaw`LOCK TABLE spare_volumes IN EXCLUSIVE MODE`;
         locked();
         await unlocked;
       },
