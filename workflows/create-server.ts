@@ -7,53 +7,13 @@
 //      the tenant's project; a fixed IP, allocated race-free from the network's table;
 //   2. boot from the volumes (BDM v2, all delete_on_termination), wait for ACTIVE.
 // The build's Keystone trust is deleted when the build ends, whatever the outcome.
-import {
-  ActivityCancellationType,
-  ApplicationFailure,
-  CancellationScope,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BuildRequest, SystemDiskPath } from '../servers/builds';
 import { dataDiskName, swapDiskName, systemDiskName } from '../servers/names';
-import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 import { Saga } from './saga';
+import { act, local, undo } from './server-proxies';
+import { allSettled, deleteServerAndWait, QUICK_POLL_MS, settleServer, waitForVolume } from './server-waits';
 import { BuildState, buildProgressQuery } from './server-build-state';
-
-const NON_RETRYABLE = [...OPENSTACK_NON_RETRYABLE, 'TenantQuotaExceeded', 'FixedIpUnavailable', 'BuildUndone'];
-const STEP_RETRY = {
-  initialInterval: '1 second',
-  maximumInterval: '20 seconds',
-  maximumAttempts: 8,
-  nonRetryableErrorTypes: NON_RETRYABLE,
-};
-// A cancelled build waits for the step in flight to end, so its undo (which looks for what the
-// build made) never runs while that step can still make something.
-const act = proxyActivities<Activities>({
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: '20 seconds',
-  retry: STEP_RETRY,
-});
-// The steps of a build that run in a moment (a database write, a few API calls, a wait for what
-// usually takes seconds) run as local activities: in the worker's workflow task, with no round
-// trip through the Temporal server for each (a pool hit is one workflow task). Their waits are
-// bounded; what takes longer goes on with durable timers and ordinary activities.
-const local = proxyLocalActivities<Activities>({
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  startToCloseTimeout: '30 seconds',
-  retry: STEP_RETRY,
-});
-// Undo steps must get through: more patience, and they are idempotent.
-const undo = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
 
 export interface CreateServerInput extends BuildRequest {
   projectId: string;
@@ -73,11 +33,6 @@ export interface CreateServerResult {
   address: string;
   stepTimings: Record<string, number>;
 }
-
-/** How long the workflow waits for a volume or a server, in durable-timer rounds after a quick poll. */
-const QUICK_POLL_MS = 10_000;
-const VOLUME_DEADLINE_MS = 30 * 60_000;
-const SERVER_DEADLINE_MS = 15 * 60_000;
 
 export async function createServer(input: CreateServerInput): Promise<CreateServerResult> {
   const buildId = workflowInfo().workflowId;
@@ -243,70 +198,6 @@ async function tenantDisk(input: CreateServerInput, buildId: string, name: strin
   });
   if (!disk.ready) await waitForVolume(disk.volumeId, disk.status);
   return disk.volumeId;
-}
-
-/** Until the volume is available: after what was `seen`, durable timers backing off to 30 s, each followed by a
- * quick poll in an activity. */
-async function waitForVolume(volumeId: string, seen?: string): Promise<void> {
-  const deadline = Date.now() + VOLUME_DEADLINE_MS;
-  const look = () => act.awaitVolume({ volumeId, withinMs: QUICK_POLL_MS });
-  let status = seen ?? (await look());
-  for (let pause = 1_000; ; pause = Math.min(30_000, pause * 2)) {
-    if (status === 'available') return;
-    if (status !== 'creating' && status !== 'downloading') {
-      throw ApplicationFailure.nonRetryable(
-        `volume ${volumeId} went to ${status} instead of available`,
-        'VolumeNotAvailable',
-      );
-    }
-    if (Date.now() > deadline)
-      throw ApplicationFailure.nonRetryable(
-        `volume ${volumeId} still ${status} after 30 minutes`,
-        'VolumeNotAvailable',
-      );
-    await sleep(pause);
-    status = await look();
-  }
-}
-
-/** Until the server is `until` (ERROR fails a boot), the same way. */
-async function settleServer(trustId: string, serverId: string, until: 'ACTIVE' | 'gone', seen?: ServerSeen) {
-  const deadline = Date.now() + SERVER_DEADLINE_MS;
-  const look = () => act.awaitServer({ trustId, serverId, until, withinMs: QUICK_POLL_MS });
-  let server = seen ?? (await look());
-  for (let pause = 1_000; ; pause = Math.min(30_000, pause * 2)) {
-    if (server.status === until) return;
-    if (server.status === 'ERROR' && until === 'ACTIVE') {
-      throw ApplicationFailure.nonRetryable(
-        `server ${serverId} went to ERROR: ${server.fault ?? 'no fault given'}`,
-        'ServerBuildFailed',
-      );
-    }
-    if (Date.now() > deadline)
-      throw ApplicationFailure.nonRetryable(`server ${serverId} not ${until} after 15 minutes`, 'ServerTimeout');
-    await sleep(pause);
-    server = await look();
-  }
-}
-
-interface ServerSeen {
-  status: string;
-  fault?: string;
-}
-
-/** Every promise settled, then the first failure thrown (so nothing is still running when it is). */
-async function allSettled<T extends readonly unknown[]>(...promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const outcomes = await Promise.allSettled(promises);
-  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (failed) throw failed.reason;
-  return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-/** Deletes the server and waits until it is gone (its delete_on_termination volumes go with it). */
-export async function deleteServerAndWait(trustId: string, serverId: string): Promise<string> {
-  await undo.requestServerDelete({ trustId, serverId });
-  await settleServer(trustId, serverId, 'gone');
-  return 'deleted';
 }
 
 function describeFailure(err: unknown): string {

@@ -6,7 +6,7 @@
 import { CancellationScope, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
-import { deleteServerAndWait } from './create-server';
+import { deleteServerAndWait } from './server-waits';
 import { BuildState, buildProgressQuery } from './server-build-state';
 
 // Long enough for a running build's compensation (stopServerBuild waits for it, heartbeating).
