@@ -22,20 +22,29 @@ export async function claimSpareVolume(
   claimant: string,
   opts: { locking?: boolean } = {},
 ): Promise<ClaimedSpare | null> {
-  // Idempotent for the same claimant: a retried activity gets the volume it already claimed.
-  const mine = await prisma.spareVolume.findFirst({ where: { claimedBy: claimant, allocated: true } });
-  if (mine?.volumeId) return { id: mine.id, name: mine.name, volumeId: mine.volumeId, snapshotId: mine.snapshotId };
-  if (opts.locking === false) return claimUnlocked(prisma, kind, claimant);
+  if (opts.locking === false) {
+    const mine = await prisma.spareVolume.findFirst({ where: { claimedBy: claimant, allocated: true } });
+    if (mine?.volumeId) return { id: mine.id, name: mine.name, volumeId: mine.volumeId, snapshotId: mine.snapshotId };
+    return claimUnlocked(prisma, kind, claimant);
+  }
+  // One statement, one round trip: the spare the claimant already holds (a retried activity gets
+  // the volume it already claimed), else the first free one, taken.
   const rows = await prisma.$queryRaw<ClaimedSpare[]>`
-    UPDATE spare_volumes SET allocated = true, claimed_by = ${claimant}, claimed_at = now(), updated_at = now()
-    WHERE id = (
-      SELECT id FROM spare_volumes
-      WHERE volume_type = ${kind.volumeType} AND os_name = ${kind.osName}
-        AND status = 'available' AND allocated = false AND volume_id IS NOT NULL
-      ORDER BY created_at, id
-      LIMIT 1
-      FOR UPDATE SKIP LOCKED)
-    RETURNING id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId"`;
+    WITH mine AS (
+      SELECT id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId" FROM spare_volumes
+      WHERE claimed_by = ${claimant} AND allocated AND volume_id IS NOT NULL
+      LIMIT 1),
+    taken AS (
+      UPDATE spare_volumes SET allocated = true, claimed_by = ${claimant}, claimed_at = now(), updated_at = now()
+      WHERE NOT EXISTS (SELECT 1 FROM mine) AND id = (
+        SELECT id FROM spare_volumes
+        WHERE volume_type = ${kind.volumeType} AND os_name = ${kind.osName}
+          AND status = 'available' AND allocated = false AND volume_id IS NOT NULL
+        ORDER BY created_at, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId")
+    SELECT * FROM mine UNION ALL SELECT * FROM taken`;
   return rows[0] ?? null;
 }
 

@@ -125,7 +125,6 @@ async function buildServer(
     state.run('fixed-ip', () =>
       local.allocateFixedIp({ networkId: input.networkId, holder: buildId, address: input.fixedIp }),
     ),
-    local.updateBuild({ buildId, step: state.step }),
   );
   const extraVolumeIds = [swapVolumeId, dataVolumeId].filter((id): id is string => id !== undefined);
   const serverId = await state.run('boot', async () => {

@@ -11,6 +11,7 @@ import { waitFor } from './harness';
 import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken } from './server-fixture';
 import { serverInvariantViolations } from './server-invariants';
 import { standaloneWorkers } from './standalone-worker';
+import { lockTable, untilSomeoneWaits } from './table-lock';
 
 const CREATES = 20;
 const DELETES = 10;
@@ -196,22 +197,10 @@ describe('worker SIGKILLed while servers are built and deleted', () => {
     expect(
       await p.prisma.spareVolume.count({ where: { ...kind, status: 'available', allocated: false } }),
     ).toBeGreaterThan(0);
-    let unlock!: () => void;
-    const unlocked = new Promise<void>((resolve) => (unlock = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = p.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`LOCK TABLE spare_volumes IN ACCESS EXCLUSIVE MODE`;
-        locked();
-        await unlocked;
-      },
-      { timeout: 60_000, maxWait: 10_000 },
-    );
+    const lock = await lockTable(p.prisma, 'spare_volumes', 'ACCESS EXCLUSIVE');
     let buildId = '';
     let handle: ReturnType<Platform['client']['workflow']['getHandle']>;
     try {
-      await isLocked;
       const token = await tenantToken(p, 'demo');
       const res = await tenantApi(p, '/v1/servers', {
         method: 'POST',
@@ -222,12 +211,7 @@ describe('worker SIGKILLed while servers are built and deleted', () => {
       buildId = res.body.id;
       handle = p.client.workflow.getHandle(buildId);
       // The system-disk step (a local activity: not among the pending activities) waits on the lock.
-      await waitFor('the claim to wait on the lock', async () => {
-        const [{ waiting }] = await p.prisma.$queryRaw<{ waiting: bigint }[]>`
-          SELECT count(*) AS waiting FROM pg_stat_activity
-          WHERE wait_event_type = 'Lock' AND query ILIKE '%spare_volumes%'`;
-        return waiting > 0n;
-      });
+      await untilSomeoneWaits(p.prisma);
       await new Promise((r) => setTimeout(r, 500));
       expect((await tenantApi(p, `/v1/servers/${buildId}`, { method: 'DELETE', token })).status).toBe(202);
       // Until the build has closed, or 3 s (an undo waiting on the lock keeps it open: then the
@@ -236,8 +220,7 @@ describe('worker SIGKILLed while servers are built and deleted', () => {
         () => undefined,
       );
     } finally {
-      unlock();
-      await holder;
+      await lock.release();
     }
     await p.client.workflow.getHandle(`${buildId}-delete`).result();
     expect((await p.prisma.serverBuild.findUniqueOrThrow({ where: { id: buildId } })).status).toBe('deleted');

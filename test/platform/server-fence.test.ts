@@ -14,6 +14,7 @@ import { releaseSystemDisk } from '../../servers/release';
 import type { Handover } from '../../servers/system-disk';
 import type { Platform } from './harness';
 import { startServerPlatform, TENANTS } from './server-fixture';
+import { lockTable, untilSomeoneWaits } from './table-lock';
 
 let p: Platform;
 let h: Handover;
@@ -75,27 +76,14 @@ describe('the build fence', () => {
   it('an undo that begins while a claim is in flight waits for it, then releases it', async () => {
     const buildId = await newBuild('in-flight');
     // Reads pass this lock, the claim's update waits behind it, inside the claim's transaction.
-    let unlock!: () => void;
-    const unlocked = new Promise<void>((resolve) => (unlock = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = p.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`LOCK TABLE spare_volumes IN EXCLUSIVE MODE`;
-        locked();
-        await unlocked;
-      },
-      { timeout: 60_000 },
-    );
-    await isLocked;
+    const lock = await lockTable(p.prisma, 'spare_volumes', 'EXCLUSIVE');
     const claim = takeSystemDisk(p.prisma, h, request(buildId, 'in-flight'));
-    await waitForLockWait();
+    await untilSomeoneWaits(p.prisma);
     let fenced = false;
     const fence = fenceBuild(p.prisma, buildId).then(() => (fenced = true));
     await new Promise((r) => setTimeout(r, 500));
     expect(fenced, 'the fence waited for the claim in flight').toBe(false);
-    unlock();
-    await holder;
+    await lock.release();
     const taken = await claim;
     await fence;
     expect(taken).toMatchObject({ path: 'pool-hit' });
@@ -107,13 +95,3 @@ describe('the build fence', () => {
     expect(await claimsOf(buildId)).toBe(0);
   });
 });
-
-async function waitForLockWait(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const [{ waiting }] = await p.prisma.$queryRaw<{ waiting: bigint }[]>`
-      SELECT count(*) AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock'`;
-    if (waiting > 0n) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('the claim never waited on the lock');
-}
