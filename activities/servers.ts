@@ -4,7 +4,6 @@
 // is an input or a result of these functions (both land in workflow history).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { sleep } from '../lib/wait-until';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
@@ -105,8 +104,7 @@ export function serverActivities(deps: ServerActivityDeps) {
       const status = volumeSettled(disk.status)
         ? disk.status
         : await waitExpected({
-            kind: `volume:${req.volumeType}`,
-            estimator: durations,
+            learn: { kind: `volume:${req.volumeType}`, estimator: durations },
             startedAt,
             withinMs: req.withinMs,
             probe: () => volumeStatus(disk.volumeId),
@@ -137,8 +135,7 @@ export function serverActivities(deps: ServerActivityDeps) {
       const { serverId } = await ensureServer(tenant(req), req);
       await updateBuild(prisma, { buildId: req.buildId, serverId });
       const seen = await waitExpected({
-        kind: `boot:${req.flavorId}`,
-        estimator: durations,
+        learn: { kind: `boot:${req.flavorId}`, estimator: durations },
         startedAt,
         withinMs: req.withinMs,
         probe: () => observeServer(tenant(req), serverId),
@@ -196,8 +193,6 @@ export function serverActivities(deps: ServerActivityDeps) {
   };
 }
 
-const POLL_MS = 200;
-
 const volumeSettled = (status: string) => status !== 'creating' && status !== 'downloading';
 /** A volume given to a server (Nova reserves it, attaches it, it is in use). */
 const ATTACHED = ['reserved', 'attaching', 'in-use'];
@@ -214,16 +209,9 @@ async function asBuildFailure<T>(step: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Polls `probe` until `done` says so or `withinMs` has passed; heartbeats so a dead worker is noticed. */
-async function pollWithin<T>(withinMs: number, probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() + POLL_MS > deadline) return value;
-    heartbeat();
-    await sleep(POLL_MS);
-  }
-}
+/** Polls `probe` every 200 ms until `done` says so or `withinMs` has passed; heartbeats meanwhile. */
+const pollWithin = <T>(withinMs: number, probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> =>
+  waitExpected({ startedAt: Date.now(), withinMs, probe, done, onPoll: heartbeat });
 
 /** Heartbeats a (remote) activity so a dead worker is noticed; a local activity has no heartbeat. */
 const heartbeat = () => {

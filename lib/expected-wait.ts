@@ -4,6 +4,7 @@
 // and up to a whole interval of lateness (coarse); learning the usual duration gives both a
 // few reads and a few milliseconds of lateness. The learning corrects itself: an operation
 // that got faster is seen done at the first probe, which pulls the expectation down.
+import { sleep } from './wait-until';
 
 /** The usual duration of each kind of operation, as an exponentially weighted mean of what was seen. */
 export class DurationEstimator {
@@ -22,9 +23,8 @@ export class DurationEstimator {
 }
 
 export interface ExpectedWait<T> {
-  /** What is waited for, as the estimator knows it (e.g. `volume:ssd`). */
-  kind: string;
-  estimator: DurationEstimator;
+  /** What is waited for and who learns its duration (e.g. `volume:ssd`); none: a plain poll every `coarseMs`. */
+  learn?: { kind: string; estimator: DurationEstimator };
   /** When the operation began (ms since the epoch): its duration counts from there. */
   startedAt: number;
   /** Give up (return the last value) this long after `startedAt`. */
@@ -47,21 +47,19 @@ export interface ExpectedWait<T> {
 export async function waitExpected<T>(w: ExpectedWait<T>): Promise<T> {
   const coarse = w.coarseMs ?? 200;
   const fine = w.fineMs ?? 20;
-  const expected = w.estimator.expectedMs(w.kind);
+  const expected = w.learn?.estimator.expectedMs(w.learn.kind);
   const deadline = w.startedAt + w.withinMs;
-  if (expected !== undefined) await pause(Math.min(w.startedAt + 0.9 * expected, deadline) - Date.now());
+  if (expected !== undefined) await sleep(Math.max(0, Math.min(w.startedAt + 0.9 * expected, deadline) - Date.now()));
   for (;;) {
     const value = await w.probe();
     const elapsed = Date.now() - w.startedAt;
     if (w.done(value)) {
-      w.estimator.record(w.kind, elapsed);
+      w.learn?.estimator.record(w.learn.kind, elapsed);
       return value;
     }
     const interval = expected !== undefined && elapsed < 1.5 * expected ? fine : coarse;
     if (Date.now() + interval > deadline) return value;
     w.onPoll?.();
-    await pause(interval);
+    await sleep(interval);
   }
 }
-
-const pause = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
