@@ -37,6 +37,11 @@ const NODE_BUILTINS = [
 /** Folders a folder must not import from; `types` = type-only imports are still allowed. */
 const boundaries = [
   { folder: 'lib', deny: ['../*'], why: 'lib/ holds generic helpers: nothing of the project' },
+  {
+    folder: 'observability',
+    deny: ['../*'],
+    why: 'observability/ is imported by every folder: nothing of the project',
+  },
   { folder: 'chunkstore', deny: up('activities', 'api', 'infra', 'pool', 'openstack', 'workflows', 'worker', 'bin') },
   {
     folder: 'openstack',

@@ -13,12 +13,17 @@ import { drillRoutes } from './routes/drills';
 import { volumeRoutes } from './routes/volumes';
 import { networkRoutes } from './routes/networks';
 import { serverRoutes } from './routes/servers';
+import { createLogger } from '../observability/logger';
+import { requestLog } from '../observability/request-log';
+
+const log = createLogger('api');
 
 /** Hono's answers to a body it could not read: malformed JSON (400), a media type not declared (415). */
 const BODY_REFUSED = new Set([400, 415]);
 
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
+  app.use('*', requestLog(log));
   app.use('/v1/*', requireTokenForWrites(deps.apiToken));
   app.route('/', healthRoutes(deps));
   app.route('/', cloudRoutes(deps));
@@ -43,7 +48,7 @@ export function createApp(deps: ApiDeps) {
     // A body that is not JSON (malformed, or sent as another media type) is the caller's mistake.
     if (err instanceof HTTPException && BODY_REFUSED.has(err.status))
       return c.json(invalidRequest('(body)', `${err.message}: send a JSON object as application/json`), 400);
-    console.error(`[api] ${c.req.method} ${c.req.path}: ${err.message}`);
+    log.error('unhandled error', { method: c.req.method, path: c.req.path, error: err.message });
     return c.json(internalError(err.message), 500);
   });
   return app;

@@ -1,14 +1,10 @@
 // The Temporal worker: registers every workflow (bundled once per process) and the activities
 // built from their dependencies. Thin on purpose; the logic lives in workflows/ and activities/.
 import { join } from 'node:path';
-import {
-  NativeConnection,
-  Runtime,
-  Worker,
-  bundleWorkflowCode,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { createLogger } from '../observability/logger';
+import { installTemporalRuntime } from '../observability/temporal-runtime';
 
 export const WORKFLOWS_PATH = join(import.meta.dirname, '..', 'workflows', 'index.ts');
 
@@ -30,11 +26,13 @@ export interface WorkerOptions {
   activities: Activities;
   /** Let the SDK shut the worker down on SIGINT/SIGTERM (a standalone worker); false when the caller owns shutdown. */
   handleSignals?: boolean;
+  /** host:port for the Temporal SDK's own Prometheus metrics (the API's /metrics forwards them); unset = none. */
+  sdkMetricsAddress?: string;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  // The SDK's runtime also drains every worker on SIGINT/SIGTERM unless told not to.
-  if (opts.handleSignals === false) installRuntime({ shutdownSignals: [] });
+  // Logs through blockflow's logger; the SDK's runtime also drains every worker on SIGINT/SIGTERM unless told not to.
+  installTemporalRuntime({ handleSignals: opts.handleSignals !== false, sdkMetricsAddress: opts.sdkMetricsAddress });
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,
@@ -51,21 +49,13 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
   return { worker, connection };
 }
 
-/** Runtime.install may run once per process; a second call (tests, several workers) is harmless. */
-function installRuntime(options: Parameters<typeof Runtime.install>[0]): void {
-  try {
-    Runtime.install(options);
-  } catch {
-    /* already installed */
-  }
-}
-
+const bundlerLog = createLogger('bundler');
 const noop = () => {};
 const quietBundlerLogger = {
   trace: noop,
   debug: noop,
   info: noop,
-  warn: console.warn,
-  error: console.error,
+  warn: (message: string) => bundlerLog.warn(message),
+  error: (message: string) => bundlerLog.error(message),
   log: noop,
 };
