@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { isPortOpen } from '../infra/processes';
 import { VOLUME_TYPES, DOMAIN } from './accounts';
-import type { ServiceUser } from './identity-setup';
+import type { ServiceAccount, ServiceUser } from './identity-setup';
 import { writeIni } from './ini';
 import { HOST, type Layout } from './layout';
 import type { ProcessGroup } from './process-group';
@@ -64,6 +64,18 @@ export function writeCinderConfig(layout: Layout, deps: CinderDeps): CinderConfi
     },
   });
   return { conf, endpointUrl: `http://${HOST}:${port}/v3/%(project_id)s` };
+}
+
+/** Both service types, as devstack publishes them: volumev3 (what cinderclient and blockflow look up) and
+ * block-storage (what newer SDKs prefer). */
+export function cinderAccount(config: CinderConfig, user: ServiceUser): ServiceAccount {
+  return {
+    user,
+    catalog: [
+      { type: 'volumev3', name: 'cinderv3', url: config.endpointUrl },
+      { type: 'block-storage', name: 'cinder', url: config.endpointUrl },
+    ],
+  };
 }
 
 export async function syncCinderDatabase(group: ProcessGroup, config: CinderConfig): Promise<void> {

@@ -1,6 +1,7 @@
 // Keystone objects the contract needs, created over its REST API after bootstrap: the tenant
-// project and user (as the simulator has them), and the cinder service user, service and endpoints.
-import { TENANT, REGION } from './accounts';
+// project and user (as the simulator has them), and per OpenStack service its user in project
+// `service` (admin + service, as devstack grants them), its catalog entries and their endpoints.
+import { TENANT, REGION, SERVICE_PROJECT } from './accounts';
 import type { AdminApi } from './admin-api';
 
 export interface ServiceUser {
@@ -9,16 +10,18 @@ export interface ServiceUser {
   project: string;
 }
 
+/** One service's account: the user its daemons validate tokens (and call others) with, and its catalog entries. */
+export interface ServiceAccount {
+  user: ServiceUser;
+  catalog: { type: string; name: string; url: string }[];
+}
+
 interface Named {
   id: string;
   name: string;
 }
 
-export async function setUpIdentity(
-  api: AdminApi,
-  authUrl: string,
-  cinder: { endpointUrl: string; user: ServiceUser },
-): Promise<void> {
+export async function setUpIdentity(api: AdminApi, authUrl: string, accounts: ServiceAccount[]): Promise<void> {
   const post = async <T>(path: string, body: unknown) => api.call<T>('POST', `${authUrl}${path}`, body);
   const create = async (
     collection: 'projects' | 'users' | 'roles' | 'services',
@@ -39,42 +42,36 @@ export async function setUpIdentity(
   };
   const [tenantProject, serviceProject, serviceRole] = await Promise.all([
     create('projects', { name: TENANT.project, domain_id: 'default' }),
-    create('projects', { name: cinder.user.project, domain_id: 'default' }),
+    create('projects', { name: SERVICE_PROJECT, domain_id: 'default' }),
     create('roles', { name: 'service' }),
   ]);
-  const [tenantUser, cinderUser] = await Promise.all([
-    create('users', {
-      name: TENANT.name,
-      password: TENANT.password,
-      domain_id: 'default',
-      default_project_id: tenantProject,
-    }),
-    create('users', {
-      name: cinder.user.name,
-      password: cinder.user.password,
+  const tenantUser = await create('users', {
+    name: TENANT.name,
+    password: TENANT.password,
+    domain_id: 'default',
+    default_project_id: tenantProject,
+  });
+  await grant(tenantProject, tenantUser, roleId(TENANT.role ?? 'member'));
+  await Promise.all(accounts.map((account) => setUpService(account)));
+
+  async function setUpService({ user, catalog }: ServiceAccount): Promise<void> {
+    const userId = await create('users', {
+      name: user.name,
+      password: user.password,
       domain_id: 'default',
       default_project_id: serviceProject,
-    }),
-  ]);
-  // The cinder user validates tokens for cinder-api (keystonemiddleware): admin + service, as devstack grants.
-  await Promise.all([
-    grant(tenantProject, tenantUser, roleId(TENANT.role ?? 'member')),
-    grant(serviceProject, cinderUser, roleId('admin')),
-    grant(serviceProject, cinderUser, serviceRole),
-  ]);
-  // Both service types, as devstack publishes them: volumev3 (what cinderclient and blockflow
-  // look up) and block-storage (what newer SDKs prefer).
-  const services = await Promise.all([
-    create('services', { type: 'volumev3', name: 'cinderv3' }),
-    create('services', { type: 'block-storage', name: 'cinder' }),
-  ]);
-  await Promise.all(
-    services.flatMap((serviceId) =>
-      ['public', 'internal', 'admin'].map((iface) =>
-        post('/endpoints', {
-          endpoint: { service_id: serviceId, interface: iface, region_id: REGION, url: cinder.endpointUrl },
-        }),
-      ),
-    ),
-  );
+    });
+    // The service user validates tokens (keystonemiddleware) and calls the other services: admin + service.
+    await Promise.all([grant(serviceProject, userId, roleId('admin')), grant(serviceProject, userId, serviceRole)]);
+    for (const entry of catalog) {
+      const serviceId = await create('services', { type: entry.type, name: entry.name });
+      await Promise.all(
+        ['public', 'internal', 'admin'].map((iface) =>
+          post('/endpoints', {
+            endpoint: { service_id: serviceId, interface: iface, region_id: REGION, url: entry.url },
+          }),
+        ),
+      );
+    }
+  }
 }

@@ -1,22 +1,26 @@
 // A real Keystone + Cinder on loopback, the simulator's contract peer: PostgreSQL, RabbitMQ,
-// Keystone (uwsgi) and cinder-api/-scheduler/-volume (fake driver), each started here, recorded
-// by PID and stopped by stop(). Needs the Debian packages of scripts/apt-packages.d/contract.txt.
-import { randomBytes } from 'node:crypto';
+// Keystone (uwsgi) and cinder-api/-scheduler/-volume (fake driver), and with { compute: true }
+// Placement, Nova (fake virt driver) and neutron-server (compute.ts), each started here, recorded
+// by PID and stopped by stop(). Needs the Debian packages of scripts/apt-packages.d/contract*.txt.
 import { rmSync } from 'node:fs';
-import { SERVICE_PROJECT } from './accounts';
 import { adminApi } from './admin-api';
-import { startCinderServices, syncCinderDatabase, writeCinderConfig } from './cinder';
+import { cinderAccount, startCinderServices, syncCinderDatabase, writeCinderConfig } from './cinder';
 import { setUpCinder, waitForCinder, type ImageSnapshot } from './cinder-setup';
-import { startDatabases, type Databases } from './databases';
+import { planCompute, type ComputePeer } from './compute';
+import { BASE_DATABASES, COMPUTE_DATABASES, startDatabases, type Databases } from './databases';
 import { setUpIdentity } from './identity-setup';
 import { startKeystone } from './keystone';
 import { createLayout, HOST } from './layout';
-import { assertPackagesInstalled } from './prerequisites';
+import { assertPackagesInstalled, BASE_PACKAGES, COMPUTE_PACKAGES } from './prerequisites';
 import { ProcessGroup } from './process-group';
 import { processTree, pssBytes } from './proc-tree';
 import { startRabbitMq } from './rabbitmq';
+import { serviceUser } from './service-auth';
+import { settleAll } from './settle';
 
 export { ADMIN, TENANT, IMAGE_SNAPSHOT } from './accounts';
+export { NETWORK } from './compute-setup';
+export type { ComputePeer } from './compute';
 
 export interface RealOpenStackOptions {
   /** Progress lines (phase and duration). */
@@ -25,8 +29,10 @@ export interface RealOpenStackOptions {
   parentDir?: string;
   /** Keep the folder (configs, logs) after stop(); it is always kept when bring-up fails. */
   keepFolder?: boolean;
-  /** The whole bring-up fails (and stops what it started) after this long; default 180 s. */
+  /** The whole bring-up fails (and stops what it started) after this long; default 180 s, 300 s with compute. */
   timeoutMs?: number;
+  /** Placement, Nova and Neutron too (about +40 s and +1 GB); only the suites that boot servers need them. */
+  compute?: boolean;
 }
 
 export interface RealOpenStack {
@@ -34,6 +40,8 @@ export interface RealOpenStack {
   authUrl: string;
   /** The admin project's OS image snapshot (`sysdisk-sas-Debian9 64bit`). */
   imageSnapshot: ImageSnapshot;
+  /** With { compute: true }: the shared network and the services' URLs. */
+  compute?: ComputePeer;
   /** Wall-clock bring-up and its phases, in ms. */
   timings: Record<string, number>;
   /** The instance folder: configs, data, logs/<process>.log. */
@@ -45,7 +53,7 @@ export interface RealOpenStack {
 }
 
 export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promise<RealOpenStack> {
-  assertPackagesInstalled();
+  assertPackagesInstalled(opts.compute ? [BASE_PACKAGES, COMPUTE_PACKAGES] : [BASE_PACKAGES]);
   const log = opts.log ?? (() => {});
   const started = performance.now();
   const timings: Record<string, number> = {};
@@ -58,7 +66,7 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
   };
 
   const layout = await createLayout(opts.parentDir);
-  const group = new ProcessGroup(layout.logs, log, Date.now() + (opts.timeoutMs ?? 180_000));
+  const group = new ProcessGroup(layout.logs, log, Date.now() + (opts.timeoutMs ?? (opts.compute ? 300_000 : 180_000)));
   let databases: Databases | undefined;
   const killOnExit = () => {
     group.killNow();
@@ -78,38 +86,48 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
   const rabbit = timed('rabbitmq', startRabbitMq(group, layout));
   rabbit.catch(() => {});
   try {
-    databases = await timed('postgres', startDatabases(layout));
+    databases = await timed(
+      'postgres',
+      startDatabases(layout, opts.compute ? [...BASE_DATABASES, ...COMPUTE_DATABASES] : BASE_DATABASES),
+    );
     const keystoneUrl = `http://${HOST}:${layout.ports.keystone}/v3`;
-    const serviceUser = { name: 'cinder', password: randomBytes(12).toString('hex'), project: SERVICE_PROJECT };
+    const { transportUrl } = await rabbit;
+    const cinderUser = serviceUser('cinder');
     const cinderConfig = writeCinderConfig(layout, {
-      databaseUrl: databases.cinder,
-      transportUrl: (await rabbit).transportUrl,
+      databaseUrl: databases.url('cinder'),
+      transportUrl,
       authUrl: keystoneUrl,
-      serviceUser,
+      serviceUser: cinderUser,
     });
     const dbs = databases;
-    const [{ authUrl }, volumeUrl] = await settleAll([
-      timed('keystone', startKeystone(group, layout, dbs.keystone)).then(async (keystone) => {
-        const api = await adminApi(keystone.authUrl);
-        await timed(
-          'identity objects',
-          setUpIdentity(api, keystone.authUrl, { endpointUrl: cinderConfig.endpointUrl, user: serviceUser }),
-        );
-        return keystone;
-      }),
+    const compute = opts.compute
+      ? planCompute(group, layout, { databases: dbs, transportUrl, authUrl: keystoneUrl, timed })
+      : undefined;
+    const identity = timed('keystone', startKeystone(group, layout, dbs.url('keystone'))).then(async (keystone) => {
+      const api = await adminApi(keystone.authUrl);
+      const accounts = [cinderAccount(cinderConfig, cinderUser), ...(compute?.accounts ?? [])];
+      await timed('identity objects', setUpIdentity(api, keystone.authUrl, accounts));
+      return api;
+    });
+    const [, volumeUrl, computePeer] = await settleAll([
+      identity,
       timed('cinder db sync', syncCinderDatabase(group, cinderConfig)).then(() =>
         timed('cinder services', startCinderServices(group, layout, cinderConfig)),
       ),
+      compute ? compute.start(identity) : Promise.resolve(undefined),
     ]);
+    const authUrl = keystoneUrl;
     const api = await adminApi(authUrl);
     await timed('cinder ready', waitForCinder(group, api, volumeUrl));
     const imageSnapshot = await timed('volume types + image snapshot', setUpCinder(group, api, volumeUrl));
     timings.total = Math.round(performance.now() - started);
-    log(`real Keystone + Cinder ready at ${authUrl} in ${(timings.total / 1000).toFixed(1)} s (folder ${layout.root})`);
+    const what = compute ? 'Keystone + Cinder + Placement + Nova + Neutron' : 'Keystone + Cinder';
+    log(`real ${what} ready at ${authUrl} in ${(timings.total / 1000).toFixed(1)} s (folder ${layout.root})`);
 
     return {
       authUrl,
       imageSnapshot,
+      compute: computePeer,
       timings,
       root: layout.root,
       pids: () => [...group.pids(), ...(databases?.pid ? [{ name: 'postgres', pid: databases.pid }] : [])],
@@ -130,17 +148,8 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
   } catch (err) {
     await Promise.allSettled([rabbit]);
     await stopAll();
-    throw new Error(
-      `the real Keystone + Cinder did not come up (logs kept in ${layout.logs}): ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw new Error(`the real OpenStack did not come up (logs kept in ${layout.logs}): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-}
-
-/** Like Promise.all, but waits for every branch to finish before failing, so none starts a process after stop. */
-async function settleAll<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(work);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

@@ -12,7 +12,18 @@ export interface Layout {
   root: string;
   logs: string;
   dir(name: string): string;
-  ports: { postgres: number; keystone: number; cinder: number; amqp: number; amqpDist: number; epmd: number };
+  ports: {
+    postgres: number;
+    keystone: number;
+    cinder: number;
+    amqp: number;
+    amqpDist: number;
+    epmd: number;
+    /** The compute part ({ compute: true }). */
+    placement: number;
+    nova: number;
+    neutron: number;
+  };
 }
 
 export async function createLayout(parent = tmpdir()): Promise<Layout> {
@@ -22,8 +33,13 @@ export async function createLayout(parent = tmpdir()): Promise<Layout> {
     mkdirSync(path, { recursive: true });
     return path;
   };
-  const [postgres, keystone, cinder, amqp, amqpDist, epmd] = await distinctFreePorts(6);
-  return { root, logs: dir('logs'), dir, ports: { postgres, keystone, cinder, amqp, amqpDist, epmd } };
+  const [postgres, keystone, cinder, amqp, amqpDist, epmd, placement, nova, neutron] = await distinctFreePorts(9);
+  return {
+    root,
+    logs: dir('logs'),
+    dir,
+    ports: { postgres, keystone, cinder, amqp, amqpDist, epmd, placement, nova, neutron },
+  };
 }
 
 /** freePort releases each port before returning, so the same one could come back twice. */

@@ -1,5 +1,6 @@
-// By hand: `node --import tsx contract/main.ts` brings the real Keystone + Cinder up, prints how
-// to reach it, its bring-up time and memory, and stops everything on Ctrl-C.
+// By hand: `node --import tsx contract/main.ts [--compute]` brings the real Keystone + Cinder (and
+// with --compute Placement, Nova and Neutron) up, prints how to reach it, its bring-up time and
+// memory, and stops everything on Ctrl-C.
 import { ADMIN, startRealOpenStack } from './index';
 
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
@@ -7,6 +8,7 @@ const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 const cloud = await startRealOpenStack({
   log: (line) => console.log(`[contract] ${line}`),
   keepFolder: process.argv.includes('--keep'),
+  compute: process.argv.includes('--compute'),
 });
 const memory = cloud.memory();
 console.log(
