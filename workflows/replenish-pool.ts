@@ -1,4 +1,13 @@
-import { CancellationScope, continueAsNew, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { KindPlan, ReplenishPlan } from '../pool/plan';
 import type { SpareVolumeRequest } from '../pool/create-spare';
@@ -36,6 +45,9 @@ export interface ReplenishResult {
   skipped: { volumeType: string; osName: string; status: string }[];
 }
 
+/** Creates refused in a row (Cinder down, over quota) after which the round stops sending: the next round retries. */
+export const REFUSALS_TO_STOP = 3;
+
 /** A create the round has sent and not yet seen end; `sentAtMs` is workflow time (deterministic). */
 interface InFlight {
   volumeId: string;
@@ -50,9 +62,13 @@ export interface RoundProgress {
   /** Slots used so far: numbering goes on across runs, so every create keeps a name of its own. */
   sent: number;
   created: number;
+  /** Creates Cinder refused, that ended in `error` or missing, or were past their deadline. */
   failed: number;
-  /** The adaptive throttle's window and the creates still in flight. */
-  adaptive?: { state: AdaptiveState; inFlight: InFlight[]; slowestOkMs: number | null };
+  /** Creates sent and not yet seen end (both modes), and the slowest create seen succeed. */
+  inFlight?: InFlight[];
+  slowestOkMs?: number | null;
+  /** The adaptive throttle's window. */
+  adaptive?: { state: AdaptiveState };
 }
 
 /**
@@ -107,21 +123,68 @@ export async function replenishPool(carried?: RoundProgress): Promise<ReplenishR
   return { created: round.created, failed: round.failed, skipped };
 }
 
-/** Sends this run's share of `slots`, updating `round`; true when slots are left for the next run. */
+type SendResult = { status: string; volumeId?: string };
+
+/**
+ * Sends this run's share of `slots`, updating `round`; true when slots are left for the next run.
+ * Either mode then waits for its creates in flight (each until its deadline), so `failed` counts
+ * creates that end in `error` as well as the ones Cinder refuses.
+ */
 async function createSome(roundId: string, slots: KindPlan[], plan: ReplenishPlan, round: RoundProgress) {
-  const send = async (kind: KindPlan) => {
-    const result = await createSpareVolume(request(roundId, kind, round.sent++));
-    if (result.status !== 'skipped') round.created++;
-    return result;
+  round.inFlight ??= [];
+  let refusedInARow = 0;
+  const send = async (kind: KindPlan): Promise<SendResult> => {
+    const slot = round.sent++;
+    try {
+      const result = await createSpareVolume(request(roundId, kind, slot));
+      refusedInARow = 0;
+      if (result.status === 'skipped') return result;
+      round.created++;
+      if (result.status === 'creating') round.inFlight!.push({ volumeId: result.volumeId, sentAtMs: Date.now() });
+      else if (result.status === 'error') round.failed++;
+      return result;
+    } catch (err) {
+      // A refusal (over quota, Cinder down past the retries) fails this create, not the round.
+      if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+      log.warn('create refused: counted failed', { slot, error: err.cause?.message });
+      round.failed++;
+      refusedInARow++;
+      return { status: 'refused' };
+    }
   };
-  if (plan.throttle.mode === 'adaptive') return createAdaptive(slots, plan, round, send);
+  const stop = () => refusedInARow >= REFUSALS_TO_STOP;
+  const more =
+    plan.throttle.mode === 'adaptive'
+      ? await createAdaptive(slots, plan, round, send, stop)
+      : await createFixed(slots, plan, round, send, stop);
+  if (stop()) log.warn('creates refused in a row: the round stops sending', { refused: REFUSALS_TO_STOP });
+  if (more && !stop()) return true;
+  while (round.inFlight.length > 0) {
+    await sleep(pollSeconds(round.adaptive?.state ?? initialAdaptiveState()) * 1000);
+    await look(plan, round);
+  }
+  return false;
+}
+
+/** Seed 001's remedy: one create, then a durable sleep of the interval, looking at Cinder after it. */
+async function createFixed(
+  slots: KindPlan[],
+  plan: ReplenishPlan,
+  round: RoundProgress,
+  send: (kind: KindPlan) => Promise<SendResult>,
+  stop: () => boolean,
+): Promise<boolean> {
+  const interval = plan.throttle.intervalSeconds;
   for (const [i, kind] of slots.entries()) {
     if (i === CREATES_PER_RUN) return true;
+    if (stop()) return false;
     const result = await send(kind);
     if (result.status === 'skipped') continue; // another round filled it: no create, no sleep
     // 0 = no throttle: not even a zero timer (Temporal timers resolve to about a second).
-    const interval = plan.throttle.intervalSeconds;
-    if (i < slots.length - 1 && interval > 0) await sleep(interval * 1000);
+    if (i < slots.length - 1 && interval > 0) {
+      await sleep(interval * 1000);
+      await look(plan, round);
+    }
   }
   return false;
 }
@@ -138,11 +201,41 @@ function request(roundId: string, kind: KindPlan, slot: number): SpareVolumeRequ
 }
 
 /**
+ * Looks at the creates in flight: one Cinder finished leaves the set (failed unless `available`),
+ * and so does one past its deadline (createDeadlineMs), counted failed and left to reconcile: a
+ * dead cinder-volume leaves a create `creating` forever, and a round waiting on it would hold the
+ * schedule (overlap SKIP). What ended teaches the adaptive window, when there is one.
+ */
+async function look(plan: ReplenishPlan, round: RoundProgress): Promise<void> {
+  const inFlight = round.inFlight!;
+  if (inFlight.length === 0) return;
+  const ended: Completion[] = [];
+  for (const seen of await observeVolumes(inFlight.map((c) => c.volumeId))) {
+    if (seen.status === 'creating') continue;
+    round.inFlight = round.inFlight!.filter((c) => c.volumeId !== seen.volumeId);
+    if (seen.status !== 'available') round.failed++;
+    // An `available` without Cinder's timestamps teaches the window nothing but caution.
+    const { status, durationMs, finishedAtMs } = seen;
+    const done: Completion =
+      status === 'available' && durationMs !== undefined && finishedAtMs !== undefined
+        ? { status, durationMs, finishedAtMs }
+        : { status: 'failed' };
+    if (done.status === 'available') round.slowestOkMs = Math.max(round.slowestOkMs ?? 0, done.durationMs);
+    ended.push(done);
+  }
+  const deadlineMs = createDeadlineMs(plan.throttle.createDeadlineSeconds, round.slowestOkMs ?? null);
+  const now = Date.now();
+  for (const late of round.inFlight!.filter((c) => now - c.sentAtMs >= deadlineMs)) {
+    log.warn('create past its deadline: counted failed, left to reconcile', { volumeId: late.volumeId, deadlineMs });
+    round.inFlight = round.inFlight!.filter((c) => c !== late);
+    round.failed++;
+    ended.push({ status: 'failed' });
+  }
+  if (round.adaptive) for (const done of ended) round.adaptive.state = onCompletion(round.adaptive.state, done);
+}
+
+/**
  * The adaptive throttle's round: sends while the window has room, otherwise looks at Cinder.
- * Runs until every slot is sent and every create sent has ended: `available`, failed (`error`,
- * gone), or past its deadline (createDeadlineMs). A create past its deadline counts as failed,
- * shrinks the window like an error, and is left to reconcile: a dead cinder-volume leaves a
- * create `creating` forever, and a round waiting on it would hold the schedule (overlap SKIP).
  * Past its share of creates (or when Temporal suggests it) the run hands its window and the
  * creates in flight to the next run.
  */
@@ -150,41 +243,22 @@ async function createAdaptive(
   slots: KindPlan[],
   plan: ReplenishPlan,
   round: RoundProgress,
-  send: (kind: KindPlan) => Promise<{ status: string; volumeId?: string }>,
+  send: (kind: KindPlan) => Promise<SendResult>,
+  stop: () => boolean,
 ): Promise<boolean> {
-  const a = (round.adaptive ??= { state: initialAdaptiveState(), inFlight: [], slowestOkMs: null });
+  const a = (round.adaptive ??= { state: initialAdaptiveState() });
   let sentHere = 0;
-  for (let i = 0; i < slots.length || a.inFlight.length > 0;) {
-    if (i < slots.length && (sentHere >= CREATES_PER_RUN || workflowInfo().continueAsNewSuggested)) return true;
-    if (i < slots.length && canSend(a.state, a.inFlight.length)) {
+  for (let i = 0; i < slots.length && !stop();) {
+    if (sentHere >= CREATES_PER_RUN || workflowInfo().continueAsNewSuggested) return true;
+    if (canSend(a.state, round.inFlight!.length)) {
       const result = await send(slots[i]!);
-      if (result.status === 'creating') a.inFlight.push({ volumeId: result.volumeId!, sentAtMs: Date.now() });
+      if (result.status === 'refused') a.state = onCompletion(a.state, { status: 'failed' });
       i++;
       sentHere++;
       continue;
     }
     await sleep(pollSeconds(a.state) * 1000);
-    for (const seen of await observeVolumes(a.inFlight.map((c) => c.volumeId))) {
-      if (seen.status === 'creating') continue;
-      a.inFlight = a.inFlight.filter((c) => c.volumeId !== seen.volumeId);
-      if (seen.status !== 'available') round.failed++;
-      // An `available` without Cinder's timestamps teaches the window nothing but caution.
-      const { status, durationMs, finishedAtMs } = seen;
-      const done: Completion =
-        status === 'available' && durationMs !== undefined && finishedAtMs !== undefined
-          ? { status, durationMs, finishedAtMs }
-          : { status: 'failed' };
-      if (done.status === 'available') a.slowestOkMs = Math.max(a.slowestOkMs ?? 0, done.durationMs);
-      a.state = onCompletion(a.state, done);
-    }
-    const deadlineMs = createDeadlineMs(plan.throttle.createDeadlineSeconds, a.slowestOkMs);
-    const now = Date.now();
-    for (const late of a.inFlight.filter((c) => now - c.sentAtMs >= deadlineMs)) {
-      log.warn('create past its deadline: counted failed, left to reconcile', { volumeId: late.volumeId, deadlineMs });
-      a.inFlight = a.inFlight.filter((c) => c !== late);
-      round.failed++;
-      a.state = onCompletion(a.state, { status: 'failed' });
-    }
+    await look(plan, round);
   }
   return false;
 }

@@ -99,4 +99,13 @@ describe('replenishPool', () => {
     ).toBe(6);
     expect((await cinderSpares(p)).length).toBe(await p.prisma.spareVolume.count());
   });
+
+  it('fixed mode: a create that ends in error in Cinder is counted failed in the round and its record', async () => {
+    await p.api('/v1/pool/policies/sas/Centos7.3%2064bit', { method: 'PUT', body: { targetOverride: 3 } });
+    p.sim.faults.failNextCreates(1);
+    const result = await run(p, replenishPool);
+    expect(result).toMatchObject({ created: 1, failed: 1 });
+    const status = await p.api('/v1/pool');
+    expect(status.body.lastReplenish).toMatchObject({ created: 1, failed: 1 });
+  });
 });

@@ -1,11 +1,13 @@
-// replenishPool's adaptive round against stubbed activities: a create that never leaves
-// `creating` (a dead cinder-volume) must not hold the round, and so the schedule, forever.
+// replenishPool's rounds against stubbed activities: a create that never leaves `creating` (a dead
+// cinder-volume) must not hold the round, and so the schedule, forever; a create that fails (ends
+// in `error`, or Cinder refuses it) is counted failed in both throttle modes.
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { KindPlan, ReplenishPlan } from '../../../pool/plan';
 import type { SpareVolumeRequest } from '../../../pool/create-spare';
 import type { RoundRecord } from '../../../pool/rounds';
 import { replenishPool } from '../../../workflows';
-import { CREATES_PER_RUN } from '../../../workflows/replenish-pool';
+import { CREATES_PER_RUN, REFUSALS_TO_STOP } from '../../../workflows/replenish-pool';
 import { CallLog, recording, withStubWorker } from './stub-worker';
 
 const kind = (missing: number): KindPlan => ({
@@ -22,15 +24,30 @@ const kind = (missing: number): KindPlan => ({
 const slotOf = (name: string) => Number(name.slice(name.lastIndexOf('-') + 1));
 const sentSlot = (args: unknown[]) => slotOf((args[0] as SpareVolumeRequest).name);
 
+interface CloudOptions {
+  slots: number;
+  deadlineSeconds: number | null;
+  stuck: number[];
+  errored?: number[];
+  /** Creates Cinder refuses (the activity fails for good, as on an over-quota 413). */
+  refused?: number[];
+  mode?: 'fixed' | 'adaptive';
+  intervalSeconds?: number;
+}
+
 /**
  * A cloud where create `slot` i gets volume `vol-i`; `stuck` volumes stay `creating` forever,
  * `errored` ones end in `error`, the rest are `available` at the first look, 300 ms after start.
  */
-function adaptiveCloud(opts: { slots: number; deadlineSeconds: number | null; stuck: number[]; errored?: number[] }) {
+function adaptiveCloud(opts: CloudOptions) {
   const log = new CallLog();
   const plan: ReplenishPlan = {
     kinds: [kind(opts.slots)],
-    throttle: { mode: 'adaptive', intervalSeconds: 0, createDeadlineSeconds: opts.deadlineSeconds },
+    throttle: {
+      mode: opts.mode ?? 'adaptive',
+      intervalSeconds: opts.intervalSeconds ?? 0,
+      createDeadlineSeconds: opts.deadlineSeconds,
+    },
   };
   const status = (volumeId: string) => {
     const slot = Number(volumeId.slice('vol-'.length));
@@ -38,12 +55,11 @@ function adaptiveCloud(opts: { slots: number; deadlineSeconds: number | null; st
   };
   const stubs = recording(log, {
     loadReplenishPlan: async () => plan,
-    createSpareVolume: async (req: SpareVolumeRequest) => ({
-      name: req.name,
-      volumeId: `vol-${slotOf(req.name)}`,
-      status: 'creating',
-      createdNow: true,
-    }),
+    createSpareVolume: async (req: SpareVolumeRequest) => {
+      if (opts.refused?.includes(slotOf(req.name)))
+        throw ApplicationFailure.create({ type: 'OverLimitError', message: 'VolumeLimitExceeded', nonRetryable: true });
+      return { name: req.name, volumeId: `vol-${slotOf(req.name)}`, status: 'creating', createdNow: true };
+    },
     observeVolumes: async (ids: string[]) =>
       ids.map((volumeId) => {
         const s = status(volumeId);
@@ -140,5 +156,53 @@ describe('replenishPool, adaptive, past CREATES_PER_RUN creates', () => {
     expect(records.filter((r) => r.finished)).toHaveLength(1);
     expect(new Set(records.map((r) => r.id)).size).toBe(1);
     expect(finalRecord(log)).toMatchObject({ created: slots, failed: 0 });
+  });
+});
+
+describe('replenishPool counts failed creates in both throttle modes', () => {
+  it('fixed: a create that ends in error is counted failed (it used to record failed: 0 always)', async () => {
+    const { log, stubs } = adaptiveCloud({ mode: 'fixed', slots: 3, deadlineSeconds: 5, stuck: [], errored: [1] });
+    const result = await withStubWorker(stubs, ({ client, options }) =>
+      client.workflow.execute(replenishPool, options('replenish-fixed-error', 40_000)),
+    );
+    expect(result).toEqual({ created: 3, failed: 1, skipped: [] });
+    expect(log.of('createSpareVolume').map(sentSlot)).toEqual([0, 1, 2]);
+    expect(finalRecord(log)).toMatchObject({ kind: 'replenish', created: 3, failed: 1, finished: true });
+  });
+
+  it('fixed: a create stuck in creating is counted failed at its deadline, and the round ends', async () => {
+    const { log, stubs } = adaptiveCloud({ mode: 'fixed', slots: 3, deadlineSeconds: 2, stuck: [2] });
+    const result = await withStubWorker(stubs, ({ client, options }) =>
+      client.workflow.execute(replenishPool, options('replenish-fixed-stuck', 40_000)),
+    );
+    expect(result).toEqual({ created: 3, failed: 1, skipped: [] });
+    expect(finalRecord(log)).toMatchObject({ created: 3, failed: 1, finished: true });
+  });
+
+  for (const mode of ['fixed', 'adaptive'] as const)
+    it(`${mode}: a create Cinder refuses is counted failed and the round goes on with the next slot`, async () => {
+      const { log, stubs } = adaptiveCloud({ mode, slots: 4, deadlineSeconds: 5, stuck: [], refused: [1] });
+      const result = await withStubWorker(stubs, ({ client, options }) =>
+        client.workflow.execute(replenishPool, options(`replenish-${mode}-refused`, 40_000)),
+      );
+      expect(result).toEqual({ created: 3, failed: 1, skipped: [] });
+      expect(log.of('createSpareVolume').map(sentSlot)).toEqual([0, 1, 2, 3]);
+      expect(finalRecord(log)).toMatchObject({ created: 3, failed: 1, finished: true });
+    });
+
+  it(`stops sending after ${REFUSALS_TO_STOP} refusals in a row (Cinder down, over quota)`, async () => {
+    const { log, stubs } = adaptiveCloud({
+      mode: 'fixed',
+      slots: 6,
+      deadlineSeconds: 5,
+      stuck: [],
+      refused: [0, 1, 2, 3],
+    });
+    const result = await withStubWorker(stubs, ({ client, options }) =>
+      client.workflow.execute(replenishPool, options('replenish-refusals', 40_000)),
+    );
+    expect(result).toEqual({ created: 0, failed: REFUSALS_TO_STOP, skipped: [] });
+    expect(log.of('createSpareVolume')).toHaveLength(REFUSALS_TO_STOP);
+    expect(finalRecord(log)).toMatchObject({ failed: REFUSALS_TO_STOP, finished: true });
   });
 });
