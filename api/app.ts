@@ -13,6 +13,7 @@ import { drillRoutes } from './routes/drills';
 import { volumeRoutes } from './routes/volumes';
 import { networkRoutes } from './routes/networks';
 import { serverRoutes } from './routes/servers';
+import { metricsRoutes } from './routes/metrics';
 import { createLogger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
 
@@ -33,6 +34,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', volumeRoutes(deps));
   app.route('/', networkRoutes(deps));
   app.route('/', serverRoutes(deps));
+  app.route('/', metricsRoutes(deps));
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' },

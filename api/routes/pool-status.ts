@@ -83,38 +83,18 @@ export function poolStatusRoutes(deps: ApiDeps) {
   const { prisma } = deps;
   return createRouter()
     .openapi(statusRoute, async (c) => {
-      const since = new Date(Date.now() - FAILURE_WINDOW_MS);
-      const [plan, groups, rounds, lastReplenish, lastReconcile, schedules] = await Promise.all([
-        loadReplenishPlan(prisma),
-        prisma.spareVolume.groupBy({ by: ['volumeType', 'osName', 'status', 'allocated'], _count: { _all: true } }),
-        prisma.poolRound.findMany({ where: { kind: 'reconcile', dropped: { gt: 0 }, startedAt: { gt: since } } }),
+      const [kinds, lastReplenish, lastReconcile, schedules] = await Promise.all([
+        poolKinds(prisma),
         prisma.poolRound.findFirst({ where: { kind: 'replenish' }, orderBy: { startedAt: 'desc' } }),
         prisma.poolRound.findFirst({ where: { kind: 'reconcile' }, orderBy: { startedAt: 'desc' } }),
-        Promise.all([REPLENISH_SCHEDULE, RECONCILE_SCHEDULE].map((id) => describeSchedule(deps, id))),
+        poolSchedules(deps),
       ]);
-      const count = (k: Kind, pick: (g: (typeof groups)[number]) => boolean) =>
-        groups.filter((g) => sameKind(g, k) && pick(g)).reduce((n, g) => n + g._count._all, 0);
-      const failures = rounds
-        .flatMap((r) => (r.summary as unknown as ReconcileSummary | null)?.dropped ?? [])
-        .filter((d) => d.reason === DropReason.errorInCinder);
-      const kinds = plan.kinds.map((k) => ({
-        volumeType: k.volumeType,
-        osName: k.osName,
-        status: k.status,
-        target: k.target,
-        snapshotId: k.snapshotId ?? null,
-        available: count(k, (g) => g.status === 'available' && !g.allocated),
-        creating: count(k, (g) => g.status === 'creating' && !g.allocated),
-        claimed: count(k, (g) => g.allocated),
-        stuck: count(k, (g) => g.status === 'stuck' && !g.allocated),
-        recentFailures: failures.filter((f) => sameKind(f, k)).length,
-      }));
       return c.json(
         {
           kinds,
           lastReplenish: roundView(lastReplenish),
           lastReconcile: roundView(lastReconcile),
-          schedules: schedules.filter((s) => s !== null),
+          schedules,
         },
         200,
       );
@@ -128,6 +108,39 @@ export function poolStatusRoutes(deps: ApiDeps) {
       const { items, nextOffset } = pageOf(rows, page);
       return c.json({ images: items.map((i) => ({ ...i, syncedAt: i.syncedAt.toISOString() })), nextOffset }, 200);
     });
+}
+
+/** Per (type, OS): status and target from the plan, counts from the table (also read by /metrics). */
+export async function poolKinds(prisma: ApiDeps['prisma']): Promise<z.infer<typeof KindStatus>[]> {
+  const since = new Date(Date.now() - FAILURE_WINDOW_MS);
+  const [plan, groups, rounds] = await Promise.all([
+    loadReplenishPlan(prisma),
+    prisma.spareVolume.groupBy({ by: ['volumeType', 'osName', 'status', 'allocated'], _count: { _all: true } }),
+    prisma.poolRound.findMany({ where: { kind: 'reconcile', dropped: { gt: 0 }, startedAt: { gt: since } } }),
+  ]);
+  const count = (k: Kind, pick: (g: (typeof groups)[number]) => boolean) =>
+    groups.filter((g) => sameKind(g, k) && pick(g)).reduce((n, g) => n + g._count._all, 0);
+  const failures = rounds
+    .flatMap((r) => (r.summary as unknown as ReconcileSummary | null)?.dropped ?? [])
+    .filter((d) => d.reason === DropReason.errorInCinder);
+  return plan.kinds.map((k) => ({
+    volumeType: k.volumeType,
+    osName: k.osName,
+    status: k.status,
+    target: k.target,
+    snapshotId: k.snapshotId ?? null,
+    available: count(k, (g) => g.status === 'available' && !g.allocated),
+    creating: count(k, (g) => g.status === 'creating' && !g.allocated),
+    claimed: count(k, (g) => g.allocated),
+    stuck: count(k, (g) => g.status === 'stuck' && !g.allocated),
+    recentFailures: failures.filter((f) => sameKind(f, k)).length,
+  }));
+}
+
+/** The replenish and reconcile schedules as Temporal describes them (also read by /metrics). */
+export async function poolSchedules(deps: Pick<ApiDeps, 'temporal'>): Promise<z.infer<typeof Schedule>[]> {
+  const all = await Promise.all([REPLENISH_SCHEDULE, RECONCILE_SCHEDULE].map((id) => describeSchedule(deps, id)));
+  return all.filter((s) => s !== null);
 }
 
 type RoundRow = {
@@ -154,7 +167,7 @@ function roundView(r: RoundRow | null): z.infer<typeof Round> {
   );
 }
 
-async function describeSchedule(deps: ApiDeps, id: string): Promise<z.infer<typeof Schedule> | null> {
+async function describeSchedule(deps: Pick<ApiDeps, 'temporal'>, id: string): Promise<z.infer<typeof Schedule> | null> {
   try {
     const d = await deps.temporal.schedule.getHandle(id).describe();
     const every = d.spec.intervals?.[0]?.every;
