@@ -1,6 +1,7 @@
 // A real neutron-server (Debian's 21, Zed) with ML2 and no agent at all: Neutron's own `test`
 // mechanism driver (shipped in python3-neutron) binds ports on nova's compute host by its name
 // (nova.ts COMPUTE_HOST), so nova gets real ports, addresses and IPAM without OVS or DHCP.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceAccount, ServiceUser } from './identity-setup';
 import { writeIni } from './ini';
@@ -22,8 +23,25 @@ export interface NeutronDeps {
   novaUser: ServiceUser;
 }
 
+/**
+ * The one rule changed from Neutron's defaults. Stock Zed lets a member name a fixed IP only on a
+ * network its project owns (`create_port:fixed_ips:ip_address`: advsvc, network owner, admin), so a
+ * tenant's boot on the shared "private" with a fixed IP fails on the compute node (nova's port
+ * create gets 403: ERROR "Exceeded maximum number of retries", volumes detached, none deleted).
+ * blockflow allocates tenants' addresses on a shared network, so its cloud needs this rule: an
+ * address may be named wherever fixed_ips may be given, which includes shared networks.
+ */
+export const FIXED_IP_POLICY = { 'create_port:fixed_ips:ip_address': 'rule:create_port:fixed_ips' };
+
 export function writeNeutronConfig(layout: Layout, deps: NeutronDeps): NeutronConfig {
   const port = layout.ports.neutron;
+  const policyFile = join(layout.dir('neutron'), 'policy.yaml');
+  writeFileSync(
+    policyFile,
+    Object.entries(FIXED_IP_POLICY)
+      .map(([rule, check]) => `"${rule}": "${check}"\n`)
+      .join(''),
+  );
   const conf = writeIni(join(layout.dir('neutron'), 'neutron.conf'), {
     DEFAULT: {
       bind_host: HOST,
@@ -47,6 +65,7 @@ export function writeNeutronConfig(layout: Layout, deps: NeutronDeps): NeutronCo
     keystone_authtoken: authTokenSection(deps.authUrl, deps.user),
     nova: passwordAuth(deps.authUrl, deps.novaUser),
     oslo_concurrency: { lock_path: layout.dir('neutron/locks') },
+    oslo_policy: { policy_file: policyFile },
     ml2: {
       type_drivers: 'local,flat',
       tenant_network_types: 'local',

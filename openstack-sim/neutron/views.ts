@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { SimulatedCloud } from '../simulated-cloud';
 import type { AuthContext } from '../env';
 import { neutronError } from '../errors';
-import { novaTime } from '../ids';
+import { novaTime, stableUuid } from '../ids';
 import type { Network, Port, Subnet } from '../state';
 
 /** neutron's JSON for its three resources, as the API reference and devstack show them. */
@@ -18,13 +18,13 @@ export function networkView(cloud: SimulatedCloud, n: Network, auth: AuthContext
     subnets: cloud.networking.subnetsOf(n.id).map((s) => s.id),
     shared: n.shared,
     availability_zone_hints: [],
-    availability_zones: ['nova'],
+    // Zones come from the DHCP agents hosting the network; the peer (and the simulator) runs none.
+    availability_zones: [],
     ipv4_address_scope: null,
     ipv6_address_scope: null,
     'router:external': false,
     description: n.description,
     port_security_enabled: true,
-    l2_adjacency: true,
     tags: [],
     created_at: novaTime(n.createdAt),
     updated_at: novaTime(n.updatedAt),
@@ -83,12 +83,11 @@ export function portView(cloud: SimulatedCloud, p: Port, auth: AuthContext): Rec
     fixed_ips: p.fixedIps.map((f) => ({ subnet_id: f.subnetId, ip_address: f.ipAddress })),
     allowed_address_pairs: [],
     extra_dhcp_opts: [],
-    security_groups: [],
+    // The project's default security group, which neutron gives every port with port security.
+    security_groups: [stableUuid('security-group', p.projectId)],
     description: '',
     'binding:vnic_type': 'normal',
     port_security_enabled: true,
-    qos_policy_id: null,
-    qos_network_policy_id: null,
     tags: [],
     created_at: novaTime(p.createdAt),
     updated_at: novaTime(p.updatedAt),

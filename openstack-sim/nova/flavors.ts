@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { SimEnv } from '../env';
 import { fault } from '../errors';
 import { resourceLinks } from '../links';
+import type { ApiVersion } from '../microversion';
 
 export interface Flavor {
   id: string;
@@ -30,31 +31,32 @@ export function novaLinks(base: string, collection: string, id: string) {
 /** nova flavors: list, detail, show. */
 export function flavorRoutes(baseUrl: () => string): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
-  const summary = (f: Flavor) => ({
+  // `description` exists from 2.55; a swap of 0 is "" before 2.75 (nova's view, checked against nova 26).
+  const summary = (f: Flavor, version: ApiVersion) => ({
     id: f.id,
     name: f.name,
     links: novaLinks(baseUrl(), 'flavors', f.id),
-    description: null,
+    ...(version.atLeast('2.55') ? { description: null } : {}),
   });
-  const detail = (f: Flavor) => ({
-    ...summary(f),
+  const detail = (f: Flavor, version: ApiVersion) => ({
+    ...summary(f, version),
     ram: f.ram,
     vcpus: f.vcpus,
     disk: f.disk,
     'OS-FLV-EXT-DATA:ephemeral': 0,
     'OS-FLV-DISABLED:disabled': false,
     'os-flavor-access:is_public': true,
-    swap: 0,
+    swap: version.atLeast('2.75') ? 0 : '',
     rxtx_factor: 1.0,
   });
-  app.get('/', (c) => c.json({ flavors: FLAVORS.map(summary) }));
-  app.get('/detail', (c) => c.json({ flavors: FLAVORS.map(detail) }));
+  app.get('/', (c) => c.json({ flavors: FLAVORS.map((f) => summary(f, c.get('apiVersion'))) }));
+  app.get('/detail', (c) => c.json({ flavors: FLAVORS.map((f) => detail(f, c.get('apiVersion'))) }));
   const flavorParam = (id: string): Flavor => {
     const flavor = findFlavor(id);
     if (!flavor) throw fault.notFound(`Flavor ${id} could not be found.`);
     return flavor;
   };
-  app.get('/:id', (c) => c.json({ flavor: detail(flavorParam(c.req.param('id'))) }));
+  app.get('/:id', (c) => c.json({ flavor: detail(flavorParam(c.req.param('id')), c.get('apiVersion')) }));
   // python-openstackclient's `flavor list` reads every flavor's extra specs.
   app.get('/:id/os-extra_specs', (c) => {
     flavorParam(c.req.param('id'));

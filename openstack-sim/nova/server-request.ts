@@ -91,9 +91,12 @@ function planNics(cloud: SimulatedCloud, auth: AuthContext, req: CreateServerReq
     }
     const ip = net.fixed_ip ?? null;
     if (ip !== null) {
-      // nova's FixedIpAlreadyInUse here names no instance (it only asked neutron for a port with the address).
-      if (cloud.networking.portWithIp(networkId, ip) || asked.has(`${networkId}/${ip}`)) {
-        throw fault.badRequest(`Fixed IP address ${ip} is already in use on instance .`);
+      // nova asks neutron, as the caller, for a port holding the address and names its device (a server's
+      // id; empty for a port of no server). A port the caller cannot see is not found here (nova 26).
+      const holder = cloud.networking.portWithIp(networkId, ip);
+      const seen = holder && (auth.isAdmin || holder.projectId === auth.projectId) ? holder : undefined;
+      if (seen || asked.has(`${networkId}/${ip}`)) {
+        throw fault.badRequest(`Fixed IP address ${ip} is already in use on instance ${seen?.deviceId ?? ''}.`);
       }
       asked.add(`${networkId}/${ip}`);
       if (!cloud.networking.subnetFor(networkId, ip)) {
@@ -105,7 +108,7 @@ function planNics(cloud: SimulatedCloud, auth: AuthContext, req: CreateServerReq
   return { nics, buildFailure };
 }
 
-/** Boot-from-volume mappings: each volume visible to the caller, `available`, and used once. */
+/** Boot-from-volume mappings: each volume visible to the caller, `available`, and used once; the boot one bootable. */
 function planVolumes(cloud: SimulatedCloud, auth: AuthContext, req: CreateServerRequest): ServerVolume[] {
   if (req.imageRef) throw fault.badRequest(`Image ${req.imageRef} could not be found.`);
   const mappings = req.block_device_mapping_v2 ?? [];
@@ -130,8 +133,13 @@ function planVolumes(cloud: SimulatedCloud, auth: AuthContext, req: CreateServer
       deleteOnTermination: bdm.delete_on_termination ?? false,
     };
   });
-  if (!volumes.some((v) => v.bootIndex === 0)) {
+  const boot = volumes.find((v) => v.bootIndex === 0);
+  if (!boot) {
     throw invalidBdm('Boot sequence for the instance and image/block device mapping combination is not valid.');
+  }
+  // nova reads the boot volume's image metadata and refuses one cinder does not call bootable.
+  if (!cloud.state.volumes.get(boot.volumeId)?.bootable) {
+    throw fault.badRequest(`Block Device ${boot.volumeId} is not bootable.`);
   }
   // Devices are assigned in boot order; mappings without a boot index come last.
   const rank = (v: ServerVolume) => (v.bootIndex === null || v.bootIndex < 0 ? Number.MAX_SAFE_INTEGER : v.bootIndex);

@@ -52,7 +52,7 @@ const FIELDS: ViewField<Server>[] = [
   { key: 'accessIPv4', value: () => '' },
   { key: 'accessIPv6', value: () => '' },
   { key: 'OS-DCF:diskConfig', value: () => 'MANUAL' },
-  { key: 'progress', value: (s) => (s.status === 'ACTIVE' ? 100 : 0) },
+
   { key: 'OS-EXT-AZ:availability_zone', value: () => 'nova' },
   { key: 'config_drive', value: () => '' },
   { key: 'key_name', value: () => null },
@@ -64,7 +64,6 @@ const FIELDS: ViewField<Server>[] = [
   { key: 'OS-EXT-STS:task_state', value: (s) => s.taskState },
   { key: 'OS-EXT-STS:vm_state', value: (s) => VM_STATE[s.status] },
   { key: 'OS-EXT-STS:power_state', value: (s) => (s.status === 'ACTIVE' ? 1 : 0) },
-  { key: 'security_groups', value: () => [{ name: 'default' }] },
   { key: 'OS-EXT-SRV-ATTR:host', adminOnly: true, value: () => 'sim-compute-1' },
   { key: 'OS-EXT-SRV-ATTR:hypervisor_hostname', adminOnly: true, value: () => 'sim-compute-1' },
   { key: 'OS-EXT-SRV-ATTR:instance_name', adminOnly: true, value: (s) => `instance-${s.id.slice(0, 8)}` },
@@ -78,6 +77,10 @@ export function serverDetail(cloud: SimulatedCloud, server: Server, auth: AuthCo
     links: novaLinks(cloud.baseUrl, 'servers', server.id),
   });
   view.flavor = flavorView(cloud, server, version.atLeast('2.47'));
+  // nova shows progress only while a server builds or runs (not in ERROR), and security groups only
+  // as its ports carry them: a server without a port (a failed build) has none.
+  if (server.status === 'ACTIVE' || server.status === 'BUILD') view.progress = server.status === 'ACTIVE' ? 100 : 0;
+  if (cloud.networking.portsOf(server.id).length) view.security_groups = [{ name: 'default' }];
   view['os-extended-volumes:volumes_attached'] = server.volumes.map((v) =>
     version.atLeast('2.3') ? { id: v.volumeId, delete_on_termination: v.deleteOnTermination } : { id: v.volumeId },
   );

@@ -1,5 +1,6 @@
 // The two clouds the contract suite runs against: the built-in simulator and a real Keystone +
-// Cinder (contract/), both holding the same users, volume types and OS image snapshot.
+// Cinder (contract/; with { compute: true } Placement, Nova and Neutron too), both holding the same
+// users, volume types and OS image snapshot (and flavors and network "private").
 import { startRealOpenStack } from '../../contract';
 import { IMAGE_SNAPSHOT, VOLUME_TYPES } from '../../contract/accounts';
 import { CINDER_DEFAULT_QUOTAS, startSimulator } from '../../openstack-sim';
@@ -24,11 +25,14 @@ export async function startSim(): Promise<Target> {
   return { authUrl: sim.authUrl, stop: () => sim.stop() };
 }
 
-export async function startReal(): Promise<Target> {
+export async function startReal(opts: { compute?: boolean } = {}): Promise<Target> {
   // A peer already running (`node --import tsx contract/main.ts --keep`), for iterating on the suite.
   const running = process.env.CONTRACT_REAL_AUTH_URL;
   if (running) return { authUrl: running, stop: async () => {} };
-  const real = await startRealOpenStack({ log: (line) => console.log(`[real-openstack] ${line}`) });
+  const real = await startRealOpenStack({
+    log: (line) => console.log(`[real-openstack] ${line}`),
+    compute: opts.compute,
+  });
   const memory = real.memory();
   console.log(
     `[real-openstack] up in ${(real.timings.total / 1000).toFixed(1)} s; memory (PSS) ${mb(memory.total)}: ` +

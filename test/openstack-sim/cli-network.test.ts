@@ -29,6 +29,8 @@ describe('openstack/nova CLIs: networks, boot with a fixed IP, ports', () => {
   const volume = async (name: string): Promise<string> => {
     const id = properties(await cinder('create', '--name', name, '1')).id;
     await waitFor(`${name} available`, async () => properties(await cinder('show', id)).status === 'available', 20_000);
+    // nova boots only from a volume cinder calls bootable (an empty one is not).
+    await cinder('set-bootable', id, 'true');
     return id;
   };
   const bootArgs = (volumeId: string, nic: string, name: string) => [
@@ -76,7 +78,7 @@ describe('openstack/nova CLIs: networks, boot with a fixed IP, ports', () => {
       bootArgs(await volume('cli-boot-2'), `net-id=${DEFAULT_NETWORK_ID},v4-fixed-ip=10.0.0.23`, 'cli-vm2'),
     );
     expect(taken.ok).toBe(false);
-    expect(taken.stderr).toContain('Fixed IP address 10.0.0.23 is already in use on instance . (HTTP 400)');
+    expect(taken.stderr).toContain(`Fixed IP address 10.0.0.23 is already in use on instance ${id}. (HTTP 400)`);
 
     await ok('demo', 'nova', ['delete', id]);
     await waitFor('cli-vm gone', async () => !(await cli('demo', 'nova', ['show', id])).ok, 20_000);

@@ -28,8 +28,13 @@ describe('neutron v2.0', () => {
         networks,
       },
     });
-  // The tenant cannot see the admin's image snapshots: an empty 1 GB volume boots in the simulator.
-  const tenantVolume = () => createVolume(demo, { snapshot_id: undefined, size: 1 });
+  // The tenant cannot see the admin's image snapshots: an empty 1 GB volume, made bootable (nova refuses others).
+  const tenantVolume = async () => {
+    const id = await createVolume(demo, { snapshot_id: undefined, size: 1 });
+    const set = await demo.volume.post(`/volumes/${id}/action`, { 'os-set_bootable': { bootable: true } });
+    expect(set.status).toBe(200);
+    return id;
+  };
   const serverStatus = async (s: Session, id: string) => {
     const reply = await s.compute.get(`/servers/${id}`);
     return reply.status === 404 ? 'gone' : (reply.body.server.status as string);
@@ -152,12 +157,15 @@ describe('neutron v2.0', () => {
     await demo.compute.del(`/servers/${id}`);
   });
 
-  it('a fixed IP held by a port is 400 naming no instance, as nova does', async () => {
+  it("a fixed IP held by the tenant's server is 400 naming it, as nova does", async () => {
     const first = await boot(demo, await tenantVolume(), [{ uuid: DEFAULT_NETWORK_ID, fixed_ip: '10.0.0.41' }]);
     expect(first.status).toBe(202);
     const second = await boot(demo, await tenantVolume(), [{ uuid: DEFAULT_NETWORK_ID, fixed_ip: '10.0.0.41' }]);
     expect(second.body).toEqual({
-      badRequest: { code: 400, message: 'Fixed IP address 10.0.0.41 is already in use on instance .' },
+      badRequest: {
+        code: 400,
+        message: `Fixed IP address 10.0.0.41 is already in use on instance ${first.body.server.id}.`,
+      },
     });
   });
 });

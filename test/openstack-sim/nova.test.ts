@@ -114,8 +114,8 @@ describe('nova v2.1 servers', () => {
     const first = await admin.compute.post('/servers', bootBody(await createVolume(admin), {}, '10.0.0.77'));
     expect(first.status).toBe(202);
     const second = await admin.compute.post('/servers', bootBody(await createVolume(admin), {}, '10.0.0.77'));
-    // nova names no instance here (nova-peer.md): it only asked neutron whether a port holds the address.
-    const message = 'Fixed IP address 10.0.0.77 is already in use on instance .';
+    // nova names the device of the port holding the address (checked against nova 26).
+    const message = `Fixed IP address 10.0.0.77 is already in use on instance ${first.body.server.id}.`;
     expect(second.body).toEqual({ badRequest: { code: 400, message } });
     // once the holder is gone the address is free again
     await admin.compute.del(`/servers/${first.body.server.id}`);
