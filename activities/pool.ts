@@ -13,7 +13,7 @@ import { pauseReplenishment, resumeReplenishment, stopRunningReplenishRounds } f
 export function poolActivities(deps: { prisma: PrismaClient; cloud: CloudClients; temporal: Client }) {
   const { prisma, cloud, temporal } = deps;
   return {
-    loadReplenishPlan: () => loadReplenishPlan(prisma),
+    loadReplenishPlan: () => loadReplenishPlan(prisma, cloud),
     createSpareVolume: (req: SpareVolumeRequest) => createSpareVolume(prisma, cloud, req),
     observeVolumes: (volumeIds: string[]) => observeVolumes(cloud, volumeIds),
     reconcileSpareVolumes: () => reconcileSpareVolumes(prisma, cloud),

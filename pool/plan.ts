@@ -1,7 +1,9 @@
 // Step 2–4 of seed 001's backup_volume: read the policy, count what each (volume type, OS)
 // already has (creating + available, unclaimed), and find the snapshot to build from.
 import type { PrismaClient } from '../prisma/client';
+import type { CloudClients } from '../openstack/cloud';
 import { getPoolSettings } from './settings';
+import { fitToQuota, readAdminQuota, type QuotaRoom } from './quota';
 
 export interface PoolKind {
   volumeType: string;
@@ -15,6 +17,8 @@ export interface KindPlan extends PoolKind {
   /** creating + available and not claimed */
   have: number;
   missing: number;
+  /** Missing spares the admin project's Cinder quota has no room for: not planned (pool/quota.ts). */
+  beyondQuota?: number;
   status: KindStatus;
   snapshotId?: string;
   sizeGb?: number;
@@ -30,13 +34,19 @@ export interface ThrottleSettings {
 export interface ReplenishPlan {
   kinds: KindPlan[];
   throttle: ThrottleSettings;
+  /** Why the quota could not be read (the plan is then not bounded by it); absent when it was. */
+  quotaError?: string;
 }
 
 /** Statuses that count toward the target: seed 001 counts creating and available. */
 export const COUNTED_STATUSES = ['creating', 'available'];
 
-export async function loadReplenishPlan(prisma: PrismaClient): Promise<ReplenishPlan> {
-  const [settings, policies, images, counts] = await Promise.all([
+/**
+ * The plan: per kind its target, what it has and what is missing, fitted into the admin project's
+ * Cinder quota when `cloud` is given (what cannot fit is `beyondQuota`, not planned).
+ */
+export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClients): Promise<ReplenishPlan> {
+  const [settings, policies, images, counts, quota] = await Promise.all([
     getPoolSettings(prisma),
     prisma.poolPolicy.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] }),
     prisma.osImage.findMany(),
@@ -45,6 +55,7 @@ export async function loadReplenishPlan(prisma: PrismaClient): Promise<Replenish
       where: { status: { in: COUNTED_STATUSES }, allocated: false },
       _count: { _all: true },
     }),
+    cloud ? quotaOf(cloud) : Promise.resolve<QuotaRead>({ room: null }),
   ]);
   const key = (k: PoolKind) => `${k.volumeType}\u0000${k.osName}`;
   const haveByKind = new Map(counts.map((c) => [key(c), c._count._all]));
@@ -67,11 +78,48 @@ export async function loadReplenishPlan(prisma: PrismaClient): Promise<Replenish
   });
   const mode = settings.throttleMode === 'adaptive' ? 'adaptive' : 'fixed';
   return {
-    kinds,
+    kinds: cloud ? fitToQuota(kinds, quota.room) : kinds,
+    ...(quota.error ? { quotaError: quota.error } : {}),
     throttle: {
       mode,
       intervalSeconds: settings.createIntervalSeconds,
       createDeadlineSeconds: settings.createDeadlineSeconds,
     },
+  };
+}
+
+type QuotaRead = { room: QuotaRoom | null; error?: string };
+
+/** The quota's room, or why it could not be read: a round then goes on unbounded, as before. */
+async function quotaOf(cloud: CloudClients): Promise<QuotaRead> {
+  try {
+    return { room: await readAdminQuota(cloud) };
+  } catch (err) {
+    return { room: null, error: `the admin project's quota could not be read: ${(err as Error).message}` };
+  }
+}
+
+export interface QuotaFit {
+  /** null: the quota could not be read. */
+  fits: boolean | null;
+  beyondQuota: { volumeType: string; osName: string; count: number }[];
+  message: string;
+}
+
+/** Whether the plan's targets fit in the admin project's quota, said the way an operator reads it. */
+export function quotaFit(plan: ReplenishPlan): QuotaFit {
+  const beyondQuota = plan.kinds
+    .filter((k) => (k.beyondQuota ?? 0) > 0)
+    .map((k) => ({ volumeType: k.volumeType, osName: k.osName, count: k.beyondQuota! }));
+  if (plan.quotaError) return { fits: null, beyondQuota, message: `${plan.quotaError}: the targets are unchecked` };
+  if (beyondQuota.length === 0)
+    return { fits: true, beyondQuota, message: "the targets fit in the admin project's quota" };
+  const total = beyondQuota.reduce((n, b) => n + b.count, 0);
+  return {
+    fits: false,
+    beyondQuota,
+    message:
+      `the targets need ${total} spare(s) more than the admin project's Cinder quota has room for; ` +
+      'rounds create only what fits (raise the quota or lower the targets)',
   };
 }

@@ -3,6 +3,7 @@
 // pause/resume the schedules, and the image-catalog sync.
 import { createRoute, z } from '@hono/zod-openapi';
 import { getPoolSettings, isNamePattern } from '../../pool/settings';
+import { loadReplenishPlan, quotaFit } from '../../pool/plan';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import {
   ensurePoolSchedules,
@@ -40,6 +41,13 @@ const Settings = z.object({
     .refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
 });
 const SettingsPatch = Settings.partial().strict();
+const QuotaFitView = z
+  .object({
+    fits: z.boolean().nullable(),
+    beyondQuota: z.array(z.object({ volumeType: z.string(), osName: z.string(), count: z.number().int() })),
+    message: z.string(),
+  })
+  .openapi({ description: "whether the targets fit in the admin project's Cinder quota (stored either way)" });
 const Demand = z.enum(['high', 'low']);
 const Policy = z.object({
   volumeType: z.string(),
@@ -75,7 +83,7 @@ const routes = {
     summary: 'Change pool settings; schedules follow at once',
     security,
     request: jsonBody(SettingsPatch),
-    responses: { 200: response('new settings', Settings) },
+    responses: { 200: response('new settings', Settings.extend({ quota: QuotaFitView })) },
   }),
   getPolicies: createRoute({
     method: 'get',
@@ -138,7 +146,7 @@ export function poolAdminRoutes(deps: ApiDeps) {
         replenishSeconds: s.replenishIntervalSeconds,
         reconcileSeconds: s.reconcileIntervalSeconds,
       });
-      return c.json(s, 200);
+      return c.json({ ...s, quota: quotaFit(await loadReplenishPlan(prisma, deps.cloud)) }, 200);
     })
     .openapi(routes.getPolicies, async (c) => {
       const page = c.req.valid('query');

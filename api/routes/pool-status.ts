@@ -41,10 +41,14 @@ const KindStatus = z.object({
     .number()
     .openapi({ description: 'creates Cinder has not finished in 30 minutes: not counted, still tracked' }),
   recentFailures: z.number(),
+  beyondQuota: z.number().openapi({
+    description: "missing spares the admin project's Cinder quota has no room for: not attempted",
+  }),
   snapshotId: z.string().nullable(),
 });
 const PoolStatus = z.object({
   kinds: z.array(KindStatus),
+  quotaError: z.string().optional().openapi({ description: 'why the quota could not be read (targets unchecked)' }),
   lastReplenish: Round,
   lastReconcile: Round,
   schedules: z.array(Schedule),
@@ -83,8 +87,8 @@ export function poolStatusRoutes(deps: ApiDeps) {
   const { prisma } = deps;
   return createRouter()
     .openapi(statusRoute, async (c) => {
-      const [kinds, lastReplenish, lastReconcile, schedules] = await Promise.all([
-        poolKinds(prisma),
+      const [{ kinds, quotaError }, lastReplenish, lastReconcile, schedules] = await Promise.all([
+        poolKindsAndQuota(prisma, deps.cloud),
         prisma.poolRound.findFirst({ where: { kind: 'replenish' }, orderBy: { startedAt: 'desc' } }),
         prisma.poolRound.findFirst({ where: { kind: 'reconcile' }, orderBy: { startedAt: 'desc' } }),
         poolSchedules(deps),
@@ -92,6 +96,7 @@ export function poolStatusRoutes(deps: ApiDeps) {
       return c.json(
         {
           kinds,
+          ...(quotaError ? { quotaError } : {}),
           lastReplenish: roundView(lastReplenish),
           lastReconcile: roundView(lastReconcile),
           schedules,
@@ -112,9 +117,14 @@ export function poolStatusRoutes(deps: ApiDeps) {
 
 /** Per (type, OS): status and target from the plan, counts from the table (also read by /metrics). */
 export async function poolKinds(prisma: ApiDeps['prisma']): Promise<z.infer<typeof KindStatus>[]> {
+  return (await poolKindsAndQuota(prisma)).kinds;
+}
+
+/** poolKinds, with the plan fitted into the admin project's quota when `cloud` is given. */
+async function poolKindsAndQuota(prisma: ApiDeps['prisma'], cloud?: ApiDeps['cloud']) {
   const since = new Date(Date.now() - FAILURE_WINDOW_MS);
   const [plan, groups, rounds] = await Promise.all([
-    loadReplenishPlan(prisma),
+    loadReplenishPlan(prisma, cloud),
     prisma.spareVolume.groupBy({ by: ['volumeType', 'osName', 'status', 'allocated'], _count: { _all: true } }),
     prisma.poolRound.findMany({ where: { kind: 'reconcile', dropped: { gt: 0 }, startedAt: { gt: since } } }),
   ]);
@@ -123,7 +133,7 @@ export async function poolKinds(prisma: ApiDeps['prisma']): Promise<z.infer<type
   const failures = rounds
     .flatMap((r) => (r.summary as unknown as ReconcileSummary | null)?.dropped ?? [])
     .filter((d) => d.reason === DropReason.errorInCinder);
-  return plan.kinds.map((k) => ({
+  const kinds = plan.kinds.map((k) => ({
     volumeType: k.volumeType,
     osName: k.osName,
     status: k.status,
@@ -134,7 +144,9 @@ export async function poolKinds(prisma: ApiDeps['prisma']): Promise<z.infer<type
     claimed: count(k, (g) => g.allocated),
     stuck: count(k, (g) => g.status === 'stuck' && !g.allocated),
     recentFailures: failures.filter((f) => sameKind(f, k)).length,
+    beyondQuota: k.beyondQuota ?? 0,
   }));
+  return { kinds, quotaError: plan.quotaError };
 }
 
 /** The replenish and reconcile schedules as Temporal describes them (also read by /metrics). */
