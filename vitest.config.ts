@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'standalone',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/platform/**', 'node_modules/**'],
+          exclude: ['test/platform/**', 'test/fuzz/**', 'node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },
@@ -18,7 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'platform',
-          include: ['test/platform/**/*.test.ts'],
+          include: ['test/platform/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
           globalSetup: ['test/setup/platform.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
