@@ -14,6 +14,7 @@ import { volumeRoutes } from './routes/volumes';
 import { networkRoutes } from './routes/networks';
 import { serverRoutes } from './routes/servers';
 import { metricsRoutes } from './routes/metrics';
+import { dashboardRoutes } from './routes/dashboard';
 import { createLogger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
 
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', networkRoutes(deps));
   app.route('/', serverRoutes(deps));
   app.route('/', metricsRoutes(deps));
+  app.route('/', dashboardRoutes(deps));
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' },

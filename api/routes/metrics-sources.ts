@@ -14,7 +14,7 @@ interface HistogramSource {
 }
 
 const SECONDS_SHORT = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
-const SECONDS_LONG = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600];
+export const SECONDS_LONG = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600];
 
 export const HISTOGRAMS: HistogramSource[] = [
   {

@@ -135,6 +135,41 @@ describe('/metrics', () => {
   });
 });
 
+describe("the dashboard's reads", () => {
+  it('end the pool history at the levels /v1/pool gives now, and count claims as the hand-outs', async () => {
+    const pool = (await p.api('/v1/pool')).body;
+    const history = await p.api('/v1/dashboard/pool-history?hours=1&points=10');
+    expect(history.status).toBe(200);
+    for (const k of pool.kinds.filter((k: { status: string }) => k.status === 'ok')) {
+      const series = history.body.kinds.find((h: any) => h.volumeType === k.volumeType && h.osName === k.osName);
+      expect(series.points).toHaveLength(10);
+      expect(series.points.at(-1)).toMatchObject({ available: k.available, creating: k.creating, claimed: k.claimed });
+      expect(series.points[0]).toMatchObject({ available: 0, creating: 0, claimed: 0 }); // before the fill
+    }
+    const claims = await p.api('/v1/dashboard/claims?hours=1');
+    expect(claims.body.kinds).toEqual([
+      expect.objectContaining({ volumeType: 'ssd', osName: 'Debian9 64bit', hits: 2, fallbacks: 1 }),
+    ]);
+    const latency = await p.api('/v1/dashboard/create-latency?hours=1');
+    const { samples } = await scrape();
+    expect(latency.body.count).toBe(sumOf(samples, 'blockflow_spares_created_total'));
+    expect(latency.body.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0)).toBe(latency.body.count);
+  });
+
+  it('answer 400 naming the field for a value out of range, and change nothing', async () => {
+    for (const [path, field] of [
+      ['/v1/dashboard/pool-history?points=1', 'points'],
+      ['/v1/dashboard/claims?hours=0', 'hours'],
+      ['/v1/dashboard/create-latency?hours=abc', 'hours'],
+      ['/v1/dashboard/rounds?limit=1000', 'limit'],
+    ]) {
+      const res = await p.api(path!);
+      expect(res.status, path).toBe(400);
+      expect(res.body.field, path).toBe(field);
+    }
+  });
+});
+
 describe('a real Prometheus', () => {
   let prom: Daemon | undefined;
   let dir: string;
@@ -187,4 +222,3 @@ describe('a real Prometheus', () => {
     expect(await query(`count({__name__=~"temporal_.+",task_queue="${p.taskQueue}"})`)).toBeGreaterThan(0);
   });
 });
-
