@@ -47,6 +47,9 @@ export async function setUpCinder(group: ProcessGroup, api: AdminApi, volumeUrl:
     volume: { name: IMAGE_SOURCE_VOLUME, size: IMAGE_SNAPSHOT.sizeGb, volume_type: IMAGE_SNAPSHOT.volumeType },
   });
   await waitForStatus(group, api, `${base}/volumes/${volume.id}`, 'volume', IMAGE_SOURCE_VOLUME);
+  // As a volume made from a Glance image is: nova boots only from bootable volumes, and cinder copies the
+  // flag to every volume made from the snapshot (the pool's spares, the fallback's system disks).
+  await api.call('POST', `${base}/volumes/${volume.id}/action`, { 'os-set_bootable': { bootable: true } });
   const { snapshot } = await api.call<{ snapshot: { id: string } }>('POST', `${base}/snapshots`, {
     snapshot: { name: IMAGE_SNAPSHOT.name, volume_id: volume.id, description: `OS image ${IMAGE_SNAPSHOT.name}` },
   });
