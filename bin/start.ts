@@ -1,14 +1,17 @@
-// `npm start`: brings up PostgreSQL, Temporal (with its Web UI), the OpenStack simulator (unless
-// OS_AUTH_URL points at a real cloud), the worker and the HTTP API; stays up until Ctrl-C, then
-// stops everything it started, by PID, in reverse order.
+// `npm start [-- --role all|api|worker]`. Role all (the default, one machine): brings up PostgreSQL,
+// Temporal (with its Web UI), the OpenStack simulator (unless OS_AUTH_URL points at a real cloud),
+// the worker and the HTTP API. Roles api and worker join a deployment whose PostgreSQL, Temporal
+// and cloud are given by URL (config/settings joinedServices): several of each, on any machines,
+// stateless. Stays up until Ctrl-C / SIGTERM, then stops everything it started, by PID, in reverse.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
-import { ConfigError, dataPath, loadSettings, type Settings } from '../config/settings';
+import { ConfigError, dataPath, joinedServices, loadSettings, roleFromArgv, type Settings } from '../config/settings';
 import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } from '../infra/stack';
+import { ADVISORY_LOCKS, withAdvisoryLock } from '../infra/advisory-lock';
 import { bootstrapPool, manageNetworksAtStart } from '../worker/bootstrap';
 import { createApp } from '../api/app';
-import { compose, runWorker } from './compose';
+import { compose, runWorker, type Composition } from './compose';
 
 const log = (line: string) => console.log(`[blockflow] ${line}`);
 const stops: { name: string; stop: () => Promise<void> }[] = [];
@@ -16,11 +19,15 @@ const onStop = (name: string, stop: () => Promise<void>) => stops.push({ name, s
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const settings = loadSettings();
+  const settings = loadSettings(roleFromArgv(process.argv.slice(2), process.env));
+  const role = settings.BLOCKFLOW_ROLE;
+  if (role !== 'all') joinedServices(settings); // refuses a missing URL before anything starts
   mkdirSync(settings.dataDir, { recursive: true });
-  log(`data folder ${settings.dataDir}`);
+  log(`role ${role}, data folder ${settings.dataDir}`);
 
   // The cloud first: a wrong OS_AUTH_URL or password fails in a second, before anything heavy starts.
+  // With DATABASE_URL, TEMPORAL_ADDRESS and OS_AUTH_URL set (always, in roles api and worker) these
+  // start nothing: they check the service and migrate the schema (one migrator at a time).
   const cloudConfig = await startCloud(settings, log);
   onStop('OpenStack simulator', cloudConfig.stop);
   const cloud = connectCloud(cloudConfig.value);
@@ -39,45 +46,54 @@ async function main(): Promise<void> {
     chunkStoreDir: settings.chunkStoreDir,
   });
   onStop('database and Temporal clients', blockflow.close);
-  const { prisma, temporal: client } = blockflow;
-  const worker = await runWorker(blockflow, { handleSignals: false });
-  onStop('worker (then chunk stores, libvirt daemons if drills started them)', worker.stop);
-  log(`worker polling task queue "${settings.TEMPORAL_TASK_QUEUE}"`);
-  await bootstrapPool({
-    client,
-    prisma,
-    taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    configFile: settings.POOL_CONFIG_FILE,
-    log,
-  });
-  const networks = settings.MANAGED_NETWORKS ?? (settings.OS_AUTH_URL ? '' : 'private');
-  await manageNetworksAtStart({ prisma, admin: cloud.admin, networks: networks.split(',').filter(Boolean), log });
+  if (role !== 'api') {
+    const worker = await runWorker(blockflow, { handleSignals: false });
+    onStop('worker (then chunk stores, libvirt daemons if drills started them)', worker.stop);
+    log(`worker polling task queue "${settings.TEMPORAL_TASK_QUEUE}" (pid ${process.pid})`);
+  }
+  if (role !== 'worker') {
+    await bootstrap(settings, blockflow);
+    await serveApi(settings, blockflow, temporal.value.uiUrl ?? settings.TEMPORAL_UI_URL);
+  }
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s — Ctrl-C to stop`);
+}
 
-  const apiToken = settings.API_TOKEN ?? apiTokenFromDataFolder(settings);
-  const app = createApp({
-    temporal: client,
-    taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    prisma,
-    cloud,
-    apiToken,
-    temporalUiUrl: temporal.value.uiUrl,
+/** Pool settings, catalog, schedules, networks: once per deployment, one starting process at a time. */
+async function bootstrap(settings: Settings, blockflow: Composition): Promise<void> {
+  const { prisma, temporal: client, cloud, databaseUrl } = blockflow;
+  await withAdvisoryLock(databaseUrl, ADVISORY_LOCKS.bootstrap, async () => {
+    await bootstrapPool({
+      client,
+      prisma,
+      taskQueue: settings.TEMPORAL_TASK_QUEUE,
+      configFile: settings.POOL_CONFIG_FILE,
+      log,
+      waitForCatalog: settings.BLOCKFLOW_ROLE === 'all',
+    });
+    const networks = settings.MANAGED_NETWORKS ?? (settings.OS_AUTH_URL ? '' : 'private');
+    await manageNetworksAtStart({ prisma, admin: cloud.admin, networks: networks.split(',').filter(Boolean), log });
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: settings.API_PORT });
+}
+
+async function serveApi(settings: Settings, blockflow: Composition, temporalUiUrl: string | undefined) {
+  const { prisma, temporal, cloud } = blockflow;
+  const apiToken = settings.API_TOKEN ?? apiTokenFromDataFolder(settings);
+  const app = createApp({ temporal, taskQueue: settings.TEMPORAL_TASK_QUEUE, prisma, cloud, apiToken, temporalUiUrl });
+  const { API_HOST: host, API_PORT: port } = settings;
+  const server = serve({ fetch: app.fetch, hostname: host, port });
   onStop('API', () => new Promise<void>((resolve) => server.close(() => resolve())));
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err) =>
-      reject(new ConfigError(`API_PORT=${settings.API_PORT}: cannot listen (${(err as NodeJS.ErrnoException).code})`)),
+      reject(new ConfigError(`API_PORT=${port}: cannot listen on ${host} (${(err as NodeJS.ErrnoException).code})`)),
     );
   });
-
   log(
-    `API        http://127.0.0.1:${settings.API_PORT}  (OpenAPI: /openapi.json; ` +
+    `API        http://${host}:${port}  (OpenAPI: /openapi.json; ` +
       `writes need "Authorization: Bearer ` +
       `<token in ${settings.API_TOKEN ? 'API_TOKEN' : dataPath(settings, 'api-token')}>")`,
   );
-  if (temporal.value.uiUrl) log(`Temporal UI ${temporal.value.uiUrl}`);
-  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s — Ctrl-C to stop`);
+  if (temporalUiUrl) log(`Temporal UI ${temporalUiUrl}`);
 }
 
 function apiTokenFromDataFolder(settings: Settings): string {

@@ -6,7 +6,13 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalUrl = z.string().url().optional();
 
+/** What one process runs: everything (one machine), or one part of a deployment that shares its services. */
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
 const schema = z.object({
+  /** `npm start -- --role …` sets it too; api and worker join services given by URL (see joinedServices). */
+  BLOCKFLOW_ROLE: z.enum(ROLES).default('all'),
   BLOCKFLOW_DATA_DIR: z.string().default('.data'),
   /** Unset = the private cluster `npm start` runs in the data folder. */
   DATABASE_URL: z
@@ -34,6 +40,10 @@ const schema = z.object({
   SIMULATOR_PORT: port.default(8800),
   SIMULATOR_CREATE_DELAY_MS: z.coerce.number().int().min(0).default(3_000),
   API_PORT: port.default(8080),
+  /** The address the API listens on: loopback unless an API replica serves other machines. */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The Temporal Web UI the API links to, when the embedded one does not run here. */
+  TEMPORAL_UI_URL: optionalUrl,
   /** Bearer token for mutating API routes; unset = generated once and kept in the data folder. */
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   POOL_CONFIG_FILE: z.string().default('config/pool.json'),
@@ -75,6 +85,30 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     drillWorkDir: resolve(s.DRILL_WORK_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'drills')),
     chunkStoreDir: resolve(s.CHUNKSTORE_DIR ?? join(s.BLOCKFLOW_DATA_DIR, 'chunkstore')),
   };
+}
+
+/**
+ * An api or worker process joins a deployment: PostgreSQL, Temporal and the cloud are given, never
+ * started here (several processes would each start their own), and API replicas share one token.
+ */
+export function joinedServices(settings: Settings): { databaseUrl: string; temporalAddress: string } {
+  const needed = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'OS_AUTH_URL'] as const;
+  const keys = settings.BLOCKFLOW_ROLE === 'api' ? [...needed, 'API_TOKEN' as const] : needed;
+  for (const key of keys) {
+    if (!settings[key])
+      throw new ConfigError(`missing setting ${key}: role ${settings.BLOCKFLOW_ROLE} joins an existing deployment`);
+  }
+  return { databaseUrl: settings.DATABASE_URL!, temporalAddress: settings.TEMPORAL_ADDRESS! };
+}
+
+/** `--role api` (or `--role=api`) on the command line wins over BLOCKFLOW_ROLE. */
+export function roleFromArgv(argv: string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const at = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (at < 0) return env;
+  const value = argv[at]!.includes('=') ? argv[at]!.slice('--role='.length) : argv[at + 1];
+  if (!value || !(ROLES as readonly string[]).includes(value))
+    throw new ConfigError(`--role ${value ?? ''}: must be one of ${ROLES.join(', ')}`);
+  return { ...env, BLOCKFLOW_ROLE: value };
 }
 
 export const dataPath = (settings: Settings, ...parts: string[]) => join(settings.dataDir, ...parts);

@@ -5,22 +5,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import { ADVISORY_LOCKS, withAdvisoryLock } from './advisory-lock';
 
 const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'prisma', 'migrations');
-/** Serialises concurrent migrators (start command and tests on one database). */
-const ADVISORY_LOCK_KEY = 7_244_311;
 
 export interface MigrationResult {
   applied: string[];
   alreadyApplied: number;
 }
 
+/** Concurrent migrators (processes starting together, tests on one database) take turns. */
 export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
+  return withAdvisoryLock(databaseUrl, ADVISORY_LOCKS.migrations, async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
       "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
@@ -59,10 +55,7 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       result.applied.push(name);
     }
     return result;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]).catch(() => {});
-    await client.end();
-  }
+  });
 }
 
 function listMigrations(dir: string): string[] {

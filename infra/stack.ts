@@ -9,6 +9,10 @@ import { readPoolConfig, type PoolConfig } from '../pool/settings';
 import { ensureDatabase, startPostgres } from './postgres';
 import { migrate } from './migrate';
 import { startTemporalServer, isHealthy } from './temporal-server';
+import { waitUntil } from '../lib/wait-until';
+
+/** How long a process joining a deployment retries a service that does not answer yet. */
+const JOIN_RETRY_MS = 10_000;
 
 export type Log = (line: string) => void;
 export interface Started<T> {
@@ -48,7 +52,16 @@ export async function startTemporal(
   log: Log,
 ): Promise<Started<{ address: string; uiUrl?: string }>> {
   if (settings.TEMPORAL_ADDRESS) {
-    const ok = await isHealthy(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE).catch(() => false);
+    // A few tries: a frontend that processes of the same deployment start alongside may still be coming up.
+    const ok = await waitUntil(
+      async () => ({
+        done: await isHealthy(settings.TEMPORAL_ADDRESS!, settings.TEMPORAL_NAMESPACE).catch(() => false),
+      }),
+      { what: 'Temporal', timeoutMs: JOIN_RETRY_MS, intervalMs: 500 },
+    ).then(
+      () => true,
+      () => false,
+    );
     if (!ok)
       throw new ConfigError(
         `TEMPORAL_ADDRESS=${settings.TEMPORAL_ADDRESS}: ` +

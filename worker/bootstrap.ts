@@ -15,13 +15,25 @@ export interface BootstrapOptions {
   taskQueue: string;
   configFile: string;
   log: (line: string) => void;
+  /**
+   * Wait for the first image-catalog sync (a process with its own worker). An API replica only
+   * starts it: the deployment's workers run it, and a replica must not hang until one is up.
+   */
+  waitForCatalog?: boolean;
 }
 
 export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
   const { client, prisma, taskQueue, log } = opts;
   if (await seedPoolSettings(prisma, readPoolConfig(opts.configFile)))
     log(`pool settings loaded from ${opts.configFile}`);
-  if ((await prisma.osImage.count()) === 0) {
+  if ((await prisma.osImage.count()) === 0 && opts.waitForCatalog === false) {
+    await client.workflow
+      .start(syncOsCatalog, { taskQueue, workflowId: SYNC_OS_WORKFLOW_ID, args: [] })
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      });
+    log(`image catalog empty: sync ${SYNC_OS_WORKFLOW_ID} started for the workers to run`);
+  } else if ((await prisma.osImage.count()) === 0) {
     // Under the one id every sync runs as (one at a time): a sync already running is waited for.
     const result = await client.workflow
       .execute(syncOsCatalog, { taskQueue, workflowId: SYNC_OS_WORKFLOW_ID, args: [] })

@@ -1,4 +1,4 @@
-// Standalone workers (bin/worker.ts as child processes) on a platform's task queue, for the tests
+// Standalone workers (`bin/start.ts --role worker` as child processes) on a platform's task queue, for the tests
 // that SIGKILL a worker mid-flight. Each test file keeps one pool of them and kills what is left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -25,26 +25,30 @@ export function standaloneWorkers(p: () => Platform): StandaloneWorkers {
     children,
     spawn() {
       const platform = p();
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bin/worker.ts')], {
-        env: {
-          ...process.env,
-          DATABASE_URL: inject('databaseUrl'),
-          TEMPORAL_ADDRESS: inject('temporalAddress'),
-          TEMPORAL_TASK_QUEUE: platform.taskQueue,
-          OS_AUTH_URL: platform.sim.authUrl,
-          OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
-          OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
-          OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
-          CHUNKSTORE_DIR: platform.chunkStoreDir,
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, '../../bin/start.ts'), '--role', 'worker'],
+        {
+          env: {
+            ...process.env,
+            DATABASE_URL: inject('databaseUrl'),
+            TEMPORAL_ADDRESS: inject('temporalAddress'),
+            TEMPORAL_TASK_QUEUE: platform.taskQueue,
+            OS_AUTH_URL: platform.sim.authUrl,
+            OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
+            OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
+            OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
+            CHUNKSTORE_DIR: platform.chunkStoreDir,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      );
       children.push(child);
       let output = '';
       const polling = new Promise<void>((resolve, reject) => {
         child.stdout!.on('data', (d) => {
           output += d;
-          if (output.includes('[worker] polling')) resolve();
+          if (output.includes('worker polling task queue')) resolve();
         });
         child.stderr!.on('data', (d) => {
           output += d;
