@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Idempotent set-up shared by `npm start` and `npm test`:
+# Idempotent set-up shared by `npm start` and `npm test`: `ensure-deps.sh --for start|test` (default test).
 #   1. Debian packages listed in scripts/apt-packages.d/*.txt ("<probe> <package>" per line;
-#      the probe is a command name or an absolute path; the package is installed when the probe is missing)
-#   2. node_modules (npm ci when package-lock.json changed since the last install)
+#      the probe is a command name or an absolute path; the package is installed when the probe is missing).
+#      start: start.txt only; test: every list (the contract peer's ~280 packages, QEMU, Prometheus, …)
+#   2. node_modules (npm ci when package-lock.json changed since the last install); start: without the
+#      devDependencies (test tools, linters, the browser driver) unless they are already there
 #   3. the Prisma client (generated when prisma/schema.prisma changed)
 #   4. the Temporal CLI binary (scripts/ensure-temporal.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*"; }
 
+purpose=test
+if [[ "${1:-}" == "--for" ]]; then purpose="${2:-}"; fi
+case "$purpose" in
+  start) lists=(scripts/apt-packages.d/start.txt) ;;
+  test) lists=(scripts/apt-packages.d/*.txt) ;;
+  *) echo "usage: $0 [--for start|test]" >&2; exit 2 ;;
+esac
+
 missing=()
-for list in scripts/apt-packages.d/*.txt; do
+for list in "${lists[@]}"; do
   while read -r probe pkg; do
     [[ -z "${probe:-}" || "$probe" == \#* ]] && continue
     if [[ "$probe" == /* ]]; then [[ -e "$probe" ]] && continue
@@ -28,12 +38,21 @@ if (( ${#missing[@]} )); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The stamp says which lock was installed and whether with the devDependencies ("all") or without ("prod").
 stamp=node_modules/.blockflow-lock-hash
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
+lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+have_lock=""; have_set=""
+if [[ -f "$stamp" ]]; then read -r have_lock have_set < "$stamp" || true; fi
+if [[ "$have_lock" != "$lock" || ( "$purpose" == test && "${have_set:-all}" != all ) ]]; then
+  if [[ "$purpose" == start ]]; then
+    log "installing npm dependencies for start (npm ci --omit=dev)"
+    npm ci --omit=dev --no-audit --no-fund --loglevel=error
+    echo "$lock prod" > "$stamp"
+  else
+    log "installing npm dependencies (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$lock all" > "$stamp"
+  fi
 fi
 
 gen_stamp=generated/.schema-hash
