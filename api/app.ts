@@ -5,6 +5,7 @@ import { requireTokenForWrites } from './auth';
 import { HTTPException } from 'hono/http-exception';
 import { internalError, invalidRequest } from './problem';
 import { createRouter } from './router';
+import { methodNotAllowed, servedDocument } from './openapi-doc';
 import { healthRoutes } from './routes/health';
 import { cloudRoutes } from './routes/cloud';
 import { poolStatusRoutes } from './routes/pool-status';
@@ -37,10 +38,16 @@ export function createApp(deps: ApiDeps) {
   app.route('/', serverRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.route('/', dashboardRoutes(deps));
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' },
-  });
+  // Built once, at the first request (every route is registered by then).
+  let doc: ReturnType<typeof servedDocument> | undefined;
+  const spec = () =>
+    (doc ??= servedDocument(app, {
+      openapi: '3.1.0',
+      info: { title: 'blockflow', version: '0.1.0', description: 'Block-storage control plane on Temporal' },
+    }));
+  app.get('/openapi.json', (c) => c.json(spec()));
+  // A path the API has, asked with a method it has not: 405 naming the ones it has (Allow).
+  app.notFound((c) => methodNotAllowed(c, spec()) ?? c.text('404 Not Found', 404));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'keystone', {
     type: 'apiKey',
