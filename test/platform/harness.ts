@@ -35,6 +35,8 @@ export interface Platform {
   /** the workers' chunk store (clone tests remove it) */
   chunkStoreDir: string;
   apiUrl: string;
+  databaseUrl: string;
+  temporalAddress: string;
   /** fetch against the API with the bearer token. */
   api(
     path: string,
@@ -50,6 +52,8 @@ export interface PlatformOptions {
   worker?: boolean;
   /** Test-only switch: claims and IP allocations without their row locks (the controls). */
   unsafeNoLocking?: boolean;
+  /** PostgreSQL and Temporal of the test's own (one it restarts), instead of the global set-up's. */
+  services?: { databaseUrl: string; temporalAddress: string };
 }
 
 /** The simulated cloud's delays in the platform tests, unless a test sets its own. */
@@ -71,10 +75,14 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   });
   const taskQueue = `test-${randomUUID().slice(0, 8)}`;
   const chunkStoreDir = join(tmpdir(), `blockflow-chunkstore-${taskQueue}`);
-  const blockflow = await compose({
-    cloud,
+  const { databaseUrl, temporalAddress } = opts.services ?? {
     databaseUrl: inject('databaseUrl'),
     temporalAddress: inject('temporalAddress'),
+  };
+  const blockflow = await compose({
+    cloud,
+    databaseUrl,
+    temporalAddress,
     namespace: 'default',
     taskQueue,
     chunkStoreDir,
@@ -95,6 +103,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     taskQueue,
     chunkStoreDir,
     apiUrl,
+    databaseUrl,
+    temporalAddress,
     async api(path, init = {}) {
       const token = init.token === undefined ? API_TOKEN : init.token;
       const res = await fetch(`${apiUrl}${path}`, {

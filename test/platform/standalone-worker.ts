@@ -2,7 +2,6 @@
 // that SIGKILL a worker mid-flight. Each test file keeps one pool of them and kills what is left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { inject } from 'vitest';
 import { SIMULATOR_ADMIN } from '../../infra/stack';
 import type { Platform } from './harness';
 
@@ -31,8 +30,8 @@ export function standaloneWorkers(p: () => Platform): StandaloneWorkers {
         {
           env: {
             ...process.env,
-            DATABASE_URL: inject('databaseUrl'),
-            TEMPORAL_ADDRESS: inject('temporalAddress'),
+            DATABASE_URL: platform.databaseUrl,
+            TEMPORAL_ADDRESS: platform.temporalAddress,
             TEMPORAL_TASK_QUEUE: platform.taskQueue,
             OS_AUTH_URL: platform.sim.authUrl,
             OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
