@@ -36,6 +36,8 @@ export function redactValue(value: unknown, depth = 0, seen = new WeakSet<object
   if (value instanceof Error) return redactText(value.message);
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return value.toISOString();
+  // Payloads (the SDK's debug lines carry activity inputs, activations) are bytes: their size, never their content.
+  if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
   if (seen.has(value) || depth > 6) return '[…]';
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1, seen));

@@ -62,6 +62,14 @@ describe('logger', () => {
     expect(all).toContain('name');
     expect(lines).toHaveLength(4);
   });
+
+  it('prints payload bytes as their size, never their content', () => {
+    const { lines, output } = capture();
+    const payload = new TextEncoder().encode('{"password":"in-a-payload"}');
+    createLogger('worker', output).debug('Got activity task', { start: { input: [{ data: payload }] } });
+    expect(lines[0]).toContain('"data":"[27 bytes]"');
+    expect(lines[0]).not.toMatch(/"0":\d+/);
+  });
 });
 
 describe('Temporal SDK logger', () => {

@@ -12,9 +12,12 @@ const START = join(import.meta.dirname, '../../bin/start.ts');
 
 export interface StartedBlockflow {
   api: string;
-  simulator: string;
+  /** Keystone's URL: the embedded simulator's, or OS_AUTH_URL when the run was given a cloud. */
+  keystone: string;
   temporalUi: string;
   apiToken: string;
+  /** The run's BLOCKFLOW_DATA_DIR (removed by stop()). */
+  dataDir: string;
   /** Everything the process printed so far (stdout and stderr, in order). */
   output(): string;
   /** Calls the API with the bearer token; JSON body in and out. */
@@ -63,9 +66,10 @@ export async function startBlockflow(env: Record<string, string> = {}): Promise<
   const api = `http://127.0.0.1:${ports.API_PORT}`;
   return {
     api,
-    simulator: `http://127.0.0.1:${ports.SIMULATOR_PORT}`,
+    keystone: env.OS_AUTH_URL ?? `http://127.0.0.1:${ports.SIMULATOR_PORT}/identity/v3`,
     temporalUi: `http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`,
     apiToken,
+    dataDir,
     output: () => out,
     async call(path, init = {}) {
       const res = await fetch(`${api}${path}`, {
@@ -80,7 +84,7 @@ export async function startBlockflow(env: Record<string, string> = {}): Promise<
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
     async stop() {
-      if (child.exitCode === null) child.kill('SIGINT');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       const code = await exited;
       rmSync(dataDir, { recursive: true, force: true });
       return code;
@@ -91,7 +95,7 @@ export async function startBlockflow(env: Record<string, string> = {}): Promise<
 /** The simulator's `demo` tenant (README's walk-through): a project-scoped Keystone token. */
 export async function demoToken(b: StartedBlockflow): Promise<string> {
   const session = new KeystoneSession({
-    authUrl: `${b.simulator}/identity/v3`,
+    authUrl: b.keystone,
     username: 'demo',
     password: 'demo-secret',
     projectName: 'demo',
