@@ -129,11 +129,12 @@ export function serverActivities(deps: ServerActivityDeps) {
      * Boots the server from its volumes (or finds the one this build booted), records it on the
      * build, and waits up to `withinMs` for ACTIVE or ERROR (polled around the usual boot time).
      */
-    async bootServer(req: AsTenant & BootRequest & { withinMs: number }) {
+    async bootServer(req: AsTenant & BootRequest & { withinMs: number; progress?: Omit<BuildUpdate, 'buildId'> }) {
       const startedAt = Date.now();
       await asBuildFailure(() => assertNotFenced(prisma, req.buildId));
       const { serverId } = await ensureServer(tenant(req), req);
-      await updateBuild(prisma, { buildId: req.buildId, serverId });
+      // With the server id, what the build has got so far (step, address, timings): one write.
+      await updateBuild(prisma, { ...req.progress, buildId: req.buildId, serverId });
       const seen = await waitExpected({
         learn: { kind: `boot:${req.flavorId}`, estimator: durations },
         startedAt,
@@ -190,6 +191,15 @@ export function serverActivities(deps: ServerActivityDeps) {
 
     /** The build has ended: blockflow gives up acting for the tenant. */
     deleteTrust: (req: AsTenant) => deleteTrustIfPresent(cloud, req.trustId),
+
+    /**
+     * A build's last step: its trust deleted, then the build recorded as ended (a caller who sees
+     * it ended has nothing acting on its behalf any more). Both idempotent.
+     */
+    async finishBuild(req: AsTenant & { update: BuildUpdate }) {
+      await deleteTrustIfPresent(cloud, req.trustId);
+      await updateBuild(prisma, req.update);
+    },
   };
 }
 

@@ -1,24 +1,50 @@
 // Waiting for a cloud operation whose duration is much the same each time (an empty volume
 // becoming available, a server booting): poll rarely while it cannot be done yet and finely
 // around the moment it usually is. A fixed interval has to choose between many reads (fine)
-// and up to a whole interval of lateness (coarse); learning the usual duration gives both a
-// few reads and a few milliseconds of lateness. The learning corrects itself: an operation
-// that got faster is seen done at the first probe, which pulls the expectation down.
+// and up to a whole interval of lateness (coarse); learning the usual duration and how much it
+// varies gives both a few reads and a few milliseconds of lateness. The learning corrects
+// itself: an operation that got faster is seen done at the first probe, which pulls the
+// expectation down; one that got slower is bracketed later, which pushes it up.
 import { sleep } from './wait-until';
 
-/** The usual duration of each kind of operation, as an exponentially weighted mean of what was seen. */
+/** What one wait saw: done at the probe at `doneAtMs`, not yet at the one before (if any). */
+export interface Sighting {
+  doneAtMs: number;
+  notDoneAtMs?: number;
+}
+
+/**
+ * The usual duration of each kind of operation and its spread, as exponentially weighted means.
+ * A sighting records the middle of the bracket it saw (the operation ended between the last probe
+ * that found it running and the first that found it done), not the probe that happened to see it:
+ * recording probe times would learn the polling's own lateness and drift later with every wait.
+ */
 export class DurationEstimator {
-  private readonly means = new Map<string, number>();
+  private readonly stats = new Map<string, { mean: number; deviation: number }>();
 
   constructor(private readonly weight = 0.3) {}
 
   expectedMs(kind: string): number | undefined {
-    return this.means.get(kind);
+    return this.stats.get(kind)?.mean;
   }
 
-  record(kind: string, ms: number): void {
-    const mean = this.means.get(kind);
-    this.means.set(kind, mean === undefined ? ms : mean + this.weight * (ms - mean));
+  /** The mean absolute difference between what was expected and what was seen. */
+  deviationMs(kind: string): number | undefined {
+    return this.stats.get(kind)?.deviation;
+  }
+
+  record(kind: string, seen: Sighting): void {
+    const ms = seen.notDoneAtMs === undefined ? seen.doneAtMs : (seen.notDoneAtMs + seen.doneAtMs) / 2;
+    const previous = this.stats.get(kind);
+    if (!previous) {
+      this.stats.set(kind, { mean: ms, deviation: ms / 20 });
+      return;
+    }
+    const miss = Math.abs(ms - previous.mean);
+    this.stats.set(kind, {
+      mean: previous.mean + this.weight * (ms - previous.mean),
+      deviation: previous.deviation + this.weight * (miss - previous.deviation),
+    });
   }
 }
 
@@ -33,31 +59,38 @@ export interface ExpectedWait<T> {
   done: (value: T) => boolean;
   /** Called between probes (an activity's heartbeat). */
   onPoll?: () => void;
-  /** Without an expectation, and once past it by half again: the interval between probes. */
+  /** Without an expectation, and once well past it: the interval between probes. */
   coarseMs?: number;
-  /** Around the expected end: the interval between probes. */
-  fineMs?: number;
 }
 
+/** Around the expected end: probes this far apart, within these bounds (half the usual spread). */
+const FINE_MS = { min: 5, max: 50 };
+
 /**
- * Probes until `done` or until `withinMs` after `startedAt`, returning the last value seen. The
- * first probe is at 90 % of the expected duration (none when it is not known yet), then every
- * `fineMs` up to 150 % of it, then every `coarseMs`. A wait that ends done is recorded.
+ * Probes until `done` or until `withinMs` after `startedAt`, returning the last value seen. With a
+ * learned duration the first probe is two spreads before it, then every half spread (5–50 ms) up
+ * to 150 % of it, then every `coarseMs`. A wait that ends done is recorded.
  */
 export async function waitExpected<T>(w: ExpectedWait<T>): Promise<T> {
   const coarse = w.coarseMs ?? 200;
-  const fine = w.fineMs ?? 20;
   const expected = w.learn?.estimator.expectedMs(w.learn.kind);
+  const deviation = w.learn?.estimator.deviationMs(w.learn.kind) ?? 0;
+  const fine = Math.min(FINE_MS.max, Math.max(FINE_MS.min, deviation / 2));
   const deadline = w.startedAt + w.withinMs;
-  if (expected !== undefined) await sleep(Math.max(0, Math.min(w.startedAt + 0.9 * expected, deadline) - Date.now()));
+  if (expected !== undefined) {
+    const firstProbe = w.startedAt + expected - Math.max(2 * deviation, 2 * fine);
+    await sleep(Math.max(0, Math.min(firstProbe, deadline) - Date.now()));
+  }
+  let notDoneAtMs: number | undefined;
   for (;;) {
+    const probedAt = Date.now() - w.startedAt;
     const value = await w.probe();
-    const elapsed = Date.now() - w.startedAt;
     if (w.done(value)) {
-      w.learn?.estimator.record(w.learn.kind, elapsed);
+      w.learn?.estimator.record(w.learn.kind, { doneAtMs: probedAt, notDoneAtMs });
       return value;
     }
-    const interval = expected !== undefined && elapsed < 1.5 * expected ? fine : coarse;
+    notDoneAtMs = probedAt;
+    const interval = expected !== undefined && probedAt < 1.5 * expected ? fine : coarse;
     if (Date.now() + interval > deadline) return value;
     w.onPoll?.();
     await sleep(interval);

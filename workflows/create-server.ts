@@ -7,13 +7,18 @@
 //      the tenant's project; a fixed IP, allocated race-free from the network's table;
 //   2. boot from the volumes (BDM v2, all delete_on_termination), wait for ACTIVE.
 // The build's Keystone trust is deleted when the build ends, whatever the outcome.
-import { CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { BuildRequest, SystemDiskPath } from '../servers/builds';
+import { CancellationScope, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { BuildRequest, BuildUpdate, SystemDiskPath } from '../servers/builds';
 import { dataDiskName, swapDiskName, systemDiskName } from '../servers/names';
 import { Saga } from './saga';
 import { act, local, undo } from './server-proxies';
 import { allSettled, deleteServerAndWait, QUICK_POLL_MS, settleServer, waitForVolume } from './server-waits';
 import { BuildState, buildProgressQuery } from './server-build-state';
+
+// Reshapes of the workflow, kept replay-safe for builds in flight when a worker is upgraded:
+// the boot records the build's progress itself; the trust delete and the final record are one step.
+const BOOT_RECORDS_PROGRESS = 'boot-records-progress';
+const FINISH_IN_ONE_STEP = 'finish-in-one-step';
 
 export interface CreateServerInput extends BuildRequest {
   projectId: string;
@@ -67,16 +72,21 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
   }
   // The trust goes before the build is marked ended: a caller who sees "active" (or "failed") has
   // nothing of the build acting on its behalf any more.
-  await local.deleteTrust({ trustId });
   state.step = 'active';
-  await local.updateBuild({
+  const ended: BuildUpdate = {
     buildId,
     status: 'active',
     step: 'active',
     stepTimings: state.stepTimings,
     ...result,
     finished: true,
-  });
+  };
+  if (patched(FINISH_IN_ONE_STEP)) {
+    await local.finishBuild({ trustId, update: ended });
+  } else {
+    await local.deleteTrust({ trustId });
+    await local.updateBuild(ended);
+  }
 
   return { ...result, stepTimings: state.stepTimings };
 }
@@ -128,20 +138,21 @@ async function buildServer(
   );
   const extraVolumeIds = [swapVolumeId, dataVolumeId].filter((id): id is string => id !== undefined);
   const serverId = await state.run('boot', async () => {
-    const [booted] = await allSettled(
-      local.bootServer({
-        trustId,
-        buildId,
-        name: input.name,
-        flavorId: input.flavorId,
-        systemVolumeId: system.volumeId,
-        extraVolumeIds,
-        networkId: input.networkId,
-        address,
-        withinMs: QUICK_POLL_MS,
-      }),
-      local.updateBuild({ buildId, step: 'boot', address, stepTimings: state.stepTimings }),
-    );
+    const progress = { step: 'boot', address, stepTimings: state.stepTimings };
+    const boot = {
+      trustId,
+      buildId,
+      name: input.name,
+      flavorId: input.flavorId,
+      systemVolumeId: system.volumeId,
+      extraVolumeIds,
+      networkId: input.networkId,
+      address,
+      withinMs: QUICK_POLL_MS,
+    };
+    const [booted] = patched(BOOT_RECORDS_PROGRESS)
+      ? [await local.bootServer({ ...boot, progress })]
+      : await allSettled(local.bootServer(boot), local.updateBuild({ buildId, ...progress }));
     if (booted.status !== 'ACTIVE') await settleServer(trustId, booted.serverId, 'ACTIVE', booted);
     return booted.serverId;
   });

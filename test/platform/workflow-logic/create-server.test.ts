@@ -33,6 +33,7 @@ function buildStubs(log: CallLog, overrides: ActivityStubs = {}) {
     allocateFixedIp: async () => '10.0.0.5',
     bootServer: async () => ({ serverId: 'srv-1', status: 'ACTIVE' }),
     deleteTrust: async () => {},
+    finishBuild: async () => {},
     fenceBuild: async () => {},
     findServerOf: async () => null,
     releaseSystemDisk: async () => 'returned to the pool' as const,
@@ -87,8 +88,14 @@ describe('createServer', () => {
       extraVolumeIds: ['web1-swap-id', 'web1-data-id'],
       address: '10.0.0.5',
     });
+    expect(log.of('bootServer')[0]![0]).toMatchObject({ progress: { step: 'boot', address: '10.0.0.5' } });
     expect(log.names()).not.toContain('fenceBuild');
-    expect(log.names().slice(-2)).toEqual(['deleteTrust', 'updateBuild']);
+    expect(log.names()).not.toContain('updateBuild'); // the boot and the end record the build themselves
+    expect(log.names().at(-1)).toBe('finishBuild');
+    expect(log.of('finishBuild')[0]![0]).toMatchObject({
+      trustId: 't-1',
+      update: { status: 'active', step: 'active', serverId: 'srv-1', address: '10.0.0.5', finished: true },
+    });
   });
 
   it('a failed branch lets the others finish, then the undo fences the build and runs newest first', async () => {
