@@ -5,6 +5,8 @@ import { createLogger, type Logger } from './logger';
 
 /** Paths polled every few seconds (the dashboard, Prometheus): logged at debug, not info. */
 const POLLED = /^\/(metrics|healthz|dashboard\/|v1\/dashboard\/)|^\/$/;
+/** Sent by a poller of other routes (the dashboard's reads of /v1/pool): those go at debug too. */
+export const POLL_HEADER = 'x-blockflow-poll';
 
 export function requestLog(log: Logger = createLogger('api')): MiddlewareHandler {
   return async (c, next) => {
@@ -17,7 +19,7 @@ export function requestLog(log: Logger = createLogger('api')): MiddlewareHandler
       ms: Math.round(performance.now() - t0),
     };
     if (c.res.status >= 500) log.error('request', attrs);
-    else if (POLLED.test(c.req.path) && c.res.status < 400) log.debug('request', attrs);
+    else if ((POLLED.test(c.req.path) || c.req.header(POLL_HEADER)) && c.res.status < 400) log.debug('request', attrs);
     else log.info('request', attrs);
   };
 }

@@ -39,7 +39,8 @@ const scheduleUrl = (id) =>
 const linked = (text, url) => (url ? h('a', { href: url, target: '_blank', class: 'temporal-link' }, text) : text);
 
 async function getJson(path) {
-  const res = await fetch(path);
+  // The header marks a poll: the API logs these at debug, so an open dashboard does not flood the log.
+  const res = await fetch(path, { headers: { 'X-Blockflow-Poll': 'dashboard' } });
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return res.json();
 }

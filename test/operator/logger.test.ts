@@ -111,4 +111,16 @@ describe('request log', () => {
     expect(lines[2]).toMatch(/status=404/);
     expect(lines.join()).not.toContain('abcdefgh123');
   });
+
+  it('logs polls at debug: the dashboard, Prometheus, and requests marked as a poll', async () => {
+    const { lines, output } = capture('text', 'info');
+    const app = new Hono().use('*', requestLog(createLogger('api', output)));
+    app.get('*', (c) => c.text('ok'));
+    await app.request('/metrics');
+    await app.request('/');
+    await app.request('/v1/pool', { headers: { 'X-Blockflow-Poll': 'dashboard' } });
+    expect(lines).toEqual([]);
+    await app.request('/v1/pool');
+    expect(lines).toHaveLength(1);
+  });
 });
