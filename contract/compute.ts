@@ -50,6 +50,7 @@ export function planCompute(
     transportUrl,
     authUrl,
     user: users.nova,
+    pg: { api: databases.pgUrl('nova_api'), cell1: databases.pgUrl('nova') },
   });
   const neutron = writeNeutronConfig(layout, {
     databaseUrl: databases.url('neutron'),
@@ -68,7 +69,10 @@ export function planCompute(
       const placementUp = timed('placement db sync', syncPlacementDatabase(group, placement)).then(() =>
         timed('placement', startPlacement(group, layout, placement)),
       );
-      const novaDatabases = timed('nova databases', syncNovaDatabases(group, nova));
+      const novaDatabases = timed(
+        'nova databases',
+        syncNovaDatabases(group, nova, () => databases.copy('nova_cell0')),
+      );
       const neutronUp = timed('neutron db sync', syncNeutronDatabase(group, neutron)).then(() =>
         timed('neutron-server', startNeutron(group, neutron)),
       );

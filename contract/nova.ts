@@ -6,9 +6,11 @@ import { isPortOpen } from '../infra/processes';
 import type { AdminApi } from './admin-api';
 import type { ServiceAccount, ServiceUser } from './identity-setup';
 import { writeIni } from './ini';
+import { mapCells, mapHost } from './nova-cells';
 import { HOST, type Layout } from './layout';
 import type { ProcessGroup } from './process-group';
 import { authTokenSection, passwordAuth } from './service-auth';
+import { settleAll } from './settle';
 
 /**
  * Neutron's agentless `test` mechanism driver binds ports only on hosts with magic names; this
@@ -19,6 +21,10 @@ export const COMPUTE_HOST = 'host-ovs-filter-active';
 export interface NovaConfig {
   conf: string;
   cell0Url: string;
+  cell1Url: string;
+  transportUrl: string;
+  /** node-postgres URLs of the API and cell1 databases (cell and host mappings are written directly). */
+  pg: { api: string; cell1: string };
   /** Catalog URL of the compute API (microversions under /v2.1, project from the token). */
   endpointUrl: string;
 }
@@ -30,6 +36,7 @@ export interface NovaDeps {
   transportUrl: string;
   authUrl: string;
   user: ServiceUser;
+  pg: NovaConfig['pg'];
 }
 
 export function writeNovaConfig(layout: Layout, deps: NovaDeps): NovaConfig {
@@ -69,31 +76,46 @@ export function writeNovaConfig(layout: Layout, deps: NovaDeps): NovaConfig {
     glance: { endpoint_override: `http://${HOST}:9` },
     oslo_concurrency: { lock_path: layout.dir('nova/locks') },
   });
-  return { conf, cell0Url: deps.cell0Url, endpointUrl: `http://${HOST}:${port}/v2.1` };
+  return {
+    conf,
+    cell0Url: deps.cell0Url,
+    cell1Url: deps.databaseUrl,
+    transportUrl: deps.transportUrl,
+    pg: deps.pg,
+    endpointUrl: `http://${HOST}:${port}/v2.1`,
+  };
 }
 
 export function novaAccount(config: NovaConfig, user: ServiceUser): ServiceAccount {
   return { user, catalog: [{ type: 'compute', name: 'nova', url: config.endpointUrl }] };
 }
 
-/** The API database, cell0 and cell1, then the cell database: nova's documented order. */
-export async function syncNovaDatabases(group: ProcessGroup, config: NovaConfig): Promise<void> {
+/**
+ * The API database and the cell database migrated side by side (`--local_cell`: cell1's only), cell0
+ * made as a copy of the migrated cell1 (the same schema: `copyCell0`), both cells mapped.
+ */
+export async function syncNovaDatabases(
+  group: ProcessGroup,
+  config: NovaConfig,
+  copyCell0: () => Promise<void>,
+): Promise<void> {
   const manage = (name: string, args: string[]) =>
     group.run(
       `nova-manage-${name}`,
       { command: 'nova-manage', args: ['--config-file', config.conf, ...args] },
       180_000,
     );
-  await manage('api-db-sync', ['api_db', 'sync']);
-  await manage('map-cell0', ['cell_v2', 'map_cell0', '--database_connection', config.cell0Url]);
-  await manage('create-cell1', ['cell_v2', 'create_cell', '--name', 'cell1']);
-  await manage('db-sync', ['db', 'sync']);
+  await settleAll([
+    manage('api-db-sync', ['api_db', 'sync']),
+    manage('db-sync', ['db', 'sync', '--local_cell']).then(copyCell0),
+  ]);
+  await mapCells(config.pg.api, config);
 }
 
 /**
  * Starts conductor, scheduler, compute and API (placement and keystone must answer: conductor and
  * scheduler exit at start otherwise); maps the compute host into cell1 once it has reported to
- * placement; resolves when the API listens.
+ * placement (as discover_hosts would); resolves when the API listens.
  */
 export async function startNovaServices(
   group: ProcessGroup,
@@ -117,10 +139,7 @@ export async function startNovaServices(
     150_000,
     500,
   );
-  await group.run(
-    'nova-manage-discover-hosts',
-    { command: 'nova-manage', args: ['--config-file', config.conf, 'cell_v2', 'discover_hosts'] },
-    60_000,
-  );
+  // The compute node row exists before its resource provider does: it can be mapped now.
+  await mapHost(config.pg.api, config.pg.cell1, COMPUTE_HOST);
   await group.waitFor(`nova-api on ${HOST}:${layout.ports.nova}`, () => isPortOpen(layout.ports.nova), 60_000);
 }
