@@ -12,9 +12,18 @@ import type { PlannedNic } from './server-request';
  *   aborted: the compute node failed the build (a volume vanished or was taken, a fixed IP outside the
  *            network's subnets, an injected fault): server ERROR with nova's fault; its ports deleted;
  *            its volumes detached, and those marked delete_on_termination DELETED, as real nova does
+ *   rescheduled with no host left (RESCHEDULED_BUILD): ERROR, ports deleted, volumes detached, none deleted
+ *            until the server is: then those marked delete_on_termination are (its mappings were kept)
  *   delete:  task_state deleting; then the server and its ports are gone, delete_on_termination
  *            volumes are deleted (deleting -> gone), the others detached back to `available`
  */
+/**
+ * A build failure nova does not abort but reschedules (the compute node's port create refused, e.g. a
+ * fixed IP held by a port the tenant cannot see): with no other host the conductor gives up with
+ * MaxRetriesExceeded; the volumes were detached for the next host and none is deleted (nova 26).
+ */
+export const RESCHEDULED_BUILD = 'rescheduled: no other host';
+
 export class ServerLifecycle {
   constructor(private readonly cloud: SimulatedCloud) {
     cloud.scheduler.on('server', (id) => this.settle(id));
@@ -66,6 +75,10 @@ export class ServerLifecycle {
     server.updatedAt = now;
     server.taskState = null;
     const failure = server.buildFailure ?? (lost && `Volume ${lost.volumeId} could not be found.`);
+    if (failure === RESCHEDULED_BUILD) {
+      this.giveUpBuild(server, now);
+      return;
+    }
     if (failure) {
       this.abortBuild(server, failure, now);
       return;
@@ -90,20 +103,37 @@ export class ServerLifecycle {
     this.releaseVolumes(server);
   }
 
+  /** The conductor's MaxRetriesExceeded: ERROR, ports gone, volumes detached, none deleted. */
+  private giveUpBuild(server: Server, now: number): void {
+    server.status = 'ERROR';
+    server.fault = {
+      code: 500,
+      message:
+        'Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures ' +
+        `for instance ${server.id}.`,
+      created: now,
+    };
+    this.cloud.networking.releasePorts(server.id);
+    this.releaseVolumes(server, false);
+  }
+
   private finishDelete(server: Server): void {
     this.cloud.state.servers.delete(server.id);
     this.cloud.networking.releasePorts(server.id);
     this.releaseVolumes(server);
   }
 
-  /** Detaches the server's volumes; deletes those marked delete_on_termination. */
-  private releaseVolumes(server: Server): void {
+  /** Detaches the server's volumes; deletes those marked delete_on_termination (unless `honourDelete` is false). */
+  private releaseVolumes(server: Server, honourDelete = true): void {
     for (const sv of server.volumes) {
       const volume = this.cloud.state.volumes.get(sv.volumeId);
-      // A volume that was taken from us meanwhile (fault), or already released, is not ours to touch.
-      if (!volume || !this.ourAttachment(volume, server.id)) continue;
+      // A volume that was taken from us meanwhile (fault), or already released, is not ours to touch; but
+      // a rescheduled build kept its block device mappings, so its delete still takes the volumes it
+      // detached and nobody took since (nova 26 deletes them with the ERROR server).
+      const keptMapping = honourDelete && server.buildFailure === RESCHEDULED_BUILD && volume?.status === 'available';
+      if (!volume || !(this.ourAttachment(volume, server.id) || keptMapping)) continue;
       volume.attachments = volume.attachments.filter((a) => a.serverId !== server.id);
-      if (sv.deleteOnTermination) this.cloud.volumes.startDelete(volume);
+      if (sv.deleteOnTermination && honourDelete) this.cloud.volumes.startDelete(volume);
       else if (volume.attachments.length === 0) {
         volume.status = 'available';
         volume.updatedAt = Date.now();

@@ -7,6 +7,7 @@ import type { ApiVersion } from '../microversion';
 import type { ServerVolume } from '../state';
 import { repr } from '../validation';
 import { findFlavor } from './flavors';
+import { RESCHEDULED_BUILD } from './server-lifecycle';
 
 // nova accepts integers and booleans also as strings ("0", "True").
 const IntLike = z.preprocess(
@@ -99,6 +100,9 @@ function planNics(cloud: SimulatedCloud, auth: AuthContext, req: CreateServerReq
         throw fault.badRequest(`Fixed IP address ${ip} is already in use on instance ${seen?.deviceId ?? ''}.`);
       }
       asked.add(`${networkId}/${ip}`);
+      // Held by a port the caller cannot see: neutron refuses the compute node's port create (409), which
+      // nova reschedules rather than aborts.
+      if (holder) buildFailure ??= RESCHEDULED_BUILD;
       if (!cloud.networking.subnetFor(networkId, ip)) {
         buildFailure ??= `Invalid input received: Fixed IP ${ip} is not a valid ip address for network ${networkId}.`;
       }

@@ -1,7 +1,8 @@
 // Neutron and Nova's network rules, run against both clouds: the shared network "private" and its
-// subnet as a tenant sees them; a fixed IP a port holds (400), an unknown network (400), an address
-// outside the network's subnets (202, then ERROR on the compute node) and what that failed build
-// does to its volumes: those marked delete_on_termination are deleted, the others are available again.
+// subnet as a tenant sees them; a fixed IP the tenant's port holds (400), an unknown network (400), an
+// address outside the network's subnets (202, then ERROR: the compute node aborts the build, deleting
+// the delete_on_termination volumes) and one another project's port holds (202, then ERROR: the build
+// is rescheduled with no host left, its volumes detached and none deleted until the server is).
 import { expect, it } from 'vitest';
 import {
   bootBody,
@@ -11,13 +12,16 @@ import {
   tenantVolume,
   volumeOf,
   waitForVolume,
+  waitLong,
   waitServerGone,
   type ComputeApis,
 } from './compute-apis';
+import { IMAGE_SNAPSHOT } from '../../contract/accounts';
 import type { ContractContext } from './context';
 
 const HELD_IP = '10.0.0.202';
 const OUTSIDE_IP = '192.168.77.5';
+const OTHER_IP = '10.0.0.203';
 const UNKNOWN_NETWORK = '3c1a9a53-0d8e-4f0e-9a43-5d7b0c1e2f00';
 
 export function computeNetworkChecks(ctx: ContractContext): void {
@@ -140,6 +144,66 @@ export function computeNetworkChecks(ctx: ContractContext): void {
     expect((await demo.call('DELETE', `/servers/${id}`)).status).toBe(204);
     await waitServerGone(demo, id);
     expect((await volumeOf(ctx, keep))?.status).toBe('available');
+  });
+
+  it("an address another project's server holds: 202, then ERROR (rescheduled, no host); volumes kept", async () => {
+    const { admin, demo } = api().nova;
+    // The admin project's server on OTHER_IP, booted from a clone of the OS image snapshot (bootable).
+    const snapshots = await ctx.admin().call('GET', `/snapshots?name=${encodeURIComponent(IMAGE_SNAPSHOT.name)}`);
+    const made = await ctx.admin().call('POST', '/volumes', {
+      volume: { name: `${run}-admin`, size: IMAGE_SNAPSHOT.sizeGb, snapshot_id: snapshots.body.snapshots[0].id },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(202);
+    await waitLong('the admin volume available', async () => {
+      const reply = await ctx.admin().call('GET', `/volumes/${made.body.volume.id}`);
+      return reply.body.volume.status === 'available';
+    });
+    const other = await admin.call(
+      'POST',
+      '/servers',
+      bootBody(`${run}-other`, [{ id: made.body.volume.id, bootIndex: 0, deleteOnTermination: true }], {
+        uuid: networkId,
+        fixed_ip: OTHER_IP,
+      }),
+    );
+    expect(other.status, JSON.stringify(other.body)).toBe(202);
+    expect((await settledServer(admin, other.body.server.id)).status).toBe('ACTIVE');
+
+    // The tenant cannot see that port, so nova's API lets the boot through; neutron refuses the port on the
+    // compute node, nova reschedules, and with no other host the build ends in ERROR.
+    const mine = await tenantVolume(ctx, `${run}-mine`, true);
+    const boot = await demo.call(
+      'POST',
+      '/servers',
+      bootBody(`${run}-clash`, [{ id: mine, bootIndex: 0, deleteOnTermination: true }], {
+        uuid: networkId,
+        fixed_ip: OTHER_IP,
+      }),
+    );
+    expect(boot.status, JSON.stringify(boot.body)).toBe(202);
+    const id: string = boot.body.server.id;
+    const server = await settledServer(demo, id);
+    expect(server.status).toBe('ERROR');
+    expect(server.fault).toMatchObject({
+      code: 500,
+      message:
+        'Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures ' +
+        `for instance ${id}.`,
+    });
+    expect((await api().neutron.demo.call('GET', `/ports?device_id=${id}`)).body.ports).toEqual([]);
+    // Unlike an abort, a reschedule detaches the volumes and deletes none, delete_on_termination or not.
+    await waitForVolume(ctx, mine, 'available');
+    expect((await volumeOf(ctx, mine))?.attachments).toEqual([]);
+
+    // The build kept its block device mappings: deleting the ERROR server deletes the detached volume after all.
+    for (const [nova, serverId] of [
+      [demo, id],
+      [admin, other.body.server.id as string],
+    ] as const) {
+      expect((await nova.call('DELETE', `/servers/${serverId}`)).status).toBe(204);
+      await waitServerGone(nova, serverId);
+    }
+    await waitForVolume(ctx, mine, 'gone');
   });
 
   it('clean-up: the holder deleted with its volume, the spare volume deleted', async () => {
