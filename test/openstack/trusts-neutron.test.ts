@@ -173,6 +173,12 @@ describe('NeutronClient', () => {
     const tenant = cloud.tenant(SIMULATOR_TENANT);
     const volume = (await tenant.cinder.createVolume({ name: 'port-boot', size: 1 })).id;
     await until(async () => (await tenant.cinder.getVolume(volume)).status === 'available');
+    // Nova boots only from a volume Cinder calls bootable (an image's or a snapshot's; here set by hand).
+    await tenant.session.request('volumev3', {
+      method: 'POST',
+      path: `/volumes/${volume}/action`,
+      body: { 'os-set_bootable': { bootable: true } },
+    });
     const { id } = await tenant.nova.createServer({
       name: 'port-vm',
       flavorRef: '1',
