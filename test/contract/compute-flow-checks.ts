@@ -103,6 +103,43 @@ export function computeFlowChecks(start: () => Promise<Target>): void {
     }
   });
 
+  it('a boot the compute node fails (its address held by a port blockflow does not know): all undone', async () => {
+    const tenant = cloud!.tenant(SIMULATOR_TENANT);
+    const network = (await cloud!.admin.neutron.listNetworks({ name: 'private' }))[0];
+    // blockflow hands out the lowest free address it knows of; an operator's port holds it already.
+    const [free] = await p().blockflow.prisma.$queryRaw<{ address: string }[]>`
+      SELECT address FROM fixed_ips WHERE network_id = ${network.id} AND NOT allocated AND NOT reserved
+      ORDER BY address::inet LIMIT 1`;
+    const neutronUrl = await cloud!.admin.session.endpoint('network');
+    const { token: adminToken } = await cloud!.admin.session.authenticate();
+    const port = await fetch(`${neutronUrl}/v2.0/ports`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Auth-Token': adminToken },
+      body: JSON.stringify({ port: { network_id: network.id, fixed_ips: [{ ip_address: free!.address }] } }),
+    });
+    expect(port.status).toBe(201);
+    const portId = ((await port.json()) as { port: { id: string } }).port.id;
+    try {
+      const res = await p().api('/v1/servers', { method: 'POST', body: request('flow-clash'), keystoneToken: token });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      let build: Record<string, any> | undefined;
+      await flowWait(`build ${res.body.id} settled`, async () => {
+        build = (await p().api(`/v1/servers/${res.body.id}`, { keystoneToken: token })).body;
+        return build?.status !== 'building';
+      });
+      if (build?.status === 'active') built.push(build); // for the delete below, should this check fail
+      expect(build, JSON.stringify(build)).toMatchObject({ status: 'failed', step: 'boot', address: free!.address });
+      expect(build!.failureReason).toContain('Exceeded maximum number of retries');
+      expect(await tenant.nova.listServers('flow-clash')).toEqual([]);
+      const left = (await tenant.cinder.listVolumes()).filter((v) => v.name?.startsWith('flow-clash'));
+      expect(left, JSON.stringify(left)).toEqual([]);
+      expect(await p().blockflow.prisma.fixedIp.count({ where: { allocatedTo: build!.id } })).toBe(0);
+      expect(await cloud!.admin.cinder.listTransfers()).toEqual([]);
+    } finally {
+      await fetch(`${neutronUrl}/v2.0/ports/${portId}`, { method: 'DELETE', headers: { 'X-Auth-Token': adminToken } });
+    }
+  });
+
   it('delete: the real Nova deletes the servers, their volumes go, the addresses are free again', async () => {
     const tenant = cloud!.tenant(SIMULATOR_TENANT);
     for (const build of built) {
