@@ -62,7 +62,7 @@ beforeAll(async () => {
     builds.push(await buildServer(b, token, `s${builds.length + 1}`, 120_000));
   expect(builds.every((x) => x.status === 'active')).toBe(true);
   expect(builds.filter((x) => x.path === 'pool-hit').length).toBeGreaterThanOrEqual(3);
-  expect(builds.at(-1).path).toBe('fallback');
+  expect(builds.at(-1)?.path).toBe('fallback');
   const del = await fetch(`${b.api}/v1/servers/${builds[0].id}`, {
     method: 'DELETE',
     headers: { 'X-Auth-Token': token },
