@@ -40,6 +40,8 @@ export async function startBlockflow(env: Record<string, string> = {}): Promise<
       ...process.env,
       BLOCKFLOW_DATA_DIR: dataDir,
       API_TOKEN: apiToken,
+      // npm test runs at warn; the start command's own lines (and "ready") are info.
+      LOG_LEVEL: 'info',
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       ...env,
     },
