@@ -16,6 +16,7 @@ import { SYNC_OS_WORKFLOW_ID } from '../../pool/schedules';
 import { freePort } from '../setup/free-port';
 import { waitForWith } from '../support/wait-for';
 import { connectCloud } from '../../openstack/cloud';
+import { KeystoneSession } from '../../openstack/keystone';
 
 const waitFor = waitForWith({ timeoutMs: 60_000, intervalMs: 200 });
 const when = <T>(value: T, ok: (v: T) => boolean) => (ok(value) ? value : undefined);
@@ -236,20 +237,14 @@ async function taskIdentities(handle: ReturnType<Client['workflow']['getHandle']
 }
 
 async function tenantToken(): Promise<string> {
-  const res = await fetch(`${sim.authUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: {
-            user: { name: SIMULATOR_TENANT.username, domain: { name: 'Default' }, password: SIMULATOR_TENANT.password },
-          },
-        },
-        scope: { project: { name: SIMULATOR_TENANT.project, domain: { name: 'Default' } } },
-      },
-    }),
+  const { username, password, project: projectName } = SIMULATOR_TENANT;
+  const session = new KeystoneSession({
+    authUrl: sim.authUrl,
+    username,
+    password,
+    projectName,
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
   });
-  return res.headers.get('x-subject-token')!;
+  return (await session.authenticate()).token;
 }
