@@ -182,10 +182,10 @@ describe.each(TARGETS)('contract (server build disks through a trust): %s', (tar
     // built here stands for the claimed one.
     systemDisk = await buildSpare('sys');
     const volume = await cc().admin.cinder.getVolume(systemDisk);
-    // `bootable` is not compared: the real peer's snapshot comes from a plain volume (no Glance), so its
-    // clones say "false"; the simulator's image snapshots give "true".
+    // Bootable on both: nova boots only from such a volume, and the peer's OS image volume is marked so.
     expect(volume).toMatchObject({
       status: 'available',
+      bootable: 'true',
       size: need(snapshot, 'snapshot').size,
       volume_type: IMAGE_SNAPSHOT.volumeType,
       snapshot_id: need(snapshot, 'snapshot').id,
