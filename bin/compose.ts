@@ -66,14 +66,19 @@ export interface RunningWorker {
 /**
  * Starts polling the composition's task queue. `handleSignals`: let the SDK drain the worker on
  * SIGINT/SIGTERM (a standalone worker); false when the caller owns shutdown order.
+ * `sdkMetricsAddress`: where the SDK's own Prometheus exporter listens (none when unset).
  */
-export async function runWorker(c: Composition, opts: { handleSignals: boolean }): Promise<RunningWorker> {
+export async function runWorker(
+  c: Composition,
+  opts: { handleSignals: boolean; sdkMetricsAddress?: string },
+): Promise<RunningWorker> {
   const { worker, connection } = await createWorker({
     address: c.temporalAddress,
     namespace: c.namespace,
     taskQueue: c.taskQueue,
     activities: c.activities,
     handleSignals: opts.handleSignals,
+    sdkMetricsAddress: opts.sdkMetricsAddress,
   });
   const done = worker.run();
   let stopped: Promise<void> | undefined;

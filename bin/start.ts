@@ -9,11 +9,15 @@ import { serve } from '@hono/node-server';
 import { ConfigError, dataPath, joinedServices, loadSettings, roleFromArgv, type Settings } from '../config/settings';
 import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } from '../infra/stack';
 import { ADVISORY_LOCKS, withAdvisoryLock } from '../infra/advisory-lock';
+import { freePort } from '../infra/ephemeral';
 import { bootstrapPool, manageNetworksAtStart } from '../worker/bootstrap';
 import { createApp } from '../api/app';
 import { compose, runWorker, type Composition } from './compose';
+import { createLogger } from '../observability/logger';
+import { redactText, registerSecrets } from '../observability/redact';
 
-const log = (line: string) => console.log(`[blockflow] ${line}`);
+const logger = createLogger('blockflow');
+const log = logger.line;
 const stops: { name: string; stop: () => Promise<void> }[] = [];
 const onStop = (name: string, stop: () => Promise<void>) => stops.push({ name, stop });
 
@@ -21,6 +25,8 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const settings = loadSettings(roleFromArgv(process.argv.slice(2), process.env));
   const role = settings.BLOCKFLOW_ROLE;
+  // Never written, whatever line carries them.
+  registerSecrets(settings.OS_ADMIN_PASSWORD, settings.API_TOKEN, passwordIn(settings.DATABASE_URL));
   if (role !== 'all') joinedServices(settings); // refuses a missing URL before anything starts
   mkdirSync(settings.dataDir, { recursive: true });
   log(`role ${role}, data folder ${settings.dataDir}`);
@@ -47,7 +53,10 @@ async function main(): Promise<void> {
   });
   onStop('database and Temporal clients', blockflow.close);
   if (role !== 'api') {
-    const worker = await runWorker(blockflow, { handleSignals: false });
+    // Role all: the API's /metrics forwards the SDK's exporter, on a loopback port of its own.
+    const sdkMetricsAddress =
+      settings.TEMPORAL_SDK_METRICS_ADDRESS ?? (role === 'all' ? `127.0.0.1:${await freePort()}` : undefined);
+    const worker = await runWorker(blockflow, { handleSignals: false, sdkMetricsAddress });
     onStop('worker (then chunk stores, libvirt daemons if drills started them)', worker.stop);
     log(`worker polling task queue "${settings.TEMPORAL_TASK_QUEUE}" (pid ${process.pid})`);
   }
@@ -78,6 +87,7 @@ async function bootstrap(settings: Settings, blockflow: Composition): Promise<vo
 async function serveApi(settings: Settings, blockflow: Composition, temporalUiUrl: string | undefined) {
   const { prisma, temporal, cloud } = blockflow;
   const apiToken = settings.API_TOKEN ?? apiTokenFromDataFolder(settings);
+  registerSecrets(apiToken);
   const app = createApp({ temporal, taskQueue: settings.TEMPORAL_TASK_QUEUE, prisma, cloud, apiToken, temporalUiUrl });
   const { API_HOST: host, API_PORT: port } = settings;
   const server = serve({ fetch: app.fetch, hostname: host, port });
@@ -90,10 +100,15 @@ async function serveApi(settings: Settings, blockflow: Composition, temporalUiUr
   });
   log(
     `API        http://${host}:${port}  (OpenAPI: /openapi.json; ` +
-      `writes need "Authorization: Bearer ` +
-      `<token in ${settings.API_TOKEN ? 'API_TOKEN' : dataPath(settings, 'api-token')}>")`,
+      `writes need the bearer token in ${settings.API_TOKEN ? 'API_TOKEN' : dataPath(settings, 'api-token')})`,
   );
   if (temporalUiUrl) log(`Temporal UI ${temporalUiUrl}`);
+}
+
+function passwordIn(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const password = decodeURIComponent(new URL(url).password);
+  return password || undefined;
 }
 
 function apiTokenFromDataFolder(settings: Settings): string {
@@ -111,7 +126,7 @@ async function shutdown(code: number): Promise<never> {
         await stop();
         log(`stopped ${name}`);
       } catch (err) {
-        log(`stopping ${name} failed: ${(err as Error).message}`);
+        logger.error(`stopping ${name} failed: ${(err as Error).message}`);
       }
     }
   }
@@ -121,10 +136,9 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 main().catch(async (err) => {
-  // A bad setting is the operator's to fix: one line naming it, no stack trace.
-  console.error(
-    err instanceof ConfigError ? `blockflow: ${err.message}` : `blockflow: start-up failed: ${(err as Error).message}`,
-  );
-  if (!(err instanceof ConfigError) && process.env.DEBUG) console.error(err);
+  // A bad setting is the operator's to fix: one line on stderr naming it, no stack trace.
+  const message = err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message}`;
+  process.stderr.write(`blockflow: ${redactText(message)}\n`);
+  if (!(err instanceof ConfigError)) logger.debug('start-up failure', { stack: (err as Error).stack });
   await shutdown(1);
 });

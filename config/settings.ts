@@ -29,6 +29,11 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('blockflow'),
+  /** host:port of the worker's Temporal SDK metrics (Prometheus); unset = a free loopback port in role all. */
+  TEMPORAL_SDK_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+    .optional(),
   /** Unset = the embedded OpenStack simulator. */
   OS_AUTH_URL: optionalUrl,
   OS_USER_DOMAIN_NAME: z.string().default('Default'),

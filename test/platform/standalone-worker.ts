@@ -30,6 +30,7 @@ export function standaloneWorkers(p: () => Platform): StandaloneWorkers {
         {
           env: {
             ...process.env,
+            LOG_LEVEL: 'info', // its start-up lines, which npm test's LOG_LEVEL=warn would hide
             DATABASE_URL: platform.databaseUrl,
             TEMPORAL_ADDRESS: platform.temporalAddress,
             TEMPORAL_TASK_QUEUE: platform.taskQueue,

@@ -58,6 +58,7 @@ function startRole(role: 'api' | 'worker', env: Record<string, string> = {}): Pr
     env: {
       ...process.env,
       BLOCKFLOW_DATA_DIR: join(dir, `${role}-${children.length}`),
+      LOG_LEVEL: 'info', // its start-up lines, which npm test's LOG_LEVEL=warn would hide
       DATABASE_URL: services.databaseUrl,
       TEMPORAL_ADDRESS: services.temporalAddress,
       TEMPORAL_TASK_QUEUE: 'scale-out',

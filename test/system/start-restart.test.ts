@@ -36,6 +36,7 @@ function start(env: Record<string, number | string>): Promise<{ child: ChildProc
     env: {
       ...process.env,
       BLOCKFLOW_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info', // its start-up lines, which npm test's LOG_LEVEL=warn would hide
       ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
