@@ -12,7 +12,8 @@ import { DurationEstimator, waitExpected } from '../lib/expected-wait';
 import { updateBuild, type BuildUpdate } from '../servers/builds';
 import { assertNotFenced, BuildUndoneError, fenceBuild, underFence } from '../servers/build-fence';
 import { ensureServer, findServerOf, observeServer, requestServerDelete, type BootRequest } from '../servers/boot';
-import { allocateFixedIp, FixedIpError, releaseFixedIps, type FixedIpRequest } from '../servers/fixed-ips';
+import { FixedIpError, releaseFixedIps, type FixedIpRequest } from '../servers/fixed-ips';
+import { grantCheckedAddress } from '../servers/address-grant';
 import { releaseSystemDisk, type SystemDiskToRelease } from '../servers/release';
 import { deliverSystemDisk, takeSystemDisk, type SystemDiskRequest } from '../servers/obtain-system-disk';
 import {
@@ -114,11 +115,9 @@ export function serverActivities(deps: ServerActivityDeps) {
       return { volumeId: disk.volumeId, status, ready: ['available', ...ATTACHED].includes(status) };
     },
 
-    /** An address for the build (its holder), granted under the build's fence. */
+    /** An address for the build (its holder), granted under the build's fence, free in Neutron too. */
     allocateFixedIp: (req: FixedIpRequest) =>
-      asBuildFailure(() =>
-        underFence(prisma, req.holder, (tx) => allocateFixedIp(tx, req, { locking: !deps.unsafeNoLocking })),
-      ),
+      asBuildFailure(() => grantCheckedAddress(prisma, cloud.admin, req, { locking: !deps.unsafeNoLocking })),
 
     /** The first undo of a build: nothing more is granted to it (servers/build-fence). */
     fenceBuild: (req: { buildId: string }) => fenceBuild(prisma, req.buildId),

@@ -2,7 +2,7 @@
 // the pool hit (claim, transfer + accept, rename, no create from the snapshot), the fallback
 // when the pool is empty, one server per Idempotency-Key, and delete taking everything away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_DELAYS, type Platform } from './harness';
+import { SIM_DELAYS, waitFor, type Platform } from './harness';
 import { serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
 
 let p: Platform;
@@ -76,6 +76,44 @@ describe('createServer', () => {
       path: '/OS-TRUST/trusts',
     });
     expect(trusts).toEqual([]);
+  });
+
+  it('an address a port made outside blockflow holds is set aside for that port; the build gets the next', async () => {
+    const [{ network_id: networkId, address }] = await p.prisma.$queryRaw<{ network_id: string; address: string }[]>`
+      SELECT network_id, address FROM fixed_ips WHERE allocated = false AND reserved = false
+      ORDER BY address::inet LIMIT 1`;
+    // An operator's VM on that address, booted straight through Nova (blockflow never saw it).
+    const admin = p.cloud.admin;
+    const volume = (await admin.cinder.createVolume({ name: 'operator-vm-disk', size: 1 })).id;
+    await waitFor('the operator disk', async () => (await admin.cinder.getVolume(volume)).status === 'available');
+    await admin.session.request('volumev3', {
+      method: 'POST',
+      path: `/volumes/${volume}/action`,
+      body: { 'os-set_bootable': { bootable: true } },
+    });
+    const foreign = await admin.nova.createServer({
+      name: 'operator-vm',
+      flavorRef: '1',
+      blockDevices: [{ volumeId: volume, bootIndex: 0, deleteOnTermination: true }],
+      networks: [{ uuid: networkId, fixedIp: address }],
+    });
+    const [port] = await waitFor('its port', async () => {
+      const ports = await admin.neutron.listPorts({ networkId, fixedIp: address });
+      return ports.length ? ports : undefined;
+    });
+    try {
+      const build = await createAndWait('next-address');
+      expect(build, JSON.stringify(build)).toMatchObject({ status: 'active' });
+      expect(build.address).not.toBe(address);
+      const row = await p.prisma.fixedIp.findUnique({ where: { networkId_address: { networkId, address } } });
+      expect(row).toMatchObject({ allocated: true, allocatedTo: `neutron-port:${port!.id}` });
+    } finally {
+      await admin.nova.deleteServer(foreign.id);
+      await p.prisma.fixedIp.update({
+        where: { networkId_address: { networkId, address } },
+        data: { allocated: false, allocatedTo: null, allocatedAt: null },
+      });
+    }
   });
 
   it('pool empty: falls back to a create from the snapshot, then the same handover', async () => {
