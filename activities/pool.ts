@@ -1,4 +1,5 @@
 // The spare-volume pool's activities, bound to their dependencies.
+import { heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
@@ -16,13 +17,31 @@ export function poolActivities(deps: { prisma: PrismaClient; cloud: CloudClients
     loadReplenishPlan: () => loadReplenishPlan(prisma, cloud),
     createSpareVolume: (req: SpareVolumeRequest) => createSpareVolume(prisma, cloud, req),
     observeVolumes: (volumeIds: string[]) => observeVolumes(cloud, volumeIds),
-    reconcileSpareVolumes: () => reconcileSpareVolumes(prisma, cloud),
-    syncCatalog: () => syncCatalog(prisma, cloud),
-    purgeStaleSpares: () => purgeStaleSpares(prisma, cloud),
+    reconcileSpareVolumes: () => beating(() => reconcileSpareVolumes(prisma, cloud)),
+    syncCatalog: () => beating(() => syncCatalog(prisma, cloud)),
+    purgeStaleSpares: () => beating(() => purgeStaleSpares(prisma, cloud)),
     claimSpareVolume: (kind: PoolKind, claimant: string) => claimSpareVolume(prisma, kind, claimant),
     recordRound: (round: RoundRecord) => recordRound(prisma, round),
     pauseReplenishment: (note: string) => pauseReplenishment(temporal, note),
     resumeReplenishment: (note: string) => resumeReplenishment(temporal, note),
-    stopRunningReplenishRounds: () => stopRunningReplenishRounds(temporal),
+    stopRunningReplenishRounds: () => beating(() => stopRunningReplenishRounds(temporal)),
   };
+}
+
+/** How often a long pass says it is alive; the workflows give it a heartbeat timeout of 15 s. */
+const BEAT_MS = 2_000;
+
+/**
+ * Runs a pass that may take long (reconcile over every spare, the catalog sync and purge) with a
+ * heartbeat every BEAT_MS: a worker killed mid-pass is noticed at the heartbeat timeout and the pass
+ * retried at once, instead of after its 5-minute start-to-close (a pass held so long holds its
+ * schedule, overlap SKIP, as long).
+ */
+async function beating<T>(pass: () => Promise<T>): Promise<T> {
+  const beat = setInterval(() => heartbeat(), BEAT_MS);
+  try {
+    return await pass();
+  } finally {
+    clearInterval(beat);
+  }
 }
