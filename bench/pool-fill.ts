@@ -4,9 +4,12 @@
 // Temporal + PostgreSQL. Prints failed creates and fill time per strategy and the ratio of (c)
 // to the best failure-free fixed interval; writes bench/results/pool-fill.json.
 //
-//   node --import tsx bench/pool-fill.ts [--quick]
+//   node --import tsx bench/pool-fill.ts [--quick] [--intervals 1.5,2.5]
+// --intervals runs only those fixed intervals (to re-measure rows of the table) and writes
+// bench/results/pool-fill-intervals.json instead.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -41,12 +44,22 @@ const MAX_ROUNDS = 12;
 
 type Strategy = { label: string; mode: 'fixed' | 'adaptive'; intervalSeconds: number };
 const quick = process.argv.includes('--quick');
-const fixedIntervals = quick ? [2, 2.5] : [1, 1.5, 2, 2.5, 3, 4];
-const strategies: Strategy[] = [
-  { label: '(a) no throttle', mode: 'fixed', intervalSeconds: 0 },
-  ...fixedIntervals.map((s) => ({ label: `(b) fixed ${s} s`, mode: 'fixed' as const, intervalSeconds: s })),
-  { label: '(c) adaptive', mode: 'adaptive', intervalSeconds: 0 },
-];
+const only = process.argv.includes('--intervals')
+  ? process.argv[process.argv.indexOf('--intervals') + 1]!.split(',').map(Number)
+  : null;
+const fixedIntervals = only ?? (quick ? [2, 2.5] : [1, 1.5, 2, 2.5, 3, 4]);
+const fixedStrategies = fixedIntervals.map((s) => ({
+  label: `(b) fixed ${s} s`,
+  mode: 'fixed' as const,
+  intervalSeconds: s,
+}));
+const strategies: Strategy[] = only
+  ? fixedStrategies
+  : [
+      { label: '(a) no throttle', mode: 'fixed', intervalSeconds: 0 },
+      ...fixedStrategies,
+      { label: '(c) adaptive', mode: 'adaptive', intervalSeconds: 0 },
+    ];
 
 interface Outcome extends Strategy {
   failedCreates: number;
@@ -145,14 +158,16 @@ async function main() {
   }
   const cleanFixed = outcomes.filter((o) => o.label.startsWith('(b)') && o.failedCreates === 0 && o.full);
   const bestFixed = cleanFixed.sort((x, y) => x.fillSeconds - y.fillSeconds)[0];
-  const adaptive = outcomes.find((o) => o.mode === 'adaptive')!;
-  const ratio = bestFixed ? adaptive.fillSeconds / bestFixed.fillSeconds : null;
+  const adaptive = outcomes.find((o) => o.mode === 'adaptive');
+  const ratio = bestFixed && adaptive ? adaptive.fillSeconds / bestFixed.fillSeconds : null;
   console.log(
-    bestFixed
-      ? `best failure-free fixed interval: ${bestFixed.intervalSeconds} s (${bestFixed.fillSeconds.toFixed(1)} s); ` +
+    !adaptive
+      ? `load average ${loadAverage()}`
+      : bestFixed
+        ? `best failure-free fixed interval: ${bestFixed.intervalSeconds} s (${bestFixed.fillSeconds.toFixed(1)} s); ` +
           `adaptive/best = ${ratio!.toFixed(2)}; adaptive failed creates: ${adaptive.failedCreates}  ` +
           `(target: 0 failures, ratio ≤ 1.20)`
-      : 'no fixed interval filled the pool without failures',
+        : 'no fixed interval filled the pool without failures',
   );
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
@@ -166,8 +181,15 @@ async function main() {
     bestFixed: bestFixed?.label ?? null,
     adaptiveToBestFixed: ratio,
   };
-  writeFileSync(join(dir, 'pool-fill.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const file = only ? 'pool-fill-intervals.json' : 'pool-fill.json';
+  writeFileSync(join(dir, file), `${JSON.stringify({ ...report, loadAverage: os.loadavg() }, null, 2)}\n`);
 }
+
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 main().catch((err) => {
   console.error(err);
