@@ -67,7 +67,8 @@ export async function runSchemathesis(st: string, o: FuzzOptions): Promise<FuzzR
     ...o.exclude.flatMap((name) => ['--exclude-name', name]),
   ];
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const child = spawn(st, args, { env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1' } });
+    // In the run's own folder: Schemathesis keeps a cache (.schemathesis/) in its working directory.
+    const child = spawn(st, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1' } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
