@@ -16,6 +16,16 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/**
+ * The workflow code a new worker runs: the bundle file BLOCKFLOW_WORKFLOW_BUNDLE names (written
+ * beforehand from this same tree, e.g. by the test set-up for the workers it starts and kills:
+ * bundling takes 3 s or more a start), else bundled here.
+ */
+async function workflowCode(): Promise<WorkflowBundleWithSourceMap | { codePath: string }> {
+  const prebuilt = process.env.BLOCKFLOW_WORKFLOW_BUNDLE;
+  return prebuilt ? { codePath: prebuilt } : workflowBundle();
+}
+
 /** Workflow tasks a worker runs at once (each server build in flight holds one). */
 const WORKFLOW_TASK_SLOTS = 400;
 
@@ -38,7 +48,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowCode(),
     activities: opts.activities,
     // A server build runs its steps as local activities inside one workflow task, which holds a
     // workflow-task slot for the whole build (seconds, not milliseconds): the SDK's 40 slots would

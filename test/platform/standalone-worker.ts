@@ -2,6 +2,7 @@
 // that SIGKILL a worker mid-flight. Each test file keeps one pool of them and kills what is left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { SIMULATOR_ADMIN } from '../../infra/stack';
 import type { Platform } from './harness';
 
@@ -31,6 +32,7 @@ export function standaloneWorkers(p: () => Platform): StandaloneWorkers {
           env: {
             ...process.env,
             LOG_LEVEL: 'info', // its start-up lines, which npm test's LOG_LEVEL=warn would hide
+            BLOCKFLOW_WORKFLOW_BUNDLE: inject('workflowBundlePath'), // no 3 s of bundling per start
             DATABASE_URL: platform.databaseUrl,
             TEMPORAL_ADDRESS: platform.temporalAddress,
             TEMPORAL_TASK_QUEUE: platform.taskQueue,
