@@ -100,7 +100,7 @@ async function serveApi(settings: Settings, blockflow: Composition, temporalUiUr
   });
   log(
     `API        http://${host}:${port}  (OpenAPI: /openapi.json; ` +
-      `writes need the bearer token in ${settings.API_TOKEN ? 'API_TOKEN' : dataPath(settings, 'api-token')})`,
+      `writes need the API token from ${settings.API_TOKEN ? 'API_TOKEN' : dataPath(settings, 'api-token')})`,
   );
   if (temporalUiUrl) log(`Temporal UI ${temporalUiUrl}`);
 }
