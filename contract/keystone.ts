@@ -1,5 +1,6 @@
 // A real Keystone (Debian's keystone package, Zed): its own keystone.conf with fernet tokens and
 // a private database, bootstrapped with the admin user, served by uwsgi on loopback.
+import { uwsgiArgs } from './uwsgi';
 import { join } from 'node:path';
 import { ADMIN, REGION } from './accounts';
 import { writeFernetKeyRepository } from './fernet-keys';
@@ -44,29 +45,7 @@ export async function startKeystone(group: ProcessGroup, layout: Layout, databas
     'keystone',
     {
       command: 'uwsgi',
-      args: [
-        '--plugin',
-        'python3',
-        '--http-socket',
-        `${HOST}:${layout.ports.keystone}`,
-        '--wsgi-file',
-        '/usr/bin/keystone-wsgi-public',
-        '--env',
-        `OS_KEYSTONE_CONFIG_FILES=${conf}`,
-        '--master',
-        '--processes',
-        '1',
-        '--threads',
-        '4',
-        '--need-app',
-        '--die-on-term',
-        '--buffer-size',
-        '65535',
-        // uwsgi's http-socket does not keep connections alive; without this header clients reuse
-        // the socket and about half the calls fail with a reset.
-        '--add-header',
-        'Connection: close',
-      ],
+      args: uwsgiArgs('/usr/bin/keystone-wsgi-public', layout.ports.keystone, `OS_KEYSTONE_CONFIG_FILES=${conf}`),
     },
     { graceMs: 10_000 },
   );

@@ -1,5 +1,6 @@
 // A real Placement (Debian's placement-api 8, Zed), served by uwsgi on loopback like Keystone:
 // nova-compute reports its fake hypervisor's inventory here and nova-scheduler claims from it.
+import { uwsgiArgs } from './uwsgi';
 import { join } from 'node:path';
 import type { ServiceAccount, ServiceUser } from './identity-setup';
 import { writeIni } from './ini';
@@ -46,28 +47,7 @@ export async function startPlacement(group: ProcessGroup, layout: Layout, config
     'placement',
     {
       command: 'uwsgi',
-      args: [
-        '--plugin',
-        'python3',
-        '--http-socket',
-        `${HOST}:${layout.ports.placement}`,
-        '--wsgi-file',
-        '/usr/bin/placement-api',
-        '--env',
-        `OS_PLACEMENT_CONFIG_DIR=${config.dir}`,
-        '--master',
-        '--processes',
-        '1',
-        '--threads',
-        '4',
-        '--need-app',
-        '--die-on-term',
-        '--buffer-size',
-        '65535',
-        // As for Keystone: uwsgi's http-socket does not keep connections alive.
-        '--add-header',
-        'Connection: close',
-      ],
+      args: uwsgiArgs('/usr/bin/placement-api', layout.ports.placement, `OS_PLACEMENT_CONFIG_DIR=${config.dir}`),
     },
     { graceMs: 3_000 },
   );
