@@ -23,6 +23,12 @@ export class NotFoundError extends OpenStackError {}
 export class ConflictError extends OpenStackError {}
 /** 413/429: over quota or rate limited. */
 export class OverLimitError extends OpenStackError {}
+/**
+ * 413 that is a quota refusal in the service's words (cinder's VolumeLimitExceeded,
+ * VolumeSizeExceedsAvailableQuota, …; nova's "Quota exceeded …") asking for no wait: no retry
+ * within minutes changes it. A rate limit (429, or a 413 with Retry-After > 0) stays an OverLimitError.
+ */
+export class QuotaExceededError extends OverLimitError {}
 /** 5xx: the service failed. */
 export class ServiceError extends OpenStackError {}
 /** No HTTP answer at all: refused, DNS, timeout. */
@@ -36,15 +42,37 @@ export const OPENSTACK_NON_RETRYABLE = [
   'ConflictError',
 ];
 
-export function errorForStatus(status: number): typeof OpenStackError {
+/**
+ * The error class for an answer's status; a 413 also by its body and Retry-After header, which tell
+ * a quota refusal from a rate limit.
+ */
+export function errorForStatus(status: number, body?: unknown, retryAfter?: string | null): typeof OpenStackError {
   if (status === 400) return BadRequestError;
   if (status === 401) return UnauthorizedError;
   if (status === 403) return ForbiddenError;
   if (status === 404) return NotFoundError;
   if (status === 409) return ConflictError;
+  if (status === 413 && isQuotaRefusal(body, retryAfter)) return QuotaExceededError;
   if (status === 413 || status === 429) return OverLimitError;
   return ServiceError;
 }
+
+/** The quota exceptions' words: cinder's class names (and its bare gigabytes message), nova's "Quota exceeded". */
+const QUOTA_WORDS = /quota|LimitExceeded|ExceedsLimit/i;
+
+/**
+ * A 413 in the cinder/nova fault envelope ({"overLimit": {"code", "message", "retryAfter"}}) whose
+ * message names a quota and whose Retry-After (header or body) is absent or 0: cinder sends "0" with
+ * every quota refusal, while a rate limiter names the seconds to wait.
+ */
+function isQuotaRefusal(body: unknown, retryAfter?: string | null): boolean {
+  const fault = (body as { overLimit?: { message?: unknown; retryAfter?: unknown } } | null)?.overLimit;
+  if (!fault || typeof fault.message !== 'string' || !QUOTA_WORDS.test(fault.message)) return false;
+  return !asksToWait(retryAfter) && !asksToWait(fault.retryAfter);
+}
+
+/** A Retry-After of seconds above 0, or an HTTP date. */
+const asksToWait = (value: unknown) => value != null && String(value).trim() !== '' && !(Number(value) <= 0);
 
 /**
  * Extracts the human message from the error bodies OpenStack services use:

@@ -67,7 +67,7 @@ export async function httpJson<T>(req: HttpRequest): Promise<HttpResponse<T>> {
     }
   }
   if (status < 200 || status > 299) {
-    const ErrorClass = errorForStatus(status);
+    const ErrorClass = errorForStatus(status, body, raw.headers['retry-after']);
     throw new ErrorClass(req.service, req.method, req.url, status, apiMessage(body, raw.statusText));
   }
   const headers: ResponseHeaders = {

@@ -4,6 +4,7 @@
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
+import { QuotaExceededError } from '../openstack/errors';
 import { COUNTED_STATUSES, type PoolKind } from './plan';
 import { dropSpare } from './drop-spare';
 
@@ -46,14 +47,22 @@ export async function createSpareVolume(
     : undefined;
   volume ??= (await cinder.listVolumes({ name: req.name }))[0];
   const createdNow = !volume;
-  volume ??= await cinder.createVolume({
-    name: req.name,
-    size: req.sizeGb,
-    volumeType: req.volumeType,
-    snapshotId: req.snapshotId,
-    description: `blockflow spare system disk: ${req.osName} on ${req.volumeType}`,
-    metadata: { ...SPARE_METADATA, 'blockflow:os': req.osName },
-  });
+  volume ??= await cinder
+    .createVolume({
+      name: req.name,
+      size: req.sizeGb,
+      volumeType: req.volumeType,
+      snapshotId: req.snapshotId,
+      description: `blockflow spare system disk: ${req.osName} on ${req.volumeType}`,
+      metadata: { ...SPARE_METADATA, 'blockflow:os': req.osName },
+    })
+    .catch(async (err: unknown) => {
+      // Refused for quota: no volume has this name (asked just above), so the intent row goes now
+      // instead of holding a slot of its kind until reconcile drops it.
+      if (err instanceof QuotaExceededError)
+        await prisma.spareVolume.deleteMany({ where: { name: req.name, volumeId: null } });
+      throw err;
+    });
   const status = await recordAnswer(prisma, cloud, req, volume);
   return { name: req.name, volumeId: volume.id, status, createdNow };
 }

@@ -29,7 +29,8 @@ const { createSpareVolume, loadReplenishPlan, observeVolumes, recordRound } = pr
     initialInterval: '2 seconds',
     maximumInterval: '1 minute',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE,
+    // A quota refusal (cinder's 413) fails its create at once: counted failed, as any refusal.
+    nonRetryableErrorTypes: [...OPENSTACK_NON_RETRYABLE, 'QuotaExceededError'],
   },
 });
 

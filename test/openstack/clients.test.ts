@@ -6,7 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../openstack-sim';
 import { connectCloud, type CloudClients } from '../../openstack/cloud';
-import { BadRequestError, NotFoundError, UnauthorizedError, UnreachableError } from '../../openstack/errors';
+import {
+  BadRequestError,
+  errorForStatus,
+  NotFoundError,
+  OverLimitError,
+  QuotaExceededError,
+  UnauthorizedError,
+  UnreachableError,
+} from '../../openstack/errors';
 import { KeystoneSession } from '../../openstack/keystone';
 import { SIMULATOR_ADMIN, SIMULATOR_TENANT } from '../../infra/stack';
 
@@ -143,6 +151,36 @@ describe('CinderClient', () => {
     const err = await cloud.admin.cinder.getVolume('00000000-0000-0000-0000-000000000000').catch((e) => e);
     expect(err).toBeInstanceOf(NotFoundError);
     expect(err.apiMessage).toBe('Volume 00000000-0000-0000-0000-000000000000 could not be found.');
+  });
+
+  it('a create over the quota is a QuotaExceededError (413); a rate limit (429, Retry-After > 0) is not', async () => {
+    const { session } = cloud.admin;
+    const quota = `/os-quota-sets/${(await session.authenticate()).projectId}`;
+    const create = () => cloud.admin.cinder.createVolume({ name: 'over-quota', size: 10, volumeType: 'sas' });
+    await session.request('volumev3', { method: 'PUT', path: quota, body: { quota_set: { per_volume_gigabytes: 1 } } });
+    try {
+      const refused = await create().catch((e) => e);
+      expect(refused).toBeInstanceOf(QuotaExceededError);
+      expect(refused).toBeInstanceOf(OverLimitError); // what the server builds' checks name
+      expect(refused.apiMessage).toMatch(/^VolumeSizeExceedsLimit: /);
+    } finally {
+      await session.request('volumev3', { method: 'DELETE', path: quota });
+    }
+    for (const [status, message] of [
+      [429, 'Rate limit exceeded.'],
+      [413, 'This request was rate-limited.'],
+    ] as const) {
+      sim.faults.failNextRequests({ method: 'POST', path: '/volumes$', status, message });
+      const limited = await create().catch((e) => e);
+      expect(limited).toBeInstanceOf(OverLimitError);
+      expect(limited).not.toBeInstanceOf(QuotaExceededError);
+    }
+    // A quota's words with a wait asked for are a rate limit's too (no simulator sends that).
+    const words = { overLimit: { code: 413, message: 'VolumeLimitExceeded: …', retryAfter: '0' } };
+    expect(errorForStatus(413, words, '0')).toBe(QuotaExceededError);
+    expect(errorForStatus(413, words, '30')).toBe(OverLimitError);
+    expect(errorForStatus(413, { overLimit: { ...words.overLimit, retryAfter: '30' } })).toBe(OverLimitError);
+    expect(errorForStatus(413, '<html>413 Request Entity Too Large</html>')).toBe(OverLimitError);
   });
 
   it('creates from a snapshot, finds by name, transfers admin → tenant, accepts, renames', async () => {

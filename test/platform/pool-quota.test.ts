@@ -1,10 +1,13 @@
 // Targets against the admin project's Cinder quota (volumes, gigabytes, volumes_<type>,
 // gigabytes_<type>): what cannot fit is shown per kind in GET /v1/pool and never attempted, and the
-// answer to a settings PATCH says when the targets cannot fit (the settings are stored as given).
+// answer to a settings PATCH says when the targets cannot fit (the settings are stored as given); a
+// create Cinder refuses for quota all the same fails at once, counted in its round.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
 import { replenishPool } from '../../workflows';
+import { REFUSALS_TO_STOP } from '../../workflows/replenish-pool';
+import type { QuotaUsageBody } from '../../pool/quota';
 
 let p: Platform;
 beforeAll(async () => {
@@ -59,4 +62,46 @@ describe('the replenish plan within the Cinder quota', () => {
     expect(fits.status).toBe(200);
     expect(fits.body).toMatchObject({ targetHighDemand: 1, quota: { fits: true, beyondQuota: [] } });
   });
+});
+
+describe('a round whose creates Cinder refuses for quota', () => {
+  const quotaPath = async () => `/os-quota-sets/${(await p.cloud.admin.session.authenticate()).projectId}`;
+  const setAdminQuota = async (quota_set: Record<string, number>) =>
+    p.cloud.admin.session.request('volumev3', { method: 'PUT', path: await quotaPath(), body: { quota_set } });
+  beforeAll(async () => {
+    await p.api('/v1/pool/settings', { method: 'PATCH', body: { targetHighDemand: 3, targetLowDemand: 3 } });
+    const { quota_set } = await p.cloud.admin.session.request<QuotaUsageBody>('volumev3', {
+      method: 'GET',
+      path: `${await quotaPath()}?usage=true`,
+    });
+    await setAdminQuota({ volumes: (quota_set.volumes as { in_use: number }).in_use });
+  });
+  afterAll(async () => {
+    await setAdminQuota({ volumes: -1 });
+  });
+
+  it.each(['fixed', 'adaptive'])(
+    '%s mode: the round ends within seconds, its refused creates counted failed and not left as rows',
+    async (throttleMode) => {
+      await p.api('/v1/pool/settings', { method: 'PATCH', body: { throttleMode } });
+      const rows = await p.prisma.spareVolume.count();
+      const spares = (await cinderSpares(p)).length;
+      // The round cannot read the quota (some clouds' policy forbids it) and plans unbounded: every
+      // create meets cinder's own 413 (VolumeLimitExceeded), which no retry within minutes changes.
+      p.sim.faults.failNextRequests({ method: 'GET', path: '/os-quota-sets/', status: 503 });
+      const startedAt = Date.now();
+      const round = await p.client.workflow.start(replenishPool, {
+        taskQueue: p.taskQueue,
+        workflowId: `replenish-over-quota-${throttleMode}-${startedAt}`,
+        workflowExecutionTimeout: '30 seconds', // retried refusals (2 s, 4 s, 8 s, … each) would pass it
+      });
+      const result = await round.result();
+      expect(Date.now() - startedAt).toBeLessThan(15_000);
+      expect(result).toMatchObject({ created: 0, failed: REFUSALS_TO_STOP });
+      expect((await p.api('/v1/pool')).body.lastReplenish).toMatchObject({ created: 0, failed: REFUSALS_TO_STOP });
+      // No volume was made, so no intent row holds a slot of its kind until reconcile drops it.
+      expect(await p.prisma.spareVolume.count()).toBe(rows);
+      expect(await cinderSpares(p)).toHaveLength(spares);
+    },
+  );
 });
