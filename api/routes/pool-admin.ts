@@ -100,7 +100,7 @@ const routes = {
     summary: 'Create or change the policy of one (volume type, OS)',
     security,
     request: { params: PolicyKey, ...jsonBody(PolicyPatch) },
-    responses: { 200: response('policy', Policy) },
+    responses: { 200: response('policy', Policy.extend({ quota: QuotaFitView })) },
   }),
   runRound: createRoute({
     method: 'post',
@@ -137,6 +137,8 @@ export function poolAdminRoutes(deps: ApiDeps) {
     const { id: _id, updatedAt: _u, ...s } = await getPoolSettings(prisma);
     return { ...s, throttleMode: s.throttleMode as 'fixed' | 'adaptive' };
   };
+  /** Whether the targets now stored fit in the admin project's quota: what a target change answers. */
+  const quotaView = async () => quotaFit(await loadReplenishPlan(prisma, deps.cloud));
   return createRouter()
     .openapi(routes.getSettings, async (c) => c.json(await settingsView(), 200))
     .openapi(routes.putSettings, async (c) => {
@@ -146,7 +148,7 @@ export function poolAdminRoutes(deps: ApiDeps) {
         replenishSeconds: s.replenishIntervalSeconds,
         reconcileSeconds: s.reconcileIntervalSeconds,
       });
-      return c.json({ ...s, quota: quotaFit(await loadReplenishPlan(prisma, deps.cloud)) }, 200);
+      return c.json({ ...s, quota: await quotaView() }, 200);
     })
     .openapi(routes.getPolicies, async (c) => {
       const page = c.req.valid('query');
@@ -170,7 +172,7 @@ export function poolAdminRoutes(deps: ApiDeps) {
         },
         update: patch,
       });
-      return c.json(policyView(policy), 200);
+      return c.json({ ...policyView(policy), quota: await quotaView() }, 200);
     })
     .openapi(routes.runRound, async (c) => {
       const { kind } = c.req.valid('json');

@@ -25,6 +25,14 @@ const beyond = async () =>
     ((await p.api('/v1/pool')).body.kinds as KindView[]).map((k) => [`${k.volumeType}/${k.osName}`, k.beyondQuota]),
   );
 
+type Beyond = { volumeType: string; osName: string; count: number };
+/** A target change's answer: stored as given (200) and, per kind, what the quota has no room for. */
+function expectStoredWithFit(res: { status: number; body: any }, stored: object, beyondQuota: Beyond[]) {
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ ...stored, quota: { fits: beyondQuota.length === 0, beyondQuota } });
+  expect(res.body.quota.message).toMatch(/quota/);
+}
+
 describe('the replenish plan within the Cinder quota', () => {
   it('GET /v1/pool counts per kind the spares the quota has no room for', async () => {
     // The round's order: sas/Centos, sas/Debian, ssd/Centos, ssd/Debian, then again: the second
@@ -46,21 +54,37 @@ describe('the replenish plan within the Cinder quota', () => {
 
   it('PATCH /v1/pool/settings stores the targets as given and says when they cannot fit', async () => {
     const res = await p.api('/v1/pool/settings', { method: 'PATCH', body: { targetHighDemand: 4 } });
-    expect(res.status).toBe(200);
-    expect(res.body.targetHighDemand).toBe(4);
-    expect(res.body.quota).toMatchObject({
-      fits: false,
-      beyondQuota: [
-        { volumeType: 'sas', osName: 'Debian9 64bit', count: 3 },
-        { volumeType: 'ssd', osName: 'Debian9 64bit', count: 3 },
-      ],
-    });
-    expect(res.body.quota.message).toMatch(/quota/);
+    expectStoredWithFit(res, { targetHighDemand: 4 }, [
+      { volumeType: 'sas', osName: 'Debian9 64bit', count: 3 },
+      { volumeType: 'ssd', osName: 'Debian9 64bit', count: 3 },
+    ]);
     expect((await p.api('/v1/pool/settings')).body.targetHighDemand).toBe(4);
 
     const fits = await p.api('/v1/pool/settings', { method: 'PATCH', body: { targetHighDemand: 1 } });
-    expect(fits.status).toBe(200);
-    expect(fits.body).toMatchObject({ targetHighDemand: 1, quota: { fits: true, beyondQuota: [] } });
+    expectStoredWithFit(fits, { targetHighDemand: 1 }, []);
+  });
+
+  it('PUT /v1/pool/policies/{type}/{os} stores the override as given and says when it cannot fit', async () => {
+    // ssd has no volume left (volumes_ssd 3, in use by its 3 spares): a third ssd/Centos cannot fit.
+    const policy = '/v1/pool/policies/ssd/Centos7.3%2064bit';
+    const res = await p.api(policy, { method: 'PUT', body: { targetOverride: 3 } });
+    expectStoredWithFit(res, { volumeType: 'ssd', osName: 'Centos7.3 64bit', targetOverride: 3 }, [
+      { volumeType: 'ssd', osName: 'Centos7.3 64bit', count: 1 },
+    ]);
+    expect((await p.api('/v1/pool/policies')).body.policies).toContainEqual(
+      expect.objectContaining({ volumeType: 'ssd', osName: 'Centos7.3 64bit', targetOverride: 3 }),
+    );
+
+    const fits = await p.api(policy, { method: 'PUT', body: { targetOverride: null } });
+    expectStoredWithFit(fits, { targetOverride: null }, []);
+
+    // Both answers are documented with the one schema.
+    const { paths } = (await p.api('/openapi.json', { token: null })).body;
+    const answered = (op: { responses: Record<string, any> }) =>
+      op.responses['200'].content['application/json'].schema.properties.quota;
+    expect(answered(paths['/v1/pool/policies/{volumeType}/{osName}'].put)).toEqual(
+      answered(paths['/v1/pool/settings'].patch),
+    );
   });
 });
 
