@@ -1,7 +1,7 @@
 // The admin project's Cinder quota, as the replenish plan must respect it: a target set beyond what
 // the quota has room for would make a round create volumes until Cinder refuses them (413).
 // Read from os-quota-sets/{project}?usage=true, which alone has the per-type keys
-// (volumes_<type>, gigabytes_<type>); /limits shows only the project-wide ones.
+// (volumes_<type>, gigabytes_<type>) and per_volume_gigabytes; /limits shows only the project-wide ones.
 import type { CloudClients } from '../openstack/cloud';
 import type { KindPlan } from './plan';
 
@@ -38,7 +38,8 @@ export async function readAdminQuota(cloud: CloudClients): Promise<QuotaRoom> {
 /**
  * Fits the kinds' missing spares into the quota, one slot at a time in the round's own order
  * (round-robin over kinds, as interleave sends them): a slot that would pass volumes, gigabytes,
- * volumes_<type> or gigabytes_<type> is not planned but counted in its kind's `beyondQuota`.
+ * volumes_<type> or gigabytes_<type>, or whose size passes per_volume_gigabytes (a limit per volume,
+ * never used up), is not planned but counted in its kind's `beyondQuota`.
  * `null` (the quota could not be read) leaves the plan as it is.
  */
 export function fitToQuota(kinds: KindPlan[], quota: QuotaRoom | null): KindPlan[] {
@@ -56,7 +57,8 @@ export function fitToQuota(kinds: KindPlan[], quota: QuotaRoom | null): KindPlan
         [`volumes_${k.volumeType}`, 1],
         [`gigabytes_${k.volumeType}`, size],
       ];
-      if (needs.some(([key, amount]) => room(key) < amount)) {
+      const tooLarge = size > (quota?.room('per_volume_gigabytes') ?? Infinity);
+      if (tooLarge || needs.some(([key, amount]) => room(key) < amount)) {
         out[n]!.beyondQuota++;
         continue;
       }

@@ -70,6 +70,17 @@ describe('fitToQuota', () => {
     ]);
   });
 
+  it('per_volume_gigabytes bounds each spare: a kind whose snapshot is larger never fits', () => {
+    const kinds = fitToQuota(
+      [kind('sas', 'a', 2, 30), kind('ssd', 'b', 2, 20)],
+      usage({ per_volume_gigabytes: [20, 0], volumes: [-1, 0] }),
+    );
+    expect(fitted(kinds)).toEqual([
+      [0, 2],
+      [2, 0],
+    ]);
+  });
+
   it('no quota read (null): the plan is left as it is', () => {
     const kinds = fitToQuota([kind('sas', 'a', 2)], null);
     expect(fitted(kinds)).toEqual([[2, 0]]);
