@@ -17,38 +17,45 @@ const sizeOver = (key: string, requested: number, quota: number, used: number) =
       `Requested ${requested}G, quota is ${quota}G and ${used}G has been consumed.`,
   );
 
+export type QuotaUsage = Record<string, { limit: number; in_use: number }>;
+
+/**
+ * A project's quota usage (read as admin at `quotaPath`) once it agrees with what the project lists
+ * (`api`): real cinder commits a delete's quota after the volume is gone from the API, so a read right
+ * after a delete can still count it.
+ */
+export async function settledUsage(ctx: ContractContext, api: RawVolumeApi, quotaPath: string): Promise<QuotaUsage> {
+  let set: QuotaUsage = {};
+  await waitFor(
+    'quota usage to match the listed volumes and snapshots',
+    async () => {
+      set = (await ctx.admin().call('GET', `${quotaPath}?usage=true`)).body.quota_set;
+      const volumes = (await api.call('GET', '/volumes')).body.volumes.length;
+      const snapshots = (await api.call('GET', '/snapshots')).body.snapshots.length;
+      return set.volumes!.in_use === volumes && set.snapshots!.in_use === snapshots;
+    },
+    30_000,
+  );
+  return set;
+}
+
+export async function available(api: RawVolumeApi, kind: 'volumes' | 'snapshots', id: string): Promise<void> {
+  const key = kind === 'volumes' ? 'volume' : 'snapshot';
+  await waitFor(
+    `${key} ${id} available`,
+    async () => (await api.call('GET', `/${kind}/${id}`)).body[key].status === 'available',
+    30_000,
+  );
+}
+
+export const gone = (api: RawVolumeApi, kind: 'volumes' | 'snapshots', id: string) =>
+  waitFor(`${kind} ${id} gone`, async () => (await api.call('GET', `/${kind}/${id}`)).status === 404, 30_000);
+
 export function quotaChecks(ctx: ContractContext): void {
   const name = `quota-${ctx.target}-${Date.now().toString(36)}`;
   const quota = () => `/os-quota-sets/${ctx.ids().demoProjectId}`;
   const setQuota = (quota_set: Record<string, number>) => ctx.admin().call('PUT', quota(), { quota_set });
-  /**
-   * The tenant's quota usage once it agrees with what the tenant lists: real cinder commits a delete's quota
-   * after the volume is gone from the API, so a read right after a delete can still count it.
-   */
-  const usage = async (): Promise<Record<string, { limit: number; in_use: number }>> => {
-    let set: Record<string, { limit: number; in_use: number }> = {};
-    await waitFor(
-      'quota usage to match the listed volumes and snapshots',
-      async () => {
-        set = (await ctx.admin().call('GET', `${quota()}?usage=true`)).body.quota_set;
-        const volumes = (await ctx.demo().call('GET', '/volumes')).body.volumes.length;
-        const snapshots = (await ctx.demo().call('GET', '/snapshots')).body.snapshots.length;
-        return set.volumes.in_use === volumes && set.snapshots.in_use === snapshots;
-      },
-      30_000,
-    );
-    return set;
-  };
-  const available = async (api: RawVolumeApi, kind: 'volumes' | 'snapshots', id: string) => {
-    const key = kind === 'volumes' ? 'volume' : 'snapshot';
-    await waitFor(
-      `${key} ${id} available`,
-      async () => (await api.call('GET', `/${kind}/${id}`)).body[key].status === 'available',
-      30_000,
-    );
-  };
-  const gone = (api: RawVolumeApi, kind: 'volumes' | 'snapshots', id: string) =>
-    waitFor(`${kind} ${id} gone`, async () => (await api.call('GET', `/${kind}/${id}`)).status === 404, 30_000);
+  const usage = () => settledUsage(ctx, ctx.demo(), quota());
 
   it("absolute limits: cinder's stock defaults, the project's usage; an admin may ask for another", async () => {
     const demo = ctx.demo();
