@@ -63,20 +63,21 @@ export function poolQuotaChecks(ctx: ContractContext): void {
       const left = await readAdminQuota(ctx.clients());
       expect(rooms(left)).toEqual({ ...room, ...unlimited, volumes: 2, gigabytes: 8, volumes_ssd: 1 });
 
-      // Two ssd spares of 2 GB, one sas of 1 GB, one ssd of 3 GB: one ssd of 2 GB fits.
-      const plan = fitToQuota([kind('ssd', 2, 2), kind('sas', 1, 1), kind('ssd', 3, 1)], left);
+      // In the round's order: one ssd of 3 GB (past per_volume_gigabytes), two ssd of 2 GB (room for one),
+      // one sas of 1 GB (no sas gigabytes left): just one ssd of 2 GB fits.
+      const plan = fitToQuota([kind('ssd', 3, 1), kind('ssd', 2, 2), kind('sas', 1, 1)], left);
       expect(plan.map((k) => [k.missing, k.beyondQuota])).toEqual([
-        [1, 1],
         [0, 1],
+        [1, 1],
         [0, 1],
       ]);
       expect(await create('ssd', 2)).toMatchObject({ status: 'creating' });
-      const refused = [await create('ssd', 2), await create('sas', 1), await create('ssd', 3)];
+      const refused = [await create('ssd', 3), await create('ssd', 2), await create('sas', 1)];
       for (const err of refused) expect(err).toBeInstanceOf(QuotaExceededError);
       expect(refused.map((err) => (err as QuotaExceededError).apiMessage.split(':')[0])).toEqual([
+        'VolumeSizeExceedsLimit',
         'VolumeLimitExceeded',
         'VolumeSizeExceedsAvailableQuota',
-        'VolumeSizeExceedsLimit',
       ]);
     } finally {
       await admin.call('DELETE', quota);
