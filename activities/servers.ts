@@ -98,10 +98,7 @@ export function serverActivities(deps: ServerActivityDeps) {
      */
     async provideTenantDisk(req: AsTenant & TenantDiskRequest & { withinMs: number }) {
       const startedAt = Date.now();
-      const disk = await asBuildFailure(async () => {
-        await assertNotFenced(prisma, req.buildId);
-        return ensureTenantDisk(tenant(req), req);
-      });
+      const disk = await asBuildFailure(() => ensureTenantDisk(tenant(req), req, assertNotFenced(prisma, req.buildId)));
       const status = volumeSettled(disk.status)
         ? disk.status
         : await waitExpected({
@@ -130,8 +127,9 @@ export function serverActivities(deps: ServerActivityDeps) {
      */
     async bootServer(req: AsTenant & BootRequest & { withinMs: number; progress?: Omit<BuildUpdate, 'buildId'> }) {
       const startedAt = Date.now();
-      await asBuildFailure(() => assertNotFenced(prisma, req.buildId));
-      const { serverId } = await ensureServer(tenant(req), req);
+      const { serverId } = await asBuildFailure(() =>
+        ensureServer(tenant(req), req, assertNotFenced(prisma, req.buildId)),
+      );
       // With the server id, what the build has got so far (step, address, timings): one write.
       await updateBuild(prisma, { ...req.progress, buildId: req.buildId, serverId });
       const seen = await waitExpected({

@@ -10,4 +10,11 @@ export interface ApiDeps {
   cloud: CloudClients;
   apiToken: string;
   temporalUiUrl?: string;
+  /**
+   * A worker in this process (role all), with a client over its own connection: a build starts
+   * eagerly on it (its first workflow task comes back with the start instead of through the task
+   * queue) and the build's trust is redeemed meanwhile, for the steps that use this process's
+   * cloud clients.
+   */
+  colocatedWorker?: { client: Client };
 }

@@ -71,4 +71,4 @@ export async function resolveServerRequest(
   };
 }
 
-export const isProblem = (value: ResolvedRequest | Problem): value is Problem => 'error' in value;
+export const isProblem = <T extends object>(value: T | Problem): value is Problem => 'error' in value;

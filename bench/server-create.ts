@@ -5,7 +5,8 @@
 // path) with what it is made of; and claims per second of claimSpareVolume on a large table.
 // Prints tables; writes bench/results/server-create.json.
 //
-//   node --import tsx bench/server-create.ts [--quick]     (npm run bench:servers [-- --quick])
+//   node --import tsx bench/server-create.ts [--quick] [--levels 1,50] [--hits-only]   (npm run bench:servers)
+// A partial run (--levels, --hits-only) writes bench/results/server-create-partial.json.
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { connectCloud } from '../openstack/cloud';
 import { seedPoolSettings } from '../pool/settings';
 import { startEphemeralServices } from '../infra/ephemeral';
 import { SIMULATOR_ADMIN, simulatorSeed } from '../infra/stack';
-import { compose, runWorker } from '../bin/compose';
+import { colocatedWorker, compose, runWorker } from '../bin/compose';
 import { startSimulatorProcess } from './lib/sim-process';
 import { createApp } from '../api/app';
 import { reconcilePool, replenishPool, syncOsCatalog } from '../workflows';
@@ -41,6 +42,7 @@ import {
   quick,
   USERS,
   VOLUME_TYPE,
+  RESULTS_FILE,
   WARMUP,
   type Bench,
   type Level,
@@ -150,7 +152,15 @@ async function main() {
     const worker = await runWorker(c, { handleSignals: false });
     stops.push(() => worker.stop());
     const apiToken = randomBytes(16).toString('hex');
-    const app = createApp({ temporal: c.temporal, taskQueue: c.taskQueue, prisma: c.prisma, cloud, apiToken });
+    // As `npm start` runs it (role all): builds start eagerly on the worker in this process.
+    const app = createApp({
+      temporal: c.temporal,
+      taskQueue: c.taskQueue,
+      prisma: c.prisma,
+      cloud,
+      apiToken,
+      colocatedWorker: colocatedWorker(c, worker),
+    });
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -199,7 +209,9 @@ async function main() {
     const full = {
       date: new Date().toISOString(),
       quick,
-      command: `npm run bench:servers${quick ? ' -- --quick' : ''}`,
+      command: ['npm run bench:servers', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
+        ' ',
+      ),
       runSeconds: Math.round(runSeconds),
       revision: rev,
       machine: {
@@ -215,8 +227,8 @@ async function main() {
     };
     const dir = join(import.meta.dirname, 'results');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'server-create.json'), `${JSON.stringify(full, null, 2)}\n`);
-    log(`wrote bench/results/server-create.json; run time ${runSeconds.toFixed(0)} s`);
+    writeFileSync(join(dir, RESULTS_FILE), `${JSON.stringify(full, null, 2)}\n`);
+    log(`wrote bench/results/${RESULTS_FILE}; run time ${runSeconds.toFixed(0)} s`);
   } finally {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(err));
   }

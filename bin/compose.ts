@@ -57,6 +57,8 @@ export async function compose(endpoints: Endpoints): Promise<Composition> {
 
 export interface RunningWorker {
   worker: Worker;
+  /** The worker's own connection: a client over it can start workflows eagerly on this worker. */
+  connection: NativeConnection;
   /** Settles when the worker has stopped polling and drained. */
   done: Promise<void>;
   /** Drains the worker, then closes what only a worker holds: chunk stores, libvirt daemons. */
@@ -84,10 +86,16 @@ export async function runWorker(
   let stopped: Promise<void> | undefined;
   return {
     worker,
+    connection,
     done,
     stop: () => (stopped ??= drainAndClose(worker, done, connection)),
   };
 }
+
+/** A client over a worker's own connection, for an API in the same process to start workflows eagerly on it. */
+export const colocatedWorker = (c: Composition, worker: RunningWorker) => ({
+  client: new Client({ connection: worker.connection, namespace: c.namespace }),
+});
 
 async function drainAndClose(worker: Worker, done: Promise<void>, connection: NativeConnection): Promise<void> {
   if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -12,7 +12,7 @@ import { ADVISORY_LOCKS, withAdvisoryLock } from '../infra/advisory-lock';
 import { freePort } from '../infra/ephemeral';
 import { bootstrapPool, manageNetworksAtStart } from '../worker/bootstrap';
 import { createApp } from '../api/app';
-import { compose, runWorker, type Composition } from './compose';
+import { colocatedWorker, compose, runWorker, type Composition, type RunningWorker } from './compose';
 import { createLogger } from '../observability/logger';
 import { redactText, registerSecrets } from '../observability/redact';
 
@@ -52,17 +52,18 @@ async function main(): Promise<void> {
     chunkStoreDir: settings.chunkStoreDir,
   });
   onStop('database and Temporal clients', blockflow.close);
+  let worker: RunningWorker | undefined;
   if (role !== 'api') {
     // Role all: the API's /metrics forwards the SDK's exporter, on a loopback port of its own.
     const sdkMetricsAddress =
       settings.TEMPORAL_SDK_METRICS_ADDRESS ?? (role === 'all' ? `127.0.0.1:${await freePort()}` : undefined);
-    const worker = await runWorker(blockflow, { handleSignals: false, sdkMetricsAddress });
+    worker = await runWorker(blockflow, { handleSignals: false, sdkMetricsAddress });
     onStop('worker (then chunk stores, libvirt daemons if drills started them)', worker.stop);
     log(`worker polling task queue "${settings.TEMPORAL_TASK_QUEUE}" (pid ${process.pid})`);
   }
   if (role !== 'worker') {
     await bootstrap(settings, blockflow);
-    await serveApi(settings, blockflow, temporal.value.uiUrl ?? settings.TEMPORAL_UI_URL);
+    await serveApi(settings, blockflow, temporal.value.uiUrl ?? settings.TEMPORAL_UI_URL, worker);
   }
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s — Ctrl-C to stop`);
 }
@@ -84,11 +85,25 @@ async function bootstrap(settings: Settings, blockflow: Composition): Promise<vo
   });
 }
 
-async function serveApi(settings: Settings, blockflow: Composition, temporalUiUrl: string | undefined) {
+async function serveApi(
+  settings: Settings,
+  blockflow: Composition,
+  temporalUiUrl: string | undefined,
+  worker: RunningWorker | undefined,
+) {
   const { prisma, temporal, cloud } = blockflow;
   const apiToken = settings.API_TOKEN ?? apiTokenFromDataFolder(settings);
   registerSecrets(apiToken);
-  const app = createApp({ temporal, taskQueue: settings.TEMPORAL_TASK_QUEUE, prisma, cloud, apiToken, temporalUiUrl });
+  const app = createApp({
+    temporal,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    prisma,
+    cloud,
+    apiToken,
+    temporalUiUrl,
+    // Role all: builds start eagerly on this process's worker.
+    colocatedWorker: worker && colocatedWorker(blockflow, worker),
+  });
   const { API_HOST: host, API_PORT: port } = settings;
   const server = serve({ fetch: app.fetch, hostname: host, port });
   onStop('API', () => new Promise<void>((resolve) => server.close(() => resolve())));

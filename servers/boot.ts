@@ -22,9 +22,16 @@ export async function findServerOf(tenant: ProjectClients, req: { buildId: strin
   return mine?.id ?? null;
 }
 
-/** Creates the server unless this build already did. */
-export async function ensureServer(tenant: ProjectClients, req: BootRequest): Promise<{ serverId: string }> {
-  const mine = await findServerOf(tenant, req);
+/**
+ * Creates the server unless this build already did. `mayGrant` (the build's fence check, run
+ * alongside the look-up) must pass first.
+ */
+export async function ensureServer(
+  tenant: ProjectClients,
+  req: BootRequest,
+  mayGrant: Promise<unknown> = Promise.resolve(),
+): Promise<{ serverId: string }> {
+  const [mine] = await Promise.all([findServerOf(tenant, req), mayGrant]);
   if (mine) return { serverId: mine };
   const created = await tenant.nova.createServer({
     name: req.name,

@@ -14,13 +14,17 @@ export interface TenantDiskRequest {
   volumeType: string;
 }
 
+/**
+ * The build's disk of that name: the one an earlier attempt made, else a new one. `mayGrant`
+ * (the build's fence check, run alongside the look-up) must pass before either is used.
+ */
 export async function ensureTenantDisk(
   tenant: ProjectClients,
   req: TenantDiskRequest,
+  mayGrant: Promise<unknown> = Promise.resolve(),
 ): Promise<{ volumeId: string; status: string }> {
-  const mine = (await tenant.cinder.listVolumes({ name: req.name })).find(
-    (v) => v.metadata?.[BUILD_METADATA_KEY] === req.buildId,
-  );
+  const [volumes] = await Promise.all([tenant.cinder.listVolumes({ name: req.name }), mayGrant]);
+  const mine = volumes.find((v) => v.metadata?.[BUILD_METADATA_KEY] === req.buildId);
   const volume =
     mine ??
     (await tenant.cinder

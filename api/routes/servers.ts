@@ -10,11 +10,12 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createTrust, deleteTrustIfPresent } from '../../openstack/trusts';
 import { findBuild, insertBuild, updateBuild, type BuildRow } from '../../servers/builds';
 import { createServer, deleteServer } from '../../workflows';
+import type { CreateServerInput } from '../../workflows/create-server';
 import type { ApiDeps } from '../deps';
 import { jsonBody, response } from '../openapi';
-import { notFound, problemResponse } from '../problem';
+import { notFound, problemResponse, type Problem } from '../problem';
 import { createRouter } from '../router';
-import { isProblem, resolveServerRequest } from '../server-request';
+import { isProblem, resolveServerRequest, type ResolvedRequest } from '../server-request';
 import { BuildId, ServerAccepted, ServerBuildList, ServerBuildView, ServerRequest } from '../schemas/servers';
 import { requireKeystoneToken, type Tenant, type TenantEnv } from '../tenant-auth';
 import { ValidatedTokens } from '../token-cache';
@@ -102,23 +103,18 @@ export function serverRoutes(deps: ApiDeps) {
       const buildId = key ? `server-${digest(tenant.projectId, key)}` : `server-${randomUUID()}`;
       const earlier = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
       if (earlier) return answerAccepted(accepted(earlier.id, earlier.status));
-      const resolved = await resolveServerRequest(deps, c.req.valid('json'));
-      if (isProblem(resolved)) return c.json(resolved, 400);
-
-      const trustId = await trustFor(deps, tenant);
+      const checked = await resolveWithTrust(deps, tenant, c.req.valid('json'));
+      if (isProblem(checked)) return c.json(checked, 400);
+      const { request, trustId } = checked;
       try {
         await insertBuild(prisma, {
-          ...resolved,
+          ...request,
           buildId,
           projectId: tenant.projectId,
           userId: tenant.userId,
           idempotencyKey: key,
         });
-        await temporal.workflow.start(createServer, {
-          taskQueue,
-          workflowId: buildId,
-          args: [{ ...resolved, projectId: tenant.projectId, trustId }],
-        });
+        await startBuild(deps, buildId, { ...request, projectId: tenant.projectId, trustId });
       } catch (err) {
         await deleteTrustIfPresent(cloud, trustId);
         // The same key raced this request: its build is the answer.
@@ -160,6 +156,43 @@ export function serverRoutes(deps: ApiDeps) {
       }
       return c.json(accepted(build.id, 'deleting'), 202);
     });
+}
+
+/**
+ * The request's checks and the build's trust side by side (one round of latency less). A request
+ * its checks refuse, or a failure of either, gives the trust back.
+ */
+async function resolveWithTrust(
+  deps: ApiDeps,
+  tenant: Tenant,
+  body: z.infer<typeof ServerRequest>,
+): Promise<Problem | { request: ResolvedRequest; trustId: string }> {
+  const [resolved, trust] = await Promise.allSettled([resolveServerRequest(deps, body), trustFor(deps, tenant)]);
+  const usable = resolved.status === 'fulfilled' && !isProblem(resolved.value);
+  if (trust.status === 'fulfilled' && !usable) await deleteTrustIfPresent(deps.cloud, trust.value);
+  if (resolved.status === 'rejected') throw resolved.reason;
+  if (isProblem(resolved.value)) return resolved.value;
+  if (trust.status === 'rejected') throw trust.reason;
+  return { request: resolved.value, trustId: trust.value };
+}
+
+/**
+ * Starts the build's createServer. With a worker in this process, eagerly on it, its trust
+ * redeemed meanwhile (the token stays in this process's cloud clients, never in the workflow).
+ */
+async function startBuild(deps: ApiDeps, buildId: string, input: CreateServerInput): Promise<void> {
+  const colocated = deps.colocatedWorker;
+  if (colocated)
+    void deps.cloud
+      .trustee(input.trustId)
+      .session.authenticate()
+      .catch(() => undefined);
+  await (colocated?.client ?? deps.temporal).workflow.start(createServer, {
+    taskQueue: deps.taskQueue,
+    workflowId: buildId,
+    args: [input],
+    requestEagerStart: colocated !== undefined,
+  });
 }
 
 /** A trust from the caller to blockflow's service user, on the caller's project, with the caller's roles. */

@@ -29,11 +29,26 @@ export const OVERHEAD_FORMULA =
   "createServer's result received (Temporal client, handle.result() on the build id); swap and data disks " +
   'are created in parallel, so plainCreateDelayMs counts once; transfer, accept, rename, IP, trust: no delay';
 
-export const CONCURRENCY = [1, 10, 50] as const;
-export type Level = (typeof CONCURRENCY)[number];
+const LEVELS = [1, 10, 50] as const;
+export type Level = (typeof LEVELS)[number];
+const argValue = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+/** `--levels 1,50`: only those concurrency levels (a partial run, for iterating on one figure). */
+const onlyLevels = argValue('levels')?.split(',').map(Number);
+export const CONCURRENCY: readonly Level[] = LEVELS.filter((l) => !onlyLevels || onlyLevels.includes(l));
+/** `--hits-only`: no fallback builds (each takes over a minute). */
+export const hitsOnly = process.argv.includes('--hits-only');
+/** A partial run writes its own results file, never the full run's. */
+export const RESULTS_FILE = onlyLevels || hitsOnly ? 'server-create-partial.json' : 'server-create.json';
 export const HITS: Record<Level, number> = quick ? { 1: 5, 10: 20, 50: 50 } : { 1: 20, 10: 50, 50: 100 };
 /** Fallbacks take ≥ 64 s each: a few one after the other at c1, one wave each at c10 and c50. */
-export const FALLBACKS: Record<Level, number> = quick ? { 1: 1, 10: 0, 50: 50 } : { 1: 2, 10: 10, 50: 50 };
+export const FALLBACKS: Record<Level, number> = hitsOnly
+  ? { 1: 0, 10: 0, 50: 0 }
+  : quick
+    ? { 1: 1, 10: 0, 50: 50 }
+    : { 1: 2, 10: 10, 50: 50 };
 export const WARMUP = 2;
 export const CLAIM_ROWS = 20_000;
 export const CLAIMERS = 32;
@@ -73,6 +88,8 @@ export interface Sample {
   latencyMs: number;
   /** POST sent → 202 received (token check, request checks, trust, build row, workflow start). */
   acceptMs: number;
+  /** When the POST was sent (epoch ms: compared with the build row's finishedAt). */
+  sentAt: number;
   ok: boolean;
   gotPath?: string;
   stepTimings?: Record<string, number>;

@@ -39,6 +39,7 @@ export async function build(b: Bench, path: Path, concurrency: Level): Promise<S
     dataGb: 2,
   };
   const t0 = performance.now();
+  const sentAt = Date.now();
   const res = await fetch(`${b.apiUrl}/v1/servers`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Auth-Token': b.demoToken },
@@ -46,7 +47,7 @@ export async function build(b: Bench, path: Path, concurrency: Level): Promise<S
   });
   const accepted = performance.now();
   const answer = (await res.json()) as { id?: string };
-  const base = { path, concurrency, acceptMs: accepted - t0 };
+  const base = { path, concurrency, acceptMs: accepted - t0, sentAt };
   if (res.status !== 202 || !answer.id) {
     return { ...base, id: name, latencyMs: NaN, ok: false, error: `POST ${res.status}: ${JSON.stringify(answer)}` };
   }
@@ -60,6 +61,7 @@ export async function build(b: Bench, path: Path, concurrency: Level): Promise<S
       id: answer.id,
       latencyMs,
       ok,
+      sentAt,
       gotPath: result.path,
       stepTimings: result.stepTimings,
       ...(ok ? {} : { error: `path ${result.path}, expected ${expected}` }),

@@ -12,8 +12,9 @@ import { inject } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../openstack-sim';
 import { connectCloud, type CloudClients } from '../../openstack/cloud';
 import type { PrismaClient } from '../../prisma/client';
-import { compose, runWorker, type RunningWorker } from '../../bin/compose';
+import { colocatedWorker, compose, runWorker, type RunningWorker } from '../../bin/compose';
 import { createApp } from '../../api/app';
+import type { ApiDeps } from '../../api/deps';
 import { SIMULATOR_ADMIN } from '../../infra/stack';
 import { waitForWith } from '../support/wait-for';
 
@@ -89,7 +90,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     unsafeNoLocking: opts.unsafeNoLocking,
   });
   const { prisma, temporal: client } = blockflow;
-  const app = createApp({ temporal: client, taskQueue, prisma, cloud, apiToken: API_TOKEN });
+  // As in `npm start` (role all): while the in-process worker runs, builds start eagerly on it.
+  const deps: ApiDeps = { temporal: client, taskQueue, prisma, cloud, apiToken: API_TOKEN };
+  const app = createApp(deps);
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -120,8 +123,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     },
     async startWorker() {
       running = await runWorker(blockflow, { handleSignals: false });
+      deps.colocatedWorker = colocatedWorker(blockflow, running);
     },
     async stopWorker() {
+      deps.colocatedWorker = undefined;
       await running?.stop();
       running = undefined;
     },

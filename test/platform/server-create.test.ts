@@ -29,6 +29,17 @@ async function createAndWait(name: string, overrides: Record<string, unknown> = 
   return waitForBuild(p, demo, res.body.id);
 }
 
+async function trustsInKeystone(): Promise<unknown[]> {
+  const path = '/OS-TRUST/trusts';
+  return (await p.cloud.admin.session.identity<{ trusts: unknown[] }>({ method: 'GET', path })).trusts;
+}
+
+/** Whether Temporal handed the build's first workflow task to the starting process (eager start). */
+async function startedEagerly(buildId: string): Promise<boolean | null | undefined> {
+  const { events } = await p.client.workflow.getHandle(buildId).fetchHistory();
+  return events?.[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted;
+}
+
 describe('createServer', () => {
   it('pool hit: the spare is transferred, accepted, renamed; the server boots from 3 volumes with an IP', async () => {
     const spares = await p.prisma.spareVolume.findMany({ where: { volumeType: 'ssd', osName: 'Debian9 64bit' } });
@@ -71,11 +82,18 @@ describe('createServer', () => {
     ]);
     // The build's trust is gone, and no transfer is left pending.
     expect(await p.cloud.admin.cinder.listTransfers()).toEqual([]);
-    const { trusts } = await p.cloud.admin.session.identity<{ trusts: unknown[] }>({
-      method: 'GET',
-      path: '/OS-TRUST/trusts',
-    });
-    expect(trusts).toEqual([]);
+    expect(await trustsInKeystone()).toEqual([]);
+    // Started as `npm start` (role all) starts it: eagerly, on the worker in this process.
+    expect(await startedEagerly(build.id)).toBe(true);
+  });
+
+  it("a build asked for while no worker runs in the API's process starts through the task queue", async () => {
+    await p.stopWorker();
+    const asked = tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body: serverRequest('queued1') });
+    const res = await asked.finally(() => p.startWorker());
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(await waitForBuild(p, demo, res.body.id)).toMatchObject({ status: 'active' });
+    expect(await startedEagerly(res.body.id)).toBe(false);
   });
 
   it('an address a port made outside blockflow holds is set aside for that port; the build gets the next', async () => {
@@ -207,5 +225,7 @@ describe('who may do what', () => {
       expect(res.body.field, JSON.stringify(res.body)).toBe(field);
     }
     expect(await p.prisma.serverBuild.count()).toBe(before);
+    // The trust made alongside the request's checks went back with each refusal.
+    expect(await trustsInKeystone()).toEqual([]);
   });
 });
