@@ -3,7 +3,7 @@
 // pause/resume the schedules, and the image-catalog sync.
 import { createRoute, z } from '@hono/zod-openapi';
 import { getPoolSettings, isNamePattern } from '../../pool/settings';
-import { loadReplenishPlan, quotaFit } from '../../pool/plan';
+import { loadReplenishPlan, quotaFit, type QuotaFit } from '../../pool/plan';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import {
   ensurePoolSchedules,
@@ -137,8 +137,17 @@ export function poolAdminRoutes(deps: ApiDeps) {
     const { id: _id, updatedAt: _u, ...s } = await getPoolSettings(prisma);
     return { ...s, throttleMode: s.throttleMode as 'fixed' | 'adaptive' };
   };
-  /** Whether the targets now stored fit in the admin project's quota: what a target change answers. */
-  const quotaView = async () => quotaFit(await loadReplenishPlan(prisma, deps.cloud));
+  /**
+   * Whether the targets now stored fit in the admin project's quota: what a target change answers.
+   * The change is stored either way, so a plan that cannot be made (no pool settings yet) says so.
+   */
+  const quotaView = async (): Promise<QuotaFit> => {
+    try {
+      return quotaFit(await loadReplenishPlan(prisma, deps.cloud));
+    } catch (err) {
+      return { fits: null, beyondQuota: [], message: `the targets are unchecked: ${(err as Error).message}` };
+    }
+  };
   return createRouter()
     .openapi(routes.getSettings, async (c) => c.json(await settingsView(), 200))
     .openapi(routes.putSettings, async (c) => {
