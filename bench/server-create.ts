@@ -5,8 +5,9 @@
 // path) with what it is made of; and claims per second of claimSpareVolume on a large table.
 // Prints tables; writes bench/results/server-create.json.
 //
-//   node --import tsx bench/server-create.ts [--quick] [--levels 1,50] [--hits-only]   (npm run bench:servers)
-// A partial run (--levels, --hits-only) writes bench/results/server-create-partial.json.
+//   npm run bench:servers [-- --quick] [--levels 1,50] [--hits-only] [--split]
+// --split: the worker as a `--role worker` process. A partial or split run writes
+// bench/results/server-create-partial.json.
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { startEphemeralServices } from '../infra/ephemeral';
 import { SIMULATOR_ADMIN, simulatorSeed } from '../infra/stack';
 import { colocatedWorker, compose, runWorker } from '../bin/compose';
 import { startSimulatorProcess } from './lib/sim-process';
+import { startWorkerProcess } from './lib/worker-process';
 import { createApp } from '../api/app';
 import { reconcilePool, replenishPool, syncOsCatalog } from '../workflows';
 import { closedLoop } from './lib/closed-loop';
@@ -43,6 +45,7 @@ import {
   USERS,
   VOLUME_TYPE,
   RESULTS_FILE,
+  split,
   WARMUP,
   type Bench,
   type Level,
@@ -149,8 +152,14 @@ async function main() {
       taskQueue: `bench-servers-${randomUUID().slice(0, 8)}`,
     });
     stops.push(() => c.close());
-    const worker = await runWorker(c, { handleSignals: false });
-    stops.push(() => worker.stop());
+    const worker = split ? undefined : await runWorker(c, { handleSignals: false });
+    if (worker) stops.push(() => worker.stop());
+    else {
+      const apart = await startWorkerProcess({ ...services, taskQueue: c.taskQueue, authUrl: sim.authUrl });
+      stops.push(() => apart.stop());
+      watched.worker = { pid: apart.pid, tree: false };
+      log(`worker in a process of its own (pid ${apart.pid})`);
+    }
     const apiToken = randomBytes(16).toString('hex');
     // As `npm start` runs it (role all): builds start eagerly on the worker in this process.
     const app = createApp({
@@ -159,7 +168,7 @@ async function main() {
       prisma: c.prisma,
       cloud,
       apiToken,
-      colocatedWorker: colocatedWorker(c, worker),
+      colocatedWorker: worker && colocatedWorker(c, worker),
     });
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));

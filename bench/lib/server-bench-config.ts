@@ -40,8 +40,10 @@ const onlyLevels = argValue('levels')?.split(',').map(Number);
 export const CONCURRENCY: readonly Level[] = LEVELS.filter((l) => !onlyLevels || onlyLevels.includes(l));
 /** `--hits-only`: no fallback builds (each takes over a minute). */
 export const hitsOnly = process.argv.includes('--hits-only');
-/** A partial run writes its own results file, never the full run's. */
-export const RESULTS_FILE = onlyLevels || hitsOnly ? 'server-create-partial.json' : 'server-create.json';
+/** `--split`: the worker in a process of its own (`--role worker`), the API and the client in this one. */
+export const split = process.argv.includes('--split');
+/** A partial or split run writes its own results file, never the full run's. */
+export const RESULTS_FILE = onlyLevels || hitsOnly || split ? 'server-create-partial.json' : 'server-create.json';
 export const HITS: Record<Level, number> = quick ? { 1: 5, 10: 20, 50: 50 } : { 1: 20, 10: 50, 50: 100 };
 /** Fallbacks take ≥ 64 s each: a few one after the other at c1, one wave each at c10 and c50. */
 export const FALLBACKS: Record<Level, number> = hitsOnly

@@ -19,6 +19,7 @@ import {
   TARGETS,
   VOLUME_TYPE,
   WARMUP,
+  split,
   type Bench,
   type Level,
   type Path,
@@ -214,16 +215,32 @@ export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport,
       'the simulated cloud, anything else on the machine (other work); event-loop delay of this process; busy share:',
   );
   const cpu = (p: Phase, k: string) => p.cpuMsPerBuild[k] ?? NaN;
-  const rest = (p: Phase) =>
-    cpu(p, 'machine') - cpu(p, 'thisProcess') - cpu(p, 'temporal') - cpu(p, 'postgres') - cpu(p, 'simulator');
+  // --split: the worker's own process, its column (else the worker is in "this").
+  const apart = phases.some((p) => p.cpuMsPerBuild.worker !== undefined) ? ['worker'] : [];
+  const parts = ['thisProcess', ...apart, 'temporal', 'postgres', 'simulator'];
+  const rest = (p: Phase) => parts.reduce((left, k) => left - cpu(p, k), cpu(p, 'machine'));
   console.log(
     formatTable(
-      ['phase', 'builds', 'wall s', 'CPU: this', 'temporal', 'postgres', 'sim', 'other', 'loop p99', 'busy %', 'load'],
+      [
+        'phase',
+        'builds',
+        'wall s',
+        'CPU: this',
+        ...apart,
+        'temporal',
+        'postgres',
+        'sim',
+        'other',
+        'loop p99',
+        'busy %',
+        'load',
+      ],
       phases.map((p) => [
         p.label,
         `${p.ok}/${p.builds}`,
         fmt(p.load.wallMs / 1000, 1),
         fmt(cpu(p, 'thisProcess')),
+        ...apart.map((k) => fmt(cpu(p, k))),
         fmt(cpu(p, 'temporal')),
         fmt(cpu(p, 'postgres')),
         fmt(cpu(p, 'simulator')),
@@ -266,10 +283,12 @@ export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport,
       activeVisible:
         "overhead until the build's row reads active (GET /v1/servers/{id}): its finishedAt − the POST's send time " +
         '− the cloud on the critical path',
-      worker:
-        'one in-process worker (bin/compose runWorker) and the API in this process, builds started eagerly on it ' +
-        '(as `npm start` runs them, role all); ' +
-        'the simulated cloud in a process of its own (bench/lib/sim-process)',
+      worker: split
+        ? 'the worker in a process of its own (`bin/start.ts --role worker`), the API and the client in this one ' +
+          '(builds start through the task queue, as an `api` replica starts them); '
+        : 'one in-process worker (bin/compose runWorker) and the API in this process, builds started eagerly on it ' +
+          '(as `npm start` runs them, role all); ' +
+          'the simulated cloud in a process of its own (bench/lib/sim-process)',
     },
     latencyMs,
     acceptMs,

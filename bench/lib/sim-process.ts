@@ -29,7 +29,8 @@ export async function startSimulatorProcess(options: SimulatorOptions): Promise<
   return { pid: child.pid!, url: url!, authUrl: authUrl!, stop: () => stopChild(child) };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then wait for the exit. */
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
