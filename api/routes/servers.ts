@@ -182,6 +182,7 @@ async function resolveWithTrust(
  */
 async function startBuild(deps: ApiDeps, buildId: string, input: CreateServerInput): Promise<void> {
   const colocated = deps.colocatedWorker;
+  // A warm-up only: if it fails, the first step that needs the trust's token asks for it again.
   if (colocated)
     void deps.cloud
       .trustee(input.trustId)
