@@ -84,6 +84,28 @@ export async function startTemporal(
 export const SIMULATOR_ADMIN = { username: 'admin', password: 'admin-secret', project: 'admin' };
 export const SIMULATOR_TENANT = { username: 'demo', password: 'demo-secret', project: 'demo' };
 
+/**
+ * The settings a `--role api|worker` process needs to join a deployment (its PostgreSQL, Temporal and
+ * task queue) whose cloud is a simulator at `authUrl`: what the tests and benchmarks that start
+ * such processes give them.
+ */
+export function joinSimulatedDeployment(d: {
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+  authUrl: string;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: d.databaseUrl,
+    TEMPORAL_ADDRESS: d.temporalAddress,
+    TEMPORAL_TASK_QUEUE: d.taskQueue,
+    OS_AUTH_URL: d.authUrl,
+    OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
+    OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
+    OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
+  };
+}
+
 /** The real cloud's settings (OS_AUTH_URL and the admin credentials, which loadSettings requires with it). */
 export function cloudConfigFromSettings(settings: Settings): CloudConfig {
   if (!settings.OS_AUTH_URL) throw new ConfigError('missing setting OS_AUTH_URL');

@@ -283,12 +283,13 @@ export async function analyse(b: Bench, samples: Sample[], claims: ClaimsReport,
       activeVisible:
         "overhead until the build's row reads active (GET /v1/servers/{id}): its finishedAt − the POST's send time " +
         '− the cloud on the critical path',
-      worker: split
-        ? 'the worker in a process of its own (`bin/start.ts --role worker`), the API and the client in this one ' +
-          '(builds start through the task queue, as an `api` replica starts them); '
-        : 'one in-process worker (bin/compose runWorker) and the API in this process, builds started eagerly on it ' +
-          '(as `npm start` runs them, role all); ' +
-          'the simulated cloud in a process of its own (bench/lib/sim-process)',
+      worker:
+        (split
+          ? 'the worker in a process of its own (`bin/start.ts --role worker`), the API and the client in this one ' +
+            '(builds start through the task queue, as an `api` replica starts them); '
+          : 'one in-process worker (bin/compose runWorker) and the API in this process, builds started eagerly ' +
+            'on it (as `npm start` runs them, role all); ') +
+        'the simulated cloud in a process of its own (bench/lib/sim-process)',
     },
     latencyMs,
     acceptMs,

@@ -61,7 +61,6 @@ export async function build(b: Bench, path: Path, concurrency: Level): Promise<S
       id: answer.id,
       latencyMs,
       ok,
-      sentAt,
       gotPath: result.path,
       stepTimings: result.stepTimings,
       ...(ok ? {} : { error: `path ${result.path}, expected ${expected}` }),

@@ -3,7 +3,7 @@
 // their own, as in a deployment of separate roles. Resolves once the worker polls its task queue.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { SIMULATOR_ADMIN } from '../../infra/stack';
+import { joinSimulatedDeployment } from '../../infra/stack';
 import { stopChild } from './sim-process';
 
 export interface WorkerProcess {
@@ -21,26 +21,17 @@ export async function startWorkerProcess(opts: {
     process.execPath,
     ['--import', 'tsx', join(import.meta.dirname, '../../bin/start.ts'), '--role', 'worker'],
     {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        DATABASE_URL: opts.databaseUrl,
-        TEMPORAL_ADDRESS: opts.temporalAddress,
-        TEMPORAL_TASK_QUEUE: opts.taskQueue,
-        OS_AUTH_URL: opts.authUrl,
-        OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
-        OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
-        OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
-      },
+      env: { ...process.env, LOG_LEVEL: 'info', ...joinSimulatedDeployment(opts) },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  let output = '';
-  const read = (d: Buffer) => (output += d.toString());
-  child.stdout!.on('data', read);
   await new Promise<void>((resolve, reject) => {
+    let output = '';
     child.once('exit', (code) => reject(new Error(`the worker process exited (${code}) before it polled`)));
-    child.stdout!.on('data', () => output.includes('worker polling task queue') && resolve());
+    child.stdout!.on(
+      'data',
+      (d: Buffer) => (output += d.toString()).includes('worker polling task queue') && resolve(),
+    );
   });
   child.stdout!.removeAllListeners('data').resume(); // its later log lines are not kept
   return { pid: child.pid!, stop: () => stopChild(child) };

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { SIMULATOR_ADMIN } from '../../infra/stack';
+import { joinSimulatedDeployment } from '../../infra/stack';
 import type { Platform } from './harness';
 
 export interface StandaloneWorkers {
@@ -33,13 +33,7 @@ export function standaloneWorkers(p: () => Platform): StandaloneWorkers {
             ...process.env,
             LOG_LEVEL: 'info', // its start-up lines, which npm test's LOG_LEVEL=warn would hide
             BLOCKFLOW_WORKFLOW_BUNDLE: inject('workflowBundlePath'), // no 3 s of bundling per start
-            DATABASE_URL: platform.databaseUrl,
-            TEMPORAL_ADDRESS: platform.temporalAddress,
-            TEMPORAL_TASK_QUEUE: platform.taskQueue,
-            OS_AUTH_URL: platform.sim.authUrl,
-            OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
-            OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
-            OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
+            ...joinSimulatedDeployment({ ...platform, authUrl: platform.sim.authUrl }),
             CHUNKSTORE_DIR: platform.chunkStoreDir,
           },
           stdio: ['ignore', 'pipe', 'pipe'],

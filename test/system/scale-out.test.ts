@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { startEphemeralServices, type EphemeralServices } from '../../infra/ephemeral';
-import { SIMULATOR_ADMIN, SIMULATOR_TENANT, simulatorSeed } from '../../infra/stack';
+import { joinSimulatedDeployment, SIMULATOR_ADMIN, SIMULATOR_TENANT, simulatorSeed } from '../../infra/stack';
 import { startSimulator, type RunningSimulator } from '../../openstack-sim';
 import { SYNC_OS_WORKFLOW_ID } from '../../pool/schedules';
 import { freePort } from '../setup/free-port';
@@ -59,13 +59,7 @@ function startRole(role: 'api' | 'worker', env: Record<string, string> = {}): Pr
       ...process.env,
       BLOCKFLOW_DATA_DIR: join(dir, `${role}-${children.length}`),
       LOG_LEVEL: 'info', // its start-up lines, which npm test's LOG_LEVEL=warn would hide
-      DATABASE_URL: services.databaseUrl,
-      TEMPORAL_ADDRESS: services.temporalAddress,
-      TEMPORAL_TASK_QUEUE: 'scale-out',
-      OS_AUTH_URL: sim.authUrl,
-      OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,
-      OS_ADMIN_PASSWORD: SIMULATOR_ADMIN.password,
-      OS_ADMIN_PROJECT: SIMULATOR_ADMIN.project,
+      ...joinSimulatedDeployment({ ...services, taskQueue: 'scale-out', authUrl: sim.authUrl }),
       API_TOKEN,
       POOL_CONFIG_FILE: join(dir, 'pool.json'),
       MANAGED_NETWORKS: 'private',
