@@ -97,8 +97,10 @@ export function serverActivities(deps: ServerActivityDeps) {
      * with its worker, got as far as the boot.
      */
     async provideTenantDisk(req: AsTenant & TenantDiskRequest & { withinMs: number }) {
-      const startedAt = Date.now();
       const disk = await asBuildFailure(() => ensureTenantDisk(tenant(req), req, assertNotFenced(prisma, req.buildId)));
+      // Cinder's clock starts with its answer: timed from here, the look-up and the call's own
+      // latency (which vary) stay out of the learned duration, and the polls bunch closer round it.
+      const startedAt = Date.now();
       const status = volumeSettled(disk.status)
         ? disk.status
         : await waitExpected({
@@ -126,10 +128,10 @@ export function serverActivities(deps: ServerActivityDeps) {
      * build, and waits up to `withinMs` for ACTIVE or ERROR (polled around the usual boot time).
      */
     async bootServer(req: AsTenant & BootRequest & { withinMs: number; progress?: Omit<BuildUpdate, 'buildId'> }) {
-      const startedAt = Date.now();
       const { serverId } = await asBuildFailure(() =>
         ensureServer(tenant(req), req, assertNotFenced(prisma, req.buildId)),
       );
+      const startedAt = Date.now(); // Nova's clock starts with its answer (as for a disk above)
       // With the server id, what the build has got so far (step, address, timings): one write.
       await updateBuild(prisma, { ...req.progress, buildId: req.buildId, serverId });
       const seen = await waitExpected({

@@ -64,11 +64,11 @@ export interface ExpectedWait<T> {
 }
 
 /** Around the expected end: probes this far apart, within these bounds (half the usual spread). */
-const FINE_MS = { min: 5, max: 50 };
+const FINE_MS = { min: 2, max: 50 };
 
 /**
  * Probes until `done` or until `withinMs` after `startedAt`, returning the last value seen. With a
- * learned duration the first probe is two spreads before it, then every half spread (5–50 ms) up
+ * learned duration the first probe is two spreads before it, then every half spread (2–50 ms) up
  * to 150 % of it, then every `coarseMs`. A wait that ends done is recorded.
  */
 export async function waitExpected<T>(w: ExpectedWait<T>): Promise<T> {
