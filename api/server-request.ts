@@ -1,8 +1,8 @@
 // What a server request names, checked against what exists before anything starts: the OS and
 // volume type in the pool's catalog (with a snapshot), the flavor in Nova, the network among the
 // ones blockflow manages, the fixed IP inside it and free. Each refusal names its field.
-import type { CloudClients } from '../openstack/cloud';
 import type { PrismaClient } from '../prisma/client';
+import type { FlavorCatalog } from './flavor-catalog';
 import { contains, parseCidr } from '../servers/fixed-ips';
 import type { BuildRequest } from '../servers/builds';
 import { invalidRequest, type Problem } from './problem';
@@ -14,15 +14,15 @@ export interface ResolvedRequest extends BuildRequest {
 }
 
 export async function resolveServerRequest(
-  deps: { prisma: PrismaClient; cloud: CloudClients },
+  deps: { prisma: PrismaClient; flavors: FlavorCatalog },
   body: ServerRequest,
 ): Promise<ResolvedRequest | Problem> {
-  const { prisma, cloud } = deps;
+  const { prisma, flavors } = deps;
   // Everything looked up at once (one round of latency), then checked in the order of the fields.
-  const [policies, image, flavors, networks] = await Promise.all([
+  const [policies, image, flavor, networks] = await Promise.all([
     prisma.poolPolicy.findMany({ where: { OR: [{ osName: body.osName }, { volumeType: body.volumeType }] } }),
     prisma.osImage.findUnique({ where: { osName_volumeType: { osName: body.osName, volumeType: body.volumeType } } }),
-    cloud.admin.nova.listFlavors(),
+    flavors.find(body.flavor),
     prisma.managedNetwork.findMany(),
   ]);
   if (!policies.some((p) => p.osName === body.osName)) {
@@ -34,7 +34,6 @@ export async function resolveServerRequest(
   if (!image)
     return invalidRequest('osName', `${body.osName} has no image snapshot for volume type ${body.volumeType}`);
 
-  const flavor = flavors.find((f) => f.id === body.flavor) ?? flavors.find((f) => f.name === body.flavor);
   if (!flavor) return invalidRequest('flavor', `unknown flavor "${body.flavor}"`);
 
   const network = body.network

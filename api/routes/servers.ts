@@ -19,6 +19,7 @@ import { isProblem, resolveServerRequest, type ResolvedRequest } from '../server
 import { BuildId, ServerAccepted, ServerBuildList, ServerBuildView, ServerRequest } from '../schemas/servers';
 import { requireKeystoneToken, type Tenant, type TenantEnv } from '../tenant-auth';
 import { ValidatedTokens } from '../token-cache';
+import { FlavorCatalog } from '../flavor-catalog';
 import { z } from '@hono/zod-openapi';
 
 const keystone = [{ keystone: [] }];
@@ -84,6 +85,7 @@ export function serverRoutes(deps: ApiDeps) {
   const { prisma, temporal, taskQueue, cloud } = deps;
   const router = createRouter<TenantEnv>();
   const tokens = new ValidatedTokens();
+  const flavors = new FlavorCatalog(() => cloud.admin.nova.listFlavors());
   router.use('/v1/servers', requireKeystoneToken(cloud, tokens));
   router.use('/v1/servers/*', requireKeystoneToken(cloud, tokens));
   const accepted = (id: string, status: BuildRow['status']) => ({
@@ -103,9 +105,10 @@ export function serverRoutes(deps: ApiDeps) {
       const buildId = key ? `server-${digest(tenant.projectId, key)}` : `server-${randomUUID()}`;
       const earlier = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
       if (earlier) return answerAccepted(accepted(earlier.id, earlier.status));
-      const checked = await resolveWithTrust(deps, tenant, c.req.valid('json'));
+      const checked = await resolveWithTrust({ ...deps, flavors }, tenant, c.req.valid('json'));
       if (isProblem(checked)) return c.json(checked, 400);
       const { request, trustId } = checked;
+      if (deps.colocatedWorker) warmUpTrust(deps, trustId);
       try {
         await insertBuild(prisma, {
           ...request,
@@ -163,7 +166,7 @@ export function serverRoutes(deps: ApiDeps) {
  * its checks refuse, or a failure of either, gives the trust back.
  */
 async function resolveWithTrust(
-  deps: ApiDeps,
+  deps: ApiDeps & { flavors: FlavorCatalog },
   tenant: Tenant,
   body: z.infer<typeof ServerRequest>,
 ): Promise<Problem | { request: ResolvedRequest; trustId: string }> {
@@ -177,17 +180,20 @@ async function resolveWithTrust(
 }
 
 /**
- * Starts the build's createServer. With a worker in this process, eagerly on it, its trust
- * redeemed meanwhile (the token stays in this process's cloud clients, never in the workflow).
+ * With a worker in this process, the build's trust is redeemed while its row is written and it
+ * starts: the token stays in this process's cloud clients (never in the workflow), ready for the
+ * first step. A warm-up only: if it fails, the first step that needs the token asks for it again.
  */
+function warmUpTrust(deps: ApiDeps, trustId: string): void {
+  void deps.cloud
+    .trustee(trustId)
+    .session.authenticate()
+    .catch(() => undefined);
+}
+
+/** Starts the build's createServer; with a worker in this process, eagerly on it. */
 async function startBuild(deps: ApiDeps, buildId: string, input: CreateServerInput): Promise<void> {
   const colocated = deps.colocatedWorker;
-  // A warm-up only: if it fails, the first step that needs the trust's token asks for it again.
-  if (colocated)
-    void deps.cloud
-      .trustee(input.trustId)
-      .session.authenticate()
-      .catch(() => undefined);
   await (colocated?.client ?? deps.temporal).workflow.start(createServer, {
     taskQueue: deps.taskQueue,
     workflowId: buildId,
