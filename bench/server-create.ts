@@ -27,6 +27,7 @@ import { startWorkerProcess } from './lib/worker-process';
 import { createApp } from '../api/app';
 import { reconcilePool, replenishPool, syncOsCatalog } from '../workflows';
 import { closedLoop } from './lib/closed-loop';
+import { CPU_PROBE, cpuProbeMs } from './lib/cpu-probe';
 import { summarize } from './lib/stats';
 import { findPids, startLoadProbe, type Watched } from './lib/load-probe';
 import { claimBench } from './lib/claims-bench';
@@ -115,10 +116,12 @@ async function main() {
   const started = performance.now();
   const rev = revision();
   const loadAtStart = os.loadavg();
+  const probeAtStart = cpuProbeMs();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   log(
     `${quick ? 'QUICK run' : 'full run'}; simulator: ${JSON.stringify(DELAYS)}; ` +
       `${os.cpus().length} CPUs, load ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}; ` +
+      `CPU probe ${probeAtStart} ms; ` +
       `commit ${rev.commit}${rev.dirty.length ? ` + changes in ${rev.dirty.join(', ')}` : ''}`,
   );
   // Everything started is stopped in reverse order, whatever fails.
@@ -215,6 +218,8 @@ async function main() {
 
     const report = await analyse(bench, samples, claims, fillSeconds, phases);
     const runSeconds = (performance.now() - started) / 1000;
+    const probeAtEnd = cpuProbeMs();
+    log(`CPU probe ${probeAtStart} ms at the start, ${probeAtEnd} ms at the end (lower is faster)`);
     const full = {
       date: new Date().toISOString(),
       quick,
@@ -229,6 +234,7 @@ async function main() {
         memoryGb: Math.round(os.totalmem() / 2 ** 30),
         loadAverageAtStart: loadAtStart.map((x) => Math.round(x * 100) / 100),
         loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+        cpuProbeMs: { start: probeAtStart, end: probeAtEnd, what: CPU_PROBE },
         node: process.version,
         platform: `${os.platform()} ${os.release()}`,
       },
