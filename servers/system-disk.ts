@@ -3,7 +3,7 @@
 // (transfer + accept), else build one from the OS snapshot as admin and hand that over.
 import type { ProjectClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
-import { NotFoundError, OverLimitError } from '../openstack/errors';
+import { NotFoundError, QuotaExceededError } from '../openstack/errors';
 import { fallbackDiskName, transferName } from './names';
 
 /** Raised when accepting would exceed the tenant's quota: the build fails with this, not retried. */
@@ -44,7 +44,8 @@ export async function handOverVolume(h: Handover, volumeId: string, buildId: str
     await h.tenant.cinder.acceptTransfer(transfer.id, transfer.auth_key);
   } catch (err) {
     await deleteTransferIfPresent(h.admin, transfer.id);
-    if (err instanceof OverLimitError)
+    // A quota refusal fails the build; a rate limit (429, a 413 asking to wait) is retried by the step.
+    if (err instanceof QuotaExceededError)
       throw new TenantQuotaError(`the project's volume quota refuses the system disk: ${err.apiMessage}`);
     throw err;
   }

@@ -2,7 +2,7 @@
 // original create flow). A disk carries its build's id in its metadata, so a retried create
 // finds the disk its earlier attempt made instead of making a second one.
 import type { ProjectClients } from '../openstack/cloud';
-import { OverLimitError } from '../openstack/errors';
+import { QuotaExceededError } from '../openstack/errors';
 import { deleteVolumeIfPresent, TenantQuotaError } from './system-disk';
 
 export const BUILD_METADATA_KEY = 'blockflow:build';
@@ -36,8 +36,8 @@ export async function ensureTenantDisk(
         metadata: { [BUILD_METADATA_KEY]: req.buildId },
       })
       .catch((err: unknown) => {
-        // 413: over the project's quota, which no retry changes (429, rate limited, is retried).
-        if (err instanceof OverLimitError && err.status === 413)
+        // Over the project's quota, which no retry changes (a rate limit, 429 or 413 asking to wait, is retried).
+        if (err instanceof QuotaExceededError)
           throw new TenantQuotaError(`the project's quota refuses ${req.name}: ${err.apiMessage}`);
         throw err;
       }));

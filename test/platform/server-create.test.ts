@@ -3,7 +3,7 @@
 // when the pool is empty, one server per Idempotency-Key, and delete taking everything away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_DELAYS, waitFor, type Platform } from './harness';
-import { serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
+import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
 
 let p: Platform;
 let demo: string;
@@ -165,6 +165,20 @@ describe('createServer', () => {
     expect(later.body.id).toBe(a.body.id);
     await waitForBuild(p, demo, a.body.id);
     expect((await demoClients().nova.listServers('app1')).length).toBe(1);
+  });
+
+  it('a rate limit on the accept (429) or a disk create (413, no quota words) is retried, not a failure', async () => {
+    await fillPool(p); // the accept of a pool hit
+    p.sim.faults.failNextRequests({
+      method: 'POST',
+      path: '/os-volume-transfer/[^/]+/accept$',
+      status: 429,
+      message: 'This request was rate-limited.',
+    });
+    p.sim.faults.failNextRequests({ method: 'POST', path: '/volumes$', status: 413, message: 'Too many requests.' });
+    const build = await createAndWait('rate-limited');
+    expect(build, JSON.stringify(build)).toMatchObject({ status: 'active', path: 'pool-hit' });
+    expect(p.sim.faults.pendingRequestFailures()).toBe(0);
   });
 
   it('delete takes the server, its volumes and its address away; a second delete changes nothing', async () => {
