@@ -60,6 +60,23 @@ export async function ensurePoolSchedules(
   }
 }
 
+/**
+ * Starts a round of `kind` now. Under the schedule's own overlap policy (SKIP): a round asked for
+ * while one runs is skipped, as a scheduled one would be (the SDK's trigger() alone allows overlaps).
+ */
+export async function triggerRound(client: Client, kind: 'replenish' | 'reconcile'): Promise<void> {
+  const id = kind === 'replenish' ? REPLENISH_SCHEDULE : RECONCILE_SCHEDULE;
+  await client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
+}
+
+/** A replenish round now unless an operator paused replenishment; true when one was asked for. */
+export async function replenishNowUnlessPaused(client: Client): Promise<boolean> {
+  const { state } = await client.schedule.getHandle(REPLENISH_SCHEDULE).describe();
+  if (state.paused) return false;
+  await triggerRound(client, 'replenish');
+  return true;
+}
+
 /** One image-catalog sync at a time: every sync runs under this workflow id. */
 export const SYNC_OS_WORKFLOW_ID = 'pool-sync-os';
 

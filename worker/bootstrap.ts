@@ -1,10 +1,11 @@
 // Start-up of the pool: settings from the config file (first run only), a first image-catalog
-// sync when the catalog is empty, and the replenish/reconcile schedules at the configured
-// intervals. Idempotent: running it again changes nothing that is already in place.
+// sync when the catalog is empty, the replenish/reconcile schedules at the configured
+// intervals, and a first replenish round at once (unless paused). Idempotent: running it again
+// changes nothing already in place (a round already running makes the new one skipped).
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
 import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../pool/settings';
-import { ensurePoolSchedules, SYNC_OS_WORKFLOW_ID } from '../pool/schedules';
+import { ensurePoolSchedules, replenishNowUnlessPaused, SYNC_OS_WORKFLOW_ID } from '../pool/schedules';
 import { syncOsCatalog } from '../workflows';
 import type { ProjectClients } from '../openstack/cloud';
 import { manageNetwork } from '../servers/networks';
@@ -52,6 +53,9 @@ export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
     `schedules: replenish every ${settings.replenishIntervalSeconds} s, ` +
       `reconcile every ${settings.reconcileIntervalSeconds} s (overlap: skip)`,
   );
+  // The pool begins to fill (or catches up) now, not at the schedule's next interval.
+  if (await replenishNowUnlessPaused(client)) log('first replenish round started');
+  else log('replenishment is paused: no round at start (POST /v1/pool/schedules/resume)');
 }
 
 /** Registers the networks servers get fixed IPs on (idempotent: addresses in use keep their holder). */

@@ -11,6 +11,7 @@ import {
   RECONCILE_SCHEDULE,
   REPLENISH_SCHEDULE,
   SYNC_OS_WORKFLOW_ID,
+  triggerRound,
 } from '../../pool/schedules';
 import type { ApiDeps } from '../deps';
 import { json, jsonBody, response, security } from '../openapi';
@@ -185,8 +186,7 @@ export function poolAdminRoutes(deps: ApiDeps) {
     })
     .openapi(routes.runRound, async (c) => {
       const { kind } = c.req.valid('json');
-      const handle = temporal.schedule.getHandle(kind === 'replenish' ? REPLENISH_SCHEDULE : RECONCILE_SCHEDULE);
-      if (!(await ifScheduleExists(() => handle.trigger()))) return c.json(NO_SCHEDULES, 409);
+      if (!(await ifScheduleExists(() => triggerRound(temporal, kind)))) return c.json(NO_SCHEDULES, 409);
       return c.json({ message: `${kind} round triggered (skipped if one is still running)` }, 202);
     })
     .openapi(routes.pause, async (c) => {

@@ -6,6 +6,11 @@ import { REPLENISH_SCHEDULE, RECONCILE_SCHEDULE, ensurePoolSchedules } from '../
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
+import { lockTable } from './table-lock';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootstrapPool } from '../../worker/bootstrap';
 import { reconcilePool, replenishPool } from '../../workflows';
 
 let p: Platform;
@@ -167,4 +172,59 @@ describe('pool schedules', () => {
       expect(rebuilt.every((r) => r.snapshotId === newSnapshot)).toBe(true);
     },
   );
+
+  it('a round asked for through the API while one runs is skipped (overlap SKIP), like a scheduled one', async () => {
+    await ensurePoolSchedules(p.client, p.taskQueue, { replenishSeconds: 3600, reconcileSeconds: 3600 });
+    const replenish = p.client.schedule.getHandle(REPLENISH_SCHEDULE);
+    /** Replenish rounds running now, whatever started them (the schedule tracks only those it must not overlap). */
+    const roundsRunning = async () => {
+      let n = 0;
+      for (const { action } of (await replenish.describe()).info.recentActions) {
+        const { status } = await p.client.workflow.getHandle(action.workflow.workflowId).describe();
+        if (status.name === 'RUNNING') n++;
+      }
+      return n;
+    };
+    await waitFor('no replenish round running', async () => (await roundsRunning()) === 0, 30_000);
+    const skipped = (await replenish.describe()).info.numActionsSkippedOverlap;
+    const ask = () => p.api('/v1/pool/rounds', { method: 'POST', body: { kind: 'replenish' } });
+    // The first round waits on the pool's table, so it is still running when the second is asked for.
+    const lock = await lockTable(p.prisma, 'spare_volumes', 'ACCESS EXCLUSIVE');
+    try {
+      expect((await ask()).status).toBe(202);
+      await waitFor('the round to run', async () => (await roundsRunning()) === 1, 10_000);
+      // A later second: the schedule names its runs by the second, so one asked for in the same
+      // second would be refused by Temporal as a duplicate workflow id whatever the policy.
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect((await ask()).status).toBe(202);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await roundsRunning(), 'rounds running at once').toBe(1);
+      expect((await replenish.describe()).info.numActionsSkippedOverlap).toBe(skipped + 1);
+    } finally {
+      await lock.release();
+    }
+    await waitFor('the round to finish', async () => (await roundsRunning()) === 0, 30_000);
+  });
+
+  it('start-up asks for a first replenish round at once, unless replenishment is paused', async () => {
+    const patched = await p.api('/v1/pool/settings', {
+      method: 'PATCH',
+      body: { replenishIntervalSeconds: 3600, reconcileIntervalSeconds: 3600 },
+    });
+    expect(patched.status).toBe(200);
+    const configFile = join(mkdtempSync(join(tmpdir(), 'pool-config-')), 'pool.json');
+    writeFileSync(configFile, JSON.stringify(testPoolConfig()));
+    const start = () =>
+      bootstrapPool({ client: p.client, prisma: p.prisma, taskQueue: p.taskQueue, configFile, log() {} });
+    const taken = async () => (await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe()).info.numActionsTaken;
+
+    expect((await p.api('/v1/pool/schedules/pause', { method: 'POST' })).status).toBe(200);
+    const before = await taken();
+    await start();
+    expect(await taken(), 'paused: no round').toBe(before);
+
+    expect((await p.api('/v1/pool/schedules/resume', { method: 'POST' })).status).toBe(200);
+    await start();
+    await waitFor('the first round', async () => (await taken()) === before + 1, 10_000);
+  });
 });
