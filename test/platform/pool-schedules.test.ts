@@ -223,6 +223,8 @@ describe('pool schedules', () => {
     const start = () =>
       bootstrapPool({ client: p.client, prisma: p.prisma, taskQueue: p.taskQueue, configFile, log() {} });
     const taken = async () => (await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe()).info.numActionsTaken;
+    const counted = async () => (await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe()).info.runningActions;
+    await waitFor('the schedule to count no round running', async () => (await counted()).length === 0, 30_000);
 
     expect((await p.api('/v1/pool/schedules/pause', { method: 'POST' })).status).toBe(200);
     const before = await taken();
