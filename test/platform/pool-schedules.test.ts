@@ -185,13 +185,8 @@ describe('pool schedules', () => {
       }
       return n;
     };
-    // Nor one the schedule still counts as running (it learns of a round's end a moment later, and
-    // until then skips what is asked for).
-    await waitFor(
-      'no replenish round running',
-      async () => (await roundsRunning()) === 0 && (await replenish.describe()).info.runningActions.length === 0,
-      30_000,
-    );
+    await waitFor('no replenish round running', async () => (await roundsRunning()) === 0, 30_000);
+    await untilScheduleCountsNoRound();
     const skipped = (await replenish.describe()).info.numActionsSkippedOverlap;
     const ask = () => p.api('/v1/pool/rounds', { method: 'POST', body: { kind: 'replenish' } });
     // The first round waits on the pool's table, so it is still running when the second is asked for.
@@ -223,8 +218,7 @@ describe('pool schedules', () => {
     const start = () =>
       bootstrapPool({ client: p.client, prisma: p.prisma, taskQueue: p.taskQueue, configFile, log() {} });
     const taken = async () => (await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe()).info.numActionsTaken;
-    const counted = async () => (await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe()).info.runningActions;
-    await waitFor('the schedule to count no round running', async () => (await counted()).length === 0, 30_000);
+    await untilScheduleCountsNoRound();
 
     expect((await p.api('/v1/pool/schedules/pause', { method: 'POST' })).status).toBe(200);
     const before = await taken();
@@ -236,3 +230,16 @@ describe('pool schedules', () => {
     await waitFor('the first round', async () => (await taken()) === before + 1, 10_000);
   });
 });
+
+/**
+ * Until the replenish schedule counts no round as running: it learns of a round's end a moment
+ * after it, and until then (SKIP) skips a round asked for.
+ */
+async function untilScheduleCountsNoRound() {
+  const replenish = p.client.schedule.getHandle(REPLENISH_SCHEDULE);
+  await waitFor(
+    'the schedule to count no round running',
+    async () => (await replenish.describe()).info.runningActions.length === 0,
+    30_000,
+  );
+}
