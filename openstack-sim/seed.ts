@@ -31,8 +31,7 @@ export interface ImageSnapshotSpec {
 
 /** The project that owns seeded snapshots: the first admin user's, as an operator would. */
 export function adminProjectId(directory: Directory): string {
-  const admin = directory.users.find((u) => u.roles.some((r) => r.name === 'admin')) ?? directory.users[0];
-  return admin.projectId;
+  return directory.adminProjectId();
 }
 
 /**
@@ -43,12 +42,12 @@ export function imageSnapshotRecord(state: SimState, directory: Directory, spec:
   const type = [...state.volumeTypes.values()].find((t) => t.name === spec.volumeType || t.id === spec.volumeType);
   if (!type) throw fault.notFound(`Volume type with name ${spec.volumeType} could not be found.`);
   const projectId = spec.projectId ?? adminProjectId(directory);
-  const owner = directory.users.find((u) => u.projectId === projectId);
+  const owner = directory.assignments.find((a) => a.projectId === projectId);
   const now = Date.now();
   return {
     id: stableUuid('snapshot', `${projectId}/${spec.name}`),
     projectId,
-    userId: owner?.id ?? '',
+    userId: owner?.userId ?? '',
     name: spec.name,
     description: `OS image ${spec.name}`,
     volumeId: stableUuid('image-volume', spec.name),

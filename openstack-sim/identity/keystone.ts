@@ -5,7 +5,9 @@ import type { SimEnv } from '../env';
 import { keystoneError } from '../errors';
 import type { Token } from '../state';
 import { readJson } from '../validation';
+import { appCredentialRoutes } from './app-credentials';
 import { buildCatalog, serviceUrls } from './catalog';
+import { grantRoutes } from './grants';
 import { projectRoutes } from './projects';
 import { registryRoutes } from './registry';
 import { AuthRequest, issueToken, keystoneCaller, liveToken, tokenBody } from './token-auth';
@@ -22,7 +24,7 @@ function versionDoc(base: string) {
   };
 }
 
-/** Keystone v3, mounted at /identity: tokens, the catalog, projects and users (read-only), OS-TRUST trusts. */
+/** Keystone v3, mounted at /identity: tokens, the catalog, projects, users and their role grants, OS-TRUST trusts. */
 export function keystoneApp(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
 
@@ -70,8 +72,10 @@ export function keystoneApp(cloud: SimulatedCloud): Hono<SimEnv> {
   });
 
   app.route('/v3', projectRoutes(cloud));
+  app.route('/v3', grantRoutes(cloud));
   app.route('/v3', registryRoutes(cloud));
   app.route('/v3/users', userRoutes(cloud));
+  app.route('/v3/users', appCredentialRoutes(cloud));
   app.route('/v3/OS-TRUST/trusts', trustRoutes(cloud));
   return app;
 }

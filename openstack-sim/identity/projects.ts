@@ -1,15 +1,41 @@
 import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import type { SimulatedCloud } from '../simulated-cloud';
 import type { SimEnv } from '../env';
 import { keystoneError } from '../errors';
+import { newHexId } from '../ids';
+import { parseWith, readJson } from '../validation';
 import { serviceUrls } from './catalog';
-import type { Project, User } from './directory';
+import { DEFAULT_DOMAIN, type Project, storeConflict, type User } from './directory';
 import { keystoneCaller } from './token-auth';
 
+/** keystone's project_create schema, the keys the simulator keeps (no hierarchy: parent_id is the domain). */
+const CreateProject = z.looseObject({
+  name: z.string().min(1).max(64).regex(/\S/),
+  domain_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-zA-Z0-9-]+$/)
+    .nullish(),
+  description: z.string().nullish(),
+  enabled: z.boolean().optional(),
+  tags: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[^,/]*$/),
+    )
+    .max(80)
+    .optional(),
+});
+
 /**
- * Keystone's projects, read-only (they come from the simulator's users): the list and show for admins
- * (a member may show its own project), and the two "my projects" lists the clients fall back on —
- * /auth/projects, and /users/{id}/projects, which `openstack project list` asks after a member's 403.
+ * Keystone's projects: create, list and show for admins (a member may show its own project), and the
+ * two "my projects" lists the clients fall back on — /auth/projects, and /users/{id}/projects, which
+ * `openstack project list` asks after a member's 403.
  */
 export function projectRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
   const app = new Hono<SimEnv>({ strict: false });
@@ -18,11 +44,11 @@ export function projectRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     id: p.id,
     name: p.name,
     domain_id: p.domainId,
-    description: '',
-    enabled: true,
+    description: p.description,
+    enabled: p.enabled,
     parent_id: p.domainId,
     is_domain: false,
-    tags: [],
+    tags: p.tags,
     options: {},
     links: { self: `${v3()}/projects/${p.id}` },
   });
@@ -42,10 +68,34 @@ export function projectRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
       (p) =>
         (name === undefined || p.name === name) &&
         (domainId === undefined || p.domainId === domainId) &&
-        // Every project here is enabled: enabled=false (or 0, no, …) finds none.
-        (enabled === undefined || ['true', '1', 'yes', 'on'].includes(enabled.toLowerCase())),
+        (enabled === undefined || p.enabled === ['true', '1', 'yes', 'on'].includes(enabled.toLowerCase())),
     );
     return collection(c, '/projects', projects);
+  });
+
+  app.post('/projects', async (c) => {
+    if (!caller(c).isAdmin) throw keystoneError.forbidden('identity:create_project');
+    const body = await readJson(c, z.object({ project: z.record(z.string(), z.unknown()) }), 'keystone');
+    const req = parseWith(CreateProject, body.project, 'keystone');
+    const domainId = req.domain_id ?? DEFAULT_DOMAIN.id;
+    if (domainId !== DEFAULT_DOMAIN.id) throw keystoneError.badRequest(`Could not find domain: ${domainId}.`);
+    if (cloud.directory.projectNamed(req.name, domainId)) {
+      // keystone names the id it was about to give, not the existing project's.
+      const id = newHexId();
+      throw storeConflict(
+        'project',
+        'it is not permitted to have two projects with either the same name or same id in the same domain: ' +
+          `name is ${req.name}, project id ${id}.`,
+      );
+    }
+    const project = cloud.directory.addProject({
+      name: req.name,
+      domainId,
+      description: req.description ?? '',
+      enabled: req.enabled ?? true,
+      tags: req.tags ?? [],
+    });
+    return c.json({ project: view(project) }, 201);
   });
 
   // An admin learns whether the project exists; anyone else is refused before keystone looks.

@@ -6,6 +6,16 @@ import { buildCatalog, REGION, serviceUrls } from './catalog';
 import { DEFAULT_DOMAIN, type Project, type Role, ROLES, type User } from './directory';
 import { type KeystoneCaller, keystoneCaller } from './token-auth';
 
+/** keystone's view of a role (the bootstrap ones: global and immutable), under the keystone at `v3`. */
+export const keystoneRole = (v3: string, r: Role) => ({
+  id: r.id,
+  name: r.name,
+  domain_id: null,
+  description: null,
+  options: { immutable: true },
+  links: { self: `${v3}/roles/${r.id}` },
+});
+
 /**
  * Keystone's registry as operators list it, read-only: domains, roles, regions, services, endpoints (the
  * catalog's) and role assignments (`openstack domain/role/region/service/endpoint list`, `role assignment list`).
@@ -41,13 +51,13 @@ export function registryRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     return c.json({ domain: domainView() });
   });
 
-  const roleView = (r: Role) => ({
-    id: r.id,
-    name: r.name,
-    domain_id: null,
-    description: null,
-    options: { immutable: true },
-    links: self(`roles/${r.id}`),
+  const roleView = (r: Role) => keystoneRole(v3(), r);
+  app.get('/roles/:id', (c) => {
+    admin(c, 'get_role');
+    const id = c.req.param('id');
+    const found = cloud.directory.roleById(id);
+    if (!found) throw keystoneError.notFound(`Could not find role: ${id}.`);
+    return c.json({ role: roleView(found) });
   });
   app.get('/roles', (c) => {
     admin(c, 'list_roles');
@@ -107,17 +117,21 @@ export function registryRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const query = c.req.query();
     // keystone's query_filter_is_true: present and not 0/false.
     const names = query.include_names !== undefined && !['0', 'false'].includes(query.include_names.toLowerCase());
-    const assignments = cloud.directory.users
-      .filter((u) => query['user.id'] === undefined || u.id === query['user.id'])
-      .flatMap((u) => {
-        const project = cloud.directory.projectById(u.projectId);
+    const { directory } = cloud;
+    const assignments = directory.assignments
+      .filter(
+        (a) =>
+          (query['user.id'] ?? a.userId) === a.userId && (query['scope.project.id'] ?? a.projectId) === a.projectId,
+      )
+      .flatMap((a) => {
+        const [u, project, role] = [
+          directory.userById(a.userId),
+          directory.projectById(a.projectId),
+          directory.roleById(a.roleId),
+        ];
         // The role the user was given, not the ones it implies (keystone lists those with ?effective only).
-        const role = u.roles[0];
-        return project && role && (query['scope.project.id'] ?? project.id) === project.id
-          ? [{ u, project, role }]
-          : [];
-      })
-      .map(({ u, project, role }) => assignmentView(u, project, role, names));
+        return u && project && role ? [assignmentView(u, project, role, names)] : [];
+      });
     return collection(c, 'role_assignments', assignments);
   });
 

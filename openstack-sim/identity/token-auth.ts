@@ -4,7 +4,8 @@ import { ApiError, KEYSTONE_MALFORMED_SUFFIX, keystoneError } from '../errors';
 import { keystoneTime } from '../ids';
 import type { Token, Trust } from '../state';
 import { buildCatalog } from './catalog';
-import { DEFAULT_DOMAIN, type NameOrId, type Role, type User } from './directory';
+import { DEFAULT_DOMAIN, type NameOrId, passwordMatches, type Role, type User, withImpliedRoles } from './directory';
+import { secretMatches } from './secrets';
 
 /** POST /v3/auth/tokens: who authenticates (password or token) and on what (project, trust, nothing). */
 const DomainRef = z.object({ id: z.string().optional(), name: z.string().optional() });
@@ -16,6 +17,14 @@ export const AuthRequest = z.object({
       methods: z.array(z.string()).min(1),
       password: z.object({ user: NamedRef.extend({ password: z.string() }) }).optional(),
       token: z.object({ id: z.string() }).optional(),
+      application_credential: z
+        .object({
+          id: z.string().optional(),
+          name: z.string().optional(),
+          secret: z.string(),
+          user: NamedRef.optional(),
+        })
+        .optional(),
     }),
     scope: z
       .union([
@@ -45,6 +54,8 @@ export function liveToken(cloud: SimulatedCloud, id: string | undefined): Token 
 
 /** The roles a token carries: a trust's (with implied roles), or the user's on the token's project. */
 export function tokenRoles(cloud: SimulatedCloud, token: Token): Role[] {
+  const cred = cloud.directory.appCredentials.ofToken(token.id);
+  if (cred) return withImpliedRoles(cred.roleIds);
   if (token.trustId) {
     const trust = cloud.trusts.ofToken(token);
     return trust ? cloud.trusts.roles(trust) : [];
@@ -60,6 +71,8 @@ export interface KeystoneCaller {
   isAdmin: boolean;
   /** Set when the token was redeemed from a trust: such tokens cannot delegate further. */
   trust?: Trust;
+  /** Issued from an application credential: keystone refuses such tokens every trust call. */
+  delegated: boolean;
 }
 
 export function keystoneCaller(cloud: SimulatedCloud, tokenId: string | undefined): KeystoneCaller {
@@ -67,7 +80,8 @@ export function keystoneCaller(cloud: SimulatedCloud, tokenId: string | undefine
   const user = token && cloud.directory.userById(token.userId);
   if (!token || !user) throw keystoneError.unauthorized();
   const isAdmin = tokenRoles(cloud, token).some((r) => r.name === 'admin');
-  return { token, user, isAdmin, trust: cloud.trusts.ofToken(token) };
+  const delegated = Boolean(cloud.directory.appCredentials.ofToken(token.id));
+  return { token, user, isAdmin, trust: cloud.trusts.ofToken(token), delegated };
 }
 
 /** Who the request authenticates as, and the audit chain it continues (token method). */
@@ -79,7 +93,7 @@ function identify(cloud: SimulatedCloud, identity: AuthRequest['auth']['identity
     requireIdOrDomain(ref, 'user');
     const user = cloud.directory.findUser(ref);
     // Unknown user and wrong password look the same to the caller, as in keystone.
-    if (!user || user.password !== ref.password) throw keystoneError.unauthorized();
+    if (!user || !user.enabled || !passwordMatches(user, ref.password)) throw keystoneError.unauthorized();
     return { user };
   }
   if (methods.includes('token')) {
@@ -94,6 +108,7 @@ function identify(cloud: SimulatedCloud, identity: AuthRequest['auth']['identity
 /** Authenticates and issues the token the request asks for (POST /v3/auth/tokens). */
 export function issueToken(cloud: SimulatedCloud, request: AuthRequest): Token {
   const { identity, scope } = request.auth;
+  if (identity.methods.includes('application_credential')) return appCredentialToken(cloud, identity);
   const { user, auditId } = identify(cloud, identity);
   if (scope === undefined || scope === 'unscoped') return cloud.tokens.issue(user.id, null, identity.methods, auditId);
   const trustRef = scope['OS-TRUST:trust'];
@@ -109,8 +124,25 @@ export function issueToken(cloud: SimulatedCloud, request: AuthRequest): Token {
   if (!scope.project) return cloud.tokens.issue(user.id, null, identity.methods, auditId);
   requireIdOrDomain(scope.project, 'project');
   const project = cloud.directory.findProject(scope.project);
-  if (!project || cloud.directory.rolesOn(user, project.id).length === 0) throw keystoneError.unauthorized();
+  if (!project || !project.enabled || cloud.directory.rolesOn(user, project.id).length === 0)
+    throw keystoneError.unauthorized();
   return cloud.tokens.issue(user.id, project.id, identity.methods, auditId);
+}
+
+/** A token from an application credential ({id, secret} or {name, user, secret}): its project, its roles. */
+function appCredentialToken(cloud: SimulatedCloud, identity: AuthRequest['auth']['identity']): Token {
+  const ref = identity.application_credential;
+  if (!ref)
+    throw keystoneError.badRequest(
+      `Invalid input for field 'identity': 'application_credential' is a required property`,
+    );
+  const owner = ref.user && cloud.directory.findUser(ref.user);
+  const cred = cloud.directory.appCredentials.find({ id: ref.id, name: ref.name, userId: owner?.id });
+  const user = cred && cloud.directory.userById(cred.userId);
+  if (!cred || !user?.enabled || !secretMatches(cred.secret, ref.secret)) throw keystoneError.unauthorized();
+  const token = cloud.tokens.issue(user.id, cred.projectId, identity.methods);
+  cloud.directory.appCredentials.issued(token.id, cred);
+  return token;
 }
 
 /** keystone's role reference: plain in project tokens, the full role in trust-scoped ones. */
@@ -130,6 +162,7 @@ export function tokenBody(cloud: SimulatedCloud, token: Token, withCatalog: bool
     issued_at: keystoneTime(token.issuedAt),
   };
   const trust = cloud.trusts.ofToken(token);
+  const cred = cloud.directory.appCredentials.ofToken(token.id);
   if (trust) {
     body['OS-TRUST:trust'] = {
       id: trust.id,
@@ -146,5 +179,6 @@ export function tokenBody(cloud: SimulatedCloud, token: Token, withCatalog: bool
     body.roles = tokenRoles(cloud, token).map((r) => roleView(r, Boolean(trust)));
     if (withCatalog) body.catalog = buildCatalog(cloud.baseUrl, project.id);
   }
+  if (cred) body.application_credential = { id: cred.id, name: cred.name, restricted: !cred.unrestricted };
   return { token: body };
 }

@@ -1,7 +1,7 @@
 import { KEYSTONE_MALFORMED_SUFFIX, keystoneError } from '../errors';
 import { newHexId } from '../ids';
 import type { SimState, Token, Trust } from '../state';
-import { type Directory, type Role, type User, withImpliedRoles } from './directory';
+import { type Directory, type Role, storeConflict, type User, withImpliedRoles } from './directory';
 
 export interface TrustRequest {
   trustor_user_id: string;
@@ -20,6 +20,13 @@ function parseIsoTime(text: string): number {
   return m ? Date.parse(`${m[1]}T${m[2]}${m[3] ?? 'Z'}`) : Number.NaN;
 }
 
+type TrustKey = Pick<Trust, 'trustorUserId' | 'trusteeUserId' | 'projectId' | 'impersonation' | 'expiresAt'>;
+
+function uniqueKey(t: TrustKey): string | undefined {
+  if (t.expiresAt === null) return undefined;
+  return JSON.stringify([t.trustorUserId, t.trusteeUserId, t.projectId, t.impersonation, t.expiresAt]);
+}
+
 /**
  * The life of a keystone trust, in keystone's order and words:
  *   create:  by the trustor only, for roles it has on the project (implied roles count)
@@ -27,8 +34,16 @@ function parseIsoTime(text: string): number {
  *            invisible (404) but still listed, as keystone lists it
  *   redeem:  the trustee scopes a token to it (401 when not live, 403 for anyone else)
  *   delete:  gone at once; tokens redeemed from it stop validating
+ *   unique:  a second trust with the same parties, project, impersonation and expiry is 409, even once deleted
  */
 export class TrustService {
+  /**
+   * keystone's duplicate_trust_constraint: one trust per (trustor, trustee, project, impersonation, expiry), deleted
+   * ones included (keystone only marks them deleted). Without an expiry there is no clash (SQL's NULLs differ).
+   * Deleted trusts' keys are kept in memory only.
+   */
+  private readonly deletedKeys = new Set<string>();
+
   constructor(
     private readonly state: SimState,
     private readonly directory: Directory,
@@ -63,8 +78,19 @@ export class TrustService {
       // keystone keeps whole seconds (the real one answers …:53.000000Z to …:53.046Z).
       expiresAt = Math.floor(expiresAt / 1000) * 1000;
     }
+    const id = newHexId();
+    const key = uniqueKey({
+      trustorUserId: req.trustor_user_id,
+      trusteeUserId: req.trustee_user_id,
+      projectId: req.project_id ?? null,
+      impersonation: req.impersonation,
+      expiresAt,
+    });
+    if (key && (this.deletedKeys.has(key) || [...this.state.trusts.values()].some((t) => uniqueKey(t) === key))) {
+      throw storeConflict('trust', `Duplicate entry found with ID ${id}.`);
+    }
     const trust: Trust = {
-      id: newHexId(),
+      id,
       trustorUserId: req.trustor_user_id,
       trusteeUserId: req.trustee_user_id,
       projectId: req.project_id ?? null,
@@ -103,7 +129,8 @@ export class TrustService {
   }
 
   delete(id: string): void {
-    this.get(id);
+    const key = uniqueKey(this.get(id));
+    if (key) this.deletedKeys.add(key);
     this.state.trusts.delete(id);
   }
 

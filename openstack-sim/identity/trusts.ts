@@ -7,6 +7,7 @@ import { keystoneTime } from '../ids';
 import type { Trust } from '../state';
 import { parseWith, readJson } from '../validation';
 import { serviceUrls } from './catalog';
+import { keystoneRole } from './registry';
 import { keystoneCaller, type KeystoneCaller } from './token-auth';
 
 const Id = z
@@ -50,18 +51,16 @@ export function trustRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     links: { self: `${v3()}/OS-TRUST/trusts/${t.id}` },
   });
   const detail = (t: Trust) => ({
-    roles: cloud.directory.rolesById(t.roleIds).map((r) => ({
-      id: r.id,
-      name: r.name,
-      domain_id: null,
-      description: null,
-      options: { immutable: true },
-      links: { self: `${v3()}/roles/${r.id}` },
-    })),
+    roles: cloud.directory.rolesById(t.roleIds).map((r) => keystoneRole(v3(), r)),
     ...summary(t),
     // keystone builds this link without the OS-TRUST/trusts part; clients never follow it.
     roles_links: { self: `${v3()}/${t.id}/roles`, next: null, previous: null },
   });
+
+  /** Application credential tokens are refused every trust call, after the policy check (keystone's double dot). */
+  const notDelegated = (caller: KeystoneCaller) => {
+    if (caller.delegated) throw keystoneError.forbidden('Delegated tokens cannot manage trusts.');
+  };
 
   /** The trustor, the trustee and admins may see a trust; keystone's policy denial otherwise. */
   const mayRead = (caller: KeystoneCaller, t: Trust, rule: string) => {
@@ -78,6 +77,7 @@ export function trustRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     if (typeof raw !== 'object' || raw.trustor_user_id !== caller.user.id)
       throw keystoneError.forbidden('identity:create_trust');
     const req = parseWith(CreateTrust, raw, 'keystone');
+    notDelegated(caller);
     // A token redeemed from a trust cannot delegate further.
     if (caller.trust) throw keystoneError.forbidden();
     const extra = Object.fromEntries(Object.entries(raw).filter(([k]) => !KNOWN_KEYS.has(k)));
@@ -96,6 +96,7 @@ export function trustRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
         throw keystoneError.forbidden('identity:list_trusts_for_trustee');
       if (!trustorUserId && !trusteeUserId) throw keystoneError.forbidden('identity:list_trusts');
     }
+    notDelegated(caller);
     const query = new URL(c.req.url).search;
     return c.json({
       trusts: cloud.trusts.list({ trustorUserId, trusteeUserId }).map(summary),
@@ -107,6 +108,7 @@ export function trustRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const caller = keystoneCaller(cloud, c.req.header('X-Auth-Token'));
     const trust = cloud.trusts.get(c.req.param('id'));
     mayRead(caller, trust, 'identity:get_trust');
+    notDelegated(caller);
     return c.json({ trust: detail(trust) });
   });
 
@@ -115,6 +117,7 @@ export function trustRoutes(cloud: SimulatedCloud): Hono<SimEnv> {
     const trust = cloud.trusts.get(c.req.param('id'));
     if (!caller.isAdmin && caller.user.id !== trust.trustorUserId)
       throw keystoneError.forbidden('identity:delete_trust');
+    notDelegated(caller);
     cloud.trusts.delete(trust.id);
     return c.body(null, 204);
   });

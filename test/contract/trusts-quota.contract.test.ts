@@ -8,6 +8,7 @@ import { cinderBodyChecks } from './cinder-body-checks';
 import { ShapeBook } from './shapes';
 import { useContractTarget } from './suite';
 import { startReal, startSim } from './targets';
+import { tenantSetupChecks } from './tenant-setup-checks';
 import { trustChecks } from './trust-checks';
 
 const shapes = new ShapeBook();
@@ -19,6 +20,7 @@ const TARGETS = [
 describe.each(TARGETS)('contract (trusts, quota, bodies): %s', (target, start) => {
   const ctx = useContractTarget(target, start, shapes);
 
+  describe('keystone: tenant set-up (project, user, role add)', () => tenantSetupChecks(ctx));
   describe('keystone: users, trusts, token validation', () => trustChecks(ctx));
   describe('cinder: quota on accept through a trust, request bodies', () => cinderBodyChecks(ctx));
 });
