@@ -1,9 +1,11 @@
 // The HTTP API: small routers composed in one app, validation at the edge, OpenAPI generated
 // from the same zod schemas.
 import type { ApiDeps } from './deps';
-import { requireTokenForWrites } from './auth';
+import { operatorSignIn, requireOperator } from './auth';
 import { HTTPException } from 'hono/http-exception';
-import { internalError, invalidRequest } from './problem';
+import { randomUUID } from 'node:crypto';
+import { bodyLimit } from 'hono/body-limit';
+import { internalError, invalidRequest, tooLarge } from './problem';
 import { createRouter } from './router';
 import { methodNotAllowed, servedDocument } from './openapi-doc';
 import { healthRoutes } from './routes/health';
@@ -21,13 +23,28 @@ import { requestLog } from '../observability/request-log';
 
 const log = createLogger('api');
 
+/** The largest request body read (the largest real one, a network's reserved addresses, is far below). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 /** Hono's answers to a body it could not read: malformed JSON (400), a media type not declared (415). */
 const BODY_REFUSED = new Set([400, 415]);
 
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
   app.use('*', requestLog(log));
-  app.use('/v1/*', requireTokenForWrites(deps.apiToken));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(tooLarge(`the request body is over ${MAX_BODY_BYTES} bytes`), 413),
+    }),
+  );
+  // Each route's declared security decides (api/auth.ts); the document is built at the first request.
+  app.use(
+    '/v1/*',
+    requireOperator(deps.apiToken, () => spec()),
+  );
+  app.get('/operator', operatorSignIn(deps.apiToken));
   app.route('/', healthRoutes(deps));
   app.route('/', cloudRoutes(deps));
   app.route('/', poolStatusRoutes(deps));
@@ -48,7 +65,16 @@ export function createApp(deps: ApiDeps) {
   app.get('/openapi.json', (c) => c.json(spec()));
   // A path the API has, asked with a method it has not: 405 naming the ones it has (Allow).
   app.notFound((c) => methodNotAllowed(c, spec()) ?? c.text('404 Not Found', 404));
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'the API token (API_TOKEN, or .data/api-token)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'operatorBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'reads only: any user name, the API token as the password (the dashboard; GET /operator signs in)',
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'keystone', {
     type: 'apiKey',
     in: 'header',
@@ -59,8 +85,9 @@ export function createApp(deps: ApiDeps) {
     // A body that is not JSON (malformed, or sent as another media type) is the caller's mistake.
     if (err instanceof HTTPException && BODY_REFUSED.has(err.status))
       return c.json(invalidRequest('(body)', `${err.message}: send a JSON object as application/json`), 400);
-    log.error('unhandled error', { method: c.req.method, path: c.req.path, error: err.message });
-    return c.json(internalError(err.message), 500);
+    const reference = randomUUID();
+    log.error('unhandled error', { method: c.req.method, path: c.req.path, reference, error: err.message });
+    return c.json(internalError(reference), 500);
   });
   return app;
 }

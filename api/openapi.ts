@@ -10,5 +10,14 @@ export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({ body: { requir
 /** A documented application/json response. */
 export const response = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, ...json(schema) });
 
-/** Marks a route as needing the bearer token (enforced by api/auth.ts for every mutating method). */
-export const security = [{ bearer: [] }];
+/** One way to authenticate (OpenAPI's security requirement): scheme name → scopes. */
+type Requirement = Record<string, string[]>;
+
+/** A write of the operator's: the API token as a Bearer token (enforced by api/auth.ts). */
+export const security: Requirement[] = [{ bearer: [] }];
+
+/** A read of the operator's: the API token as a Bearer token or as the password of HTTP Basic. */
+export const operatorRead: Requirement[] = [{ bearer: [] }, { operatorBasic: [] }];
+
+/** Open to all; the operator's credentials show more (an empty requirement: none needed). */
+export const operatorOptional: Requirement[] = [{}, ...operatorRead];

@@ -25,5 +25,11 @@ export const conflict = (message: string): Problem => ({ error: 'conflict', mess
 /** 401 */
 export const unauthorized = (message: string): Problem => ({ error: 'unauthorized', message });
 
-/** 500 */
-export const internalError = (message: string): Problem => ({ error: 'internal', message });
+/** 413 */
+export const tooLarge = (message: string): Problem => ({ error: 'payload_too_large', message });
+
+/** 500: never the error's own text (it may carry internal URLs); a reference to find it in the log. */
+export const internalError = (reference: string): Problem => ({
+  error: 'internal',
+  message: `internal error (reference ${reference}: the operator's log has the detail)`,
+});

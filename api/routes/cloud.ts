@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiDeps } from '../deps';
-import { response } from '../openapi';
+import { randomUUID } from 'node:crypto';
+import { operatorRead, response } from '../openapi';
 import { createRouter } from '../router';
 import { cloudInventory } from '../../workflows';
 
@@ -15,12 +16,14 @@ const route = createRoute({
   method: 'get',
   path: '/v1/cloud/inventory',
   summary: "The cloud's image snapshots and volume types, read by the cloudInventory workflow",
+  security: operatorRead,
   responses: { 200: response('inventory', Inventory) },
 });
 
 export function cloudRoutes(deps: ApiDeps) {
   return createRouter().openapi(route, async (c) => {
-    const workflowId = `cloud-inventory-${Date.now()}`;
+    // One id per call: two calls in the same millisecond used to collide (a 500).
+    const workflowId = `cloud-inventory-${Date.now()}-${randomUUID().slice(0, 8)}`;
     const result = await deps.temporal.workflow.execute(cloudInventory, {
       taskQueue: deps.taskQueue,
       workflowId,

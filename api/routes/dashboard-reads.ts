@@ -90,7 +90,19 @@ interface CloneMemo {
   percent?: number;
 }
 
-export async function inFlight(prisma: PrismaClient, temporal: Client) {
+/**
+ * What runs now. Without the operator's credentials only how many: build ids and names are the
+ * tenants' (and an id is what a decoy volume would need), drills and clones the operator's.
+ */
+export async function inFlight(prisma: PrismaClient, temporal: Client, operator: boolean) {
+  if (!operator) {
+    const [builds, drills, clones] = await Promise.all([
+      prisma.serverBuild.count({ where: { status: 'building' } }),
+      prisma.drillRun.count({ where: { status: 'running' } }),
+      runningClones(temporal).then((c) => c.length),
+    ]);
+    return { builds: [], drills: [], clones: [], hidden: { builds, drills, clones } };
+  }
   const [builds, drills, clones] = await Promise.all([
     prisma.serverBuild.findMany({ where: { status: 'building' }, orderBy: { createdAt: 'asc' }, take: 200 }),
     prisma.drillRun.findMany({ where: { status: 'running' }, orderBy: { startedAt: 'asc' }, take: 50 }),
@@ -114,6 +126,7 @@ export async function inFlight(prisma: PrismaClient, temporal: Client) {
       startedAt: d.startedAt.toISOString(),
     })),
     clones,
+    hidden: { builds: 0, drills: 0, clones: 0 },
   };
 }
 

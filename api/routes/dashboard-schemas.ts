@@ -96,6 +96,9 @@ export const InFlight = z.object({
       startedAt: z.string(),
     }),
   ),
+  hidden: z
+    .object({ builds: z.number(), drills: z.number(), clones: z.number() })
+    .openapi({ description: "how many of each are running but not listed: only the operator's credentials list them" }),
 });
 
 export const Links = z.object({

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRoute } from '@hono/zod-openapi';
 import type { ApiDeps } from '../deps';
-import { response } from '../openapi';
+import { operatorOptional, response } from '../openapi';
+import { isOperator } from '../auth';
 import { problemResponse } from '../problem';
 import { createRouter } from '../router';
 import { poolHistory } from './dashboard-history';
@@ -46,7 +47,11 @@ const routes = {
     responses: { 200: response('newest first', Rounds), ...badQuery },
   }),
   inFlight: createRoute({
-    ...get('/v1/dashboard/in-flight', 'Server builds, drills and clones running now, with their step'),
+    ...get(
+      '/v1/dashboard/in-flight',
+      "Server builds, drills and clones running now, with their step (the operator's; others get counts only)",
+    ),
+    security: operatorOptional,
     responses: { 200: response('running work', InFlight) },
   }),
   links: createRoute({
@@ -84,7 +89,7 @@ export function dashboardRoutes(deps: ApiDeps) {
       return c.json({ from: from.toISOString(), to: to.toISOString(), kinds }, 200);
     })
     .openapi(routes.rounds, async (c) => c.json({ rounds: await lastRounds(prisma, c.req.valid('query').limit) }, 200))
-    .openapi(routes.inFlight, async (c) => c.json(await inFlight(prisma, temporal), 200))
+    .openapi(routes.inFlight, async (c) => c.json(await inFlight(prisma, temporal, isOperator(c)), 200))
     .openapi(routes.links, (c) =>
       c.json({ temporalUi: deps.temporalUiUrl ?? null, namespace: temporal.options.namespace }, 200),
     );

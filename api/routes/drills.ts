@@ -11,7 +11,7 @@ import { recordDrillRun } from '../../drills/drill-runs';
 import type { DrillProgress } from '../../workflows/drill-run-state';
 import type { ApiDeps } from '../deps';
 import { blockcommitDrill, snapshotDrill } from '../../workflows';
-import { jsonBody, response, security } from '../openapi';
+import { jsonBody, operatorRead, response, security } from '../openapi';
 import { conflict, invalidRequest, notFound, problemResponse } from '../problem';
 import { createRouter } from '../router';
 import { describeWorkflowOf } from '../temporal';
@@ -44,6 +44,7 @@ const routes = {
     method: 'get',
     path: '/v1/drills',
     summary: 'Past and running drill runs, newest first',
+    security: operatorRead,
     request: { query: ListQuery },
     responses: { 200: response('runs', DrillRuns) },
   }),
@@ -51,6 +52,7 @@ const routes = {
     method: 'get',
     path: '/v1/drills/{id}',
     summary: 'One drill run: parameters, step timings, k, N, verdict; live progress while it runs',
+    security: operatorRead,
     request: { params: RunId },
     responses: {
       200: response('run', DrillRunView),

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CloneProgress } from '../../workflows/clone-progress';
 import { cloneVolume, createGeneratedVolume, describeVolume } from '../../workflows';
 import type { ApiDeps } from '../deps';
-import { jsonBody, response, security } from '../openapi';
+import { jsonBody, operatorRead, response, security } from '../openapi';
 import { conflict, invalidRequest, notFound, problemResponse, type Problem } from '../problem';
 import { createRouter } from '../router';
 import { describeWorkflowOf, rootCause } from '../temporal';
@@ -45,7 +45,8 @@ const routes = {
   get: createRoute({
     method: 'get',
     path: '/v1/volumes/{volumeId}',
-    summary: "A volume's chunks and the SHA-256 of its bytes as a reader sees them",
+    summary: "A volume's chunks and the SHA-256 of its bytes as a reader sees them (a describeVolume workflow)",
+    security: operatorRead,
     request: { params: z.object({ volumeId: VolumeId }), query: VolumeQuery },
     responses: { 200: response('volume', VolumeView) },
   }),
@@ -66,6 +67,7 @@ const routes = {
     method: 'get',
     path: '/v1/volumes/clones/{targetVolumeId}',
     summary: 'Progress of the clone of a volume',
+    security: operatorRead,
     request: { params: z.object({ targetVolumeId: VolumeId }) },
     responses: {
       200: response('status', CloneStatus),
