@@ -31,6 +31,9 @@ export async function resolveServerRequest(
   if (!policies.some((p) => p.volumeType === body.volumeType)) {
     return invalidRequest('volumeType', `unknown volume type "${body.volumeType}"`);
   }
+  const policy = policies.find((p) => p.osName === body.osName && p.volumeType === body.volumeType);
+  if (policy && !policy.enabled)
+    return invalidRequest('osName', `${body.osName} on ${body.volumeType} is disabled by the operator`);
   if (!image)
     return invalidRequest('osName', `${body.osName} has no image snapshot for volume type ${body.volumeType}`);
 

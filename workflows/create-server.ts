@@ -7,7 +7,7 @@
 //      the tenant's project; a fixed IP, allocated race-free from the network's table;
 //   2. boot from the volumes (BDM v2, all delete_on_termination), wait for ACTIVE.
 // The build's Keystone trust is deleted when the build ends, whatever the outcome.
-import { CancellationScope, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BuildRequest, BuildUpdate, SystemDiskPath } from '../servers/builds';
 import { dataDiskName, swapDiskName, systemDiskName } from '../servers/names';
 import { Saga } from './saga';
@@ -54,6 +54,15 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
       await undo.fenceBuild({ buildId }); // before any undo: nothing is granted to the build from here on
       return saga.compensate();
     });
+    const failure = describeFailure(err);
+    // The cloud's own words (internal URLs, the admin project's id) are for the operator's log only.
+    log.warn('server build failed', {
+      buildId,
+      step: failedStep,
+      code: failure.code,
+      detail: failure.detail,
+      compensation,
+    });
     await CancellationScope.nonCancellable(async () => {
       // The trust goes before the build is marked ended: a caller who sees "failed" sees it all undone.
       await undo.deleteTrust({ trustId });
@@ -63,8 +72,8 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
         step: failedStep,
         path: state.path,
         stepTimings: state.stepTimings,
-        failureReason: describeFailure(err),
-        compensation,
+        failureReason: failure.reason,
+        compensation: tenantReport(compensation),
         finished: true,
       });
     });
@@ -210,7 +219,40 @@ async function tenantDisk(input: CreateServerInput, buildId: string, name: strin
   return disk.volumeId;
 }
 
-function describeFailure(err: unknown): string {
-  const cause = (err as { cause?: Error }).cause;
-  return cause?.message ?? (err as Error).message;
+/**
+ * What a build's tenant is told, by the failure's type: a stable code and sentence (no cloud text:
+ * it carries internal URLs and the admin project's id), and the detail for the operator's log.
+ */
+const FAILURES: [types: string[], code: string, sentence: string][] = [
+  [['TenantQuotaExceeded', 'QuotaExceededError'], 'quota_exceeded', "the project's quota refuses the build's volumes"],
+  [['FixedIpUnavailable'], 'no_address', 'no free address on the network, or the address asked for is taken'],
+  [['ServerBuildFailed'], 'server_error', 'the server went to ERROR on the compute node'],
+  [['ServerTimeout'], 'server_timeout', 'the server did not become ACTIVE in time'],
+  [['VolumeNotAvailable'], 'volume_error', 'a volume of the build did not become available'],
+  [['BuildUndone'], 'build_deleted', 'the build was deleted before it ended'],
+  [
+    ['BadRequestError', 'UnauthorizedError', 'ForbiddenError', 'NotFoundError', 'ConflictError'],
+    'cloud_refused',
+    'the cloud refused a request of the build',
+  ],
+  [['OverLimitError'], 'cloud_busy', 'the cloud asked to wait longer than the build could'],
+  [['ServiceError', 'UnreachableError'], 'cloud_unavailable', 'the cloud failed or did not answer'],
+];
+
+export function describeFailure(err: unknown): { code: string; reason: string; detail: string } {
+  let root = err as { cause?: unknown; type?: string; message?: string };
+  while (root.cause) root = root.cause as typeof root;
+  const known = FAILURES.find(([types]) => types.includes(root.type ?? ''));
+  const [code, sentence] = known ? [known[1], known[2]] : ['internal', 'the build failed'];
+  return { code, reason: `${code}: ${sentence}`, detail: root.message ?? String(err) };
+}
+
+/** The compensation report as the tenant sees it: what each undo did, and a failure without its cause. */
+export function tenantReport(report: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(report).map(([what, done]) => [
+      what,
+      done.startsWith('failed') ? 'failed (the operator is told why)' : done,
+    ]),
+  );
 }

@@ -2,7 +2,8 @@
 // are updated at once and every round reads the policy when it starts), run a round now,
 // pause/resume the schedules, and the image-catalog sync.
 import { createRoute, z } from '@hono/zod-openapi';
-import { getPoolSettings, isNamePattern } from '../../pool/settings';
+import { getPoolSettings } from '../../pool/settings';
+import { unboundedPatternReason } from '../schemas/name-pattern';
 import { loadReplenishPlan, quotaFit, type QuotaFit } from '../../pool/plan';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import {
@@ -37,9 +38,10 @@ const Settings = z.object({
   throttleMode: z.enum(['fixed', 'adaptive']),
   /** null = derived from the creates a round has seen */
   createDeadlineSeconds: z.number().int().min(1).max(86_400).nullable(),
-  snapshotNamePattern: z
-    .string()
-    .refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
+  snapshotNamePattern: z.string().superRefine((pattern, ctx) => {
+    const reason = unboundedPatternReason(pattern);
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  }),
 });
 const SettingsPatch = Settings.partial().strict();
 const QuotaFitView = z
