@@ -33,11 +33,15 @@ export interface RealOpenStackOptions {
   timeoutMs?: number;
   /** Placement, Nova and Neutron too (about +40 s and +1 GB); only the suites that boot servers need them. */
   compute?: boolean;
+  /** A second Keystone process with the new RBAC defaults (enforce_new_defaults, enforce_scope) on the same data. */
+  newRbac?: boolean;
 }
 
 export interface RealOpenStack {
   /** Keystone v3, e.g. http://127.0.0.1:PORT/v3 */
   authUrl: string;
+  /** With { newRbac: true }: the Keystone under the new RBAC defaults. */
+  newRbacAuthUrl?: string;
   /** The admin project's OS image snapshot (`sysdisk-sas-Debian9 64bit`). */
   imageSnapshot: ImageSnapshot;
   /** With { compute: true }: the shared network and the services' URLs. */
@@ -103,7 +107,10 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
     const compute = opts.compute
       ? planCompute(group, layout, { databases: dbs, transportUrl, authUrl: keystoneUrl, timed })
       : undefined;
-    const identity = timed('keystone', startKeystone(group, layout, dbs.url('keystone'))).then(async (keystone) => {
+    let newRbacAuthUrl: string | undefined;
+    const keystoneStart = startKeystone(group, layout, dbs.url('keystone'), { newRbac: opts.newRbac });
+    const identity = timed('keystone', keystoneStart).then(async (keystone) => {
+      newRbacAuthUrl = keystone.newRbacAuthUrl;
       const api = await adminApi(keystone.authUrl);
       const accounts = [cinderAccount(cinderConfig, cinderUser), ...(compute?.accounts ?? [])];
       await timed('identity objects', setUpIdentity(api, keystone.authUrl, accounts));
@@ -126,6 +133,7 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
 
     return {
       authUrl,
+      newRbacAuthUrl,
       imageSnapshot,
       compute: computePeer,
       timings,

@@ -1,4 +1,4 @@
-// By hand: `node --import tsx contract/main.ts [--compute]` brings the real Keystone + Cinder (and
+// By hand: `node --import tsx contract/main.ts [--compute] [--new-rbac]` brings the real Keystone + Cinder (and
 // with --compute Placement, Nova and Neutron) up, prints how to reach it, its bring-up time and
 // memory, and stops everything on Ctrl-C.
 import { ADMIN, startRealOpenStack } from './index';
@@ -9,6 +9,7 @@ const cloud = await startRealOpenStack({
   log: (line) => console.log(`[contract] ${line}`),
   keepFolder: process.argv.includes('--keep'),
   compute: process.argv.includes('--compute'),
+  newRbac: process.argv.includes('--new-rbac'),
 });
 const memory = cloud.memory();
 console.log(
@@ -25,6 +26,7 @@ console.log(
     `OS_PASSWORD=${ADMIN.password} OS_PROJECT_NAME=${ADMIN.project} ` +
     'OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default cinder list',
 );
+if (cloud.newRbacAuthUrl) console.log(`[contract] CONTRACT_REAL_NEW_RBAC_AUTH_URL=${cloud.newRbacAuthUrl}`);
 if (process.argv.includes('--once')) {
   await cloud.stop();
 } else {

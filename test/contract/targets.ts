@@ -7,6 +7,8 @@ import { CINDER_DEFAULT_QUOTAS, startSimulator } from '../../openstack-sim';
 
 export interface Target {
   authUrl: string;
+  /** The real peer's Keystone under the new RBAC defaults, when asked for ({ newRbac: true }). */
+  newRbacAuthUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -25,18 +27,20 @@ export async function startSim(): Promise<Target> {
   return { authUrl: sim.authUrl, stop: () => sim.stop() };
 }
 
-export async function startReal(opts: { compute?: boolean } = {}): Promise<Target> {
-  // A peer already running (`node --import tsx contract/main.ts --keep`), for iterating on the suite.
+export async function startReal(opts: { compute?: boolean; newRbac?: boolean } = {}): Promise<Target> {
+  // A peer already running (`node --import tsx contract/main.ts --keep [--new-rbac]`), for iterating on the suite.
   const running = process.env.CONTRACT_REAL_AUTH_URL;
-  if (running) return { authUrl: running, stop: async () => {} };
+  if (running)
+    return { authUrl: running, newRbacAuthUrl: process.env.CONTRACT_REAL_NEW_RBAC_AUTH_URL, stop: async () => {} };
   const real = await startRealOpenStack({
     log: (line) => console.log(`[real-openstack] ${line}`),
     compute: opts.compute,
+    newRbac: opts.newRbac,
   });
   const memory = real.memory();
   console.log(
     `[real-openstack] up in ${(real.timings.total / 1000).toFixed(1)} s; memory (PSS) ${mb(memory.total)}: ` +
       memory.byProcess.map((p) => `${p.name} ${mb(p.bytes)}`).join(', '),
   );
-  return { authUrl: real.authUrl, stop: () => real.stop() };
+  return { authUrl: real.authUrl, newRbacAuthUrl: real.newRbacAuthUrl, stop: () => real.stop() };
 }

@@ -10,11 +10,13 @@ import { useContractTarget } from './suite';
 import { startReal, startSim } from './targets';
 import { tenantSetupChecks } from './tenant-setup-checks';
 import { trustChecks } from './trust-checks';
+import { newRbacKeystone, trustLifecycleChecks, usualKeystone } from './trust-lifecycle-checks';
 
 const shapes = new ShapeBook();
 const TARGETS = [
   ['simulator', startSim],
-  ['real', startReal],
+  // With a second Keystone under the new RBAC defaults, for the trust lifecycle (trust-lifecycle-checks.ts).
+  ['real', () => startReal({ newRbac: true })],
 ] as const;
 
 describe.each(TARGETS)('contract (trusts, quota, bodies): %s', (target, start) => {
@@ -22,6 +24,9 @@ describe.each(TARGETS)('contract (trusts, quota, bodies): %s', (target, start) =
 
   describe('keystone: tenant set-up (project, user, role add)', () => tenantSetupChecks(ctx));
   describe('keystone: users, trusts, token validation', () => trustChecks(ctx));
+  describe('keystone: the trust lifecycle', () => trustLifecycleChecks(ctx, usualKeystone, 'usual policy'));
+  describe('keystone: the trust lifecycle, new RBAC defaults', () =>
+    trustLifecycleChecks(ctx, newRbacKeystone, 'new RBAC defaults'));
   describe('cinder: quota on accept through a trust, request bodies', () => cinderBodyChecks(ctx));
 });
 
