@@ -61,11 +61,13 @@ export interface NetworkRegistration {
   cidr: string;
   /** Addresses never handed out (the gateway, what the operator keeps). */
   reserved: string[];
+  /** true: `reserved` is the whole list; false: added to those reserved before (kept across starts). */
+  replaceReserved: boolean;
 }
 
 /**
  * Registers a network and its host addresses. Idempotent: addresses already there keep their
- * allocation; the reserved flags are set to exactly `reserved`.
+ * allocation; `reserved` is reserved (and, with `replaceReserved`, nothing else).
  */
 export async function registerNetwork(prisma: PrismaClient, reg: NetworkRegistration): Promise<{ addresses: number }> {
   const cidr = parseCidr(reg.cidr);
@@ -84,7 +86,9 @@ export async function registerNetwork(prisma: PrismaClient, reg: NetworkRegistra
       update: { name: reg.name, cidr: reg.cidr },
     });
     await tx.fixedIp.createMany({ data: rows, skipDuplicates: true });
-    await tx.fixedIp.updateMany({ where: { networkId: reg.networkId }, data: { reserved: false } });
+    if (reg.replaceReserved) {
+      await tx.fixedIp.updateMany({ where: { networkId: reg.networkId }, data: { reserved: false } });
+    }
     await tx.fixedIp.updateMany({
       where: { networkId: reg.networkId, address: { in: reg.reserved } },
       data: { reserved: true },

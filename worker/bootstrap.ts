@@ -58,7 +58,10 @@ export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
   else log('replenishment is paused: no round at start (POST /v1/pool/schedules/resume)');
 }
 
-/** Registers the networks servers get fixed IPs on (idempotent: addresses in use keep their holder). */
+/**
+ * Registers the networks servers get fixed IPs on. Idempotent: addresses in use keep their holder,
+ * the operator's reserved addresses (POST /v1/networks) stay reserved.
+ */
 export async function manageNetworksAtStart(opts: {
   prisma: PrismaClient;
   admin: ProjectClients;

@@ -1,6 +1,8 @@
-// Networks blockflow hands fixed IPs out on (operator routes): register a Neutron network (its
-// subnet's CIDR; the gateway and the addresses given are reserved), list them with their counts.
+// Networks blockflow hands fixed IPs out on (operator routes): register a shared Neutron network of
+// the admin project (its subnet's CIDR; the gateway and the addresses given are reserved), list them
+// with their counts.
 import { createRoute, z } from '@hono/zod-openapi';
+import { FOREIGN_PORT_HOLDER_PREFIX } from '../../servers/address-grant';
 import { FixedIpError } from '../../servers/fixed-ips';
 import { manageNetwork, UnknownNetworkError } from '../../servers/networks';
 import type { ApiDeps } from '../deps';
@@ -11,8 +13,15 @@ import { Ipv4Address } from '../schemas/servers';
 
 const RegisterNetwork = z
   .object({
-    network: z.string().min(1).max(255).openapi({ description: 'Neutron network id or name' }),
-    reserved: z.array(Ipv4Address).max(1024).default([]),
+    network: z
+      .string()
+      .min(1)
+      .max(255)
+      .openapi({ description: "Neutron network id or name: a shared network of blockflow's admin project" }),
+    reserved: z.array(Ipv4Address).max(1024).optional().openapi({
+      description:
+        'Addresses never handed out besides the gateway, replacing those reserved before (omitted: they stay)',
+    }),
   })
   .strict();
 const ManagedNetwork = z.object({
@@ -22,6 +31,9 @@ const ManagedNetwork = z.object({
   addresses: z.number(),
   reserved: z.number(),
   allocated: z.number(),
+  setAside: z.number().openapi({
+    description: 'Of the allocated: held by ports made outside blockflow, given back when their port goes',
+  }),
   free: z.number(),
 });
 
@@ -49,11 +61,10 @@ export function networkRoutes(deps: ApiDeps) {
   const { prisma, cloud } = deps;
   const view = async (id: string) => {
     const network = await prisma.managedNetwork.findUniqueOrThrow({ where: { id } });
-    const counts = await prisma.fixedIp.groupBy({
-      by: ['allocated', 'reserved'],
-      where: { networkId: id },
-      _count: { _all: true },
-    });
+    const [counts, setAside] = await Promise.all([
+      prisma.fixedIp.groupBy({ by: ['allocated', 'reserved'], where: { networkId: id }, _count: { _all: true } }),
+      prisma.fixedIp.count({ where: { networkId: id, allocatedTo: { startsWith: FOREIGN_PORT_HOLDER_PREFIX } } }),
+    ]);
     const sum = (pick: (c: (typeof counts)[number]) => boolean) =>
       counts.filter(pick).reduce((n, c) => n + c._count._all, 0);
     return {
@@ -63,6 +74,7 @@ export function networkRoutes(deps: ApiDeps) {
       addresses: sum(() => true),
       reserved: sum((c) => c.reserved),
       allocated: sum((c) => c.allocated),
+      setAside,
       free: sum((c) => !c.allocated && !c.reserved),
     };
   };
