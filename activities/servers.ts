@@ -4,19 +4,27 @@
 // is an input or a result of these functions (both land in workflow history).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { NotFoundError } from '../openstack/errors';
 import { DurationEstimator, waitExpected } from '../lib/expected-wait';
 import { updateBuild, type BuildUpdate } from '../servers/builds';
 import { assertNotFenced, BuildUndoneError, fenceBuild, underFence } from '../servers/build-fence';
-import { ensureServer, findServerOf, observeServer, requestServerDelete, type BootRequest } from '../servers/boot';
+import {
+  bootGrant,
+  ensureServer,
+  findServerOf,
+  observeServer,
+  requestServerDelete,
+  type BootRequest,
+} from '../servers/boot';
 import { FixedIpError, releaseFixedIps, type FixedIpRequest } from '../servers/fixed-ips';
 import { grantCheckedAddress } from '../servers/address-grant';
 import { releaseSystemDisk, type SystemDiskToRelease } from '../servers/release';
 import { deliverSystemDisk, takeSystemDisk, type SystemDiskRequest } from '../servers/obtain-system-disk';
 import {
+  ATTACHED,
   deleteVolumeIfPresent,
   ensureFallbackDisk,
   TenantQuotaError,
@@ -129,7 +137,7 @@ export function serverActivities(deps: ServerActivityDeps) {
      */
     async bootServer(req: AsTenant & BootRequest & { withinMs: number; progress?: Omit<BuildUpdate, 'buildId'> }) {
       const { serverId } = await asBuildFailure(() =>
-        ensureServer(tenant(req), req, assertNotFenced(prisma, req.buildId)),
+        ensureServer(tenant(req), req, bootGrant(prisma, req.buildId, req.systemVolumeId)),
       );
       const startedAt = Date.now(); // Nova's clock starts with its answer (as for a disk above)
       // With the server id, what the build has got so far (step, address, timings): one write.
@@ -155,6 +163,7 @@ export function serverActivities(deps: ServerActivityDeps) {
 
     requestServerDelete: (req: AsTenant & { serverId: string }) => requestServerDelete(tenant(req), req.serverId),
 
+    /** A volume the build made, deleted unless a server (another: the build's own is gone by now) holds it. */
     deleteTenantVolume: (req: AsTenant & { volumeId: string }) => deleteVolumeIfPresent(tenant(req), req.volumeId),
 
     /** Undo of a tenant disk step: the disks of that name this build made, whatever got that far. */
@@ -166,10 +175,16 @@ export function serverActivities(deps: ServerActivityDeps) {
     releaseSystemDisk: (req: AsTenant & { projectId: string } & SystemDiskToRelease) =>
       releaseSystemDisk(prisma, handover(req), req),
 
-    /** Cancels the build's createServer run if it still runs, and waits until it has closed. */
+    /**
+     * Cancels the build's createServer run if it still runs, and waits until it has closed. Only a
+     * run Temporal does not know is gone; any other error describing it is thrown (and retried).
+     */
     async stopServerBuild(req: { buildId: string }): Promise<string> {
       const handle = deps.temporal.workflow.getHandle(req.buildId);
-      const { status } = await handle.describe().catch(() => ({ status: { name: 'NOT_FOUND' } }));
+      const { status } = await handle.describe().catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return { status: { name: 'NOT_FOUND' } };
+        throw err;
+      });
       if (status.name !== 'RUNNING') return `build was ${status.name.toLowerCase()}`;
       await handle.cancel();
       const beat = setInterval(heartbeat, 2_000);
@@ -181,10 +196,16 @@ export function serverActivities(deps: ServerActivityDeps) {
       return 'build cancelled (its compensation ran)';
     },
 
-    /** What the build made, as recorded: its server and volumes. */
+    /**
+     * What the build made or was handed, as recorded: its server, the system disk handed to it (not
+     * one it reused, nor a spare it gave back to the pool), its swap and data disks.
+     */
     async readBuildResources(req: { buildId: string }): Promise<{ serverId: string | null; volumeIds: string[] }> {
-      const build = await prisma.serverBuild.findUniqueOrThrow({ where: { id: req.buildId } });
-      const volumeIds = [build.systemVolumeId, build.swapVolumeId, build.dataVolumeId].filter((v): v is string => !!v);
+      const [build, handout] = await Promise.all([
+        prisma.serverBuild.findUniqueOrThrow({ where: { id: req.buildId } }),
+        prisma.systemDiskHandout.findUnique({ where: { buildId: req.buildId } }),
+      ]);
+      const volumeIds = [handout?.volumeId, build.swapVolumeId, build.dataVolumeId].filter((v): v is string => !!v);
       return { serverId: build.serverId, volumeIds };
     },
 
@@ -203,8 +224,6 @@ export function serverActivities(deps: ServerActivityDeps) {
 }
 
 const volumeSettled = (status: string) => status !== 'creating' && status !== 'downloading';
-/** A volume given to a server (Nova reserves it, attaches it, it is in use). */
-const ATTACHED = ['reserved', 'attaching', 'in-use'];
 
 /** What a retry cannot fix fails the build at once: a quota refusal, a fenced build, no address. */
 async function asBuildFailure<T>(step: () => Promise<T>): Promise<T> {

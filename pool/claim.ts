@@ -91,14 +91,29 @@ export async function completeHandout(prisma: PrismaClient, h: Handout): Promise
 
 /**
  * Gives the spare `claimant` holds back to the pool (its build failed while the volume was still
- * the admin project's and available). Returns how many rows went back (0 or 1). Idempotent.
+ * the admin project's and available), if `stillSpare` (a look at the volume in Cinder: still the
+ * admin project's, available) says so while the claim row is locked: a spare an accept made a
+ * tenant's meanwhile never goes back to be handed to another. Returns how many rows went back
+ * (0 or 1). Idempotent.
  */
-export async function returnClaimedSpare(prisma: PrismaClient, claimant: string): Promise<number> {
-  const { count } = await prisma.spareVolume.updateMany({
-    where: { claimedBy: claimant, allocated: true },
-    data: { allocated: false, claimedBy: null, claimedAt: null },
-  });
-  return count;
+export async function returnClaimedSpare(
+  prisma: PrismaClient,
+  claimant: string,
+  stillSpare: () => Promise<boolean>,
+): Promise<number> {
+  return prisma.$transaction(
+    async (tx) => {
+      const held = await tx.$queryRaw<{ id: number }[]>`
+        SELECT id FROM spare_volumes WHERE claimed_by = ${claimant} AND allocated FOR UPDATE`;
+      if (!held.length || !(await stillSpare())) return 0;
+      const { count } = await tx.spareVolume.updateMany({
+        where: { claimedBy: claimant, allocated: true },
+        data: { allocated: false, claimedBy: null, claimedAt: null },
+      });
+      return count;
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
 }
 
 /** Drops the claim row of a spare that will not come back (deleted, or gone with a failed boot). */

@@ -3,13 +3,13 @@
 // Safe to run again from the start at any point (a retry, or a worker that died before its
 // result was recorded): it first looks for what this build already did.
 import type { PrismaClient } from '../prisma/client';
+import type { Volume } from '../openstack/cinder';
 import { claimSpareVolume, completeHandout } from '../pool/claim';
-import { underFence } from './build-fence';
+import { assertNotFenced, underFence, type InTransaction } from './build-fence';
 import type { SystemDiskPath } from './builds';
 import { updateBuild } from './builds';
 import { systemDiskName } from './names';
-import { findTenantVolume, handOverVolume, type Handover } from './system-disk';
-import { BUILD_METADATA_KEY } from './tenant-disks';
+import { handOverVolume, type Handover } from './system-disk';
 
 export interface SystemDiskRequest {
   buildId: string;
@@ -27,10 +27,10 @@ export interface ObtainedSystemDisk {
 
 /**
  * The build's system disk, unless the pool has none to give (null: build one from the snapshot,
- * then `deliverSystemDisk`). In order: the disk this build was already handed (recorded); the
- * spare it already claimed (finish handing it over); a tenant volume of the disk's name (this
- * build's own disk built on demand, whose delivery was cut short, or seed 001's reuse); a spare
- * claimed now (race-free, `pool/claim`).
+ * then `deliverSystemDisk`). In order: the disk this build was already handed or recorded (its
+ * disk built on demand whose delivery was cut short, an earlier reuse); the spare it already
+ * claimed (finish handing it over); a tenant volume of the disk's name no live build holds (seed
+ * 001's reuse, recorded as such); a spare claimed now (race-free, `pool/claim`).
  */
 export async function takeSystemDisk(
   prisma: PrismaClient,
@@ -38,17 +38,20 @@ export async function takeSystemDisk(
   req: SystemDiskRequest,
   opts: { locking?: boolean } = {},
 ): Promise<ObtainedSystemDisk | null> {
-  const handout = await prisma.systemDiskHandout.findUnique({ where: { buildId: req.buildId } });
-  if (handout) return { volumeId: handout.volumeId, path: handout.path as SystemDiskPath };
+  const recorded = await recordedSystemDisk(prisma, req.buildId);
+  if (recorded?.handedVolumeId) return { volumeId: recorded.handedVolumeId, path: recorded.handedPath! };
+  if (recorded?.path === 'fallback' && recorded.systemVolumeId)
+    return deliverSystemDisk(prisma, h, req, {
+      volumeId: recorded.systemVolumeId,
+      path: 'fallback',
+      startedAt: Date.now(),
+    });
+  if (recorded?.path === 'reused' && recorded.systemVolumeId)
+    return { volumeId: recorded.systemVolumeId, path: 'reused' };
   const claimedEarlier = await prisma.spareVolume.findFirst({ where: { claimedBy: req.buildId, allocated: true } });
   if (!claimedEarlier) {
-    const named = await findTenantVolume(h.tenant, systemDiskName(req.serverName));
-    if (named?.metadata?.[BUILD_METADATA_KEY] === req.buildId)
-      return deliverSystemDisk(prisma, h, req, { volumeId: named.id, path: 'fallback', startedAt: Date.now() });
-    if (named) {
-      await updateBuild(prisma, { buildId: req.buildId, path: 'reused', systemVolumeId: named.id });
-      return { volumeId: named.id, path: 'reused' };
-    }
+    const reused = await reuseByName(prisma, h, req);
+    if (reused) return reused;
   }
   const startedAt = Date.now();
   // The claim under the build's fence, in one short transaction: it commits before an undo's fence
@@ -60,9 +63,10 @@ export async function takeSystemDisk(
 
 /**
  * Makes `disk` the tenant's system disk: handed over (transfer + accept, the key never leaving
- * this call; a no-op for a spare `takeSystemDisk` already handed over), renamed `<server>-sys`,
- * a claimed spare's row out of the pool with its audit row; the build row told first (a failed
- * delivery still says which disk and path it had). Each part is idempotent.
+ * this call, refused once the build's undo began; a no-op for a spare `takeSystemDisk` already
+ * handed over), renamed `<server>-sys`, a claimed spare's row out of the pool with its audit row;
+ * the build row told first (a failed delivery still says which disk and path it had). Each part
+ * is idempotent.
  */
 export async function deliverSystemDisk(
   prisma: PrismaClient,
@@ -73,7 +77,7 @@ export async function deliverSystemDisk(
 ): Promise<ObtainedSystemDisk> {
   const { buildId } = req;
   await updateBuild(prisma, { buildId, path: disk.path, systemVolumeId: disk.volumeId });
-  await handOverVolume(h, disk.volumeId, buildId);
+  await handOverVolume(h, disk.volumeId, buildId, () => assertNotFenced(prisma, buildId));
   await h.tenant.cinder.renameVolume(disk.volumeId, systemDiskName(req.serverName));
   await completeHandout(prisma, {
     buildId,
@@ -85,4 +89,59 @@ export async function deliverSystemDisk(
     handoverMs: Date.now() - disk.startedAt,
   });
   return { volumeId: disk.volumeId, path: disk.path };
+}
+
+export interface RecordedSystemDisk {
+  /** The build row's path and system volume (a fallback disk's is recorded before it is handed over). */
+  path: SystemDiskPath | null;
+  systemVolumeId: string | null;
+  /** The volume handed to the build (system_disk_handouts), if any. */
+  handedVolumeId: string | null;
+  handedPath: 'pool-hit' | 'fallback' | null;
+}
+
+/** What PostgreSQL holds of the build's system disk, in one round trip; undefined for an unknown build. */
+export async function recordedSystemDisk(
+  prisma: PrismaClient,
+  buildId: string,
+): Promise<RecordedSystemDisk | undefined> {
+  const [row] = await prisma.$queryRaw<RecordedSystemDisk[]>`
+    SELECT b.path, b.system_volume_id AS "systemVolumeId", h.volume_id AS "handedVolumeId", h.path AS "handedPath"
+    FROM server_builds b LEFT JOIN system_disk_handouts h ON h.build_id = b.id
+    WHERE b.id = ${buildId}`;
+  return row;
+}
+
+/**
+ * Seed 001's reuse: the oldest tenant volume named `<server>-sys` that is detached and held by no
+ * live build (a second request of the same name must not take the first one's disk), recorded on
+ * the build as reused under its fence and a lock on the volume's id, so two builds never both take it.
+ * A reused disk stays the tenant's: the build's undo and delete leave it (servers/release, boot).
+ */
+async function reuseByName(prisma: PrismaClient, h: Handover, req: SystemDiskRequest) {
+  const named = await h.tenant.cinder.listVolumes({ name: systemDiskName(req.serverName) });
+  const detached = named.filter(isDetached).sort((a, b) => a.created_at.localeCompare(b.created_at));
+  for (const volume of detached) {
+    const taken = await underFence(prisma, req.buildId, async (tx) => {
+      await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${`volume:${volume.id}`}))`;
+      if (await heldByAnotherBuild(tx, volume.id, req.buildId)) return false;
+      await updateBuild(tx, { buildId: req.buildId, path: 'reused', systemVolumeId: volume.id });
+      return true;
+    });
+    if (taken) return { volumeId: volume.id, path: 'reused' as const };
+  }
+  return null;
+}
+
+const isDetached = (v: Volume) => v.status === 'available' && !v.attachments?.length;
+
+/** A build not yet failed or deleted records the volume as its own, or it is a pool spare. */
+async function heldByAnotherBuild(tx: InTransaction, volumeId: string, buildId: string): Promise<boolean> {
+  const [{ held }] = await tx.$queryRaw<{ held: boolean }[]>`
+    SELECT EXISTS (
+      SELECT 1 FROM server_builds b LEFT JOIN system_disk_handouts h ON h.build_id = b.id
+      WHERE b.id <> ${buildId} AND b.status IN ('building', 'active', 'deleting')
+        AND ${volumeId} IN (b.system_volume_id, b.swap_volume_id, b.data_volume_id, h.volume_id)
+    ) OR EXISTS (SELECT 1 FROM spare_volumes WHERE volume_id = ${volumeId}) AS held`;
+  return held;
 }

@@ -1,6 +1,6 @@
 // The system disk of a server build (seed 001's create_volume_if_absent, made safe to retry):
-// reuse a tenant volume of the disk's name, else hand a pool spare over from the admin project
-// (transfer + accept), else build one from the OS snapshot as admin and hand that over.
+// reuse a tenant volume of the disk's name no live build holds, else hand a pool spare over from
+// the admin project (transfer + accept), else build one from the OS snapshot as admin and hand that over.
 import type { ProjectClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { NotFoundError, QuotaExceededError } from '../openstack/errors';
@@ -29,8 +29,17 @@ const ownerOf = (volume: Volume) => volume['os-vol-tenant-attr:tenant_id'];
  * Idempotent: a volume already the tenant's is done; transfers a lost earlier attempt left
  * (their key is gone with it) are deleted first. A failed accept deletes its transfer, so the
  * volume is the admin's again (available) when this throws.
+ *
+ * `mayAccept` (the build's fence check) runs between the transfer's create and its accept: an undo
+ * that fenced the build before it throws here; one that fenced it after finds the transfer and
+ * deletes it (servers/release), so the accept fails. Either way no accept lands behind the undo.
  */
-export async function handOverVolume(h: Handover, volumeId: string, buildId: string): Promise<void> {
+export async function handOverVolume(
+  h: Handover,
+  volumeId: string,
+  buildId: string,
+  mayAccept: () => Promise<void> = async () => undefined,
+): Promise<void> {
   const volume = await h.admin.cinder.getVolume(volumeId);
   if (ownerOf(volume) === h.projectId) return;
   // Only a volume awaiting a transfer can have one a lost attempt left (listing them is not free).
@@ -41,6 +50,7 @@ export async function handOverVolume(h: Handover, volumeId: string, buildId: str
   }
   const transfer = await h.admin.cinder.createTransfer(volumeId, transferName(buildId));
   try {
+    await mayAccept();
     await h.tenant.cinder.acceptTransfer(transfer.id, transfer.auth_key);
   } catch (err) {
     await deleteTransferIfPresent(h.admin, transfer.id);
@@ -63,11 +73,22 @@ export async function findTenantVolume(tenant: ProjectClients, name: string): Pr
   return found.sort((a, b) => a.created_at.localeCompare(b.created_at))[0];
 }
 
-/** Deletes a volume if it is there; a volume still going away counts as deleted. */
-export async function deleteVolumeIfPresent(clients: ProjectClients, volumeId: string): Promise<'deleted' | 'absent'> {
+/** A volume given to a server (Nova reserves it, attaches it, it is in use). */
+export const ATTACHED = ['reserved', 'attaching', 'in-use'];
+
+/**
+ * Deletes a volume if it is there; a volume still going away counts as deleted. One attached to a
+ * server is left alone (`attached`): callers delete what a build made after its own server is gone,
+ * so a server holding it now is another one.
+ */
+export async function deleteVolumeIfPresent(
+  clients: ProjectClients,
+  volumeId: string,
+): Promise<'deleted' | 'absent' | 'attached'> {
   try {
     const volume = await clients.cinder.getVolume(volumeId);
     if (volume.status === 'deleting') return 'deleted';
+    if (ATTACHED.includes(volume.status)) return 'attached';
     await clients.cinder.deleteVolume(volumeId);
     return 'deleted';
   } catch (err) {

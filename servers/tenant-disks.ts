@@ -44,7 +44,10 @@ export async function ensureTenantDisk(
   return { volumeId: volume.id, status: volume.status };
 }
 
-/** Deletes the disks of that name this build made (found by its metadata); returns how many. */
+/**
+ * Deletes the disks of that name this build made (found by its metadata), unless a server holds
+ * one (not this build's: its undo deletes its server first); returns how many it deleted.
+ */
 export async function deleteTenantDisksOf(
   tenant: ProjectClients,
   req: { buildId: string; name: string },
@@ -52,6 +55,7 @@ export async function deleteTenantDisksOf(
   const mine = (await tenant.cinder.listVolumes({ name: req.name })).filter(
     (v) => v.metadata?.[BUILD_METADATA_KEY] === req.buildId,
   );
-  for (const volume of mine) await deleteVolumeIfPresent(tenant, volume.id);
-  return mine.length;
+  let deleted = 0;
+  for (const volume of mine) if ((await deleteVolumeIfPresent(tenant, volume.id)) !== 'attached') deleted++;
+  return deleted;
 }
