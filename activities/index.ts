@@ -8,6 +8,7 @@ import { drillActivities } from './drill/temporal';
 import type { CloudClients } from '../openstack/cloud';
 import { poolActivities } from './pool';
 import { serverActivities } from './servers';
+import { reaperActivities } from './trusts';
 
 export interface ActivityDeps {
   cloud: CloudClients;
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...drillActivities(deps),
     ...chunkStoreActivities(deps),
     ...serverActivities(deps),
+    ...reaperActivities(deps),
   };
 }
 

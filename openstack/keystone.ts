@@ -25,6 +25,8 @@ export interface TokenBody {
   token: {
     expires_at: string;
     issued_at?: string;
+    /** How the token was got: password, token, application_credential, … */
+    methods?: string[];
     project?: { id: string; name: string };
     user: { id: string; name: string };
     roles?: { id: string; name: string }[];

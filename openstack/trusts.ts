@@ -17,6 +17,8 @@ export interface TokenInfo {
   expiresAt: string;
   /** Set when the token was redeemed from a trust (such a token cannot create trusts). */
   trustId?: string;
+  /** Set when the token comes from an application credential (nor can such a token, by default). */
+  applicationCredential?: true;
 }
 
 /** The same, under the name the API layer uses. */
@@ -96,6 +98,7 @@ export async function validateToken(admin: KeystoneSession, token: string): Prom
     roles: (body.roles ?? []).map((r) => r.name),
     expiresAt: body.expires_at,
     ...(body['OS-TRUST:trust'] ? { trustId: body['OS-TRUST:trust'].id } : {}),
+    ...(body.methods?.includes('application_credential') ? { applicationCredential: true as const } : {}),
   };
 }
 
@@ -143,6 +146,19 @@ export async function createTrust(
 /** A live trust (404 NotFoundError once deleted, expired or used up). The trustor, trustee and admins may read it. */
 export async function getTrust(session: KeystoneSession, trustId: string): Promise<Trust> {
   return fromBody((await session.identity<{ trust: TrustBody }>({ method: 'GET', path: path(trustId) })).trust);
+}
+
+/**
+ * The trusts delegated to `trusteeUserId` (admins, or the trustee itself, may list them). Keystone
+ * lists expired and used-up trusts too, until they are deleted.
+ */
+export async function listTrustsTo(session: KeystoneSession, trusteeUserId: string): Promise<Trust[]> {
+  const query = new URLSearchParams({ trustee_user_id: trusteeUserId });
+  const { trusts } = await session.identity<{ trusts: TrustBody[] }>({
+    method: 'GET',
+    path: `/OS-TRUST/trusts?${query}`,
+  });
+  return trusts.map(fromBody);
 }
 
 /** Deletes a trust; one already gone (404) counts as deleted, so compensation can repeat it. */

@@ -9,10 +9,13 @@ import {
   type Client,
   type ScheduleOptions,
 } from '@temporalio/client';
-import { reconcilePool, replenishPool } from '../workflows';
+import { reapServerBuilds, reconcilePool, replenishPool } from '../workflows';
 
 export const REPLENISH_SCHEDULE = 'pool-replenish';
 export const RECONCILE_SCHEDULE = 'pool-reconcile';
+/** The server builds' reaper (servers/trust-reaper), at its own interval, set up with the pool's. */
+export const SERVER_REAPER_SCHEDULE = 'server-reaper';
+export const SERVER_REAPER_SECONDS = 60;
 
 export interface PoolScheduleIntervals {
   replenishSeconds: number;
@@ -21,7 +24,7 @@ export interface PoolScheduleIntervals {
 
 function definition(
   scheduleId: string,
-  workflowType: typeof replenishPool | typeof reconcilePool,
+  workflowType: typeof replenishPool | typeof reconcilePool | typeof reapServerBuilds,
   every: number,
   taskQueue: string,
 ): ScheduleOptions {
@@ -36,6 +39,7 @@ function definition(
 const definitions = (taskQueue: string, intervals: PoolScheduleIntervals) => [
   definition(REPLENISH_SCHEDULE, replenishPool, intervals.replenishSeconds, taskQueue),
   definition(RECONCILE_SCHEDULE, reconcilePool, intervals.reconcileSeconds, taskQueue),
+  definition(SERVER_REAPER_SCHEDULE, reapServerBuilds, SERVER_REAPER_SECONDS, taskQueue),
 ];
 
 /** Creates the schedules, or updates their interval and task queue when they exist. Idempotent. */

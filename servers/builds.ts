@@ -4,6 +4,31 @@
 import type { Prisma, PrismaClient } from '../prisma/client';
 
 export type BuildStatus = 'building' | 'active' | 'failed' | 'deleting' | 'deleted';
+
+/**
+ * What bounds a build's run, its undo included (workflows/server-waits: 30 min for a fallback disk,
+ * 15 for the boot, 15 for the undo's server delete; each step's retries a few minutes more), and
+ * what bounds a delete (it waits for a build still running to end, then the same deletes).
+ */
+export const BUILD_DEADLINE_MS = 2 * 60 * 60_000;
+/** A build's (or delete's) trust outlives that deadline by this much, then Keystone ends it anyway. */
+export const TRUST_LIFETIME_MS = BUILD_DEADLINE_MS + 30 * 60_000;
+/**
+ * Keystone refuses a trust equal to one it has (trustor, trustee, project, impersonation and
+ * expires_at, kept in whole seconds): two builds of one user in the same second would clash. Each
+ * trust ends a random second of this spread after TRUST_LIFETIME_MS; another is drawn on a clash.
+ */
+export const TRUST_EXPIRY_SPREAD_MS = 5 * 60_000;
+/** A trust is recorded on its row within a request; one on no row after this belongs to no build. */
+export const TRUST_RECORD_GRACE_MS = 10 * 60_000;
+/**
+ * A `building` row whose workflow Temporal does not know this long after it was written was never
+ * started (the start failed and nobody retried it): the reaper fails it. Well beyond a start's own
+ * time-out, so a start still in flight is never overtaken.
+ */
+export const BUILD_START_GRACE_MS = 5 * 60_000;
+/** A deleted build stays listed (and readable) this long after its delete ended, then goes. */
+export const DELETED_RETENTION_MS = 7 * 24 * 60 * 60_000;
 /** How the system disk was obtained: a pool spare, built on demand, or a tenant volume of its name. */
 export type SystemDiskPath = 'pool-hit' | 'fallback' | 'reused';
 
@@ -31,18 +56,22 @@ export interface BuildUpdate {
   address?: string;
   failureReason?: string;
   compensation?: unknown;
+  /** The trusts acting for the build's run and its delete's, once the run started; null once reaped. */
+  trustId?: string | null;
+  deleteTrustId?: string | null;
   finished?: boolean;
 }
 
 export async function insertBuild(
   prisma: PrismaClient,
-  row: BuildRequest & { buildId: string; projectId: string; userId: string; idempotencyKey?: string },
+  row: BuildRequest & { buildId: string; projectId: string; userId: string; trustId?: string; idempotencyKey?: string },
 ): Promise<void> {
   await prisma.serverBuild.create({
     data: {
       id: row.buildId,
       projectId: row.projectId,
       userId: row.userId,
+      trustId: row.trustId ?? null,
       idempotencyKey: row.idempotencyKey ?? null,
       name: row.name,
       osName: row.osName,
@@ -85,3 +114,33 @@ export type BuildRow = NonNullable<Awaited<ReturnType<PrismaClient['serverBuild'
 export async function findBuild(prisma: PrismaClient, projectId: string, buildId: string): Promise<BuildRow | null> {
   return prisma.serverBuild.findFirst({ where: { id: buildId, projectId } });
 }
+
+/** The largest page of GET /v1/servers (Nova's max_limit), and the page when no limit is given. */
+export const MAX_PAGE = 1000;
+
+/** A page of the project's builds, newest first (the id breaks ties), after the build `marker`. */
+export async function listBuilds(
+  prisma: PrismaClient,
+  projectId: string,
+  page: { limit: number; marker?: BuildRow },
+  now = Date.now(),
+): Promise<BuildRow[]> {
+  const { marker } = page;
+  const kept = { finishedAt: { gte: new Date(now - DELETED_RETENTION_MS) } };
+  const after: Prisma.ServerBuildWhereInput = marker
+    ? {
+        OR: [{ createdAt: { lt: marker.createdAt } }, { createdAt: marker.createdAt, id: { lt: marker.id } }],
+      }
+    : {};
+  return prisma.serverBuild.findMany({
+    where: { projectId, AND: [after, { OR: [{ status: { not: 'deleted' } }, { finishedAt: null }, kept] }] },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: page.limit,
+  });
+}
+
+/** Deleted builds past DELETED_RETENTION_MS: no longer listed, and removed by the reaper. */
+export const expiredDelete = (now: number): Prisma.ServerBuildWhereInput => ({
+  status: 'deleted',
+  finishedAt: { lt: new Date(now - DELETED_RETENTION_MS) },
+});

@@ -8,3 +8,4 @@ export { cloneVolume } from './clone-volume';
 export { createGeneratedVolume, describeVolume } from './clone-volume-ops';
 export { createServer } from './create-server';
 export { deleteServer } from './delete-server';
+export { reapServerBuilds } from './reap-server-builds';

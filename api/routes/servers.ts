@@ -2,25 +2,49 @@
 // delete one (deleteServer). Callers authenticate with their own Keystone token and see only
 // their project's builds (another project's build → 404). Work done later on the caller's behalf
 // runs through a Keystone trust created here, with the caller's token, from the caller to
-// blockflow's service user; the token itself goes nowhere else.
+// blockflow's service user, for the member role only and for a bounded time (servers/builds:
+// TRUST_LIFETIME_MS); the token itself goes nowhere else. A reader may read, a member create and
+// delete (tenant-auth). A build whose workflow could not be started is started by the retry with
+// its Idempotency-Key, or failed by the reaper (servers/trust-reaper).
 import { buildProgressQuery } from '../../workflows/server-build-state';
 import { createHash, randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { createTrust, deleteTrustIfPresent } from '../../openstack/trusts';
-import { findBuild, insertBuild, updateBuild, type BuildRow } from '../../servers/builds';
+import {
+  findBuild,
+  insertBuild,
+  listBuilds,
+  MAX_PAGE,
+  TRUST_EXPIRY_SPREAD_MS,
+  TRUST_LIFETIME_MS,
+  updateBuild,
+  type BuildRow,
+} from '../../servers/builds';
 import { createServer, deleteServer } from '../../workflows';
 import type { CreateServerInput } from '../../workflows/create-server';
 import type { ApiDeps } from '../deps';
 import { jsonBody, response } from '../openapi';
-import { notFound, problemResponse, type Problem } from '../problem';
+import { invalidRequest, notFound, problemResponse, type Problem } from '../problem';
 import { createRouter } from '../router';
 import { isProblem, resolveServerRequest, type ResolvedRequest } from '../server-request';
-import { BuildId, ServerAccepted, ServerBuildList, ServerBuildView, ServerRequest } from '../schemas/servers';
-import { requireKeystoneToken, type Tenant, type TenantEnv } from '../tenant-auth';
+import {
+  BuildId,
+  ListQuery,
+  ServerAccepted,
+  ServerBuildList,
+  ServerBuildView,
+  ServerRequest,
+} from '../schemas/servers';
+import { cannotDelegate, forbidden, MEMBER, requireKeystoneToken, type Tenant, type TenantEnv } from '../tenant-auth';
 import { ValidatedTokens } from '../token-cache';
 import { FlavorCatalog } from '../flavor-catalog';
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ConflictError, ForbiddenError } from '../../openstack/errors';
+import { createLogger } from '../../observability/logger';
+
+const log = createLogger('api');
 
 const keystone = [{ keystone: [] }];
 const IdempotencyHeader = z.object({
@@ -46,6 +70,10 @@ const routes = {
       },
       400: problemResponse('bad request, nothing started'),
       401: problemResponse('no valid Keystone token'),
+      403: problemResponse(
+        'the token lacks the member role, or cannot delegate (trust-scoped, application credential)',
+      ),
+      503: problemResponse('the build could not be started now: retry with the same Idempotency-Key'),
     },
   }),
   get: createRoute({
@@ -57,15 +85,23 @@ const routes = {
     responses: {
       200: response('build', ServerBuildView),
       401: problemResponse('no valid token'),
+      403: problemResponse('the token lacks the reader role'),
       404: problemResponse('no such build in your project'),
     },
   }),
   list: createRoute({
     method: 'get',
     path: '/v1/servers',
-    summary: "The caller's project's builds, newest first",
+    summary: "The caller's project's builds, newest first, paged as Nova pages (limit, marker, servers_links)",
+    description: 'A deleted build is listed for DELETED_RETENTION_MS (7 days) after its delete ended, then removed.',
     security: keystone,
-    responses: { 200: response('builds', ServerBuildList), 401: problemResponse('no valid token') },
+    request: { query: ListQuery },
+    responses: {
+      200: response('builds', ServerBuildList),
+      400: problemResponse('bad limit, or a marker that is no build of your project'),
+      401: problemResponse('no valid token'),
+      403: problemResponse('the token lacks the reader role'),
+    },
   }),
   delete: createRoute({
     method: 'delete',
@@ -76,6 +112,9 @@ const routes = {
     responses: {
       202: response('delete started (or already running)', ServerAccepted),
       401: problemResponse('no valid token'),
+      403: problemResponse(
+        'the token lacks the member role, or cannot delegate (trust-scoped, application credential)',
+      ),
       404: problemResponse('no such build in your project'),
     },
   }),
@@ -104,26 +143,42 @@ export function serverRoutes(deps: ApiDeps) {
       const key = c.req.valid('header')['idempotency-key'];
       const buildId = key ? `server-${digest(tenant.projectId, key)}` : `server-${randomUUID()}`;
       const earlier = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
-      if (earlier) return answerAccepted(accepted(earlier.id, earlier.status));
-      const checked = await resolveWithTrust({ ...deps, flavors }, tenant, c.req.valid('json'));
-      if (isProblem(checked)) return c.json(checked, 400);
+      const unstarted = earlier && (await neverStarted(deps, earlier));
+      if (unstarted === 'unknown') return unavailable(c);
+      if (earlier && !unstarted) return answerAccepted(accepted(earlier.id, earlier.status));
+      const refused = cannotDelegate(tenant);
+      if (refused) return c.json(refused, 403);
+      const checked = await resolveWithTrust({ ...deps, flavors }, tenant, c.req.valid('json')).catch(refusedAs403);
+      if (isProblem(checked)) return c.json(checked, checked.error === 'forbidden' ? 403 : 400);
       const { request, trustId } = checked;
       if (deps.colocatedWorker) warmUpTrust(deps, trustId);
-      try {
-        await insertBuild(prisma, {
-          ...request,
-          buildId,
-          projectId: tenant.projectId,
-          userId: tenant.userId,
-          idempotencyKey: key,
-        });
-        await startBuild(deps, buildId, { ...request, projectId: tenant.projectId, trustId });
-      } catch (err) {
-        await deleteTrustIfPresent(cloud, trustId);
-        // The same key raced this request: its build is the answer.
-        const winner = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
-        if (winner) return answerAccepted(accepted(winner.id, winner.status));
-        throw err;
+      if (!earlier) {
+        try {
+          await insertBuild(prisma, {
+            ...request,
+            buildId,
+            projectId: tenant.projectId,
+            userId: tenant.userId,
+            trustId,
+            idempotencyKey: key,
+          });
+        } catch (err) {
+          await deleteTrustIfPresent(cloud, trustId);
+          // The same key raced this request: its build is the answer.
+          const winner = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
+          if (winner) return answerAccepted(accepted(winner.id, winner.status));
+          throw err;
+        }
+      }
+      const started = await startBuild(deps, buildId, { ...request, projectId: tenant.projectId, trustId });
+      if (started === 'raced') await deleteTrustIfPresent(cloud, trustId);
+      // The start may have reached Temporal before failing: the build's trust stays for it (the reaper
+      // deletes it if no workflow shows up), and the retry with the key finds the build or starts it.
+      if (started === 'failed') return unavailable(c);
+      if (started === 'started' && earlier) {
+        // This request's trust replaces the one of the start that failed (no run uses it).
+        await updateBuild(prisma, { buildId, trustId });
+        if (earlier.trustId) await deleteTrustIfPresent(cloud, earlier.trustId);
       }
       return answerAccepted(accepted(buildId, 'building'));
     })
@@ -133,19 +188,27 @@ export function serverRoutes(deps: ApiDeps) {
       return c.json(await liveView(deps, build), 200);
     })
     .openapi(routes.list, async (c) => {
-      const builds = await prisma.serverBuild.findMany({
-        where: { projectId: c.get('tenant').projectId },
-        orderBy: { createdAt: 'desc' },
-        take: 200,
-      });
-      return c.json({ servers: builds.map(buildView) }, 200);
+      const { projectId } = c.get('tenant');
+      const { limit = MAX_PAGE, marker: markerId } = c.req.valid('query');
+      const marker = markerId ? await findBuild(prisma, projectId, markerId) : undefined;
+      if (marker === null) return c.json(invalidRequest('marker', `no build ${markerId} in your project`), 400);
+      const builds = await listBuilds(prisma, projectId, { limit, marker });
+      const last = builds.length === limit ? builds.at(-1) : undefined;
+      const next = last && {
+        rel: 'next',
+        href: `/v1/servers?${new URLSearchParams({ limit: `${limit}`, marker: last.id })}`,
+      };
+      return c.json({ servers: builds.map(buildView), ...(next ? { servers_links: [next] } : {}) }, 200);
     })
     .openapi(routes.delete, async (c) => {
       const tenant = c.get('tenant');
       const build = await findBuild(prisma, tenant.projectId, c.req.valid('param').id);
       if (!build) return c.json(notFound('no such server build in your project'), 404);
       if (build.status === 'deleted') return c.json(accepted(build.id, 'deleted'), 202);
-      const trustId = await trustFor(deps, tenant);
+      const refused = cannotDelegate(tenant);
+      if (refused) return c.json(refused, 403);
+      const trustId = await trustFor(deps, tenant).catch(refusedAs403);
+      if (typeof trustId !== 'string') return c.json(trustId, 403);
       await updateBuild(prisma, { buildId: build.id, status: 'deleting', step: 'deleting' });
       try {
         await temporal.workflow.start(deleteServer, {
@@ -156,7 +219,10 @@ export function serverRoutes(deps: ApiDeps) {
       } catch (err) {
         await deleteTrustIfPresent(cloud, trustId);
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        return c.json(accepted(build.id, 'deleting'), 202);
       }
+      // Recorded once its run has started: a delete already running keeps its own trust on the row.
+      await updateBuild(prisma, { buildId: build.id, deleteTrustId: trustId });
       return c.json(accepted(build.id, 'deleting'), 202);
     });
 }
@@ -191,26 +257,79 @@ function warmUpTrust(deps: ApiDeps, trustId: string): void {
     .catch(() => undefined);
 }
 
-/** Starts the build's createServer; with a worker in this process, eagerly on it. */
-async function startBuild(deps: ApiDeps, buildId: string, input: CreateServerInput): Promise<void> {
+/**
+ * Starts the build's createServer; with a worker in this process, eagerly on it. `raced`: another
+ * request with the key started it; `failed`: Temporal could not be reached or refused.
+ */
+async function startBuild(
+  deps: ApiDeps,
+  buildId: string,
+  input: CreateServerInput,
+): Promise<'started' | 'raced' | 'failed'> {
   const colocated = deps.colocatedWorker;
-  await (colocated?.client ?? deps.temporal).workflow.start(createServer, {
-    taskQueue: deps.taskQueue,
-    workflowId: buildId,
-    args: [input],
-    requestEagerStart: colocated !== undefined,
-  });
+  try {
+    await (colocated?.client ?? deps.temporal).workflow.start(createServer, {
+      taskQueue: deps.taskQueue,
+      workflowId: buildId,
+      args: [input],
+      requestEagerStart: colocated !== undefined,
+    });
+    return 'started';
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'raced';
+    log.warn('server build not started', { buildId, error: (err as Error).message });
+    return 'failed';
+  }
 }
 
-/** A trust from the caller to blockflow's service user, on the caller's project, with the caller's roles. */
+/** Whether a `building` row's workflow was never started (its start failed); `unknown` when Temporal cannot say. */
+async function neverStarted(deps: ApiDeps, build: BuildRow): Promise<boolean | 'unknown'> {
+  if (build.status !== 'building') return false;
+  try {
+    await deps.temporal.workflow.getHandle(build.id).describe();
+    return false;
+  } catch (err) {
+    return err instanceof WorkflowNotFoundError ? true : 'unknown';
+  }
+}
+
+const unavailable = (c: Context) => {
+  c.header('Retry-After', '5');
+  const message =
+    'the build could not be started just now: retry in a few seconds (with the same Idempotency-Key, if you sent one)';
+  return c.json({ error: 'unavailable', message }, 503);
+};
+
+/**
+ * A trust from the caller to blockflow's service user on the caller's project: the member role only
+ * (what the steps need in Cinder, Nova and Neutron), ending TRUST_LIFETIME_MS from now (plus a spread).
+ */
 async function trustFor(deps: ApiDeps, tenant: Tenant): Promise<string> {
-  const { id } = await createTrust(deps.cloud, tenant.token, {
-    trustorUserId: tenant.userId,
-    projectId: tenant.projectId,
-    roles: tenant.roles,
-    impersonation: true,
-  });
-  return id;
+  for (let attempt = 1; ; attempt++) {
+    const spread = Math.floor(Math.random() * (TRUST_EXPIRY_SPREAD_MS / 1000)) * 1000;
+    try {
+      const { id } = await createTrust(deps.cloud, tenant.token, {
+        trustorUserId: tenant.userId,
+        projectId: tenant.projectId,
+        roles: [MEMBER],
+        impersonation: true,
+        expiresAt: new Date(Date.now() + TRUST_LIFETIME_MS + spread).toISOString(),
+      });
+      return id;
+    } catch (err) {
+      // An equal trust of this caller ends in the same second (servers/builds: TRUST_EXPIRY_SPREAD_MS).
+      if (!(err instanceof ConflictError) || attempt === 5) throw err;
+    }
+  }
+}
+
+/**
+ * Keystone's 403 to the trust create (a token it will not let delegate, e.g. a restricted
+ * application credential's): the caller's to fix, told without Keystone's URL or words.
+ */
+function refusedAs403(err: unknown): Problem {
+  if (!(err instanceof ForbiddenError)) throw err;
+  return forbidden('Keystone refused this token a trust to blockflow: use a token from your password');
 }
 
 const digest = (projectId: string, key: string) =>

@@ -1,5 +1,6 @@
 // Request and response bodies of the tenant's server routes (routes/servers.ts).
 import { z } from '@hono/zod-openapi';
+import { MAX_PAGE } from '../../servers/builds';
 
 /** Nova accepts more, but the server's name also names its disks (`<name>-sys`) and its host name. */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
@@ -28,6 +29,23 @@ export const ServerRequest = z
 export type ServerRequest = z.infer<typeof ServerRequest>;
 
 export const BuildId = z.object({ id: z.string().min(1).max(128) });
+
+/** GET /v1/servers as Nova pages its lists: at most `limit` builds, those after the build `marker`. */
+export const ListQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE)
+    .optional()
+    .openapi({ description: `builds per page (default and most: ${MAX_PAGE})` }),
+  marker: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({ description: 'the last build of the previous page (its id)' }),
+});
 
 const BuildStatus = z.enum(['building', 'active', 'failed', 'deleting', 'deleted']);
 
@@ -61,4 +79,8 @@ export const ServerBuildView = z.object({
   finishedAt: z.string().nullable(),
 });
 
-export const ServerBuildList = z.object({ servers: z.array(ServerBuildView) });
+export const ServerBuildList = z.object({
+  servers: z.array(ServerBuildView),
+  /** Nova's: present while a page is full, `next` carrying the following page's query. */
+  servers_links: z.array(z.object({ rel: z.string(), href: z.string() })).optional(),
+});

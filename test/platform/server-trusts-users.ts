@@ -1,0 +1,45 @@
+// Keystone users with each role on the demo project (issue 20: who may do what), and their tokens,
+// for the tests of the build's trust and of the server routes.
+import { KeystoneSession } from '../../openstack/keystone';
+import { findUser } from '../../openstack/trusts';
+import type { Platform } from './harness';
+import { SERVER_USERS } from './server-fixture';
+
+export const ROLE_USERS = [
+  ...SERVER_USERS,
+  { name: 'demo-admin', password: 'demo-admin-secret', project: 'demo', role: 'admin' as const },
+  { name: 'demo-reader', password: 'demo-reader-secret', project: 'demo', role: 'reader' as const },
+];
+export type RoleUser = (typeof ROLE_USERS)[number]['name'];
+
+const session = (p: Platform, name: RoleUser, trustId?: string) => {
+  const user = ROLE_USERS.find((u) => u.name === name)!;
+  return new KeystoneSession({
+    authUrl: p.sim.authUrl,
+    username: user.name,
+    password: user.password,
+    projectName: user.project,
+    userDomainName: 'Default',
+    projectDomainName: 'Default',
+    trustId,
+  });
+};
+
+/** A project-scoped token of `name` on its project. */
+export const userToken = async (p: Platform, name: RoleUser) => (await session(p, name).authenticate()).token;
+
+/** A token `trustee` redeemed from `trustId` (a trust-scoped token: it cannot delegate further). */
+export const trustToken = async (p: Platform, trustee: RoleUser, trustId: string) =>
+  (await session(p, trustee, trustId).authenticate()).token;
+
+export const userId = async (p: Platform, name: RoleUser) => (await findUser(p.cloud.admin.session, name))!.id;
+
+/** blockflow's trusts in Keystone made by `trustor` (its user id). */
+export async function trustsOf(p: Platform, trustorUserId: string) {
+  const query = new URLSearchParams({ trustor_user_id: trustorUserId });
+  const { trusts } = await p.cloud.admin.session.identity<{ trusts: { id: string }[] }>({
+    method: 'GET',
+    path: `/OS-TRUST/trusts?${query}`,
+  });
+  return trusts.map((t) => t.id);
+}

@@ -1,0 +1,104 @@
+// The build's Keystone trust (issue 20, findings 4 and 6): it delegates the one role the steps
+// need, expires after the build's deadline plus a margin, is recorded on the build's row, and is
+// reaped once its build has ended or never got a row; a token that cannot delegate gets a clear 403.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../openstack/errors';
+import { createTrust, getTrust, validateToken } from '../../openstack/trusts';
+import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS, TRUST_RECORD_GRACE_MS } from '../../servers/builds';
+import { reapServerBuilds } from '../../servers/trust-reaper';
+import type { Platform } from './harness';
+import { serverRequest, startServerPlatform, tenantApi, waitForBuild } from './server-fixture';
+import { ROLE_USERS, trustToken, trustsOf, userId, userToken } from './server-trusts-users';
+
+let p: Platform;
+
+beforeAll(async () => {
+  p = await startServerPlatform({ sim: { users: ROLE_USERS } });
+});
+afterAll(async () => p?.close());
+
+const reap = (now = Date.now()) => reapServerBuilds({ prisma: p.prisma, cloud: p.cloud, temporal: p.client }, now);
+const gone = (trustId: string) =>
+  getTrust(p.cloud.admin.session, trustId).then(
+    () => false,
+    (err: unknown) => err instanceof NotFoundError,
+  );
+
+describe("the build's trust", () => {
+  it('delegates member only (not the caller admin role), expires after the deadline, is on the row', async () => {
+    const token = await userToken(p, 'demo-admin');
+    const trustor = await userId(p, 'demo-admin');
+    await p.stopWorker(); // the build waits in the task queue: its trust stays to be looked at
+    const asked = Date.now();
+    const res = await tenantApi(p, '/v1/servers', { method: 'POST', token, body: serverRequest('least1') });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const [trustId, ...more] = await trustsOf(p, trustor);
+    expect(more).toEqual([]);
+    const trust = await getTrust(p.cloud.admin.session, trustId);
+    expect(trust.roles).toEqual(['member']);
+    const expires = Date.parse(trust.expiresAt ?? 'none');
+    expect(expires).toBeGreaterThanOrEqual(asked + TRUST_LIFETIME_MS - 1_000); // Keystone keeps whole seconds
+    expect(expires).toBeLessThanOrEqual(Date.now() + TRUST_LIFETIME_MS + TRUST_EXPIRY_SPREAD_MS);
+    expect((await p.prisma.serverBuild.findUniqueOrThrow({ where: { id: res.body.id } })).trustId).toBe(trustId);
+
+    await p.startWorker();
+    expect(await waitForBuild(p, token, res.body.id)).toMatchObject({ status: 'active' });
+    expect(await gone(trustId)).toBe(true);
+    // The ended build's row lets go of its trust at the next reaper pass.
+    expect((await reap()).trustsDeleted).toContain(trustId);
+    expect((await p.prisma.serverBuild.findUniqueOrThrow({ where: { id: res.body.id } })).trustId).toBeNull();
+  });
+
+  it('a caller without the member role: 403 naming it, and no trust is made', async () => {
+    const token = await userToken(p, 'demo-reader');
+    const res = await tenantApi(p, '/v1/servers', { method: 'POST', token, body: serverRequest('reader1') });
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body).toMatchObject({ error: 'forbidden' });
+    expect(res.body.message).toContain('"member"');
+    expect(await trustsOf(p, await userId(p, 'demo-reader'))).toEqual([]);
+    expect(await p.prisma.serverBuild.count({ where: { name: 'reader1' } })).toBe(0);
+  });
+
+  it('a trust-scoped token (it cannot delegate): 403 that says so, no Keystone URL, nothing made', async () => {
+    const demo = await userToken(p, 'demo');
+    const delegation = await createTrust(
+      p.sim.authUrl,
+      demo,
+      {
+        trustorUserId: await userId(p, 'demo'),
+        trusteeUserId: await userId(p, 'alt'),
+        projectId: await projectOf(demo),
+        roles: ['member'],
+        impersonation: true,
+        expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      },
+      10_000,
+    );
+    const token = await trustToken(p, 'alt', delegation.id);
+    const before = await p.prisma.serverBuild.count();
+    const res = await tenantApi(p, '/v1/servers', { method: 'POST', token, body: serverRequest('scoped1') });
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body.message).toMatch(/trust-scoped.*cannot delegate/);
+    expect(JSON.stringify(res.body)).not.toContain('http');
+    expect(await p.prisma.serverBuild.count()).toBe(before);
+  });
+
+  it("the reaper deletes a trust no build row holds once the row's grace has passed, and keeps the rest", async () => {
+    const demo = await userToken(p, 'demo');
+    const made = Date.now();
+    const orphan = await createTrust(p.cloud, demo, {
+      trustorUserId: await userId(p, 'demo'),
+      projectId: await projectOf(demo),
+      roles: ['member'],
+      impersonation: true,
+      expiresAt: new Date(made + TRUST_LIFETIME_MS).toISOString(),
+    });
+    expect((await reap()).trustsDeleted).not.toContain(orphan.id);
+    expect(await gone(orphan.id)).toBe(false);
+    const later = await reap(made + TRUST_RECORD_GRACE_MS + 60_000);
+    expect(later.trustsDeleted).toContain(orphan.id);
+    expect(await gone(orphan.id)).toBe(true);
+  });
+});
+
+const projectOf = async (token: string) => (await validateToken(p.cloud.admin.session, token)).projectId;
