@@ -71,7 +71,7 @@ export async function releaseVacatedAddresses(
 ): Promise<number> {
   const rows = await prisma.$queryRaw<{ address: string; holder: string }[]>`
     UPDATE fixed_ips SET allocated_at = now()
-    WHERE network_id = ${networkId} AND allocated_to LIKE ${`${FOREIGN_PORT_HOLDER_PREFIX}%`}
+    WHERE network_id = ${networkId} AND allocated AND allocated_to LIKE ${`${FOREIGN_PORT_HOLDER_PREFIX}%`}
       AND (allocated_at IS NULL
         OR allocated_at <= now() - ${opts.olderThanMs}::double precision * interval '1 millisecond')
     RETURNING address, allocated_to AS holder`;
