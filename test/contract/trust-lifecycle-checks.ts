@@ -104,6 +104,30 @@ export function trustLifecycleChecks(ctx: ContractContext, keystoneUrl: Keystone
     );
   });
 
+  // Proof that the real peer's second Keystone runs the new defaults: with enforce_scope, create_trust
+  // (scope_types ['project']) refuses a system-scoped token that the usual policy lets through. The
+  // simulator has no system scope.
+  if (keystoneUrl === newRbacKeystone && ctx.target === 'real') {
+    it(`${label}: a system-scoped token may not create a trust (enforce_scope); the usual policy lets it`, async () => {
+      const system = {
+        auth: { ...login('admin', 'admin-secret').auth, scope: { system: { all: true } } },
+      };
+      const body = {
+        trust: { trustor_user_id: ctx.ids().adminUserId, trustee_user_id: ctx.ids().demoUserId, impersonation: false },
+      };
+      const answers = [];
+      for (const base of [ctx.cloud().authUrl, url()]) {
+        const reply = await call('POST', `${base}/auth/tokens?nocatalog`, system);
+        const token = reply.headers.get('x-subject-token')!;
+        const made = await call('POST', `${base}/OS-TRUST/trusts`, body, { 'X-Auth-Token': token });
+        if (made.status === 201)
+          await call('DELETE', `${base}/OS-TRUST/trusts/${made.body.trust.id}`, undefined, { 'X-Auth-Token': token });
+        answers.push(made.status === 201 ? 201 : made.body);
+      }
+      expect(answers).toEqual([201, DENIED('identity:create_trust')]);
+    });
+  }
+
   if (keystoneUrl !== usualKeystone) return;
 
   it('a trust like another (same parties, project, impersonation, expiry) is 409, even once deleted', async () => {
