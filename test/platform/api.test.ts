@@ -50,7 +50,7 @@ describe('API', () => {
   });
 
   it('GET /v1/cloud/inventory runs the cloudInventory workflow on the real Temporal server', async () => {
-    const res = await p.api('/v1/cloud/inventory', { token: null });
+    const res = await p.api('/v1/cloud/inventory');
     expect(res.status).toBe(200);
     expect(res.body.volumeTypes).toEqual(['sas', 'ssd']);
     expect(res.body.snapshots).toEqual([
