@@ -10,24 +10,16 @@ import { buildProgressQuery } from '../../workflows/server-build-state';
 import { createHash, randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { createTrust, deleteTrustIfPresent } from '../../openstack/trusts';
-import {
-  findBuild,
-  insertBuild,
-  listBuilds,
-  MAX_PAGE,
-  TRUST_EXPIRY_SPREAD_MS,
-  TRUST_LIFETIME_MS,
-  updateBuild,
-  type BuildRow,
-} from '../../servers/builds';
+import { deleteTrustIfPresent } from '../../openstack/trusts';
+import { findBuild, insertBuild, listBuilds, MAX_PAGE, updateBuild, type BuildRow } from '../../servers/builds';
 import { createServer, deleteServer } from '../../workflows';
 import type { CreateServerInput } from '../../workflows/create-server';
 import type { ApiDeps } from '../deps';
 import { jsonBody, response } from '../openapi';
-import { invalidRequest, notFound, problemResponse, type Problem } from '../problem';
+import { invalidRequest, notFound, problemResponse } from '../problem';
 import { createRouter } from '../router';
-import { isProblem, resolveServerRequest, type ResolvedRequest } from '../server-request';
+import { isProblem } from '../server-request';
+import { refusedAs403, resolveWithTrust, trustFor, warmUpTrust } from '../server-trust';
 import {
   BuildId,
   ListQuery,
@@ -36,12 +28,11 @@ import {
   ServerBuildView,
   ServerRequest,
 } from '../schemas/servers';
-import { cannotDelegate, forbidden, MEMBER, requireKeystoneToken, type Tenant, type TenantEnv } from '../tenant-auth';
+import { cannotDelegate, requireKeystoneToken, type TenantEnv } from '../tenant-auth';
 import { ValidatedTokens } from '../token-cache';
 import { FlavorCatalog } from '../flavor-catalog';
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { ConflictError, ForbiddenError } from '../../openstack/errors';
 import { createLogger } from '../../observability/logger';
 
 const log = createLogger('api');
@@ -228,36 +219,6 @@ export function serverRoutes(deps: ApiDeps) {
 }
 
 /**
- * The request's checks and the build's trust side by side (one round of latency less). A request
- * its checks refuse, or a failure of either, gives the trust back.
- */
-async function resolveWithTrust(
-  deps: ApiDeps & { flavors: FlavorCatalog },
-  tenant: Tenant,
-  body: z.infer<typeof ServerRequest>,
-): Promise<Problem | { request: ResolvedRequest; trustId: string }> {
-  const [resolved, trust] = await Promise.allSettled([resolveServerRequest(deps, body), trustFor(deps, tenant)]);
-  const usable = resolved.status === 'fulfilled' && !isProblem(resolved.value);
-  if (trust.status === 'fulfilled' && !usable) await deleteTrustIfPresent(deps.cloud, trust.value);
-  if (resolved.status === 'rejected') throw resolved.reason;
-  if (isProblem(resolved.value)) return resolved.value;
-  if (trust.status === 'rejected') throw trust.reason;
-  return { request: resolved.value, trustId: trust.value };
-}
-
-/**
- * With a worker in this process, the build's trust is redeemed while its row is written and it
- * starts: the token stays in this process's cloud clients (never in the workflow), ready for the
- * first step. A warm-up only: if it fails, the first step that needs the token asks for it again.
- */
-function warmUpTrust(deps: ApiDeps, trustId: string): void {
-  void deps.cloud
-    .trustee(trustId)
-    .session.authenticate()
-    .catch(() => undefined);
-}
-
-/**
  * Starts the build's createServer; with a worker in this process, eagerly on it. `raced`: another
  * request with the key started it; `failed`: Temporal could not be reached or refused.
  */
@@ -299,38 +260,6 @@ const unavailable = (c: Context) => {
     'the build could not be started just now: retry in a few seconds (with the same Idempotency-Key, if you sent one)';
   return c.json({ error: 'unavailable', message }, 503);
 };
-
-/**
- * A trust from the caller to blockflow's service user on the caller's project: the member role only
- * (what the steps need in Cinder, Nova and Neutron), ending TRUST_LIFETIME_MS from now (plus a spread).
- */
-async function trustFor(deps: ApiDeps, tenant: Tenant): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const spread = Math.floor(Math.random() * (TRUST_EXPIRY_SPREAD_MS / 1000)) * 1000;
-    try {
-      const { id } = await createTrust(deps.cloud, tenant.token, {
-        trustorUserId: tenant.userId,
-        projectId: tenant.projectId,
-        roles: [MEMBER],
-        impersonation: true,
-        expiresAt: new Date(Date.now() + TRUST_LIFETIME_MS + spread).toISOString(),
-      });
-      return id;
-    } catch (err) {
-      // An equal trust of this caller ends in the same second (servers/builds: TRUST_EXPIRY_SPREAD_MS).
-      if (!(err instanceof ConflictError) || attempt === 5) throw err;
-    }
-  }
-}
-
-/**
- * Keystone's 403 to the trust create (a token it will not let delegate, e.g. a restricted
- * application credential's): the caller's to fix, told without Keystone's URL or words.
- */
-function refusedAs403(err: unknown): Problem {
-  if (!(err instanceof ForbiddenError)) throw err;
-  return forbidden('Keystone refused this token a trust to blockflow: use a token from your password');
-}
 
 const digest = (projectId: string, key: string) =>
   createHash('sha256').update(`${projectId}\u0000${key}`).digest('hex').slice(0, 32);

@@ -1,0 +1,75 @@
+// The trust a server build or delete runs under (issue 20, finding 4): from the caller to
+// blockflow's service user, on the caller's project, for the member role only, ending after the
+// build's deadline (servers/builds). Created with the caller's token in the request, never stored.
+import type { z } from '@hono/zod-openapi';
+import { ConflictError, ForbiddenError } from '../openstack/errors';
+import { createTrust, deleteTrustIfPresent } from '../openstack/trusts';
+import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS } from '../servers/builds';
+import type { ApiDeps } from './deps';
+import type { FlavorCatalog } from './flavor-catalog';
+import type { Problem } from './problem';
+import type { ServerRequest } from './schemas/servers';
+import { isProblem, resolveServerRequest, type ResolvedRequest } from './server-request';
+import { forbidden, MEMBER, type Tenant } from './tenant-auth';
+
+/**
+ * The request's checks and the build's trust side by side (one round of latency less). A request
+ * its checks refuse, or a failure of either, gives the trust back.
+ */
+export async function resolveWithTrust(
+  deps: ApiDeps & { flavors: FlavorCatalog },
+  tenant: Tenant,
+  body: z.infer<typeof ServerRequest>,
+): Promise<Problem | { request: ResolvedRequest; trustId: string }> {
+  const [resolved, trust] = await Promise.allSettled([resolveServerRequest(deps, body), trustFor(deps, tenant)]);
+  const usable = resolved.status === 'fulfilled' && !isProblem(resolved.value);
+  if (trust.status === 'fulfilled' && !usable) await deleteTrustIfPresent(deps.cloud, trust.value);
+  if (resolved.status === 'rejected') throw resolved.reason;
+  if (isProblem(resolved.value)) return resolved.value;
+  if (trust.status === 'rejected') throw trust.reason;
+  return { request: resolved.value, trustId: trust.value };
+}
+
+/**
+ * With a worker in this process, the build's trust is redeemed while its row is written and it
+ * starts: the token stays in this process's cloud clients (never in the workflow), ready for the
+ * first step. A warm-up only: if it fails, the first step that needs the token asks for it again.
+ */
+export function warmUpTrust(deps: ApiDeps, trustId: string): void {
+  void deps.cloud
+    .trustee(trustId)
+    .session.authenticate()
+    .catch(() => undefined);
+}
+
+/**
+ * A trust from the caller to blockflow's service user on the caller's project: the member role only
+ * (what the steps need in Cinder, Nova and Neutron), ending TRUST_LIFETIME_MS from now (plus a spread).
+ */
+export async function trustFor(deps: ApiDeps, tenant: Tenant): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const spread = Math.floor(Math.random() * (TRUST_EXPIRY_SPREAD_MS / 1000)) * 1000;
+    try {
+      const { id } = await createTrust(deps.cloud, tenant.token, {
+        trustorUserId: tenant.userId,
+        projectId: tenant.projectId,
+        roles: [MEMBER],
+        impersonation: true,
+        expiresAt: new Date(Date.now() + TRUST_LIFETIME_MS + spread).toISOString(),
+      });
+      return id;
+    } catch (err) {
+      // An equal trust of this caller ends in the same second (servers/builds: TRUST_EXPIRY_SPREAD_MS).
+      if (!(err instanceof ConflictError) || attempt === 5) throw err;
+    }
+  }
+}
+
+/**
+ * Keystone's 403 to the trust create (a token it will not let delegate, e.g. a restricted
+ * application credential's): the caller's to fix, told without Keystone's URL or words.
+ */
+export function refusedAs403(err: unknown): Problem {
+  if (!(err instanceof ForbiddenError)) throw err;
+  return forbidden('Keystone refused this token a trust to blockflow: use a token from your password');
+}
