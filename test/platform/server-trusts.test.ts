@@ -8,7 +8,7 @@ import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS, TRUST_RECORD_GRACE_MS } from
 import { reapServerBuilds } from '../../servers/trust-reaper';
 import type { Platform } from './harness';
 import { serverRequest, startServerPlatform, tenantApi, waitForBuild } from './server-fixture';
-import { ROLE_USERS, trustToken, trustsOf, userId, userToken } from './server-trusts-users';
+import { appCredentialToken, ROLE_USERS, trustToken, trustsOf, userId, userToken } from './server-trusts-users';
 
 let p: Platform;
 
@@ -80,6 +80,15 @@ describe("the build's trust", () => {
     expect(res.status, JSON.stringify(res.body)).toBe(403);
     expect(res.body.message).toMatch(/trust-scoped.*cannot delegate/);
     expect(JSON.stringify(res.body)).not.toContain('http');
+    expect(await p.prisma.serverBuild.count()).toBe(before);
+  });
+
+  it('an application credential token (Keystone lets it make no trust): 403 that says so, nothing made', async () => {
+    const token = await appCredentialToken(p, 'demo');
+    const before = await p.prisma.serverBuild.count();
+    const res = await tenantApi(p, '/v1/servers', { method: 'POST', token, body: serverRequest('appcred1') });
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body.message).toMatch(/application credential.*cannot delegate/);
     expect(await p.prisma.serverBuild.count()).toBe(before);
   });
 
