@@ -1,8 +1,9 @@
 // deleteServer: takes a build's server away with everything it was given (seed 001: deleting
 // the server takes its volumes). A build still running is cancelled first (its own compensation
-// undoes what it made); then, looking at what is there: the server deleted and waited for, any
-// of its volumes still around deleted, its fixed IP released. Idempotent: run it twice, the
-// second finds nothing left to do.
+// undoes what it made); then, looking at what is there: the server deleted and waited for, the
+// volumes it made or was handed still around deleted (never a tenant volume it reused, a spare it
+// gave back, or one another server holds: readBuildResources, deleteTenantVolume), its fixed IP
+// released. Idempotent: run it twice, the second finds nothing left to do.
 import { CancellationScope, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';

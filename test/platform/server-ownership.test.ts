@@ -3,6 +3,7 @@
 // its delete, a spare one build gave back and another took is not the first one's to delete, and a
 // second identical request does not take the first one's disk.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deleteVolumeIfPresent } from '../../servers/system-disk';
 import type { Platform } from './harness';
 import { clientsOf, deleteBuild, KIND, setVolumeQuota, tenantVolume } from './ownership-fixture';
 import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
@@ -101,5 +102,8 @@ describe('two identical requests without an Idempotency-Key (1c)', () => {
 
     expect((await deleteBuild(p, demo, second.id)).status).toBe('deleted');
     expect(await tenantSees(first.volumes.system), "the first one's disk").toMatchObject({ status: 'in-use' });
+    // What a delete or an undo deletes with never goes for a volume a server holds (it is another's by then).
+    expect(await deleteVolumeIfPresent(clientsOf(p), first.volumes.system)).toBe('attached');
+    expect(await tenantSees(first.volumes.system)).toMatchObject({ status: 'in-use' });
   });
 });
