@@ -1,6 +1,13 @@
 // How a server build's workflows call their activities: the retry policy of a step, and three
 // proxies (ordinary activities, local activities, undos) that createServer and deleteServer share.
-import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  CancelledFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 
@@ -23,10 +30,28 @@ export const act = proxyActivities<Activities>({
 // usually takes seconds) run as local activities: in the worker's workflow task, with no round
 // trip through the Temporal server for each (a pool hit is one workflow task). Their waits are
 // bounded; what takes longer goes on with durable timers and ordinary activities.
-export const local = proxyLocalActivities<Activities>({
+const cancellableLocal = proxyLocalActivities<Activities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '30 seconds',
   retry: STEP_RETRY,
+});
+// A build's cancellation (its delete) never reaches a local activity in flight: the step runs to its
+// end (each checks the build's fence, which the delete set first, so it makes nothing more), and the
+// cancellation takes effect at the build's next step. Cancelling a local activity can trip the SDK's
+// local-activity state machine: a cancel that met a boot step's end in a replayed task made every
+// later task fail ("[TMPRL1100] Nondeterminism error: Invalid transition in state machine"), the build
+// ran for ever and its delete waited on it (the server-crash test's stall, issue 20).
+const LOCAL_STEPS_RUN_TO_END = 'local-steps-run-to-end';
+export const local = new Proxy(cancellableLocal, {
+  get(proxy, name: keyof Activities) {
+    const step = proxy[name] as (...args: unknown[]) => Promise<unknown>;
+    return (...args: unknown[]) => {
+      if (!patched(LOCAL_STEPS_RUN_TO_END)) return step(...args);
+      if (CancellationScope.current().consideredCancelled)
+        return Promise.reject(new CancelledFailure('the build was cancelled'));
+      return CancellationScope.nonCancellable(() => step(...args));
+    };
+  },
 });
 // Undo steps must get through: more patience, and they are idempotent.
 export const undo = proxyActivities<Activities>({

@@ -68,7 +68,11 @@ export interface StubContext {
 }
 
 /** Runs `body` while a worker with `stubs` as its activities polls a fresh task queue. */
-export async function withStubWorker<R>(stubs: ActivityStubs, body: (ctx: StubContext) => Promise<R>): Promise<R> {
+export async function withStubWorker<R>(
+  stubs: ActivityStubs,
+  body: (ctx: StubContext) => Promise<R>,
+  workerOptions: { maxCachedWorkflows?: number } = {},
+): Promise<R> {
   const address = inject('temporalAddress');
   const taskQueue = `wf-logic-${randomUUID().slice(0, 8)}`;
   const workerConnection = await NativeConnection.connect({ address });
@@ -81,6 +85,7 @@ export async function withStubWorker<R>(stubs: ActivityStubs, body: (ctx: StubCo
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: stubs,
+      ...workerOptions,
     });
     const options = (prefix: string, timeoutMs = 60_000) => ({
       taskQueue,
