@@ -142,7 +142,7 @@ describe('scale-out: 3 workers and 2 API replicas on one PostgreSQL and one Temp
     expect(a!.body.kinds).toEqual(b!.body.kinds);
     const schedules = [];
     for await (const s of temporal.schedule.list()) schedules.push(s.scheduleId);
-    expect(schedules.sort()).toEqual(['pool-reconcile', 'pool-replenish']);
+    expect(schedules.sort()).toEqual(['pool-reconcile', 'pool-replenish', 'server-reaper']);
   });
 
   it('a worker SIGKILLed while it runs a replenish round: the other two finish it', async () => {
