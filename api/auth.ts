@@ -1,13 +1,15 @@
 // Who may call what (issue 20, finding 8), decided by each route's declared `security` in the
 // served OpenAPI document, so what is documented is what is enforced:
 // - `keystone`: a tenant route; tenant-auth.ts checks the caller's Keystone token, not this.
-// - operator (`bearer`, for reads also `operatorBasic`): the API token, as `Authorization: Bearer
-//   <API_TOKEN>` or, for reads only, as the password of HTTP Basic (the dashboard in a browser:
-//   `/operator` asks for it once, then the browser sends it with the page's reads).
+// - operator (`bearer`, for reads that start nothing also `operatorBasic`): the API token, as
+//   `Authorization: Bearer <API_TOKEN>` or, where the route declares `operatorBasic`, as the password
+//   of HTTP Basic (the dashboard in a browser: `/operator` asks for it once, then the browser sends it
+//   with the page's reads).
 // - operator optional (an empty requirement among them): open, and an operator sees more.
 // - none: a public read. A write without a declaration still needs the Bearer token.
-// Basic never authorizes a write: a browser sends it on its own, also with a form another site's
-// page posts (cross-site request forgery); a Bearer header is only ever sent on purpose.
+// Basic never authorizes a write nor a read that starts work: a browser sends it on its own, also with
+// a form or an <img> another site's page holds (cross-site request forgery); a Bearer header is only
+// ever sent on purpose.
 import type { Context, MiddlewareHandler } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
 import { unauthorized } from './problem';
@@ -24,11 +26,11 @@ export const isOperator = (c: Context) => (c as Context<OperatorEnv>).get('opera
 export function requireOperator(token: string, spec: () => Doc): MiddlewareHandler<OperatorEnv> {
   const bearer = Buffer.from(`Bearer ${token}`);
   const password = Buffer.from(token);
-  const credentials = (c: Context): 'none' | 'valid' | 'invalid' => {
+  const credentials = (c: Context, basicAllowed: boolean): 'none' | 'valid' | 'invalid' => {
     const header = c.req.header('Authorization');
     if (!header) return 'none';
     if (same(Buffer.from(header), bearer)) return 'valid';
-    const basic = READS.has(c.req.method) ? basicPassword(header) : undefined;
+    const basic = basicAllowed && READS.has(c.req.method) ? basicPassword(header) : undefined;
     return basic !== undefined && same(Buffer.from(basic), password) ? 'valid' : 'invalid';
   };
   return async (c, next) => {
@@ -38,12 +40,13 @@ export function requireOperator(token: string, spec: () => Doc): MiddlewareHandl
     if (!op && allowedMethods(spec(), c.req.path)) return next();
     const security = op?.security ?? [];
     if (security.some((s) => 'keystone' in s)) return next();
-    const given = credentials(c);
+    const basicAllowed = security.some((s) => 'operatorBasic' in s);
+    const given = credentials(c, basicAllowed);
     const open = security.length === 0 && READS.has(c.req.method);
     const optional = security.some((s) => Object.keys(s).length === 0);
     // Wrong credentials are refused where they would matter; a public read ignores them.
-    if (given === 'invalid' && !open) return deny(c);
-    if (given !== 'valid' && !open && !optional) return deny(c);
+    if (given === 'invalid' && !open) return deny(c, basicAllowed);
+    if (given !== 'valid' && !open && !optional) return deny(c, basicAllowed);
     c.set('operator', given === 'valid');
     return next();
   };
@@ -61,10 +64,10 @@ function same(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function deny(c: Context) {
+function deny(c: Context, basicAllowed: boolean) {
   // Bearer only: a Basic challenge here would make a browser prompt on any read (/operator asks).
   c.header('WWW-Authenticate', 'Bearer realm="blockflow"');
-  const basic = READS.has(c.req.method) ? ' (or its API token as the password of HTTP Basic)' : '';
+  const basic = basicAllowed ? ' (or its API token as the password of HTTP Basic)' : '';
   return c.json(unauthorized(`this route needs the operator's "Authorization: Bearer <API_TOKEN>"${basic}`), 401);
 }
 

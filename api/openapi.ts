@@ -13,10 +13,13 @@ export const response = <T extends z.ZodTypeAny>(description: string, schema: T)
 /** One way to authenticate (OpenAPI's security requirement): scheme name → scopes. */
 type Requirement = Record<string, string[]>;
 
-/** A write of the operator's: the API token as a Bearer token (enforced by api/auth.ts). */
+/**
+ * The operator's writes, and reads that start work: the API token as a Bearer token only (api/auth.ts).
+ * A browser sends cached Basic credentials with any site's request (`<img src>`), never a Bearer header.
+ */
 export const security: Requirement[] = [{ bearer: [] }];
 
-/** A read of the operator's: the API token as a Bearer token or as the password of HTTP Basic. */
+/** A read of the operator's that starts nothing: the API token as a Bearer token or as Basic's password. */
 export const operatorRead: Requirement[] = [{ bearer: [] }, { operatorBasic: [] }];
 
 /** Open to all; the operator's credentials show more (an empty requirement: none needed). */

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiDeps } from '../deps';
 import { randomUUID } from 'node:crypto';
-import { operatorRead, response } from '../openapi';
+import { response, security } from '../openapi';
 import { createRouter } from '../router';
 import { cloudInventory } from '../../workflows';
 
@@ -16,7 +16,7 @@ const route = createRoute({
   method: 'get',
   path: '/v1/cloud/inventory',
   summary: "The cloud's image snapshots and volume types, read by the cloudInventory workflow",
-  security: operatorRead,
+  security, // it starts a workflow: Bearer only
   responses: { 200: response('inventory', Inventory) },
 });
 

@@ -46,7 +46,7 @@ const routes = {
     method: 'get',
     path: '/v1/volumes/{volumeId}',
     summary: "A volume's chunks and the SHA-256 of its bytes as a reader sees them (a describeVolume workflow)",
-    security: operatorRead,
+    security, // it starts a workflow: Bearer only
     request: { params: z.object({ volumeId: VolumeId }), query: VolumeQuery },
     responses: { 200: response('volume', VolumeView) },
   }),

@@ -1,6 +1,7 @@
 // Issue 20, finding 8: what a caller without credentials may read. Nothing unauthenticated starts
 // work (a workflow) or names a tenant's resources; the operator reads everything with the API
-// token, as a Bearer token (scripts) or as the password of HTTP Basic (the dashboard in a browser).
+// token as a Bearer token (scripts), and what starts nothing also as the password of HTTP Basic (the
+// dashboard in a browser, whose cached credentials go along with another site's requests too).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TOKEN, startPlatform, type Platform } from './harness';
@@ -54,10 +55,8 @@ describe('reads without credentials', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(await started('describeVolume')).toBe(describeBefore);
     expect(await started('cloudInventory')).toBe(inventoryBefore);
-    // The operator still reads them, with the token as Bearer or as Basic's password.
+    // The operator still reads them, with the token as Bearer.
     expect((await call('/v1/cloud/inventory', `Bearer ${API_TOKEN}`)).status).toBe(200);
-    expect((await call('/v1/cloud/inventory', basic(API_TOKEN))).status).toBe(200);
-    expect((await call('/v1/cloud/inventory', basic('wrong'))).status).toBe(401);
   });
 
   it('name no tenant build: in-flight shows counts only; the operator sees ids and names', async () => {
@@ -100,6 +99,27 @@ describe('the operator in a browser', () => {
     const signedIn = await call('/operator', basic(API_TOKEN));
     expect(signedIn.status).toBe(302);
     expect(signedIn.headers.get('location')).toBe('/');
+  });
+
+  it('Basic credentials (sent by a browser on its own) start no work: another site could send them', async () => {
+    // What another site's <img src=…> makes the operator's browser ask, its cached Basic credentials along.
+    const [describeBefore, inventoryBefore] = await Promise.all([started('describeVolume'), started('cloudInventory')]);
+    for (const path of [`/v1/volumes/vol-${randomUUID().slice(0, 8)}?chunks=64`, '/v1/cloud/inventory']) {
+      const res = await call(path, basic(API_TOKEN));
+      expect(res.status, path).toBe(401);
+      expect(res.body.message, path).toMatch(/Bearer/);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await started('describeVolume')).toBe(describeBefore);
+    expect(await started('cloudInventory')).toBe(inventoryBefore);
+    // Reads that start nothing still take them: the operator's work, and what the dashboard fetches.
+    expect((await call('/v1/drills', basic(API_TOKEN))).status).toBe(200);
+    expect((await call('/v1/volumes/clones/vol-x', basic(API_TOKEN))).status).toBe(404);
+    expect((await call('/v1/drills', basic('wrong'))).status).toBe(401);
+    const page = await call('/dashboard/dashboard.js', basic(API_TOKEN));
+    const fetched = [...(page.body as string).matchAll(/getJson\('([^']+)'\)/g)].map((m) => m[1]!);
+    expect(fetched).toContain('/v1/dashboard/in-flight');
+    for (const path of fetched) expect([401, 403], path).not.toContain((await call(path, basic(API_TOKEN))).status);
   });
 
   it('Basic credentials (sent by a browser on its own) do not authorize a write', async () => {
