@@ -1,11 +1,13 @@
 // createServer: a tenant's server, its system disk taken from the spare pool (seed 001's new
 // create flow), as a saga: every step that makes something registers its undo, and any failure
 // undoes what was done (nothing leaks), looking at what is there rather than assuming.
-//   1. side by side: the system disk (the tenant's volume of that name (a retry) → else a pool
-//      spare, claimed race-free and handed over (transfer + accept) → else built from the OS
-//      snapshot (fallback) and handed over; renamed `<server>-sys`); the swap and data disks in
-//      the tenant's project; a fixed IP, allocated race-free from the network's table;
-//   2. boot from the volumes (BDM v2, all delete_on_termination), wait for ACTIVE.
+//   1. side by side: the system disk (the tenant's volume of that name, reused only when it is
+//      detached and held by no live build or pool row, recorded as reused → else a pool spare,
+//      claimed race-free and handed over (transfer + accept) → else built from the OS snapshot
+//      (fallback) and handed over; renamed `<server>-sys`); the swap and data disks in the
+//      tenant's project; a fixed IP, allocated race-free from the network's table;
+//   2. boot from the volumes (BDM v2; delete_on_termination only on the disks the build made or
+//      was handed, never on a reused one: servers/README.md), wait for ACTIVE.
 // The build's Keystone trust is deleted when the build ends, whatever the outcome.
 import { CancellationScope, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BuildRequest, BuildUpdate, SystemDiskPath } from '../servers/builds';
@@ -229,7 +231,8 @@ const FAILURES: [types: string[], code: string, sentence: string][] = [
   [['ServerBuildFailed'], 'server_error', 'the server went to ERROR on the compute node'],
   [['ServerTimeout'], 'server_timeout', 'the server did not become ACTIVE in time'],
   [['VolumeNotAvailable'], 'volume_error', 'a volume of the build did not become available'],
-  [['BuildUndone'], 'build_deleted', 'the build was deleted before it ended'],
+  // A delete cancels the build's workflow: the cancellation reaches the build as a CancelledFailure.
+  [['BuildUndone', 'CancelledFailure'], 'build_deleted', 'the build was deleted before it ended'],
   [
     ['BadRequestError', 'UnauthorizedError', 'ForbiddenError', 'NotFoundError', 'ConflictError'],
     'cloud_refused',
@@ -240,9 +243,10 @@ const FAILURES: [types: string[], code: string, sentence: string][] = [
 ];
 
 export function describeFailure(err: unknown): { code: string; reason: string; detail: string } {
-  let root = err as { cause?: unknown; type?: string; message?: string };
+  let root = err as { cause?: unknown; type?: string; name?: string; message?: string };
   while (root.cause) root = root.cause as typeof root;
-  const known = FAILURES.find(([types]) => types.includes(root.type ?? ''));
+  // An application failure says its type; Temporal's own failures (a cancellation) their name.
+  const known = FAILURES.find(([types]) => types.includes(root.type ?? '') || types.includes(root.name ?? ''));
   const [code, sentence] = known ? [known[1], known[2]] : ['internal', 'the build failed'];
   return { code, reason: `${code}: ${sentence}`, detail: root.message ?? String(err) };
 }
