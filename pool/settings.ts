@@ -1,7 +1,9 @@
 // Pool settings and policies: seeded once from the config file, then edited through the API.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from '../config/settings';
 import type { PrismaClient } from '../prisma/client';
+import { unboundedPatternReason } from './name-pattern';
 
 export const PoolConfigFile = z.object({
   volumeTypes: z.array(z.string().min(1)).min(1),
@@ -15,9 +17,10 @@ export const PoolConfigFile = z.object({
   reconcileIntervalSeconds: z.number().int().min(1),
   createIntervalSeconds: z.number().min(0),
   throttleMode: z.enum(['fixed', 'adaptive']),
-  snapshotNamePattern: z
-    .string()
-    .refine(isNamePattern, 'must be a regular expression with named groups "os" and "type"'),
+  snapshotNamePattern: z.string().superRefine((pattern, ctx) => {
+    const reason = unboundedPatternReason(pattern);
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  }),
 });
 export type PoolConfig = z.infer<typeof PoolConfigFile>;
 
@@ -32,21 +35,13 @@ export const SEED_CONFIG_NAMES: Readonly<Record<string, keyof PoolConfig>> = {
   createVolumeTimeIntervalSecond: 'createIntervalSeconds',
 };
 
-export function isNamePattern(pattern: string): boolean {
-  try {
-    const re = new RegExp(pattern);
-    return re.source.includes('(?<os>') && re.source.includes('(?<type>');
-  } catch {
-    return false;
-  }
-}
-
 export function readPoolConfig(file: string): PoolConfig {
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   const { $comment: _comment, ...given } = raw;
   for (const [seedName, name] of Object.entries(SEED_CONFIG_NAMES)) {
     if (!(seedName in given)) continue;
-    if (name in given) throw new Error(`${file}: ${seedName}: the same setting as ${name}; give only one of them`);
+    if (name in given)
+      throw new ConfigError(`${file}: ${seedName}: the same setting as ${name}; give only one of them`);
     given[name] = given[seedName];
     delete given[seedName];
   }
@@ -54,7 +49,8 @@ export function readPoolConfig(file: string): PoolConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
-    throw new Error(`${file}: ${field}: ${issue.message}`);
+    // A bad setting, in one line: the start command prints it as it is and stops.
+    throw new ConfigError(`${file}: ${field}: ${issue.message}`);
   }
   return parsed.data;
 }
