@@ -18,7 +18,10 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
+const getJson = async (url: string, token?: string): Promise<any> =>
+  (await fetch(url, token ? { headers: { Authorization: `Bearer ${token}` } } : {})).json();
+// The operator's token for reads that start work (the inventory runs a workflow).
+const API_TOKEN = 'start-restart-test-token';
 
 async function ports() {
   return {
@@ -27,6 +30,7 @@ async function ports() {
     TEMPORAL_UI_PORT: await freePort(),
     POSTGRES_PORT: await freePort(),
     SIMULATOR_PORT: await freePort(),
+    API_TOKEN,
   };
 }
 
@@ -86,7 +90,7 @@ describe('npm start', () => {
     const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('<html');
-    const inventory = await getJson(`${api}/v1/cloud/inventory`);
+    const inventory = await getJson(`${api}/v1/cloud/inventory`, API_TOKEN);
     const catalogBefore = (await getJson(`${api}/v1/pool/catalog`)).images;
     expect(catalogBefore.length).toBeGreaterThan(0);
     await stop(first.child, first.output);
