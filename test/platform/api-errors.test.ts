@@ -107,13 +107,11 @@ describe('input the API bounds', () => {
     expect(res.body.field).toBe('snapshotNamePattern');
   });
 
-  it('the naming rules in use stay accepted, and the refused one does backtrack', () => {
+  it('the naming rules in use stay accepted; a nested quantifier is refused', () => {
     expect(unboundedPatternReason('^sysdisk-(?<type>[a-z0-9]+)-(?<os>.+)$')).toBeUndefined();
     expect(unboundedPatternReason('^sysdisk-(?<type>[a-z0-9]+?)-(?<os>\\S.*)$')).toBeUndefined();
-    // What the rule keeps out: 26 characters of an almost-match already take a measurable while.
-    const t0 = performance.now();
-    new RegExp('^(?<type>(a+)+)-(?<os>.+)$').test(`${'a'.repeat(24)}!`);
-    expect(performance.now() - t0).toBeGreaterThan(20);
+    // Not timed: how long V8 backtracks on `(a+)+` is the engine's and the machine's, not this code's.
+    expect(unboundedPatternReason('^(?<type>(a+)+)-(?<os>.+)$')).toMatch(/repeated/);
   });
 
   it('a server request for a kind the operator disabled is a 400 naming the field', async () => {
