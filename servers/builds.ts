@@ -19,11 +19,9 @@ export const TRUST_LIFETIME_MS = BUILD_DEADLINE_MS + 30 * 60_000;
  * trust ends a random second of this spread after TRUST_LIFETIME_MS; another is drawn on a clash.
  */
 export const TRUST_EXPIRY_SPREAD_MS = 5 * 60_000;
-/** A trust is recorded on its row within a request; one on no row after this belongs to no build. */
-export const TRUST_RECORD_GRACE_MS = 10 * 60_000;
 /**
- * A `building` row whose workflow Temporal does not know this long after it was written was never
- * started (the start failed and nobody retried it): the reaper fails it. Well beyond a start's own
+ * A `building` row whose workflow Temporal does not know this long after it was last written was
+ * never started (the start failed and nobody retried it): the reaper fails it. Well beyond a start's own
  * time-out, so a start still in flight is never overtaken.
  */
 export const BUILD_START_GRACE_MS = 5 * 60_000;

@@ -1,29 +1,23 @@
 // The server builds' reaper (issue 20, findings 4 and 11; reconcile's transfer reaper, pool/transfers,
 // is the model), one pass per run of its schedule:
-//   - a `building` row whose workflow Temporal does not know, BUILD_START_GRACE_MS after it was
-//     written, was never started (its start failed, nobody retried): failed, nothing having been made;
+//   - a `building` row whose workflow was never started, BUILD_START_GRACE_MS after it was last
+//     written (its start failed, nobody retried): failed, nothing having been made;
 //   - the trusts recorded on rows whose run has ended (active, failed, deleted) are deleted in Keystone
 //     (the run deletes its own trust as it ends; this catches the runs that could not) and cleared;
-//   - a trust delegated to blockflow's service user that no row records, TRUST_RECORD_GRACE_MS after it
-//     was made, belongs to a request that died before writing it (or to a row gone): deleted;
-//   - deleted builds past DELETED_RETENTION_MS are removed.
-// Every trust also ends on its own at its expires_at (TRUST_LIFETIME_MS), should the reaper not run.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+//   - deleted builds past DELETED_RETENTION_MS are removed, with what else their id keys.
+// Only trusts a row records are ever deleted: Keystone's list of trusts to the service user holds other
+// tools' too. A trust made by a request that died before recording it ends at its own expires_at
+// (TRUST_LIFETIME_MS); so does every trust, should the reaper not run.
 import type { CloudClients } from '../openstack/cloud';
-import { deleteTrustIfPresent, listTrustsTo, type Trust } from '../openstack/trusts';
+import { deleteTrustIfPresent } from '../openstack/trusts';
 import type { PrismaClient } from '../prisma/client';
-import {
-  BUILD_START_GRACE_MS,
-  DELETED_RETENTION_MS,
-  TRUST_LIFETIME_MS,
-  TRUST_RECORD_GRACE_MS,
-  updateBuild,
-} from './builds';
+import { BUILD_START_GRACE_MS, expiredDelete } from './builds';
 
 export interface ReaperDeps {
   prisma: PrismaClient;
   cloud: CloudClients;
-  temporal: Client;
+  /** Whether the build's workflow was ever started (Temporal knows it); throws when that cannot be told. */
+  isStarted: (buildId: string) => Promise<boolean>;
 }
 
 export interface ReapSummary {
@@ -38,30 +32,28 @@ export const NEVER_STARTED = 'the build was never started (its workflow could no
 
 export async function reapServerBuilds(deps: ReaperDeps, now = Date.now()): Promise<ReapSummary> {
   const buildsFailed = await failUnstartedBuilds(deps, now);
-  const trustsDeleted = [...(await reapRecordedTrusts(deps)), ...(await reapUnrecordedTrusts(deps, now))];
-  const { count } = await deps.prisma.serverBuild.deleteMany({
-    where: { status: 'deleted', finishedAt: { lt: new Date(now - DELETED_RETENTION_MS) } },
-  });
-  return { buildsFailed, trustsDeleted, rowsExpired: count };
+  const trustsDeleted = await reapRecordedTrusts(deps);
+  return { buildsFailed, trustsDeleted, rowsExpired: await dropExpiredRows(deps.prisma, now) };
 }
 
-async function failUnstartedBuilds({ prisma, temporal }: ReaperDeps, now: number): Promise<string[]> {
+async function failUnstartedBuilds({ prisma, isStarted }: ReaperDeps, now: number): Promise<string[]> {
+  // By the last write: a retry records its new trust on the row (bumping updatedAt) before its start.
   const stale = await prisma.serverBuild.findMany({
-    where: { status: 'building', createdAt: { lt: new Date(now - BUILD_START_GRACE_MS) } },
-    select: { id: true },
+    where: { status: 'building', updatedAt: { lt: new Date(now - BUILD_START_GRACE_MS) } },
+    select: { id: true, trustId: true },
     orderBy: { createdAt: 'asc' },
     take: 500,
   });
   const failed: string[] = [];
-  for (const { id } of stale) {
-    try {
-      await temporal.workflow.getHandle(id).describe();
-      continue; // started: its own run (or finding 12's stuck-build handling) ends it
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-    await updateBuild(prisma, { buildId: id, status: 'failed', failureReason: NEVER_STARTED, finished: true });
-    failed.push(id);
+  for (const { id, trustId } of stale) {
+    if (await isStarted(id)) continue; // its own run (or finding 12's stuck-build handling) ends it
+    // Only as read: a retry that recorded its own trust meanwhile is starting the build. The trust
+    // of a row failed here is deleted by reapRecordedTrusts, next in this pass.
+    const { count } = await prisma.serverBuild.updateMany({
+      where: { id, status: 'building', trustId },
+      data: { status: 'failed', failureReason: NEVER_STARTED, finishedAt: new Date() },
+    });
+    if (count) failed.push(id);
   }
   return failed;
 }
@@ -88,40 +80,17 @@ async function reapRecordedTrusts({ prisma, cloud }: ReaperDeps): Promise<string
   return deleted;
 }
 
-/** blockflow's trusts in Keystone that no row records, past the time a request takes to record one. */
-async function reapUnrecordedTrusts({ prisma, cloud }: ReaperDeps, now: number): Promise<string[]> {
-  const trusts = await listTrustsTo(cloud.admin.session, await cloud.adminUserId());
-  if (!trusts.length) return [];
-  const ids = trusts.map((t) => t.id);
-  const rows = await prisma.serverBuild.findMany({
-    where: { OR: [{ trustId: { in: ids } }, { deleteTrustId: { in: ids } }] },
-    select: { trustId: true, deleteTrustId: true },
-  });
-  const recorded = new Set(rows.flatMap((r) => [r.trustId, r.deleteTrustId]));
-  const busyProjects = await projectsInFlight(prisma, trusts);
-  const orphans = trusts.filter((t) => !recorded.has(t.id) && unrecordedTooLong(t, now, busyProjects));
-  for (const trust of orphans) await deleteTrustIfPresent(cloud, trust.id);
-  return orphans.map((t) => t.id);
-}
-
 /**
- * A trust's age follows from its expiry (every trust the API makes lives TRUST_LIFETIME_MS and up to
- * TRUST_EXPIRY_SPREAD_MS more: it was made at expiry - TRUST_LIFETIME_MS at the latest). One
- * without an expiry was made before trusts had one, when rows did not record them: it is left while
- * a build or delete of its project is in flight.
+ * Deleted builds past their retention, and their system_disk_handouts rows: the build id is the
+ * Idempotency-Key's digest, so a new POST with the key must find nothing of the old build.
  */
-function unrecordedTooLong(trust: Trust, now: number, busyProjects: Set<string | null>): boolean {
-  if (!trust.expiresAt) return !busyProjects.has(trust.projectId);
-  return Date.parse(trust.expiresAt) - TRUST_LIFETIME_MS < now - TRUST_RECORD_GRACE_MS;
-}
-
-async function projectsInFlight(prisma: PrismaClient, trusts: Trust[]): Promise<Set<string | null>> {
-  const projects = trusts.filter((t) => !t.expiresAt && t.projectId).map((t) => t.projectId!);
-  if (!projects.length) return new Set();
-  const rows = await prisma.serverBuild.findMany({
-    where: { projectId: { in: projects }, status: { in: ['building', 'deleting'] } },
-    select: { projectId: true },
-    distinct: ['projectId'],
-  });
-  return new Set(rows.map((r) => r.projectId));
+async function dropExpiredRows(prisma: PrismaClient, now: number): Promise<number> {
+  const expired = await prisma.serverBuild.findMany({ where: expiredDelete(now), select: { id: true }, take: 1000 });
+  const ids = expired.map((r) => r.id);
+  if (!ids.length) return 0;
+  const [, { count }] = await prisma.$transaction([
+    prisma.systemDiskHandout.deleteMany({ where: { buildId: { in: ids } } }),
+    prisma.serverBuild.deleteMany({ where: { id: { in: ids }, ...expiredDelete(now) } }),
+  ]);
+  return count;
 }

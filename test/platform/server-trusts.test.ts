@@ -3,8 +3,9 @@
 // reaped once its build has ended or never got a row; a token that cannot delegate gets a clear 403.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../openstack/errors';
-import { createTrust, getTrust, validateToken } from '../../openstack/trusts';
-import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS, TRUST_RECORD_GRACE_MS } from '../../servers/builds';
+import { createTrust, deleteTrustIfPresent, getTrust, validateToken } from '../../openstack/trusts';
+import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS } from '../../servers/builds';
+import { startedIn } from '../../activities/trusts';
 import { reapServerBuilds } from '../../servers/trust-reaper';
 import type { Platform } from './harness';
 import { serverRequest, startServerPlatform, tenantApi, waitForBuild } from './server-fixture';
@@ -17,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => p?.close());
 
-const reap = (now = Date.now()) => reapServerBuilds({ prisma: p.prisma, cloud: p.cloud, temporal: p.client }, now);
+const isStarted = (id: string) => startedIn(p.client)(id);
+const reap = (now = Date.now()) => reapServerBuilds({ prisma: p.prisma, cloud: p.cloud, isStarted }, now);
 const gone = (trustId: string) =>
   getTrust(p.cloud.admin.session, trustId).then(
     () => false,
@@ -92,21 +94,27 @@ describe("the build's trust", () => {
     expect(await p.prisma.serverBuild.count()).toBe(before);
   });
 
-  it("the reaper deletes a trust no build row holds once the row's grace has passed, and keeps the rest", async () => {
+  it("the reaper leaves trusts no build row records (another tool's, a request that died): they expire", async () => {
     const demo = await userToken(p, 'demo');
     const made = Date.now();
-    const orphan = await createTrust(p.cloud, demo, {
-      trustorUserId: await userId(p, 'demo'),
-      projectId: await projectOf(demo),
-      roles: ['member'],
-      impersonation: true,
-      expiresAt: new Date(made + TRUST_LIFETIME_MS).toISOString(),
-    });
-    expect((await reap()).trustsDeleted).not.toContain(orphan.id);
-    expect(await gone(orphan.id)).toBe(false);
-    const later = await reap(made + TRUST_RECORD_GRACE_MS + 60_000);
-    expect(later.trustsDeleted).toContain(orphan.id);
-    expect(await gone(orphan.id)).toBe(true);
+    const unrecorded = (expiresAt?: string) =>
+      createTrust(p.cloud, demo, {
+        trustorUserId: trustor,
+        projectId,
+        roles: ['member'],
+        impersonation: true,
+        ...(expiresAt && { expiresAt }),
+      });
+    const trustor = await userId(p, 'demo');
+    const projectId = await projectOf(demo);
+    const ending = await unrecorded(new Date(made + TRUST_LIFETIME_MS).toISOString());
+    const endless = await unrecorded();
+    const later = await reap(made + TRUST_LIFETIME_MS - 60_000);
+    expect(later.trustsDeleted).not.toContain(ending.id);
+    expect(later.trustsDeleted).not.toContain(endless.id);
+    expect(await gone(ending.id)).toBe(false);
+    expect(await gone(endless.id)).toBe(false);
+    for (const t of [ending, endless]) await deleteTrustIfPresent(p.cloud, t.id);
   });
 });
 
