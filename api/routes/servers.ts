@@ -9,16 +9,16 @@
 import { buildProgressQuery } from '../../workflows/server-build-state';
 import { createHash, randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { deleteTrustIfPresent } from '../../openstack/trusts';
 import { findBuild, insertBuild, listBuilds, MAX_PAGE, updateBuild, type BuildRow } from '../../servers/builds';
-import { createServer, deleteServer } from '../../workflows';
-import type { CreateServerInput } from '../../workflows/create-server';
+import { deleteServer } from '../../workflows';
 import type { ApiDeps } from '../deps';
 import { jsonBody, response } from '../openapi';
 import { invalidRequest, notFound, problemResponse } from '../problem';
 import { createRouter } from '../router';
 import { isProblem } from '../server-request';
+import { differingField, neverStarted, startBuild, unavailable } from '../server-start';
 import { refusedAs403, resolveWithTrust, trustFor, warmUpTrust } from '../server-trust';
 import {
   BuildId,
@@ -32,10 +32,6 @@ import { cannotDelegate, requireKeystoneToken, type TenantEnv } from '../tenant-
 import { ValidatedTokens } from '../token-cache';
 import { FlavorCatalog } from '../flavor-catalog';
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { createLogger } from '../../observability/logger';
-
-const log = createLogger('api');
 
 const keystone = [{ keystone: [] }];
 const IdempotencyHeader = z.object({
@@ -52,6 +48,11 @@ const routes = {
     method: 'post',
     path: '/v1/servers',
     summary: 'Create a server, its system disk from the spare pool',
+    description:
+      'With an Idempotency-Key, a retry gets the build its first request started (or starts it, if that ' +
+      "start failed) and never builds anything else: a body differing from the build's (name, osName, " +
+      'volumeType, flavor, swapGb, dataGb, network) is a 422 naming the field. A key is kept with its build ' +
+      '(deleted builds: DELETED_RETENTION_MS).',
     security: keystone,
     request: { headers: IdempotencyHeader, ...jsonBody(ServerRequest) },
     responses: {
@@ -64,6 +65,7 @@ const routes = {
       403: problemResponse(
         'the token lacks the member role, or cannot delegate (trust-scoped, application credential)',
       ),
+      422: problemResponse("the Idempotency-Key's first request asked for something else (the field named)"),
       503: problemResponse('the build could not be started now: retry with the same Idempotency-Key'),
     },
   }),
@@ -107,6 +109,7 @@ const routes = {
         'the token lacks the member role, or cannot delegate (trust-scoped, application credential)',
       ),
       404: problemResponse('no such build in your project'),
+      503: problemResponse('the delete could not be started now: retry'),
     },
   }),
 };
@@ -134,16 +137,36 @@ export function serverRoutes(deps: ApiDeps) {
       const key = c.req.valid('header')['idempotency-key'];
       const buildId = key ? `server-${digest(tenant.projectId, key)}` : `server-${randomUUID()}`;
       const earlier = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
+      const body = c.req.valid('json');
+      const differs = earlier && differingField(earlier, body);
+      if (differs) return c.json(differs, 422);
       const unstarted = earlier && (await neverStarted(deps, earlier));
       if (unstarted === 'unknown') return unavailable(c);
       if (earlier && !unstarted) return answerAccepted(accepted(earlier.id, earlier.status));
       const refused = cannotDelegate(tenant);
       if (refused) return c.json(refused, 403);
-      const checked = await resolveWithTrust({ ...deps, flavors }, tenant, c.req.valid('json')).catch(refusedAs403);
+      const checked = await resolveWithTrust({ ...deps, flavors }, tenant, body).catch(refusedAs403);
       if (isProblem(checked)) return c.json(checked, checked.error === 'forbidden' ? 403 : 400);
       const { request, trustId } = checked;
+      const changed = earlier && differingField(earlier, body, request);
+      if (changed) {
+        await deleteTrustIfPresent(cloud, trustId);
+        return c.json(changed, 422);
+      }
       if (deps.colocatedWorker) warmUpTrust(deps, trustId);
-      if (!earlier) {
+      if (earlier) {
+        // Recorded before the start, as read: whichever run starts, the row names its trust (and the
+        // reaper, failing the row only as it read it, leaves a build a retry is starting).
+        const { count } = await prisma.serverBuild.updateMany({
+          where: { id: buildId, status: 'building', trustId: earlier.trustId },
+          data: { trustId },
+        });
+        if (!count) {
+          await deleteTrustIfPresent(cloud, trustId); // another retry, or the reaper, got there first
+          const now = await findBuild(prisma, tenant.projectId, buildId);
+          return answerAccepted(accepted(buildId, now?.status ?? earlier.status));
+        }
+      } else {
         try {
           await insertBuild(prisma, {
             ...request,
@@ -162,15 +185,17 @@ export function serverRoutes(deps: ApiDeps) {
         }
       }
       const started = await startBuild(deps, buildId, { ...request, projectId: tenant.projectId, trustId });
-      if (started === 'raced') await deleteTrustIfPresent(cloud, trustId);
+      if (started === 'raced') {
+        // An earlier start landed after all: its run holds the trust the row had.
+        if (earlier)
+          await prisma.serverBuild.updateMany({ where: { id: buildId, trustId }, data: { trustId: earlier.trustId } });
+        await deleteTrustIfPresent(cloud, trustId);
+      }
       // The start may have reached Temporal before failing: the build's trust stays for it (the reaper
       // deletes it if no workflow shows up), and the retry with the key finds the build or starts it.
       if (started === 'failed') return unavailable(c);
-      if (started === 'started' && earlier) {
-        // This request's trust replaces the one of the start that failed (no run uses it).
-        await updateBuild(prisma, { buildId, trustId });
-        if (earlier.trustId) await deleteTrustIfPresent(cloud, earlier.trustId);
-      }
+      // The trust of the start that failed before: no run uses it (an unrecorded one ends at its expiry).
+      if (started === 'started' && earlier?.trustId) await deleteTrustIfPresent(cloud, earlier.trustId);
       return answerAccepted(accepted(buildId, 'building'));
     })
     .openapi(routes.get, async (c) => {
@@ -200,7 +225,7 @@ export function serverRoutes(deps: ApiDeps) {
       if (refused) return c.json(refused, 403);
       const trustId = await trustFor(deps, tenant).catch(refusedAs403);
       if (typeof trustId !== 'string') return c.json(trustId, 403);
-      await updateBuild(prisma, { buildId: build.id, status: 'deleting', step: 'deleting' });
+      // Started first, the row marked after: a start that fails changes nothing.
       try {
         await temporal.workflow.start(deleteServer, {
           taskQueue,
@@ -208,58 +233,17 @@ export function serverRoutes(deps: ApiDeps) {
           args: [{ buildId: build.id, trustId }],
         });
       } catch (err) {
+        // A failed start may have reached Temporal: its trust stays (unrecorded, it ends at its expiry).
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) return unavailable(c, 'delete');
         await deleteTrustIfPresent(cloud, trustId);
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         return c.json(accepted(build.id, 'deleting'), 202);
       }
-      // Recorded once its run has started: a delete already running keeps its own trust on the row.
-      await updateBuild(prisma, { buildId: build.id, deleteTrustId: trustId });
+      // Recorded once its run has started: a delete already running keeps its own trust on the row. The
+      // run marks the row deleting too (after stopping a running build); here it shows at once.
+      await updateBuild(prisma, { buildId: build.id, status: 'deleting', step: 'deleting', deleteTrustId: trustId });
       return c.json(accepted(build.id, 'deleting'), 202);
     });
 }
-
-/**
- * Starts the build's createServer; with a worker in this process, eagerly on it. `raced`: another
- * request with the key started it; `failed`: Temporal could not be reached or refused.
- */
-async function startBuild(
-  deps: ApiDeps,
-  buildId: string,
-  input: CreateServerInput,
-): Promise<'started' | 'raced' | 'failed'> {
-  const colocated = deps.colocatedWorker;
-  try {
-    await (colocated?.client ?? deps.temporal).workflow.start(createServer, {
-      taskQueue: deps.taskQueue,
-      workflowId: buildId,
-      args: [input],
-      requestEagerStart: colocated !== undefined,
-    });
-    return 'started';
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'raced';
-    log.warn('server build not started', { buildId, error: (err as Error).message });
-    return 'failed';
-  }
-}
-
-/** Whether a `building` row's workflow was never started (its start failed); `unknown` when Temporal cannot say. */
-async function neverStarted(deps: ApiDeps, build: BuildRow): Promise<boolean | 'unknown'> {
-  if (build.status !== 'building') return false;
-  try {
-    await deps.temporal.workflow.getHandle(build.id).describe();
-    return false;
-  } catch (err) {
-    return err instanceof WorkflowNotFoundError ? true : 'unknown';
-  }
-}
-
-const unavailable = (c: Context) => {
-  c.header('Retry-After', '5');
-  const message =
-    'the build could not be started just now: retry in a few seconds (with the same Idempotency-Key, if you sent one)';
-  return c.json({ error: 'unavailable', message }, 503);
-};
 
 const digest = (projectId: string, key: string) =>
   createHash('sha256').update(`${projectId}\u0000${key}`).digest('hex').slice(0, 32);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { validateToken } from '../../openstack/trusts';
 import { BUILD_START_GRACE_MS, DELETED_RETENTION_MS } from '../../servers/builds';
+import { startedIn } from '../../activities/trusts';
 import { reapServerBuilds } from '../../servers/trust-reaper';
 import { reapServerBuilds as reapWorkflow } from '../../workflows';
 import { API_TOKEN, type Platform } from './harness';
@@ -22,29 +23,41 @@ beforeAll(async () => {
 });
 afterAll(async () => p?.close());
 
-const reap = (now = Date.now()) => reapServerBuilds({ prisma: p.prisma, cloud: p.cloud, temporal: p.client }, now);
+const isStarted = (id: string) => startedIn(p.client)(id);
+const reap = (now = Date.now(), started = isStarted) =>
+  reapServerBuilds({ prisma: p.prisma, cloud: p.cloud, isStarted: started }, now);
 const create = (name: string, headers?: Record<string, string>) =>
   tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body: serverRequest(name), headers });
 
 /** The API as it answers while Temporal cannot be reached (its frontend down for a moment). */
-async function apiWithoutTemporal() {
-  const temporal = new Client({
-    connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s', interceptors: [] }),
-  });
+const apiWithoutTemporal = () =>
+  apiWith(
+    new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s', interceptors: [] }) }),
+  );
+
+/** The API as it answers while Temporal refuses every start (reads of workflows still answered). */
+const apiRefusingStarts = () =>
+  apiWith(
+    new Client({
+      connection: p.client.connection,
+      namespace: p.client.options.namespace,
+      interceptors: { workflow: [{ start: () => Promise.reject(new Error('start refused')) }] },
+    }),
+  );
+
+function apiWith(temporal: Client) {
   const app = createApp({ temporal, taskQueue: p.taskQueue, prisma: p.prisma, cloud: p.cloud, apiToken: API_TOKEN });
-  return async (name: string, key?: string) => {
+  const call = async (method: string, path: string, body?: object, key?: string) => {
     const headers = {
       'Content-Type': 'application/json',
       'X-Auth-Token': demo,
       ...(key && { 'Idempotency-Key': key }),
     };
-    const res = await app.request('/v1/servers', {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(serverRequest(name)),
-    });
+    const res = await app.request(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
     return { status: res.status, headers: res.headers, body: JSON.parse(await res.text()) };
   };
+  const post = (name: string, key?: string) => call('POST', '/v1/servers', serverRequest(name), key);
+  return Object.assign(post, { del: (id: string) => call('DELETE', `/v1/servers/${id}`) });
 }
 
 describe('roles', () => {
@@ -91,6 +104,74 @@ describe('a build whose workflow could not be started', () => {
     expect(seen.body).toMatchObject({ status: 'failed', step: 'accepted' });
     expect(seen.body.failureReason).toMatch(/never started/);
     expect(await trustsOf(p, await userId(p, 'demo'))).not.toContain(row.trustId);
+  });
+
+  it('a retry whose start fails again records its own trust; the first is deleted once a start succeeded', async () => {
+    const post = apiRefusingStarts();
+    expect((await post('start3', 'start3-key')).status).toBe(503);
+    const first = await p.prisma.serverBuild.findFirstOrThrow({ where: { name: 'start3' } });
+    expect((await post('start3', 'start3-key')).status).toBe(503);
+    const second = await p.prisma.serverBuild.findUniqueOrThrow({ where: { id: first.id } });
+    const held = await trustsOf(p, await userId(p, 'demo'));
+    expect(second.trustId).not.toBe(first.trustId); // the row names the trust the latest start was given
+    expect(held).toEqual(expect.arrayContaining([first.trustId, second.trustId]));
+    const retry = await create('start3', { 'Idempotency-Key': 'start3-key' });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(202);
+    expect(await trustsOf(p, await userId(p, 'demo'))).not.toContain(second.trustId);
+    expect(await waitForBuild(p, demo, first.id)).toMatchObject({ status: 'active' });
+  });
+
+  it('the reaper does not fail a build whose retry recorded a new trust meanwhile, nor delete its trust', async () => {
+    expect((await apiRefusingStarts()('start4', 'start4-key')).status).toBe(503);
+    const row = await p.prisma.serverBuild.findFirstOrThrow({ where: { name: 'start4' } });
+    // The retry's write lands between the reaper's read of the row and its fail.
+    const retried = async (id: string) => {
+      if (id !== row.id) return isStarted(id);
+      await p.prisma.serverBuild.update({ where: { id }, data: { trustId: 'retry-trust' } });
+      return false;
+    };
+    const pass = await reap(row.createdAt.getTime() + BUILD_START_GRACE_MS + 1_000, retried);
+    expect(pass.buildsFailed).not.toContain(row.id);
+    const after = await p.prisma.serverBuild.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after).toMatchObject({ status: 'building', trustId: 'retry-trust' });
+    expect(await trustsOf(p, await userId(p, 'demo'))).toContain(row.trustId);
+    await p.prisma.serverBuild.update({ where: { id: row.id }, data: { status: 'failed', trustId: row.trustId } });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('a retry with the key and another body: 422 naming the field, the first build untouched', async () => {
+    const headers = { 'Idempotency-Key': 'idem1-key' };
+    const made = await create('idem1', headers);
+    expect(made.status).toBe(202);
+    const other = await tenantApi(p, '/v1/servers', {
+      method: 'POST',
+      token: demo,
+      body: serverRequest('idem1', { dataGb: 3 }),
+      headers,
+    });
+    expect(other.status, JSON.stringify(other.body)).toBe(422);
+    expect(other.body.field).toBe('dataGb');
+    // Its start having failed, the retry still builds only what the first request asked.
+    expect((await apiRefusingStarts()('idem2', 'idem2-key')).status).toBe(503);
+    const renamed = await create('idem2-other', { 'Idempotency-Key': 'idem2-key' });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(422);
+    expect(renamed.body.field).toBe('name');
+    expect(await waitForBuild(p, demo, made.body.id)).toMatchObject({ status: 'active', request: { dataGb: 2 } });
+  });
+});
+
+describe('DELETE /v1/servers/{id}', () => {
+  it('while Temporal cannot be reached: 503 with Retry-After, the build as it was', async () => {
+    const made = await create('del1');
+    expect(await waitForBuild(p, demo, made.body.id)).toMatchObject({ status: 'active' });
+    const res = await apiWithoutTemporal().del(made.body.id);
+    expect(res.status, JSON.stringify(res.body)).toBe(503);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    expect((await tenantApi(p, `/v1/servers/${made.body.id}`, { token: demo })).body.status).toBe('active');
+    const deleted = await tenantApi(p, `/v1/servers/${made.body.id}`, { method: 'DELETE', token: demo });
+    expect(deleted.status).toBe(202);
+    expect(await waitForBuild(p, demo, made.body.id)).toMatchObject({ status: 'deleted' });
   });
 });
 
@@ -140,6 +221,8 @@ describe('GET /v1/servers', () => {
         { ...row('gone-new', projectId), status: 'deleted', finishedAt: recent },
       ],
     });
+    // What else a build id keys goes with the row: a new POST with the same key must not find it.
+    await p.prisma.systemDiskHandout.createMany({ data: ['gone-old', 'gone-new'].map(handout) });
     const listed = (await tenantApi(p, '/v1/servers', { token: alt })).body.servers.map((s: { id: string }) => s.id);
     expect(listed).toContain('gone-new');
     expect(listed).not.toContain('gone-old');
@@ -147,6 +230,8 @@ describe('GET /v1/servers', () => {
     expect(
       await p.prisma.serverBuild.findMany({ where: { id: { startsWith: 'gone-' } }, select: { id: true } }),
     ).toEqual([{ id: 'gone-new' }]);
+    const handouts = await p.prisma.systemDiskHandout.findMany({ where: { buildId: { startsWith: 'gone-' } } });
+    expect(handouts.map((h) => h.buildId)).toEqual(['gone-new']);
   });
 });
 
@@ -163,4 +248,13 @@ const row = (id: string, projectId: string) => ({
   networkId: 'n',
   status: 'active',
   step: 'active',
+});
+const handout = (buildId: string) => ({
+  buildId,
+  volumeId: `vol-${buildId}`,
+  volumeType: 'ssd',
+  osName: 'Debian9 64bit',
+  snapshotId: 's',
+  path: 'pool-hit',
+  handoverMs: 1,
 });
