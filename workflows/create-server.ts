@@ -18,9 +18,11 @@ import { allSettled, deleteServerAndWait, QUICK_POLL_MS, settleServer, waitForVo
 import { BuildState, buildProgressQuery } from './server-build-state';
 
 // Reshapes of the workflow, kept replay-safe for builds in flight when a worker is upgraded:
-// the boot records the build's progress itself; the trust delete and the final record are one step.
+// the boot records the build's progress itself; the trust delete and the final record are one step, then
+// one the server records (not a local activity).
 const BOOT_RECORDS_PROGRESS = 'boot-records-progress';
 const FINISH_IN_ONE_STEP = 'finish-in-one-step';
+const FINISH_DURABLY = 'finish-durably';
 
 export interface CreateServerInput extends BuildRequest {
   projectId: string;
@@ -92,7 +94,12 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
     ...result,
     finished: true,
   };
-  if (patched(FINISH_IN_ONE_STEP)) {
+  if (patched(FINISH_DURABLY)) {
+    // An ordinary activity, whose end the server records at once. As a local activity its end was
+    // recorded only with the task's: a worker that died after the trust was deleted but before the
+    // task ended lost it, and the build's re-run found its trust gone (every step and undo refused).
+    await act.finishBuild({ trustId, update: ended });
+  } else if (patched(FINISH_IN_ONE_STEP)) {
     await local.finishBuild({ trustId, update: ended });
   } else {
     await local.deleteTrust({ trustId });

@@ -98,6 +98,20 @@ describe('createServer', () => {
     });
   });
 
+  it("the build's end (its trust deleted) is recorded by the server, not only with the task's end", async () => {
+    // A pool hit's steps are local activities in one workflow task, recorded only when it ends: a
+    // worker that died after the trust's delete but before that lost the end, and the re-run found the
+    // trust gone (every step and undo refused: the crash test's second stall). The end is an activity
+    // of its own, which the server records the moment it completes.
+    const history = await withStubWorker(buildStubs(new CallLog()), async ({ client, options }) => {
+      const handle = await client.workflow.start(createServer, { ...options('create-end', 20_000), args: [input] });
+      await handle.result();
+      return handle.fetchHistory();
+    });
+    const scheduled = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled).toContain('finishBuild');
+  });
+
   it('a failed branch lets the others finish, then the undo fences the build and runs newest first', async () => {
     const log = new CallLog();
     const diskRelease = gate();
