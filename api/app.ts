@@ -73,7 +73,9 @@ export function createApp(deps: ApiDeps) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'operatorBasic', {
     type: 'http',
     scheme: 'basic',
-    description: 'reads only: any user name, the API token as the password (the dashboard; GET /operator signs in)',
+    description:
+      'reads that start nothing, where a route declares it: any user name, the API token as the password ' +
+      '(the dashboard; GET /operator signs in)',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'keystone', {
     type: 'apiKey',
