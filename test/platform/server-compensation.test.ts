@@ -3,16 +3,15 @@
 // address), and a spare that never became the tenant's goes back to the pool.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
-import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
+import { fillPool, serverRequest, tenantApi, useServerPlatform, waitForBuild } from './server-fixture';
 
 let p: Platform;
 let demo: string;
 
-beforeAll(async () => {
-  p = await startServerPlatform();
-  demo = await tenantToken(p, 'demo');
+useServerPlatform((platform, token) => {
+  p = platform;
+  demo = token;
 });
-afterAll(async () => p?.close());
 beforeEach(async () => {
   expect(p.sim.faults.pendingCreateFailures()).toBe(0);
   expect(p.sim.faults.pendingRequestFailures()).toBe(0);

@@ -3,16 +3,15 @@
 // when the pool is empty, one server per Idempotency-Key, and delete taking everything away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_DELAYS, waitFor, type Platform } from './harness';
-import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
+import { fillPool, serverRequest, tenantApi, tenantToken, useServerPlatform, waitForBuild } from './server-fixture';
 
 let p: Platform;
 let demo: string;
 
-beforeAll(async () => {
-  p = await startServerPlatform();
-  demo = await tenantToken(p, 'demo');
+useServerPlatform((platform, token) => {
+  p = platform;
+  demo = token;
 });
-afterAll(async () => p?.close());
 
 /** The demo tenant's clients, as the simulator's demo user (to look at what the tenant owns). */
 const demoClients = () => p.cloud.tenant({ username: 'demo', password: 'demo-secret', project: 'demo' });

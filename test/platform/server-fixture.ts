@@ -1,7 +1,7 @@
 // What the server-build platform tests share: a pool filled with available spares, the
 // simulator's "private" network managed by blockflow, tenants' Keystone tokens, and calls of
 // the tenant routes with them.
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { KeystoneSession } from '../../openstack/keystone';
 import { DEFAULT_USERS, type SimulatorOptions } from '../../openstack-sim';
 import type { PoolConfig } from '../../pool/settings';
@@ -42,6 +42,19 @@ export async function startServerPlatform(opts: ServerPlatformOptions = {}): Pro
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   if (opts.worker === false) await p.stopWorker();
   return p;
+}
+
+/**
+ * A test file's server platform and the demo tenant's token: started before its tests (handed to
+ * `use`), closed after them.
+ */
+export function useServerPlatform(use: (p: Platform, demoToken: string) => void, opts: ServerPlatformOptions = {}) {
+  let p: Platform | undefined;
+  beforeAll(async () => {
+    p = await startServerPlatform(opts);
+    use(p, await tenantToken(p, 'demo'));
+  });
+  afterAll(async () => p?.close());
 }
 
 export async function resetServerTables(p: Platform): Promise<void> {

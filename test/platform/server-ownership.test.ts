@@ -6,16 +6,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deleteVolumeIfPresent } from '../../servers/system-disk';
 import type { Platform } from './harness';
 import { clientsOf, deleteBuild, KIND, setVolumeQuota, tenantVolume } from './ownership-fixture';
-import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
+import { fillPool, serverRequest, tenantApi, useServerPlatform, waitForBuild } from './server-fixture';
 
 let p: Platform;
 let demo: string;
 
-beforeAll(async () => {
-  p = await startServerPlatform();
-  demo = await tenantToken(p, 'demo');
+useServerPlatform((platform, token) => {
+  p = platform;
+  demo = token;
 });
-afterAll(async () => p?.close());
 beforeEach(async () => {
   expect(p.sim.faults.pendingRequestFailures()).toBe(0);
   await fillPool(p);
