@@ -1,9 +1,10 @@
 // createServer cancelled (a delete stops the build) while one of its local activities runs: the
-// build must close and undo what it made, whatever that step does meanwhile. The server-crash test
-// stalled on this: a cancel that reached the worker as a boot step (a local activity) ended made
-// every later workflow task fail with "[TMPRL1100] Nondeterminism error: Invalid transition in
-// state machine" (the SDK's local-activity machine cancelled after its marker was made), so the
-// build stayed running and its delete waited for ever.
+// boot runs to its end, the build closes and undoes what it made. The server-crash test once stalled
+// near this: a cancel that met a boot step in a replayed task made every later task fail with
+// "[TMPRL1100] Nondeterminism error: Invalid transition in state machine". These cases do not
+// reproduce that failure (it needs a task replayed after a worker died, which a stub worker does not
+// give on demand; they pass without workflows/server-proxies.ts's guard too): they hold the
+// behaviour the guard must keep, a cancel during a step before and after its task heartbeat.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
