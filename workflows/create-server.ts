@@ -98,7 +98,9 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
     // An ordinary activity, whose end the server records at once. As a local activity its end was
     // recorded only with the task's: a worker that died after the trust was deleted but before the
     // task ended lost it, and the build's re-run found its trust gone (every step and undo refused).
-    await act.finishBuild({ trustId, update: ended });
+    // Not cancellable: a delete's cancel that lands once the steps are done must not skip the trust's
+    // delete (a trust left behind, seen by the crash loop); the delete goes on once this has ended.
+    await CancellationScope.nonCancellable(() => act.finishBuild({ trustId, update: ended }));
   } else if (patched(FINISH_IN_ONE_STEP)) {
     await local.finishBuild({ trustId, update: ended });
   } else {
