@@ -10,7 +10,7 @@ import type { Volume } from '../openstack/cinder';
 import { forgetClaimedSpare, returnClaimedSpare } from '../pool/claim';
 import { fallbackDiskName } from './names';
 import { recordedSystemDisk } from './obtain-system-disk';
-import { deleteTransferIfPresent, deleteVolumeIfPresent, type Handover } from './system-disk';
+import { deleteTransferIfPresent, deleteVolumeIfPresent, ownerOf, type Handover } from './system-disk';
 
 export type SystemDiskRelease =
   | 'none made'
@@ -95,8 +95,6 @@ async function findBuildSystemDisk(
   if (made) return { volumeId: made.id };
   return { reused: recorded?.path === 'reused' };
 }
-
-const ownerOf = (volume: Volume) => volume['os-vol-tenant-attr:tenant_id'];
 
 /** A spare the pool can hand out again: the admin project's and available (no transfer, no server). */
 const isSpare = (volume: Volume | undefined, adminProjectId: string) =>

@@ -19,7 +19,7 @@ export interface Handover {
 }
 
 /** Owner project of a volume as the admin sees it. */
-const ownerOf = (volume: Volume) => volume['os-vol-tenant-attr:tenant_id'];
+export const ownerOf = (volume: Volume) => volume['os-vol-tenant-attr:tenant_id'];
 
 /**
  * Moves `volumeId` from the admin project into the tenant's: transfer created as admin and

@@ -46,7 +46,7 @@ async function failUnstartedBuilds({ prisma, isStarted }: ReaperDeps, now: numbe
   });
   const failed: string[] = [];
   for (const { id, trustId } of stale) {
-    if (await isStarted(id)) continue; // its own run (or finding 12's stuck-build handling) ends it
+    if (await isStarted(id)) continue; // its own run ends it
     // Only as read: a retry that recorded its own trust meanwhile is starting the build. The trust
     // of a row failed here is deleted by reapRecordedTrusts, next in this pass.
     const { count } = await prisma.serverBuild.updateMany({
