@@ -20,6 +20,7 @@ import { metricsRoutes } from './routes/metrics';
 import { dashboardRoutes } from './routes/dashboard';
 import { createLogger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
+import { TrustsBusy } from './server-trust';
 
 const log = createLogger('api');
 
@@ -87,6 +88,10 @@ export function createApp(deps: ApiDeps) {
     // A body that is not JSON (malformed, or sent as another media type) is the caller's mistake.
     if (err instanceof HTTPException && BODY_REFUSED.has(err.status))
       return c.json(invalidRequest('(body)', `${err.message}: send a JSON object as application/json`), 400);
+    if (err instanceof TrustsBusy) {
+      c.header('Retry-After', '5');
+      return c.json({ error: 'unavailable', message: `${err.message}: retry in a few seconds` }, 503);
+    }
     const reference = randomUUID();
     log.error('unhandled error', { method: c.req.method, path: c.req.path, reference, error: err.message });
     return c.json(internalError(reference), 500);

@@ -3,7 +3,7 @@
 // build's deadline (servers/builds). Created with the caller's token in the request, never stored.
 import type { z } from '@hono/zod-openapi';
 import { ConflictError, ForbiddenError } from '../openstack/errors';
-import { createTrust, deleteTrustIfPresent } from '../openstack/trusts';
+import { createTrust, deleteTrustIfPresent, listTrustsFrom } from '../openstack/trusts';
 import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS } from '../servers/builds';
 import type { ApiDeps } from './deps';
 import type { FlavorCatalog } from './flavor-catalog';
@@ -42,27 +42,54 @@ export function warmUpTrust(deps: ApiDeps, trustId: string): void {
     .catch(() => undefined);
 }
 
+/** Tries at an expiry second before the request is answered 503 (TrustsBusy). */
+const TRUST_ATTEMPTS = 20;
+
+/** Every second a new trust of this caller could end in is taken: answered 503, Retry-After. */
+export class TrustsBusy extends Error {
+  constructor() {
+    super('every expiry second of a new trust of this caller is taken: too many builds or deletes at once');
+    this.name = 'TrustsBusy';
+  }
+}
+
 /**
  * A trust from the caller to blockflow's service user on the caller's project: the member role only
- * (what the steps need in Cinder, Nova and Neutron), ending TRUST_LIFETIME_MS from now (plus a spread).
+ * (what the steps need in Cinder, Nova and Neutron), ending a random whole second of
+ * TRUST_EXPIRY_SPREAD_MS after TRUST_LIFETIME_MS from now. Keystone refuses (409) a trust equal to one
+ * the caller has, deleted ones included, expiry second and all: a taken second is not drawn again, and
+ * after the first clash the caller's live trusts tell which others are taken (many builds at once).
  */
 export async function trustFor(deps: ApiDeps, tenant: Tenant): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const spread = Math.floor(Math.random() * (TRUST_EXPIRY_SPREAD_MS / 1000)) * 1000;
+  const taken = new Set<number>();
+  for (let attempt = 1; attempt <= TRUST_ATTEMPTS; attempt++) {
+    const second = freeSecond(Math.ceil((Date.now() + TRUST_LIFETIME_MS) / 1000), taken);
+    if (second === undefined) break;
     try {
       const { id } = await createTrust(deps.cloud, tenant.token, {
         trustorUserId: tenant.userId,
         projectId: tenant.projectId,
         roles: [MEMBER],
         impersonation: true,
-        expiresAt: new Date(Date.now() + TRUST_LIFETIME_MS + spread).toISOString(),
+        expiresAt: new Date(second * 1000).toISOString(),
       });
       return id;
     } catch (err) {
-      // An equal trust of this caller ends in the same second (servers/builds: TRUST_EXPIRY_SPREAD_MS).
-      if (!(err instanceof ConflictError) || attempt === 5) throw err;
+      if (!(err instanceof ConflictError)) throw err;
+      taken.add(second);
+      if (attempt === 1)
+        for (const t of await listTrustsFrom(deps.cloud, tenant.token, tenant.userId))
+          if (t.expiresAt) taken.add(Math.floor(Date.parse(t.expiresAt) / 1000));
     }
   }
+  throw new TrustsBusy();
+}
+
+/** A random second of the spread from `first` that is not taken; none when all are. */
+function freeSecond(first: number, taken: Set<number>): number | undefined {
+  const free: number[] = [];
+  for (let s = first; s < first + TRUST_EXPIRY_SPREAD_MS / 1000; s++) if (!taken.has(s)) free.push(s);
+  return free.length ? free[Math.floor(Math.random() * free.length)] : undefined;
 }
 
 /**

@@ -161,6 +161,22 @@ export async function listTrustsTo(session: KeystoneSession, trusteeUserId: stri
   return trusts.map(fromBody);
 }
 
+/**
+ * The trustor's own live trusts, listed with its token (Keystone lets a user list the trusts it made).
+ * Deleted trusts are not listed, though Keystone still counts them when it refuses a duplicate.
+ */
+export async function listTrustsFrom(cloud: CloudClients, trustorToken: string, trustorUserId: string) {
+  const query = new URLSearchParams({ trustor_user_id: trustorUserId });
+  const res = await httpJson<{ trusts: TrustBody[] }>({
+    service: 'identity',
+    method: 'GET',
+    url: `${cloud.authUrl.replace(/\/+$/, '')}/OS-TRUST/trusts?${query}`,
+    timeoutMs: cloud.timeoutMs,
+    headers: { 'X-Auth-Token': trustorToken },
+  });
+  return res.body.trusts.map(fromBody);
+}
+
 /** Deletes a trust; one already gone (404) counts as deleted, so compensation can repeat it. */
 export async function deleteTrust(session: KeystoneSession, trustId: string): Promise<void> {
   try {

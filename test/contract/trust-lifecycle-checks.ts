@@ -155,6 +155,21 @@ export function trustLifecycleChecks(ctx: ContractContext, keystoneUrl: Keystone
     }
   });
 
+  it('the trustor lists its own live trusts (expiry kept): not a deleted one, not another user’s', async () => {
+    const live = await create();
+    const gone = await create();
+    const { token } = await demo();
+    expect((await ks(token, 'DELETE', `/OS-TRUST/trusts/${gone.id}`)).status).toBe(204);
+    const mine = await ks(token, 'GET', `/OS-TRUST/trusts?trustor_user_id=${ctx.ids().demoUserId}`);
+    expect(mine.status).toBe(200);
+    const listed = mine.body.trusts as { id: string; expires_at: string }[];
+    expect(listed.find((t) => t.id === live.id)?.expires_at).toBe(live.expires_at);
+    expect(listed.map((t) => t.id)).not.toContain(gone.id);
+    const theirs = await ks(token, 'GET', `/OS-TRUST/trusts?trustor_user_id=${ctx.ids().adminUserId}`);
+    expect(theirs.status).toBe(403);
+    await ks(token, 'DELETE', `/OS-TRUST/trusts/${live.id}`);
+  });
+
   it('an application credential token may not create, show or delete trusts (403, keystone’s words)', async () => {
     const { token } = await demo();
     const path = `/users/${ctx.ids().demoUserId}/application_credentials`;

@@ -2,7 +2,7 @@
 // need, expires after the build's deadline plus a margin, is recorded on the build's row, and is
 // reaped once its build has ended or never got a row; a token that cannot delegate gets a clear 403.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../openstack/errors';
+import { ConflictError, NotFoundError } from '../../openstack/errors';
 import { createTrust, deleteTrustIfPresent, getTrust, validateToken } from '../../openstack/trusts';
 import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS } from '../../servers/builds';
 import { startedIn } from '../../activities/trusts';
@@ -115,6 +115,69 @@ describe("the build's trust", () => {
     expect(await gone(ending.id)).toBe(false);
     expect(await gone(endless.id)).toBe(false);
     for (const t of [ending, endless]) await deleteTrustIfPresent(p.cloud, t.id);
+  });
+});
+
+describe('many builds of one user at once (trusts are unique by expiry second in Keystone)', () => {
+  // Every second a build's trust may end in is taken by an equal trust of the same caller but one:
+  // the build finds that one (seen in CI: 5 random draws all taken among 100 concurrent creates → 500).
+  // With none left, 503 + Retry-After, and nothing made.
+  const fill = async (demo: string, skip: (second: number) => boolean) => {
+    const trustorUserId = await userId(p, 'demo');
+    const projectId = await projectOf(demo);
+    const first = Math.floor((Date.now() + TRUST_LIFETIME_MS) / 1000) - 2;
+    const last = Math.ceil((Date.now() + TRUST_LIFETIME_MS + TRUST_EXPIRY_SPREAD_MS) / 1000) + 60;
+    const seconds = Array.from({ length: last - first + 1 }, (_, i) => first + i).filter((s) => !skip(s));
+    const made: (string | undefined)[] = [];
+    for (let i = 0; i < seconds.length; i += 25)
+      made.push(
+        ...(await Promise.all(
+          seconds.slice(i, i + 25).map(async (s) => {
+            const expiresAt = new Date(s * 1000).toISOString();
+            const input = { trustorUserId, projectId, roles: ['member'], impersonation: true, expiresAt };
+            // A second an earlier test's trust ended in is taken already (Keystone counts deleted ones).
+            return createTrust(p.cloud, demo, input).then(
+              (t) => t.id,
+              (err: unknown) => {
+                if (err instanceof ConflictError) return undefined;
+                throw err;
+              },
+            );
+          }),
+        )),
+      );
+    return made.filter((id): id is string => id !== undefined);
+  };
+  const post = (token: string, name: string) =>
+    tenantApi(p, '/v1/servers', { method: 'POST', token, body: serverRequest(name) });
+
+  it('one free second left: the build gets it', async () => {
+    const demo = await userToken(p, 'demo');
+    const free = Math.floor((Date.now() + TRUST_LIFETIME_MS + TRUST_EXPIRY_SPREAD_MS / 2) / 1000);
+    const fillers = await fill(demo, (s) => s === free);
+    try {
+      const res = await post(demo, 'crowd1');
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(await waitForBuild(p, demo, res.body.id)).toMatchObject({ status: 'active' });
+    } finally {
+      for (const id of fillers) await deleteTrustIfPresent(p.cloud, id);
+    }
+  });
+
+  it('none left: 503 with Retry-After, no build row, no trust made', async () => {
+    const demo = await userToken(p, 'demo');
+    const fillers = await fill(demo, () => false);
+    try {
+      const before = await trustsOf(p, await userId(p, 'demo'));
+      const res = await post(demo, 'crowd2');
+      expect(res.status, JSON.stringify(res.body)).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(res.body).toMatchObject({ error: 'unavailable' });
+      expect(await p.prisma.serverBuild.count({ where: { name: 'crowd2' } })).toBe(0);
+      expect((await trustsOf(p, await userId(p, 'demo'))).sort()).toEqual(before.sort());
+    } finally {
+      for (const id of fillers) await deleteTrustIfPresent(p.cloud, id);
+    }
   });
 });
 
