@@ -6,7 +6,8 @@
 //   of HTTP Basic (the dashboard in a browser: `/operator` asks for it once, then the browser sends it
 //   with the page's reads).
 // - operator optional (an empty requirement among them): open, and an operator sees more.
-// - none: a public read. A write without a declaration still needs the Bearer token.
+// - none: a public read. A write without a declaration still needs the Bearer token; a /v1 path the
+//   document does not have at all needs it for every method.
 // Basic never authorizes a write nor a read that starts work: a browser sends it on its own, also with
 // a form or an <img> another site's page holds (cross-site request forgery); a Bearer header is only
 // ever sent on purpose.
@@ -38,7 +39,8 @@ export function requireOperator(token: string, spec: () => Doc): MiddlewareHandl
     const op = operationFor(spec(), c.req.method === 'HEAD' ? 'GET' : c.req.method, c.req.path);
     // A documented path asked with a method it has not: the 405 (api/openapi-doc) tells nothing.
     if (!op && allowedMethods(spec(), c.req.path)) return next();
-    const security = op?.security ?? [];
+    // Undocumented (a route added without its definition, or no route at all): the operator's, fail closed.
+    const security = op ? (op.security ?? []) : [{ bearer: [] }];
     if (security.some((s) => 'keystone' in s)) return next();
     const basicAllowed = security.some((s) => 'operatorBasic' in s);
     const given = credentials(c, basicAllowed);

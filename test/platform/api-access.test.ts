@@ -4,6 +4,7 @@
 // dashboard in a browser, whose cached credentials go along with another site's requests too).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
 import { API_TOKEN, startPlatform, type Platform } from './harness';
 
 let p: Platform;
@@ -88,6 +89,20 @@ describe('reads without credentials', () => {
     // Auth is what is asked here (a platform without pool settings answers some of them 500).
     for (const path of ['/', '/v1/pool', '/v1/pool/catalog', '/v1/dashboard/rounds', '/metrics', '/openapi.json'])
       expect([401, 403], path).not.toContain((await call(path)).status);
+  });
+});
+
+describe('a /v1 route the document does not name', () => {
+  // Fails closed: a route someone adds without its OpenAPI definition is the operator's until documented.
+  it('needs the operator token (it would be open to everyone otherwise)', async () => {
+    const deps = { temporal: p.client, taskQueue: p.taskQueue, prisma: p.prisma, cloud: p.cloud, apiToken: API_TOKEN };
+    const app = createApp(deps);
+    app.get('/v1/undocumented', (c) => c.json({ secret: 'only for the operator' }));
+    expect((await app.request('/v1/undocumented')).status).toBe(401);
+    const withToken = await app.request('/v1/undocumented', { headers: { Authorization: `Bearer ${API_TOKEN}` } });
+    expect(withToken.status).toBe(200);
+    // A path nobody serves: still a 404 for the operator, 401 without the token (it says nothing either way).
+    expect((await app.request('/v1/nothing-here')).status).toBe(401);
   });
 });
 
