@@ -120,13 +120,22 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
-/** CREATE DATABASE unless it exists (PostgreSQL has no IF NOT EXISTS for databases). */
-export async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+/**
+ * CREATE DATABASE unless it exists (PostgreSQL has no IF NOT EXISTS for databases); `template`:
+ * as a copy of that database (which nobody may be connected to).
+ */
+export async function ensureDatabase(
+  serverUrl: string,
+  database: string,
+  opts: { template?: string } = {},
+): Promise<void> {
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+    const template = opts.template ? ` TEMPLATE ${quote(opts.template)}` : '';
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${quote(database)}${template}`);
   } finally {
     await client.end();
   }

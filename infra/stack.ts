@@ -92,12 +92,14 @@ export const SIMULATOR_TENANT = { username: 'demo', password: 'demo-secret', pro
 export function joinSimulatedDeployment(d: {
   databaseUrl: string;
   temporalAddress: string;
+  namespace?: string;
   taskQueue: string;
   authUrl: string;
 }): Record<string, string> {
   return {
     DATABASE_URL: d.databaseUrl,
     TEMPORAL_ADDRESS: d.temporalAddress,
+    ...(d.namespace ? { TEMPORAL_NAMESPACE: d.namespace } : {}),
     TEMPORAL_TASK_QUEUE: d.taskQueue,
     OS_AUTH_URL: d.authUrl,
     OS_ADMIN_USERNAME: SIMULATOR_ADMIN.username,

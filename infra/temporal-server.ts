@@ -24,6 +24,8 @@ export interface TemporalServerOptions {
   /** SQLite file for durable history; undefined = in-memory (tests). */
   dbFile?: string;
   namespace: string;
+  /** More namespaces registered at start (the platform tests: one per vitest worker). */
+  moreNamespaces?: string[];
   logFile: string;
   log?: (line: string) => void;
 }
@@ -49,8 +51,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     '127.0.0.1',
     '--port',
     String(opts.port),
-    '--namespace',
-    opts.namespace,
+    ...[opts.namespace, ...(opts.moreNamespaces ?? [])].flatMap((n) => ['--namespace', n]),
     '--log-level',
     'warn',
   ];
@@ -68,7 +69,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   await waitUntil(
     async () => {
       if (exited) throw new Error(`temporal server exited during start-up; see ${opts.logFile}`);
-      return { done: await isHealthy(address, opts.namespace).catch(() => false) };
+      return { done: await isHealthy(address, opts.namespace, ...(opts.moreNamespaces ?? [])).catch(() => false) };
     },
     { what: `the Temporal server on ${address} (log: ${opts.logFile})`, timeoutMs: 60_000, intervalMs: 300 },
   );
@@ -77,11 +78,11 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   return { address, uiUrl, pid: daemon.pid, stop: () => stopPid(daemon.pid, { graceMs: 15_000 }) };
 }
 
-/** True when the frontend answers and the namespace is registered. */
-export async function isHealthy(address: string, namespace: string): Promise<boolean> {
+/** True when the frontend answers and every namespace named is registered. */
+export async function isHealthy(address: string, ...namespaces: string[]): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1_000 });
   try {
-    await connection.workflowService.describeNamespace({ namespace });
+    for (const namespace of namespaces) await connection.workflowService.describeNamespace({ namespace });
     return true;
   } finally {
     await connection.close();

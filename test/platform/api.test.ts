@@ -2,7 +2,9 @@
 // → activity → Keystone/Cinder (simulator) and back; health of every dependency; the OpenAPI
 // document.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPoolSettings } from '../../pool/settings';
 import { API_TOKEN, startPlatform, type Platform } from './harness';
+import { testPoolConfig } from './pool-fixture';
 
 let p: Platform;
 beforeAll(async () => {
@@ -14,6 +16,8 @@ beforeAll(async () => {
       },
     },
   });
+  // The pool routes read the settings row; this file must not rely on one an earlier file left.
+  await seedPoolSettings(p.prisma, testPoolConfig());
 });
 afterAll(async () => {
   await p?.close();

@@ -38,6 +38,7 @@ export interface Platform {
   apiUrl: string;
   databaseUrl: string;
   temporalAddress: string;
+  namespace: string;
   /** fetch against the API with the bearer token. */
   api(
     path: string,
@@ -54,7 +55,7 @@ export interface PlatformOptions {
   /** Test-only switch: claims and IP allocations without their row locks (the controls). */
   unsafeNoLocking?: boolean;
   /** PostgreSQL and Temporal of the test's own (one it restarts), instead of the global set-up's. */
-  services?: { databaseUrl: string; temporalAddress: string };
+  services?: { databaseUrl: string; temporalAddress: string; namespace?: string };
 }
 
 /** The simulated cloud's delays in the platform tests, unless a test sets its own. */
@@ -76,15 +77,21 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   });
   const taskQueue = `test-${randomUUID().slice(0, 8)}`;
   const chunkStoreDir = join(tmpdir(), `blockflow-chunkstore-${taskQueue}`);
-  const { databaseUrl, temporalAddress } = opts.services ?? {
+  // The global set-up's, as this file's worker sees them (test/setup/platform-worker.ts).
+  const {
+    databaseUrl,
+    temporalAddress,
+    namespace = 'default',
+  } = opts.services ?? {
     databaseUrl: inject('databaseUrl'),
     temporalAddress: inject('temporalAddress'),
+    namespace: inject('temporalNamespace'),
   };
   const blockflow = await compose({
     cloud,
     databaseUrl,
     temporalAddress,
-    namespace: 'default',
+    namespace,
     taskQueue,
     chunkStoreDir,
     unsafeNoLocking: opts.unsafeNoLocking,
@@ -108,6 +115,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     apiUrl,
     databaseUrl,
     temporalAddress,
+    namespace,
     async api(path, init = {}) {
       const token = init.token === undefined ? API_TOKEN : init.token;
       const res = await fetch(`${apiUrl}${path}`, {
@@ -141,7 +149,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   return platform;
 }
 
-/** Empties every pool table (tests share one database, one file at a time). */
+/** Empties every pool table (a file's worker database holds what earlier files on that worker left). */
 export async function resetPoolTables(db: PrismaClient): Promise<void> {
   await db.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds RESTART IDENTITY`;
 }

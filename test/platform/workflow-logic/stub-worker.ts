@@ -8,7 +8,6 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Activities } from '../../../activities';
-import { workflowBundle } from '../../../worker/worker';
 
 // Stubs that throw on purpose, and stubs still running when the workflow they served has ended,
 // make the worker and its core log warnings: expected here, so below errors stay quiet.
@@ -74,16 +73,17 @@ export async function withStubWorker<R>(
   workerOptions: { maxCachedWorkflows?: number } = {},
 ): Promise<R> {
   const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
   const taskQueue = `wf-logic-${randomUUID().slice(0, 8)}`;
   const workerConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   try {
-    const client = new Client({ connection: clientConnection });
+    const client = new Client({ connection: clientConnection, namespace });
     const worker = await Worker.create({
       connection: workerConnection,
-      namespace: 'default',
+      namespace,
       taskQueue,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: { codePath: inject('workflowBundlePath') }, // bundled once by the global set-up
       activities: stubs,
       ...workerOptions,
     });
