@@ -51,7 +51,11 @@ const boundaries = [
     folder: 'openstack-sim',
     deny: up('activities', 'api', 'infra', 'pool', 'openstack', 'workflows', 'worker', 'bin'),
   },
-  { folder: 'pool', deny: up('activities', 'api', 'infra', 'worker', 'bin') },
+  {
+    folder: 'pool',
+    deny: up('activities', 'api', 'infra', 'servers', 'worker', 'bin'),
+    why: 'servers use the pool, not the reverse',
+  },
   { folder: 'servers', deny: up('activities', 'api', 'infra', 'workflows', 'worker', 'bin') },
   { folder: 'chunk-volumes', deny: up('activities', 'api', 'infra', 'workflows', 'worker', 'bin') },
   { folder: 'drills', deny: up('activities', 'api', 'infra', 'workflows', 'worker', 'bin') },

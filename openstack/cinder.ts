@@ -2,6 +2,11 @@
 // comes from the Keystone catalog, so the same code talks to the simulator or a real cloud.
 import type { KeystoneSession } from './keystone';
 
+/** Transfers blockflow makes carry this prefix (pool/transfers reaps the ones left pending). */
+export const TRANSFER_PREFIX = 'blockflow-';
+/** A build's transfer is named after the build, so a retry or the reaper can find it. */
+export const transferName = (buildId: string) => `${TRANSFER_PREFIX}${buildId}`;
+
 export interface Volume {
   id: string;
   name: string | null;

@@ -2,7 +2,7 @@
 // FOR UPDATE SKIP LOCKED, so concurrent claims never get the same volume and never wait
 // on each other (seed 000's double-allocation bug, fixed in the database).
 import type { PrismaClient } from '../prisma/client';
-import type { PoolKind } from './plan';
+import type { PoolKind } from './kinds';
 
 export interface ClaimedSpare {
   id: number;

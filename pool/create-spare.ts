@@ -5,7 +5,8 @@ import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { QuotaExceededError } from '../openstack/errors';
-import { COUNTED_STATUSES, type PoolKind } from './plan';
+import type { PoolKind } from './kinds';
+import { COUNTED_STATUSES } from './plan';
 import { dropSpare } from './drop-spare';
 
 /** Marks a volume as one of the pool's spares in Cinder: lists ask for these only, not the whole cloud. */

@@ -3,26 +3,8 @@
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { getPoolSettings } from './settings';
+import type { KindPlan, KindStatus, PoolKind } from './kinds';
 import { fitToQuota, readAdminQuota, type QuotaRoom } from './quota';
-
-export interface PoolKind {
-  volumeType: string;
-  osName: string;
-}
-
-export type KindStatus = 'ok' | 'no_snapshot' | 'disabled';
-
-export interface KindPlan extends PoolKind {
-  target: number;
-  /** creating + available and not claimed */
-  have: number;
-  missing: number;
-  /** Missing spares the admin project's Cinder quota has no room for: not planned (pool/quota.ts). */
-  beyondQuota?: number;
-  status: KindStatus;
-  snapshotId?: string;
-  sizeGb?: number;
-}
 
 export interface ThrottleSettings {
   mode: 'fixed' | 'adaptive';

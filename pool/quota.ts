@@ -3,7 +3,7 @@
 // Read from os-quota-sets/{project}?usage=true, which alone has the per-type keys
 // (volumes_<type>, gigabytes_<type>) and per_volume_gigabytes; /limits shows only the project-wide ones.
 import type { CloudClients } from '../openstack/cloud';
-import type { KindPlan } from './plan';
+import type { KindPlan } from './kinds';
 
 /** Cinder's answer to GET os-quota-sets/{project}?usage=true: per key its limit (-1 = none) and usage. */
 export interface QuotaUsageBody {

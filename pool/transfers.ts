@@ -4,8 +4,8 @@
 // deletes it (the volume goes back to `available`, and the build's compensation or the pool
 // takes it from there).
 import type { CloudClients } from '../openstack/cloud';
+import { TRANSFER_PREFIX } from '../openstack/cinder';
 import { NotFoundError } from '../openstack/errors';
-import { TRANSFER_PREFIX } from '../servers/names';
 import { parseCinderTime } from './create-spare';
 
 /** A handover takes well under a second; ten minutes pending means nobody will accept it. */

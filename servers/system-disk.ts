@@ -2,9 +2,9 @@
 // reuse a tenant volume of the disk's name no live build holds, else hand a pool spare over from
 // the admin project (transfer + accept), else build one from the OS snapshot as admin and hand that over.
 import type { ProjectClients } from '../openstack/cloud';
-import type { Volume } from '../openstack/cinder';
+import { transferName, type Volume } from '../openstack/cinder';
 import { NotFoundError, QuotaExceededError } from '../openstack/errors';
-import { fallbackDiskName, transferName } from './names';
+import { fallbackDiskName } from './names';
 
 /** Raised when accepting would exceed the tenant's quota: the build fails with this, not retried. */
 export class TenantQuotaError extends Error {

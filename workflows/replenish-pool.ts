@@ -9,7 +9,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { KindPlan, ReplenishPlan } from '../pool/plan';
+import type { KindPlan } from '../pool/kinds';
+import type { ReplenishPlan } from '../pool/plan';
 import type { SpareVolumeRequest } from '../pool/create-spare';
 import {
   canSend,

@@ -4,7 +4,7 @@
 // project's quota set is deleted (back to the defaults) and its volumes removed however the check ends.
 import { expect, it } from 'vitest';
 import { QuotaExceededError } from '../../openstack/errors';
-import type { KindPlan } from '../../pool/plan';
+import type { KindPlan } from '../../pool/kinds';
 import { fitToQuota, readAdminQuota, type QuotaRoom } from '../../pool/quota';
 import type { ContractContext } from './context';
 import { available, gone, settledUsage } from './quota-checks';

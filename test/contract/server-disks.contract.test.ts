@@ -10,7 +10,8 @@ import { SIMULATOR_ADMIN, SIMULATOR_TENANT } from '../../infra/stack';
 import { connectCloud, type CloudClients, type ProjectClients } from '../../openstack/cloud';
 import { NotFoundError, UnauthorizedError } from '../../openstack/errors';
 import { createTrust, deleteTrustIfPresent, getTrust, validateToken, type Trust } from '../../openstack/trusts';
-import { dataDiskName, systemDiskName, transferName } from '../../servers/names';
+import { transferName } from '../../openstack/cinder';
+import { dataDiskName, systemDiskName } from '../../servers/names';
 import {
   deleteVolumeIfPresent,
   findTenantVolume,

@@ -1,7 +1,7 @@
 // The replenish plan within the admin project's Cinder quota: what cannot fit is counted per kind,
 // in the round's own order (round-robin over kinds), and never planned.
 import { describe, expect, it } from 'vitest';
-import type { KindPlan } from '../../pool/plan';
+import type { KindPlan } from '../../pool/kinds';
 import { fitToQuota, parseQuotaUsage } from '../../pool/quota';
 
 const kind = (volumeType: string, osName: string, missing: number, sizeGb = 20): KindPlan => ({

@@ -3,7 +3,8 @@
 // in `error`, or Cinder refuses it) is counted failed in both throttle modes.
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import type { KindPlan, ReplenishPlan } from '../../../pool/plan';
+import type { KindPlan } from '../../../pool/kinds';
+import type { ReplenishPlan } from '../../../pool/plan';
 import type { SpareVolumeRequest } from '../../../pool/create-spare';
 import type { RoundRecord } from '../../../pool/rounds';
 import { replenishPool } from '../../../workflows';
