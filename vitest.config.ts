@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/setup/sequencer';
 
 // Two projects: "standalone" suites need nothing but Node (and, for drills/CLI
 // tests, the system packages they install themselves); "platform" suites run
@@ -12,6 +13,7 @@ const MAX_WORKERS = Number(process.env.VITEST_MAX_WORKERS ?? 4);
 export default defineConfig({
   test: {
     maxWorkers: MAX_WORKERS,
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         test: {

@@ -1,7 +1,7 @@
 // Throwaway PostgreSQL (migrated) + Temporal dev server (in-memory, headless) in a temp folder,
 // on free ports: for the platform tests and the benchmarks. stop() ends both by PID and
-// removes the folder. `copies`: that many more (database, namespace) pairs, each database a copy
-// of the migrated one, so that many test files can run side by side without seeing each other.
+// removes the folder. `namespaces`: more Temporal namespaces than `default`, registered at start
+// (one registered later takes seconds to be usable).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,47 +10,35 @@ import { ensureDatabase, startPostgres } from './postgres';
 import { migrate } from './migrate';
 import { startTemporalServer } from './temporal-server';
 
-export interface IsolatedServices {
+export interface EphemeralServices {
   databaseUrl: string;
-  namespace: string;
-}
-
-export interface EphemeralServices extends IsolatedServices {
   postgresServerUrl: string;
   temporalAddress: string;
-  /** The `copies` asked for, in order. */
-  copies: IsolatedServices[];
   stop(): Promise<void>;
 }
 
+/** The migrated database, the one `databaseUrl` names. */
+export const MIGRATED_DATABASE = 'blockflow';
+
 export async function startEphemeralServices(opts: {
   name: string;
-  copies?: number;
+  namespaces?: string[];
   log?: (line: string) => void;
 }): Promise<EphemeralServices> {
   const root = mkdtempSync(join(tmpdir(), `blockflow-${opts.name}-`));
   const pg = await startPostgres({ dataDir: join(root, 'postgres'), port: await freePort(), log: opts.log });
   try {
-    await ensureDatabase(pg.url('postgres'), 'blockflow');
-    await migrate(pg.url('blockflow'));
-    const copies = Array.from({ length: opts.copies ?? 0 }, (_, i) => ({
-      databaseUrl: pg.url(`blockflow_${i + 1}`),
-      namespace: `copy-${i + 1}`,
-    }));
-    // A template copy is a file copy: ~0.1 s each, instead of running the migrations again.
-    for (let i = 0; i < copies.length; i++)
-      await ensureDatabase(pg.url('postgres'), `blockflow_${i + 1}`, { template: 'blockflow' });
+    await ensureDatabase(pg.url('postgres'), MIGRATED_DATABASE);
+    await migrate(pg.url(MIGRATED_DATABASE));
     const temporal = await startTemporalServer({
       port: await freePort(),
       namespace: 'default',
-      moreNamespaces: copies.map((c) => c.namespace),
+      moreNamespaces: opts.namespaces,
       logFile: join(root, 'temporal.log'),
       log: opts.log,
     });
     return {
-      databaseUrl: pg.url('blockflow'),
-      namespace: 'default',
-      copies,
+      databaseUrl: pg.url(MIGRATED_DATABASE),
       postgresServerUrl: pg.url('postgres'),
       temporalAddress: temporal.address,
       async stop() {

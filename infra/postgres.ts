@@ -141,6 +141,17 @@ export async function ensureDatabase(
   }
 }
 
+/** DROP DATABASE, closing the sessions still on it (a test's database at the test's end). */
+export async function dropDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${database.replaceAll('"', '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** chmod o+x (traverse only, no listing) on every ancestor that lacks it. */
 function grantTraverse(dir: string, log?: (line: string) => void): void {
   for (let d = dir; ; d = dirname(d)) {

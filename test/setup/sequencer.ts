@@ -1,0 +1,43 @@
+// The order files start in: longest first, both projects mixed, so a long file (random-kills,
+// pool-large-round, a contract suite with its own OpenStack) never starts last and runs alone at
+// the end. Durations: vitest's cache of the last run on this machine; for a fresh clone (no
+// cache), the seconds below, measured in a whole run (issue 21's note), for files over 20 s.
+import { relative } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+const MEASURED_SECONDS: Record<string, number> = {
+  'test/platform/random-kills.test.ts': 209,
+  'test/platform/pool-large-round.test.ts': 126,
+  'test/contract/compute.contract.test.ts': 91,
+  'test/platform/drill-libvirt.test.ts': 71,
+  'test/openstack-sim/cli-operator.test.ts': 63,
+  'test/platform/server-crash.test.ts': 57,
+  'test/drills/libvirt-drill.test.ts': 55,
+  'test/platform/workflow-logic/replenish-pool.test.ts': 51,
+  'test/contract/trusts-quota.contract.test.ts': 46,
+  'test/system/scale-out.test.ts': 44,
+  'test/contract/operator.contract.test.ts': 37,
+  'test/platform/server-concurrency.test.ts': 36,
+  'test/fuzz/api-fuzz.test.ts': 34,
+  'test/platform/pool-worker-crash.test.ts': 32,
+  'test/platform/clone-volume.test.ts': 29,
+  'test/contract/server-disks.contract.test.ts': 29,
+  'test/contract/cinder-keystone.contract.test.ts': 28,
+  'test/platform/pool-schedules.test.ts': 24,
+  'test/operator/log-secrets.test.ts': 23,
+  'test/openstack-sim/cli.test.ts': 23,
+  'test/operator/dashboard.test.ts': 21,
+  'test/openstack-sim/cli-network.test.ts': 20,
+};
+
+export default class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const root = this.ctx.config.root;
+    const expectedMs = (spec: TestSpecification) => {
+      const file = relative(root, spec.moduleId);
+      const last = this.ctx.cache.getFileTestResults(`${spec.project.name}:${file}`);
+      return last?.duration ?? (MEASURED_SECONDS[file] ?? 0) * 1000;
+    };
+    return [...files].sort((a, b) => expectedMs(b) - expectedMs(a));
+  }
+}
