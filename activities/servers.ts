@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
-import { NotFoundError } from '../openstack/errors';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../openstack/errors';
 import { DurationEstimator, waitExpected } from '../lib/expected-wait';
 import { updateBuild, type BuildUpdate } from '../servers/builds';
 import { assertNotFenced, BuildUndoneError, fenceBuild, underFence } from '../servers/build-fence';
@@ -161,19 +161,30 @@ export function serverActivities(deps: ServerActivityDeps) {
         (seen) => seen.status === req.until || seen.status === 'ERROR',
       ),
 
-    requestServerDelete: (req: AsTenant & { serverId: string }) => requestServerDelete(tenant(req), req.serverId),
+    requestServerDelete: (req: AsTenant & { serverId: string }) =>
+      refusalGivesUp(() => requestServerDelete(tenant(req), req.serverId)),
 
     /** A volume the build made, deleted unless a server (another: the build's own is gone by now) holds it. */
-    deleteTenantVolume: (req: AsTenant & { volumeId: string }) => deleteVolumeIfPresent(tenant(req), req.volumeId),
+    deleteTenantVolume: (req: AsTenant & { volumeId: string }) =>
+      refusalGivesUp(() => deleteVolumeIfPresent(tenant(req), req.volumeId)),
 
     /** Undo of a tenant disk step: the disks of that name this build made, whatever got that far. */
-    deleteTenantDisksOf: (req: AsTenant & { buildId: string; name: string }) => deleteTenantDisksOf(tenant(req), req),
+    deleteTenantDisksOf: (req: AsTenant & { buildId: string; name: string }) =>
+      refusalGivesUp(() => deleteTenantDisksOf(tenant(req), req)),
 
     /** The server this build made, if it got that far. */
-    findServerOf: (req: AsTenant & { buildId: string; name: string }) => findServerOf(tenant(req), req),
+    findServerOf: (req: AsTenant & { buildId: string; name: string }) =>
+      refusalGivesUp(() => findServerOf(tenant(req), req)),
 
     releaseSystemDisk: (req: AsTenant & { projectId: string } & SystemDiskToRelease) =>
-      releaseSystemDisk(prisma, handover(req), req),
+      refusalGivesUp(() => releaseSystemDisk(prisma, handover(req), req)),
+
+    /** What the build's undo needs to run again (workflows/undo-server-build); null when the row is gone. */
+    readBuildToUndo: (req: { buildId: string }) =>
+      prisma.serverBuild.findUnique({
+        where: { id: req.buildId },
+        select: { name: true, projectId: true, swapGb: true, dataGb: true, trustId: true, status: true },
+      }),
 
     /**
      * Cancels the build's createServer run if it still runs, and waits until it has closed. Only a
@@ -233,6 +244,21 @@ async function asBuildFailure<T>(step: () => Promise<T>): Promise<T> {
     if (err instanceof TenantQuotaError) throw ApplicationFailure.nonRetryable(err.message, 'TenantQuotaExceeded');
     if (err instanceof BuildUndoneError) throw ApplicationFailure.nonRetryable(err.message, 'BuildUndone');
     if (err instanceof FixedIpError) throw ApplicationFailure.nonRetryable(err.message, 'FixedIpUnavailable');
+    throw err;
+  }
+}
+
+/**
+ * A refusal (401: the trust refused, expired or deleted; 403: a policy) that no retry within minutes
+ * heals: the undo or delete gives up at once, and the build is marked stuck for the reaper's retry
+ * (servers/stuck-builds) instead of waiting out twenty attempts. Keeps the error's type for the report.
+ */
+async function refusalGivesUp<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof UnauthorizedError || err instanceof ForbiddenError)
+      throw ApplicationFailure.nonRetryable(err.message, err.name);
     throw err;
   }
 }

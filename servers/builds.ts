@@ -25,6 +25,12 @@ export const TRUST_EXPIRY_SPREAD_MS = 5 * 60_000;
  * time-out, so a start still in flight is never overtaken.
  */
 export const BUILD_START_GRACE_MS = 5 * 60_000;
+/**
+ * Why a build is stuck (cleanup pending; the reaper retries it): its undo gave up (`undo_failed`),
+ * its delete's steps gave up (`delete_failed`), its run (or its delete's) ended without recording
+ * its end (`run_lost`, `delete_lost`), found BUILD_START_GRACE_MS after the row was last written.
+ */
+export type StuckReason = 'undo_failed' | 'delete_failed' | 'run_lost' | 'delete_lost';
 /** A deleted build stays listed (and readable) this long after its delete ended, then goes. */
 export const DELETED_RETENTION_MS = 7 * 24 * 60 * 60_000;
 /** How the system disk was obtained: a pool spare, built on demand, or a tenant volume of its name. */
@@ -58,6 +64,8 @@ export interface BuildUpdate {
   trustId?: string | null;
   deleteTrustId?: string | null;
   finished?: boolean;
+  /** Marks the build stuck (the first time only: `since` stays), or clears the marks of these reasons. */
+  stuck?: { reason: StuckReason } | { cleared: StuckReason[] };
 }
 
 export async function insertBuild(
@@ -90,7 +98,8 @@ export async function insertBuild(
  * made is still recorded, so the delete finds it; nothing changes a `deleted` build.
  */
 export async function updateBuild(prisma: PrismaClient, u: BuildUpdate): Promise<void> {
-  const { buildId, finished, compensation, stepTimings, status, step, ...fields } = u;
+  const { buildId, finished, compensation, stepTimings, status, step, stuck, ...fields } = u;
+  if (stuck) await markStuck(prisma, buildId, stuck);
   const data: Prisma.ServerBuildUpdateManyMutationInput = {
     ...fields,
     ...(stepTimings ? { stepTimings } : {}),
@@ -137,8 +146,23 @@ export async function listBuilds(
   });
 }
 
-/** Deleted builds past DELETED_RETENTION_MS: no longer listed, and removed by the reaper. */
+/** Deleted builds past DELETED_RETENTION_MS, not stuck: removed by the reaper. */
 export const expiredDelete = (now: number): Prisma.ServerBuildWhereInput => ({
   status: 'deleted',
+  stuckSince: null, // kept, and listed, until its retry has left nothing behind
   finishedAt: { lt: new Date(now - DELETED_RETENTION_MS) },
 });
+
+async function markStuck(prisma: PrismaClient, buildId: string, stuck: NonNullable<BuildUpdate['stuck']>) {
+  if ('cleared' in stuck) {
+    await prisma.serverBuild.updateMany({
+      where: { id: buildId, stuckReason: { in: stuck.cleared } },
+      data: { stuckSince: null, stuckReason: null },
+    });
+    return;
+  }
+  // A retry that gives up again keeps the first time: `since` says how long the build has been stuck.
+  await prisma.$executeRaw`
+    UPDATE server_builds SET stuck_since = COALESCE(stuck_since, now()), stuck_reason = ${stuck.reason}
+    WHERE id = ${buildId}`;
+}

@@ -4,7 +4,9 @@
 //     written (its start failed, nobody retried): failed, nothing having been made;
 //   - the trusts recorded on rows whose run has ended (active, failed, deleted) are deleted in Keystone
 //     (the run deletes its own trust as it ends; this catches the runs that could not) and cleared;
-//   - deleted builds past DELETED_RETENTION_MS are removed, with what else their id keys.
+//   - deleted builds past DELETED_RETENTION_MS are removed, with what else their id keys;
+//   - stuck builds are found and retried (servers/stuck-builds), when the pass is given `runs`.
+// A stuck build keeps its trusts (its retry acts with them) until its retry clears the mark.
 // Only trusts a row records are ever deleted: Keystone's list of trusts to the service user holds other
 // tools' too. A trust made by a request that died before recording it ends at its own expires_at
 // (TRUST_LIFETIME_MS); so does every trust, should the reaper not run.
@@ -12,15 +14,18 @@ import type { CloudClients } from '../openstack/cloud';
 import { deleteTrustIfPresent } from '../openstack/trusts';
 import type { PrismaClient } from '../prisma/client';
 import { BUILD_START_GRACE_MS, expiredDelete } from './builds';
+import { retryStuckBuilds, type StuckRuns, type StuckSummary } from './stuck-builds';
 
 export interface ReaperDeps {
   prisma: PrismaClient;
   cloud: CloudClients;
   /** Whether the build's workflow was ever started (Temporal knows it); throws when that cannot be told. */
   isStarted: (buildId: string) => Promise<boolean>;
+  /** Temporal's runs, to find and retry stuck builds; without them the pass leaves stuck builds alone. */
+  runs?: StuckRuns;
 }
 
-export interface ReapSummary {
+export interface ReapSummary extends StuckSummary {
   /** Builds failed because their workflow was never started. */
   buildsFailed: string[];
   trustsDeleted: string[];
@@ -32,8 +37,11 @@ export const NEVER_STARTED = 'the build was never started (its workflow could no
 
 export async function reapServerBuilds(deps: ReaperDeps, now = Date.now()): Promise<ReapSummary> {
   const buildsFailed = await failUnstartedBuilds(deps, now);
+  const stuck = deps.runs
+    ? await retryStuckBuilds(deps.prisma, deps.runs, now)
+    : { stuckMarked: [], retried: [], unretryable: [] };
   const trustsDeleted = await reapRecordedTrusts(deps);
-  return { buildsFailed, trustsDeleted, rowsExpired: await dropExpiredRows(deps.prisma, now) };
+  return { buildsFailed, ...stuck, trustsDeleted, rowsExpired: await dropExpiredRows(deps.prisma, now) };
 }
 
 async function failUnstartedBuilds({ prisma, isStarted }: ReaperDeps, now: number): Promise<string[]> {
@@ -58,10 +66,14 @@ async function failUnstartedBuilds({ prisma, isStarted }: ReaperDeps, now: numbe
   return failed;
 }
 
-/** Trusts on rows whose runs have ended: a build's once it is active, failed or deleted, a delete's once deleted. */
+/**
+ * Trusts on rows whose runs have ended: a build's once it is active, failed or deleted, a delete's once
+ * deleted; never a stuck row's (its retry acts with them).
+ */
 async function reapRecordedTrusts({ prisma, cloud }: ReaperDeps): Promise<string[]> {
   const rows = await prisma.serverBuild.findMany({
     where: {
+      stuckSince: null,
       OR: [
         { trustId: { not: null }, status: { in: ['active', 'failed', 'deleted'] } },
         { deleteTrustId: { not: null }, status: 'deleted' },

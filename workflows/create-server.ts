@@ -8,7 +8,9 @@
 //      tenant's project; a fixed IP, allocated race-free from the network's table;
 //   2. boot from the volumes (BDM v2; delete_on_termination only on the disks the build made or
 //      was handed, never on a reused one: servers/README.md), wait for ACTIVE.
-// The build's Keystone trust is deleted when the build ends, whatever the outcome.
+// The build's Keystone trust is deleted when the build ends, whatever the outcome, unless an undo
+// gave up: then the build is marked stuck and keeps its trust for the reaper's retry of its undos
+// (workflows/undo-server-build, servers/stuck-builds).
 import { CancellationScope, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BuildRequest, BuildUpdate, SystemDiskPath } from '../servers/builds';
 import { dataDiskName, swapDiskName, systemDiskName } from '../servers/names';
@@ -23,6 +25,7 @@ import { BuildState, buildProgressQuery } from './server-build-state';
 const BOOT_RECORDS_PROGRESS = 'boot-records-progress';
 const FINISH_IN_ONE_STEP = 'finish-in-one-step';
 const FINISH_DURABLY = 'finish-durably';
+const STUCK_KEEPS_TRUST = 'stuck-keeps-trust';
 
 export interface CreateServerInput extends BuildRequest {
   projectId: string;
@@ -67,9 +70,12 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
       detail: failure.detail,
       compensation,
     });
+    // An undo that gave up: the build keeps its trust (the retry acts with it) and is shown stuck.
+    const stuck = patched(STUCK_KEEPS_TRUST) && saga.failures.length > 0;
+    if (stuck) log.warn('server build stuck: an undo gave up, the reaper retries it', { buildId, compensation });
     await CancellationScope.nonCancellable(async () => {
       // The trust goes before the build is marked ended: a caller who sees "failed" sees it all undone.
-      await undo.deleteTrust({ trustId });
+      if (!stuck) await undo.deleteTrust({ trustId });
       await act.updateBuild({
         buildId,
         status: 'failed',
@@ -79,6 +85,7 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
         failureReason: failure.reason,
         compensation: tenantReport(compensation),
         finished: true,
+        ...(stuck ? { stuck: { reason: 'undo_failed' as const } } : {}),
       });
     });
     throw err;
@@ -119,7 +126,10 @@ export async function createServer(input: CreateServerInput): Promise<CreateServ
  * on failure: the server (its delete_on_termination volumes may go with it), then the disks, then
  * the address.
  */
-function undoEverythingOf(input: CreateServerInput, buildId: string): Saga {
+export function undoEverythingOf(
+  input: Pick<CreateServerInput, 'trustId' | 'projectId' | 'name' | 'swapGb' | 'dataGb'>,
+  buildId: string,
+): Saga {
   const { trustId, projectId } = input;
   const saga = new Saga();
   saga.add('fixed IP', async () => `released ${await undo.releaseFixedIps({ holder: buildId })}`);

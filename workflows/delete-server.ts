@@ -3,9 +3,12 @@
 // undoes what it made); then, looking at what is there: the server deleted and waited for, the
 // volumes it made or was handed still around deleted (never a tenant volume it reused, a spare it
 // gave back, or one another server holds: readBuildResources, deleteTenantVolume), its fixed IP
-// released. Idempotent: run it twice, the second finds nothing left to do.
-import { CancellationScope, proxyActivities, setHandler } from '@temporalio/workflow';
+// released. Idempotent: run it twice, the second finds nothing left to do. Steps that give up
+// leave the build `deleting`, marked stuck, with the delete's trust kept: the reaper starts the
+// delete again with it (servers/stuck-builds) until the build is deleted.
+import { CancellationScope, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { StuckReason } from '../servers/builds';
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
 import { deleteServerAndWait } from './server-waits';
 import { BuildState, buildProgressQuery } from './server-build-state';
@@ -21,6 +24,10 @@ const act = proxyActivities<Activities>({
     nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE,
   },
 });
+
+// Replay-safe reshape for deletes in flight when a worker is upgraded: a delete that gives up keeps its trust.
+const STUCK_KEEPS_TRUST = 'stuck-keeps-trust';
+const DELETE_REASONS: StuckReason[] = ['delete_failed', 'delete_lost'];
 
 export interface DeleteServerInput {
   buildId: string;
@@ -42,12 +49,20 @@ export async function deleteServer(input: DeleteServerInput): Promise<DeleteServ
   try {
     result = await takeAway(buildId, trustId, state);
   } catch (err) {
-    await CancellationScope.nonCancellable(() => act.deleteTrust({ trustId }));
+    if (patched(STUCK_KEEPS_TRUST)) {
+      log.warn('server delete stuck: a step gave up, the reaper starts the delete again', {
+        buildId,
+        step: state.failedStep,
+        error: (err as Error).message,
+      });
+      await CancellationScope.nonCancellable(() => act.updateBuild({ buildId, stuck: { reason: 'delete_failed' } }));
+    } else await CancellationScope.nonCancellable(() => act.deleteTrust({ trustId }));
     throw err;
   }
   // The trust goes before the build is marked deleted: a caller who sees "deleted" sees it all gone.
   await act.deleteTrust({ trustId });
-  await act.updateBuild({ buildId, status: 'deleted', step: 'deleted', finished: true });
+  const done = { status: 'deleted', step: 'deleted', finished: true, stuck: { cleared: DELETE_REASONS } } as const;
+  await act.updateBuild({ buildId, ...done });
   return result;
 }
 

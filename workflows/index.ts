@@ -9,3 +9,4 @@ export { createGeneratedVolume, describeVolume } from './clone-volume-ops';
 export { createServer } from './create-server';
 export { deleteServer } from './delete-server';
 export { reapServerBuilds } from './reap-server-builds';
+export { undoServerBuild } from './undo-server-build';

@@ -1,5 +1,6 @@
 // reapServerBuilds: one pass of the server builds' reaper (servers/trust-reaper), run by its own
-// schedule (pool/schedules: every REAPER_INTERVAL_SECONDS, overlap SKIP).
+// schedule (pool/schedules: every REAPER_INTERVAL_SECONDS, overlap SKIP); it also starts the retries
+// of stuck builds (servers/stuck-builds), which run on their own.
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
@@ -12,7 +13,10 @@ const { reapServerBuildsPass } = proxyActivities<Activities>({
 
 export async function reapServerBuilds(): Promise<ReapSummary> {
   const summary = await reapServerBuildsPass();
-  if (summary.buildsFailed.length || summary.trustsDeleted.length || summary.rowsExpired)
+  const { buildsFailed, trustsDeleted, rowsExpired, stuckMarked, retried, unretryable } = summary;
+  if (buildsFailed.length || trustsDeleted.length || rowsExpired || stuckMarked.length || retried.length)
     log.info('server builds reaped', { ...summary });
+  if (unretryable.length)
+    log.warn('stuck server deletes with no trust to retry them: the tenant may DELETE again', { unretryable });
   return summary;
 }

@@ -187,6 +187,8 @@ function renderInFlight(work) {
       c.workflowId,
     ]),
   ];
+  // Builds whose undo or delete gave up: the reaper retries them; more than 0 for long wants a look.
+  $('#stuck-builds').textContent = `stuck server builds (cleanup pending, retried): ${work.stuckBuilds ?? 0}`;
   $('#in-flight tbody').replaceChildren(
     ...(rows.length
       ? rows.map(([what, name, step, started, id]) =>

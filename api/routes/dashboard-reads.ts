@@ -95,13 +95,15 @@ interface CloneMemo {
  * tenants' (and an id is what a decoy volume would need), drills and clones the operator's.
  */
 export async function inFlight(prisma: PrismaClient, temporal: Client, operator: boolean) {
+  // A count only: which builds are stuck is the tenants' (GET /v1/servers) and the operator's log.
+  const stuckBuilds = await prisma.serverBuild.count({ where: { stuckSince: { not: null } } });
   if (!operator) {
     const [builds, drills, clones] = await Promise.all([
       prisma.serverBuild.count({ where: { status: 'building' } }),
       prisma.drillRun.count({ where: { status: 'running' } }),
       runningClones(temporal).then((c) => c.length),
     ]);
-    return { builds: [], drills: [], clones: [], hidden: { builds, drills, clones } };
+    return { builds: [], drills: [], clones: [], hidden: { builds, drills, clones }, stuckBuilds };
   }
   const [builds, drills, clones] = await Promise.all([
     prisma.serverBuild.findMany({ where: { status: 'building' }, orderBy: { createdAt: 'asc' }, take: 200 }),
@@ -127,6 +129,7 @@ export async function inFlight(prisma: PrismaClient, temporal: Client, operator:
     })),
     clones,
     hidden: { builds: 0, drills: 0, clones: 0 },
+    stuckBuilds,
   };
 }
 

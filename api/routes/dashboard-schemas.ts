@@ -99,6 +99,9 @@ export const InFlight = z.object({
   hidden: z
     .object({ builds: z.number(), drills: z.number(), clones: z.number() })
     .openapi({ description: "how many of each are running but not listed: only the operator's credentials list them" }),
+  stuckBuilds: z.number().int().openapi({
+    description: 'server builds whose undo or delete gave up (cleanup pending): the reaper retries them',
+  }),
 });
 
 export const Links = z.object({

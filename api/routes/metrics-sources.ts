@@ -82,12 +82,14 @@ export interface CounterValues {
   transfersReaped: number;
   rounds: { kind: string; n: number }[];
   buildsInFlight: { step: string; n: number }[];
+  /** Builds marked stuck (cleanup pending, retried by the reaper: servers/stuck-builds). */
+  buildsStuck: number;
 }
 
 const num = <T extends Row>(rows: T[]) => rows.map((r) => ({ ...r, n: Number(r.n) }));
 
 export async function readCounters(prisma: PrismaClient): Promise<CounterValues> {
-  const [created, failed, dropped, claims, systemDisk, reaped, rounds, inFlight] = await Promise.all([
+  const [created, failed, dropped, claims, systemDisk, reaped, rounds, inFlight, stuck] = await Promise.all([
     prisma.$queryRaw<Row[]>`SELECT volume_type, os_name AS os, count(*) AS n FROM spare_volume_events
       WHERE old_status = 'creating' AND new_status = 'available' GROUP BY 1, 2 ORDER BY 1, 2`,
     prisma.$queryRaw<Row[]>`SELECT COALESCE(sum(failed), 0) AS n FROM pool_rounds WHERE kind = 'replenish'`,
@@ -103,6 +105,7 @@ export async function readCounters(prisma: PrismaClient): Promise<CounterValues>
     prisma.$queryRaw<Row[]>`SELECT kind, count(*) AS n FROM pool_rounds GROUP BY 1 ORDER BY 1`,
     prisma.$queryRaw<Row[]>`SELECT step, count(*) AS n FROM server_builds WHERE status = 'building'
       GROUP BY 1 ORDER BY 1`,
+    prisma.$queryRaw<Row[]>`SELECT count(*) AS n FROM server_builds WHERE stuck_since IS NOT NULL`,
   ]);
   return {
     sparesCreated: num(created) as CounterValues['sparesCreated'],
@@ -113,5 +116,6 @@ export async function readCounters(prisma: PrismaClient): Promise<CounterValues>
     transfersReaped: Number(reaped[0]?.n ?? 0),
     rounds: num(rounds) as CounterValues['rounds'],
     buildsInFlight: num(inFlight) as CounterValues['buildsInFlight'],
+    buildsStuck: Number(stuck[0]?.n ?? 0),
   };
 }

@@ -79,6 +79,9 @@ async function poolRegistry(deps: ApiDeps): Promise<Registry> {
   for (const r of c.rounds) rounds.inc({ kind: r.kind }, r.n);
   const inFlight = gauge('blockflow_server_builds_in_flight', 'Server builds running, by step', ['step']);
   for (const r of c.buildsInFlight) inFlight.set({ step: r.step }, r.n);
+  gauge('blockflow_server_builds_stuck', 'Server builds whose undo or delete gave up: the reaper retries them', []).set(
+    c.buildsStuck,
+  );
 
   const skipped = counter('blockflow_schedule_skipped_overlap_total', 'Schedule runs skipped: a round still ran', [
     'schedule',

@@ -248,6 +248,8 @@ export function serverRoutes(deps: ApiDeps) {
 const digest = (projectId: string, key: string) =>
   createHash('sha256').update(`${projectId}\u0000${key}`).digest('hex').slice(0, 32);
 
+type StuckView = NonNullable<z.infer<typeof ServerBuildView>['stuck']>;
+
 export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
   return {
     id: b.id,
@@ -269,6 +271,10 @@ export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
     address: b.address,
     failureReason: b.failureReason,
     compensation: (b.compensation as Record<string, string> | null) ?? null,
+    stuck:
+      b.stuckSince && b.stuckReason
+        ? { since: b.stuckSince.toISOString(), reason: b.stuckReason as StuckView['reason'] }
+        : null,
     createdAt: b.createdAt.toISOString(),
     finishedAt: b.finishedAt?.toISOString() ?? null,
   };

@@ -75,6 +75,21 @@ export const ServerBuildView = z.object({
   address: z.string().nullable(),
   failureReason: z.string().nullable(),
   compensation: z.record(z.string(), z.string()).nullable(),
+  stuck: z
+    .object({
+      since: z.string().openapi({ description: 'when its undo or delete first gave up' }),
+      reason: z.enum(['undo_failed', 'delete_failed', 'run_lost', 'delete_lost']).openapi({
+        description:
+          'undo_failed: an undo of the failed build gave up; delete_failed: a step of its delete gave up; ' +
+          'run_lost, delete_lost: its run (or its delete) stopped without recording its end',
+      }),
+    })
+    .nullable()
+    .openapi({
+      description:
+        'null, or cleanup pending: something of the build may be left in your project; blockflow retries it ' +
+        '(about every minute) and clears this once nothing is left',
+    }),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });
