@@ -9,7 +9,9 @@ import {
   type Client,
   type ScheduleOptions,
 } from '@temporalio/client';
-import { reapServerBuilds, reconcilePool, replenishPool } from '../workflows';
+import { reapServerBuilds } from '../workflows/reap-server-builds';
+import { reconcilePool } from '../workflows/reconcile-pool';
+import { replenishPool } from '../workflows/replenish-pool';
 
 export const REPLENISH_SCHEDULE = 'pool-replenish';
 export const RECONCILE_SCHEDULE = 'pool-reconcile';

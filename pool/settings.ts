@@ -5,22 +5,35 @@ import { ConfigError } from '../config/settings';
 import type { PrismaClient } from '../prisma/client';
 import { unboundedPatternReason } from './name-pattern';
 
-export const PoolConfigFile = z.object({
+/** How a round spaces its creates (pool/throttle): a fixed interval, or one adapted to Cinder's pace. */
+export const THROTTLE_MODES = ['fixed', 'adaptive'] as const;
+export type ThrottleMode = (typeof THROTTLE_MODES)[number];
+
+const WEEK_SECONDS = 7 * 86_400;
+
+/** The pool's settings, with their bounds: one schema for the config file and the API. */
+export const PoolSettingsValues = z.object({
+  targetHighDemand: z.number().int().min(0).max(1000),
+  targetLowDemand: z.number().int().min(0).max(1000),
+  replenishIntervalSeconds: z.number().int().min(1).max(WEEK_SECONDS),
+  reconcileIntervalSeconds: z.number().int().min(1).max(WEEK_SECONDS),
+  createIntervalSeconds: z.number().min(0).max(3600),
+  throttleMode: z.enum(THROTTLE_MODES),
+  /** null = derived from the creates a round has seen */
+  createDeadlineSeconds: z.number().int().min(1).max(86_400).nullable(),
+  snapshotNamePattern: z.string().superRefine((pattern, ctx) => {
+    const reason = unboundedPatternReason(pattern);
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  }),
+});
+export type PoolSettingsValues = z.infer<typeof PoolSettingsValues>;
+
+export const PoolConfigFile = PoolSettingsValues.omit({ createDeadlineSeconds: true }).extend({
   volumeTypes: z.array(z.string().min(1)).min(1),
   /** OSes that get `targetHighDemand` spares per volume type (seed: os_more). */
   osHighDemand: z.array(z.string().min(1)),
   /** OSes that get `targetLowDemand` spares per volume type (seed: os_less). */
   osLowDemand: z.array(z.string().min(1)),
-  targetHighDemand: z.number().int().min(0),
-  targetLowDemand: z.number().int().min(0),
-  replenishIntervalSeconds: z.number().int().min(1),
-  reconcileIntervalSeconds: z.number().int().min(1),
-  createIntervalSeconds: z.number().min(0),
-  throttleMode: z.enum(['fixed', 'adaptive']),
-  snapshotNamePattern: z.string().superRefine((pattern, ctx) => {
-    const reason = unboundedPatternReason(pattern);
-    if (reason) ctx.addIssue({ code: 'custom', message: reason });
-  }),
 });
 export type PoolConfig = z.infer<typeof PoolConfigFile>;
 
@@ -89,4 +102,13 @@ export async function getPoolSettings(prisma: PrismaClient) {
   const settings = await prisma.poolSettings.findUnique({ where: { id: 1 } });
   if (!settings) throw new Error('pool settings are missing: the start command seeds them from config/pool.json');
   return settings;
+}
+
+/** The stored settings in their schema's terms (the row's throttle mode is one of THROTTLE_MODES). */
+export async function readPoolSettings(prisma: PrismaClient): Promise<PoolSettingsValues> {
+  const { id: _id, updatedAt: _updatedAt, ...values } = await getPoolSettings(prisma);
+  const throttleMode = THROTTLE_MODES.find((m) => m === values.throttleMode);
+  if (!throttleMode)
+    throw new Error(`pool_settings: throttle mode ${values.throttleMode} is none of ${THROTTLE_MODES}`);
+  return { ...values, throttleMode };
 }

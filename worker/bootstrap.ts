@@ -4,9 +4,10 @@
 // changes nothing already in place (a round already running makes the new one skipped).
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
-import { getPoolSettings, readPoolConfig, seedPoolSettings } from '../pool/settings';
-import { ensurePoolSchedules, replenishNowUnlessPaused, SYNC_OS_WORKFLOW_ID } from '../pool/schedules';
-import { syncOsCatalog } from '../workflows';
+import { applyScheduleIntervals } from '../pool/admin';
+import { readPoolConfig, seedPoolSettings } from '../pool/settings';
+import { replenishNowUnlessPaused, SYNC_OS_WORKFLOW_ID } from '../pool/schedules';
+import { syncOsCatalog } from '../workflows/sync-os-catalog';
 import type { ProjectClients } from '../openstack/cloud';
 import { manageNetwork } from '../servers/networks';
 
@@ -44,11 +45,8 @@ export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
       });
     log(`image catalog synced: ${result.catalog.entries.length} (type, OS) snapshots`);
   }
-  const settings = await getPoolSettings(prisma);
-  await ensurePoolSchedules(client, taskQueue, {
-    replenishSeconds: settings.replenishIntervalSeconds,
-    reconcileSeconds: settings.reconcileIntervalSeconds,
-  });
+  // The same as a settings change through the API does (pool/admin): the schedules at the stored intervals.
+  const settings = await applyScheduleIntervals({ prisma, temporal: client, taskQueue });
   log(
     `schedules: replenish every ${settings.replenishIntervalSeconds} s, ` +
       `reconcile every ${settings.reconcileIntervalSeconds} s (overlap: skip)`,

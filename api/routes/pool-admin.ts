@@ -2,47 +2,23 @@
 // are updated at once and every round reads the policy when it starts), run a round now,
 // pause/resume the schedules, and the image-catalog sync.
 import { createRoute, z } from '@hono/zod-openapi';
-import { getPoolSettings } from '../../pool/settings';
-import { unboundedPatternReason } from '../schemas/name-pattern';
-import { loadReplenishPlan, quotaFit, type QuotaFit } from '../../pool/plan';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import {
-  ensurePoolSchedules,
-  ifScheduleExists,
-  RECONCILE_SCHEDULE,
-  REPLENISH_SCHEDULE,
-  SYNC_OS_WORKFLOW_ID,
-  triggerRound,
-} from '../../pool/schedules';
+  asPolicy,
+  pauseOrResumeSchedules,
+  POLICY_DEMANDS,
+  syncCatalogNow,
+  updateSettings,
+  upsertPolicy,
+} from '../../pool/admin';
+import { PoolSettingsValues, readPoolSettings } from '../../pool/settings';
+import { ifScheduleExists, triggerRound } from '../../pool/schedules';
 import type { ApiDeps } from '../deps';
 import { json, jsonBody, response, security } from '../openapi';
 import { conflict, problemResponse } from '../problem';
 import { nextOffsetField, pageArgs, pageOf, PageQuery } from '../schemas/page';
 import { createRouter } from '../router';
-import { syncOsCatalog } from '../../workflows';
 
-const Settings = z.object({
-  targetHighDemand: z.number().int().min(0).max(1000),
-  targetLowDemand: z.number().int().min(0).max(1000),
-  replenishIntervalSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400),
-  reconcileIntervalSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400),
-  createIntervalSeconds: z.number().min(0).max(3600),
-  throttleMode: z.enum(['fixed', 'adaptive']),
-  /** null = derived from the creates a round has seen */
-  createDeadlineSeconds: z.number().int().min(1).max(86_400).nullable(),
-  snapshotNamePattern: z.string().superRefine((pattern, ctx) => {
-    const reason = unboundedPatternReason(pattern);
-    if (reason) ctx.addIssue({ code: 'custom', message: reason });
-  }),
-});
+const Settings = z.object(PoolSettingsValues.shape).openapi('PoolSettings');
 const SettingsPatch = Settings.partial().strict();
 const QuotaFitView = z
   .object({
@@ -51,7 +27,7 @@ const QuotaFitView = z
     message: z.string(),
   })
   .openapi({ description: "whether the targets fit in the admin project's Cinder quota (stored either way)" });
-const Demand = z.enum(['high', 'low']);
+const Demand = z.enum(POLICY_DEMANDS);
 const Policy = z.object({
   volumeType: z.string(),
   osName: z.string(),
@@ -132,35 +108,15 @@ const routes = {
 
 const NO_SCHEDULES = conflict("the pool's schedules are not set up yet (the worker's start-up creates them)");
 
-type PoolPolicyRow = Awaited<ReturnType<ApiDeps['prisma']['poolPolicy']['upsert']>>;
+type PoolPolicyRow = Awaited<ReturnType<typeof upsertPolicy>>['policy'];
 
 export function poolAdminRoutes(deps: ApiDeps) {
-  const { prisma, temporal, taskQueue } = deps;
-  const settingsView = async () => {
-    const { id: _id, updatedAt: _u, ...s } = await getPoolSettings(prisma);
-    return { ...s, throttleMode: s.throttleMode as 'fixed' | 'adaptive' };
-  };
-  /**
-   * Whether the targets now stored fit in the admin project's quota: what a target change answers.
-   * The change is stored either way, so a plan that cannot be made (no pool settings yet) says so.
-   */
-  const quotaView = async (): Promise<QuotaFit> => {
-    try {
-      return quotaFit(await loadReplenishPlan(prisma, deps.cloud));
-    } catch (err) {
-      return { fits: null, beyondQuota: [], message: `the targets are unchecked: ${(err as Error).message}` };
-    }
-  };
+  const { prisma, temporal } = deps;
   return createRouter()
-    .openapi(routes.getSettings, async (c) => c.json(await settingsView(), 200))
+    .openapi(routes.getSettings, async (c) => c.json(await readPoolSettings(prisma), 200))
     .openapi(routes.putSettings, async (c) => {
-      await prisma.poolSettings.update({ where: { id: 1 }, data: c.req.valid('json') });
-      const s = await settingsView();
-      await ensurePoolSchedules(temporal, taskQueue, {
-        replenishSeconds: s.replenishIntervalSeconds,
-        reconcileSeconds: s.reconcileIntervalSeconds,
-      });
-      return c.json({ ...s, quota: await quotaView() }, 200);
+      const { settings, quota } = await updateSettings(deps, c.req.valid('json'));
+      return c.json({ ...settings, quota }, 200);
     })
     .openapi(routes.getPolicies, async (c) => {
       const page = c.req.valid('query');
@@ -169,22 +125,11 @@ export function poolAdminRoutes(deps: ApiDeps) {
         ...pageArgs(page),
       });
       const { items, nextOffset } = pageOf(rows, page);
-      return c.json({ policies: items.map(policyView), nextOffset }, 200);
+      return c.json({ policies: items.map((row) => policyView(asPolicy(row))), nextOffset }, 200);
     })
     .openapi(routes.putPolicy, async (c) => {
-      const key = c.req.valid('param');
-      const patch = c.req.valid('json');
-      const policy = await prisma.poolPolicy.upsert({
-        where: { volumeType_osName: key },
-        create: {
-          ...key,
-          demand: patch.demand ?? 'low',
-          targetOverride: patch.targetOverride ?? null,
-          enabled: patch.enabled ?? true,
-        },
-        update: patch,
-      });
-      return c.json({ ...policyView(policy), quota: await quotaView() }, 200);
+      const { policy, quota } = await upsertPolicy(deps, c.req.valid('param'), c.req.valid('json'));
+      return c.json({ ...policyView(policy), quota }, 200);
     })
     .openapi(routes.runRound, async (c) => {
       const { kind } = c.req.valid('json');
@@ -195,25 +140,17 @@ export function poolAdminRoutes(deps: ApiDeps) {
       const { action } = c.req.valid('param');
       const given = (c.req.valid('json') as { note?: string } | undefined)?.note;
       const note = `${action} via API${given ? `: ${given}` : ''}`;
-      for (const id of [REPLENISH_SCHEDULE, RECONCILE_SCHEDULE]) {
-        const handle = temporal.schedule.getHandle(id);
-        const done = await ifScheduleExists(() => (action === 'pause' ? handle.pause(note) : handle.unpause(note)));
-        if (!done) return c.json(NO_SCHEDULES, 409);
-      }
+      if (!(await pauseOrResumeSchedules(temporal, action, note))) return c.json(NO_SCHEDULES, 409);
       return c.json({ message: `pool schedules ${action === 'pause' ? 'paused' : 'resumed'}` }, 200);
     })
     .openapi(routes.syncCatalog, async (c) => {
-      const workflowId = SYNC_OS_WORKFLOW_ID;
-      try {
-        const result = await temporal.workflow.execute(syncOsCatalog, { taskQueue, workflowId, args: [] });
-        return c.json({ workflowId, result }, 200);
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const synced = await syncCatalogNow(deps);
+      if (synced === 'running')
         return c.json(conflict('a sync of the image catalog is running; ask again when it has ended'), 409);
-      }
+      return c.json(synced, 200);
     });
 }
 
 function policyView({ updatedAt: _updatedAt, ...policy }: PoolPolicyRow): z.infer<typeof Policy> {
-  return { ...policy, demand: policy.demand as z.infer<typeof Demand> };
+  return policy;
 }
