@@ -1,6 +1,6 @@
 // Guards a reader cannot see at a glance: promises nobody awaits, and imports that cross the
 // folders' boundaries (each folder's README says what it may import; the table is in
-// README.md, "Layout"). Formatting is Prettier's (.prettierrc.json), not ESLint's.
+// docs/layout.md). Formatting is Prettier's (.prettierrc.json), not ESLint's.
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [

@@ -1,4 +1,4 @@
-// How a volume maps onto a chunk store (see README "Volumes in the chunk store"):
+// How a volume maps onto a chunk store (chunk-volumes/README.md):
 //   - a volume is `chunks` chunks of the store's chunkSize, chunk i holding the volume's bytes
 //     [i * chunkSize, (i + 1) * chunkSize);
 //   - chunk ids are derived, never stored: the top 37 bits are a hash of the volume id, the low

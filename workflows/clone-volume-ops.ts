@@ -12,7 +12,7 @@ const { createSourceVolume, inspectVolume } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
-/** A source volume of generated data (activities/chunkstore/generated-data.ts). */
+/** A source volume of generated data (chunk-volumes/generated-data.ts). */
 export async function createGeneratedVolume(input: CreateSourceVolumeInput): Promise<SourceVolume> {
   return createSourceVolume(input);
 }

@@ -10,7 +10,7 @@ import {
   type PreparedDrill,
 } from '../../drills/preflight';
 
-// bin/start.ts and worker/main.ts release the worker's libvirt lease through this module.
+// runWorker (bin/compose.ts) releases the worker's libvirt lease through this module.
 export { releaseDrillDaemons } from '../../drills/preflight';
 
 export const DRILL_REJECTED = 'DrillRejected';

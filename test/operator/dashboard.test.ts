@@ -1,7 +1,7 @@
 // The dashboard in a real headless Chromium (Debian's package, driven by puppeteer-core) against the
 // real start command: it loads with no console error, shows every kind with the API's numbers,
 // follows a claim and a replenish round, and its Temporal links resolve in the Temporal Web UI.
-// BLOCKFLOW_SCREENSHOTS=<folder> also saves the README's two pictures there.
+// BLOCKFLOW_SCREENSHOTS=<folder> also saves the two pictures docs/observability.md shows there.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
