@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { reapServerBuilds as reapWorkflow } from '../../workflows';
 import { reapServerBuilds } from '../../servers/trust-reaper';
 import { BUILD_START_GRACE_MS } from '../../servers/builds';
-import { getTrust } from '../../openstack/trusts';
+import { deleteTrustIfPresent, getTrust } from '../../openstack/trusts';
 import { reaperDeps } from '../../activities/trusts';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
@@ -151,5 +151,30 @@ describe('a build whose run ended without recording its end', () => {
     expect((await view(id)).failureReason).toMatch(/^run_lost/);
     expect(await leftovers({ id, name: 'stuck-lost' })).toEqual(NOTHING);
     expect(await trustExists(trustId!)).toBe(false);
+  });
+});
+
+// Last: its build stays stuck.
+describe('a stuck build whose trust is refused (expired)', () => {
+  it("stays stuck, while what is the admin's own (the claimed spare, its transfer) is still undone", async () => {
+    // The accept refused (the spare stays the admin's, claimed, its transfer pending: the deletes of
+    // the transfer refused, by the step and by the undo), and the deletes of the build's disks refused.
+    p.sim.faults.failNextRequests({ method: 'POST', path: '/accept$', status: 400, message: 'injected' });
+    p.sim.faults.failNextRequests({ method: 'DELETE', path: '/os-volume-transfer/[^/]+$', count: 2, ...refused });
+    p.sim.faults.failNextRequests({ method: 'DELETE', path: await demoVolumes(), count: 2, ...refused });
+    const id = await create('stuck-refused');
+    const build = await waitForBuild(p, demo, id);
+    expect(build).toMatchObject({ status: 'failed', step: 'system-disk', stuck: { reason: 'undo_failed' } });
+    const volumes = ['stuck-refused-data', 'stuck-refused-swap'];
+    expect(await leftovers(build)).toEqual({ ...NOTHING, volumes, claimedSpares: 1 });
+    expect(await p.cloud.admin.cinder.listTransfers()).toHaveLength(1);
+
+    await deleteTrustIfPresent(p.cloud, (await row(id)).trustId!); // as Keystone refuses an expired one
+    expect((await run(p, reapWorkflow)).retried).toContain(`${id}-undo`);
+    await p.client.workflow.getHandle(`${id}-undo`).result();
+    expect(await view(id)).toMatchObject({ status: 'failed', stuck: build.stuck });
+    expect(await leftovers(build)).toEqual({ ...NOTHING, volumes });
+    expect(await p.cloud.admin.cinder.listTransfers()).toEqual([]);
+    expect(await stuckGauge()).toBe(1);
   });
 });
