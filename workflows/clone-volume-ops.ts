@@ -3,8 +3,8 @@
 // directory, held by the worker) and a retry after a worker restart is Temporal's business.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { InspectVolumeInput, VolumeView } from '../activities/chunkstore/inspect-volume';
-import type { CreateSourceVolumeInput, SourceVolume } from '../activities/chunkstore/source-volume';
+import type { InspectVolumeInput, VolumeView } from '../chunk-volumes/inspect-volume';
+import type { CreateSourceVolumeInput, SourceVolume } from '../chunk-volumes/source-volume';
 
 const { createSourceVolume, inspectVolume } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

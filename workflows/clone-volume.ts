@@ -2,7 +2,7 @@
 // the background (issue 4, "into the platform").
 //   1. pin the version of each source chunk (describeCloneSource), create one clone chunk per
 //      source chunk (createCloneChunks): instant, no data moves; from here the clone reads as
-//      the source (activities/chunkstore/read-through.ts serves the pages it has not got yet);
+//      the source (chunk-volumes/read-through.ts serves the pages it has not got yet);
 //   2. flatten: paste the source's pages into the clone chunks, `pagesPerStep` pages per step,
 //      with a durable timer of `stepIntervalMs` between steps (the throttle survives worker
 //      restarts); each chunk becomes a normal chunk with its last page;

@@ -1,4 +1,4 @@
-// The chunk-store activities (volumes, clone, flatten), bound to the worker's store directory.
+// The chunk-store activities (volumes, clone, flatten) over chunk-volumes/, bound to the worker's store directory.
 // Each is a plain async function with JSON input and output; the store is opened once per
 // process and directory (store-registry.ts) and every store refusal fails the activity for good
 // (failures.ts), while anything else is retried against the store's idempotent operations.
@@ -9,12 +9,12 @@ import {
   describeCloneSource,
   type CloneSourceInput,
   type CreateCloneChunksInput,
-} from './clone-chunks';
-import { classifyStoreErrors } from './failures';
-import { flattenChunkRange, type FlattenRangeInput } from './flatten';
-import { inspectVolume, type InspectVolumeInput } from './inspect-volume';
-import { createSourceVolume, type CreateSourceVolumeInput } from './source-volume';
+} from '../../chunk-volumes/clone-chunks';
+import { flattenChunkRange, type FlattenRangeInput } from '../../chunk-volumes/flatten';
+import { inspectVolume, type InspectVolumeInput } from '../../chunk-volumes/inspect-volume';
+import { createSourceVolume, type CreateSourceVolumeInput } from '../../chunk-volumes/source-volume';
 import { openChunkStore } from '../../chunk-volumes/store-registry';
+import { activityProgress, classifyStoreErrors } from './failures';
 
 export { closeChunkStores } from '../../chunk-volumes/store-registry';
 
@@ -24,10 +24,13 @@ export function chunkStoreActivities(deps: { chunkStoreDir?: string }) {
   const withStore = <T>(call: (store: DataStore) => Promise<T>) =>
     classifyStoreErrors(async () => call(await openChunkStore(dir())));
   return {
-    createSourceVolume: (input: CreateSourceVolumeInput) => withStore((store) => createSourceVolume(store, input)),
+    createSourceVolume: (input: CreateSourceVolumeInput) =>
+      withStore((store) => createSourceVolume(store, input, activityProgress())),
     describeCloneSource: (input: CloneSourceInput) => withStore((store) => describeCloneSource(store, input)),
-    createCloneChunks: (input: CreateCloneChunksInput) => withStore((store) => createCloneChunks(store, input)),
-    flattenChunkRange: (input: FlattenRangeInput) => withStore((store) => flattenChunkRange(store, input)),
-    inspectVolume: (input: InspectVolumeInput) => withStore((store) => inspectVolume(store, input)),
+    createCloneChunks: (input: CreateCloneChunksInput) =>
+      withStore((store) => createCloneChunks(store, input, activityProgress())),
+    flattenChunkRange: (input: FlattenRangeInput) =>
+      withStore((store) => flattenChunkRange(store, input, activityProgress())),
+    inspectVolume: (input: InspectVolumeInput) => withStore((store) => inspectVolume(store, input, activityProgress())),
   };
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkStoreError } from '../../chunkstore/index';
-import { pageRuns, readThrough } from '../../activities/chunkstore/read-through';
+import { pageRuns, readThrough } from '../../chunk-volumes/read-through';
+import { VolumeRefusal } from '../../chunk-volumes/progress';
+import { classifyStoreErrors } from '../../activities/chunkstore/failures';
 import { chunkIdOf, cloneLocation, parseCloneLocation } from '../../chunk-volumes/volume-layout';
 import { CHUNK, PAGE, PAGES, pages, useEnv } from './helpers';
 
 /**
- * The clone read path of the platform (activities/chunkstore): a clone chunk's pages it holds
+ * The clone read path of the platform (chunk-volumes/): a clone chunk's pages it holds
  * come from it, the others from the chunk its location names, at that version, recursively.
  */
 
@@ -91,8 +93,8 @@ describe('readThrough', () => {
     );
     await store.createCloneChunk(id('d'), 1, 0, CHUNK, 'curve://elsewhere@1');
     await expect(readThrough(store, { chunkId: id('d') }, 0, PAGE)).rejects.toMatchObject({
-      type: 'BadCloneLocation',
-      nonRetryable: true,
+      name: 'BadCloneLocation',
+      code: 'BadCloneLocation',
     });
   });
 
@@ -101,7 +103,17 @@ describe('readThrough', () => {
     await store.createCloneChunk(id('x'), 1, 0, CHUNK, 'y:0@1');
     await store.createCloneChunk(id('y'), 1, 0, CHUNK, 'x:0@1');
     await expect(readThrough(store, { chunkId: id('x') }, 0, PAGE)).rejects.toMatchObject({
-      type: 'CloneChainTooDeep',
+      code: 'CloneChainTooDeep',
     });
+  });
+
+  it('its refusals fail the activity for good, typed with their code (a retry would get the same)', async () => {
+    const refusal = new VolumeRefusal('BadCloneLocation', 'chunk 1: location "x" is not <volume>:<index>@<sn>');
+    await expect(classifyStoreErrors(() => Promise.reject(refusal))).rejects.toMatchObject({
+      type: 'BadCloneLocation',
+      nonRetryable: true,
+    });
+    const ioError = new Error('EIO');
+    await expect(classifyStoreErrors(() => Promise.reject(ioError))).rejects.toBe(ioError);
   });
 });

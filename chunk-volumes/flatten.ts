@@ -5,11 +5,10 @@
 // fdatasync'ed before the bit that claims it (FORMAT.md), a crash in between leaves the bit clear
 // and the next attempt pastes the page again. The chunk turns into a normal chunk
 // (isClone false) with the paste of its last page.
-import { Context } from '@temporalio/activity';
-import type { DataStore } from '../../chunkstore/index';
-import { permanent } from './failures';
+import type { DataStore } from '../chunkstore/index';
+import { NO_PROGRESS, VolumeRefusal, type Progress } from './progress';
 import { pageRuns, readThrough } from './read-through';
-import { chunkIdOf, parseCloneLocation } from '../../chunk-volumes/volume-layout';
+import { chunkIdOf, parseCloneLocation } from './volume-layout';
 
 /** Pages copied per store call: 1 MiB with 4 KiB pages, big enough to amortize each call. */
 const PAGES_PER_PASTE = 256;
@@ -31,7 +30,11 @@ export interface ChunkProgress {
   pasted: number;
 }
 
-export async function flattenChunkRange(store: DataStore, input: FlattenRangeInput): Promise<ChunkProgress> {
+export async function flattenChunkRange(
+  store: DataStore,
+  input: FlattenRangeInput,
+  progress: Progress = NO_PROGRESS,
+): Promise<ChunkProgress> {
   const chunkId = chunkIdOf(input.targetVolumeId, input.chunkIndex);
   const info = await store.getChunkInfo(chunkId);
   const pages = info.chunkSize / info.pageSize;
@@ -40,13 +43,12 @@ export async function flattenChunkRange(store: DataStore, input: FlattenRangeInp
     return { chunkIndex: input.chunkIndex, writtenPages: pages, pages, isClone: false, pasted: 0 };
   const source = parseCloneLocation(info.location);
   if (!source)
-    throw permanent(
+    throw new VolumeRefusal(
       'BadCloneLocation',
       `chunk ${chunkId}: location ${JSON.stringify(info.location)} is not <volume>:<index>@<sn>`,
     );
   const sourceRef = { chunkId: chunkIdOf(source.volumeId, source.chunkIndex), sn: source.sn };
 
-  const ctx = Context.current();
   const ps = info.pageSize;
   let pasted = 0;
   for (const run of pageRuns(info.bitmap, input.firstPage, end)) {
@@ -56,9 +58,9 @@ export async function flattenChunkRange(store: DataStore, input: FlattenRangeInp
       const data = await readThrough(store, sourceRef, first * ps, count * ps);
       await store.pasteChunk(chunkId, data, first * ps);
       pasted += count;
-      ctx.heartbeat({ chunkIndex: input.chunkIndex, pasted });
+      progress.report({ chunkIndex: input.chunkIndex, pasted });
       // stop between pastes when cancelled (or the worker shuts down): a retry resumes from the bitmap
-      if (ctx.cancellationSignal.aborted) await ctx.cancelled; // rejects with the CancelledFailure
+      await progress.checkpoint();
     }
   }
   const after = await store.getChunkInfo(chunkId);

@@ -1,12 +1,12 @@
 // What a volume looks like in the store: per chunk whether it exists, is still a clone, how many
 // pages it holds itself, where the rest comes from; and a SHA-256 of the volume's bytes as a
 // reader sees them (read-through, so a clone that is not flat yet already reads as its source).
-import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import { ChunkStoreError, type DataStore } from '../../chunkstore/index';
+import { ChunkStoreError, type DataStore } from '../chunkstore/index';
 import { countSet } from './flatten';
 import { readThrough } from './read-through';
-import { chunkIdOf } from '../../chunk-volumes/volume-layout';
+import { chunkIdOf } from './volume-layout';
+import { NO_PROGRESS, type Progress } from './progress';
 
 /** Bytes read per call while hashing: 1 MiB. */
 const READ_BYTES = 1 << 20;
@@ -37,7 +37,11 @@ export interface VolumeView {
   digest?: string;
 }
 
-export async function inspectVolume(store: DataStore, input: InspectVolumeInput): Promise<VolumeView> {
+export async function inspectVolume(
+  store: DataStore,
+  input: InspectVolumeInput,
+  progress: Progress = NO_PROGRESS,
+): Promise<VolumeView> {
   const { chunkSize, pageSize } = store.geometry;
   const pages = chunkSize / pageSize;
   const chunks: ChunkView[] = [];
@@ -67,7 +71,7 @@ export async function inspectVolume(store: DataStore, input: InspectVolumeInput)
     for (let at = 0; at < chunkSize; at += READ_BYTES) {
       hash.update(await readThrough(store, { chunkId: chunk.chunkId }, at, Math.min(READ_BYTES, chunkSize - at)));
     }
-    Context.current().heartbeat({ chunksRead: chunk.chunkIndex + 1 });
+    progress.report({ chunksRead: chunk.chunkIndex + 1 });
   }
   return { ...view, digest: hash.digest('hex') };
 }

@@ -1,11 +1,11 @@
 // A source volume to clone from: `chunks` chunks of generated data (generated-data.ts), written
 // at version 1. Writing the same bytes at the same version again changes nothing, so a retried
 // or replayed attempt is harmless.
-import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import type { DataStore } from '../../chunkstore/index';
-import { fillGeneratedChunk } from '../../chunk-volumes/generated-data';
-import { chunkIdOf } from '../../chunk-volumes/volume-layout';
+import type { DataStore } from '../chunkstore/index';
+import { fillGeneratedChunk } from './generated-data';
+import { chunkIdOf } from './volume-layout';
+import { NO_PROGRESS, type Progress } from './progress';
 
 export const SOURCE_SN = 1;
 
@@ -29,7 +29,11 @@ export interface SourceVolume extends VolumeGeometry {
   digest: string;
 }
 
-export async function createSourceVolume(store: DataStore, input: CreateSourceVolumeInput): Promise<SourceVolume> {
+export async function createSourceVolume(
+  store: DataStore,
+  input: CreateSourceVolumeInput,
+  progress: Progress = NO_PROGRESS,
+): Promise<SourceVolume> {
   const { chunkSize, pageSize } = store.geometry;
   const data = new Uint8Array(chunkSize);
   const hash = createHash('sha256');
@@ -37,7 +41,7 @@ export async function createSourceVolume(store: DataStore, input: CreateSourceVo
     fillGeneratedChunk(data, input.volumeId, input.seed, i);
     await store.writeChunk(chunkIdOf(input.volumeId, i), SOURCE_SN, data, 0);
     hash.update(data);
-    Context.current().heartbeat({ chunksWritten: i + 1 });
+    progress.report({ chunksWritten: i + 1 });
   }
   return {
     volumeId: input.volumeId,

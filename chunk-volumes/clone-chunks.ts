@@ -1,11 +1,10 @@
 // The instant part of a clone: one clone chunk per source chunk, each naming the source chunk
 // and the version it copies (`<source>:<index>@<sn>`). No data moves; reads of the new volume
 // are served through read-through.ts until the flatten has pasted every page.
-import { Context } from '@temporalio/activity';
-import type { DataStore } from '../../chunkstore/index';
-import { permanent } from './failures';
+import type { DataStore } from '../chunkstore/index';
+import { NO_PROGRESS, VolumeRefusal, type Progress } from './progress';
 import type { VolumeGeometry } from './source-volume';
-import { chunkIdOf, cloneLocation } from '../../chunk-volumes/volume-layout';
+import { chunkIdOf, cloneLocation } from './volume-layout';
 
 /** Version of every chunk of a new clone (the store refuses 0). */
 export const CLONE_SN = 1;
@@ -47,14 +46,18 @@ export interface CreateCloneChunksInput {
  * succeeds on a chunk it already made (a retry after a crash halfway through the list).
  * @throws ChunkConflictError (permanent) when a target chunk exists as anything else.
  */
-export async function createCloneChunks(store: DataStore, input: CreateCloneChunksInput): Promise<VolumeGeometry> {
+export async function createCloneChunks(
+  store: DataStore,
+  input: CreateCloneChunksInput,
+  progress: Progress = NO_PROGRESS,
+): Promise<VolumeGeometry> {
   if (input.sourceVolumeId === input.targetVolumeId)
-    throw permanent('InvalidArgError', 'a volume cannot be cloned onto itself');
+    throw new VolumeRefusal('InvalidArgError', 'a volume cannot be cloned onto itself');
   const { chunkSize, pageSize } = store.geometry;
   for (const [index, sn] of input.sourceSns.entries()) {
     const location = cloneLocation({ volumeId: input.sourceVolumeId, chunkIndex: index, sn });
     await store.createCloneChunk(chunkIdOf(input.targetVolumeId, index), CLONE_SN, 0, chunkSize, location);
-    Context.current().heartbeat({ chunksCreated: index + 1 });
+    progress.report({ chunksCreated: index + 1 });
   }
   return { chunks: input.sourceSns.length, chunkSize, pageSize };
 }

@@ -1,11 +1,11 @@
 // Reading a volume while it is a clone: the clone chunks hold only the pages written or pasted
 // so far; every other page is still the source's (FORMAT.md: a clear bit = "the page still
-// lives at `location`"). The read path resolves that here, in the activity layer, so a clone is
+// lives at `location`"). The read path resolves that here, above the store, so a clone is
 // readable the moment its clone chunks exist: pages the chunk has come from the chunk, the rest
 // from the location it names (recursively, for a clone of a clone that is itself not flat yet).
-import type { DataStore } from '../../chunkstore/index';
-import { chunkIdOf, parseCloneLocation } from '../../chunk-volumes/volume-layout';
-import { permanent } from './failures';
+import type { DataStore } from '../chunkstore/index';
+import { chunkIdOf, parseCloneLocation } from './volume-layout';
+import { VolumeRefusal } from './progress';
 
 /** Chains deeper than this are refused (a location loop would never end). */
 const MAX_CLONE_DEPTH = 16;
@@ -39,12 +39,12 @@ export async function readThrough(
 
   const source = parseCloneLocation(info.location);
   if (!source)
-    throw permanent(
+    throw new VolumeRefusal(
       'BadCloneLocation',
       `chunk ${ref.chunkId}: location ${JSON.stringify(info.location)} is not <volume>:<index>@<sn>`,
     );
   if (depth >= MAX_CLONE_DEPTH)
-    throw permanent('CloneChainTooDeep', `chunk ${ref.chunkId}: more than ${MAX_CLONE_DEPTH} clones deep`);
+    throw new VolumeRefusal('CloneChainTooDeep', `chunk ${ref.chunkId}: more than ${MAX_CLONE_DEPTH} clones deep`);
   const sourceRef: ChunkRef = { chunkId: chunkIdOf(source.volumeId, source.chunkIndex), sn: source.sn };
 
   const ps = info.pageSize;
