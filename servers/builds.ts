@@ -161,8 +161,11 @@ async function markStuck(prisma: PrismaClient, buildId: string, stuck: NonNullab
     });
     return;
   }
-  // A retry that gives up again keeps the first time: `since` says how long the build has been stuck.
+  // The first mark stays until cleared: `since` says how long the build has been stuck, and an undo's
+  // mark is not replaced by its delete's (the undo alone removes a claimed spare or a fallback disk; once
+  // it is cleared, the reaper finds the delete closed and starts it again: delete_lost).
   await prisma.$executeRaw`
-    UPDATE server_builds SET stuck_since = COALESCE(stuck_since, now()), stuck_reason = ${stuck.reason}
+    UPDATE server_builds SET stuck_since = COALESCE(stuck_since, now()),
+      stuck_reason = COALESCE(stuck_reason, ${stuck.reason})
     WHERE id = ${buildId}`;
 }
