@@ -23,10 +23,16 @@ export const MIGRATED_DATABASE = 'blockflow';
 export async function startEphemeralServices(opts: {
   name: string;
   namespaces?: string[];
+  maxConnections?: number;
   log?: (line: string) => void;
 }): Promise<EphemeralServices> {
   const root = mkdtempSync(join(tmpdir(), `blockflow-${opts.name}-`));
-  const pg = await startPostgres({ dataDir: join(root, 'postgres'), port: await freePort(), log: opts.log });
+  const pg = await startPostgres({
+    dataDir: join(root, 'postgres'),
+    port: await freePort(),
+    maxConnections: opts.maxConnections,
+    log: opts.log,
+  });
   try {
     await ensureDatabase(pg.url('postgres'), MIGRATED_DATABASE);
     await migrate(pg.url(MIGRATED_DATABASE));

@@ -46,6 +46,8 @@ function postmasterPid(dataDir: string): number | undefined {
 export async function startPostgres(opts: {
   dataDir: string;
   port: number;
+  /** 200 unless told (the platform tests' cluster serves several files at once). */
+  maxConnections?: number;
   log?: (line: string) => void;
 }): Promise<PostgresCluster> {
   const bin = postgresBinDir();
@@ -80,7 +82,8 @@ export async function startPostgres(opts: {
     ]);
     await run(cmd, args);
   }
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir} -c max_connections=200 -c fsync=on`;
+  const sessions = opts.maxConnections ?? 200;
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir} -c max_connections=${sessions} -c fsync=on`;
   const [cmd, args] = asDbUser(join(bin, 'pg_ctl'), [
     '-D',
     dataDir,

@@ -73,7 +73,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     admin: SIMULATOR_ADMIN,
     userDomainName: 'Default',
     projectDomainName: 'Default',
-    timeoutMs: 10_000,
+    // OS_REQUEST_TIMEOUT_MS's default, as in production: the simulator runs in this process, and with
+    // files side by side on 2 cores, 100 builds at once kept it from answering within 10 s.
+    timeoutMs: 30_000,
   });
   const taskQueue = `test-${randomUUID().slice(0, 8)}`;
   const chunkStoreDir = join(tmpdir(), `blockflow-chunkstore-${taskQueue}`);

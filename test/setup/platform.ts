@@ -32,6 +32,8 @@ export default async function setup(project: TestProject) {
   const services = await startEphemeralServices({
     name: 'platform',
     namespaces,
+    // A file opens up to ~40 sessions (its API's and worker's pools; server-concurrency 25 more of its own).
+    maxConnections: 100 + 60 * workers,
     log: (line) => console.log(`[platform setup] ${line}`),
   });
   project.provide('databaseUrl', services.databaseUrl);
