@@ -10,7 +10,7 @@ import { ConfigError, dataPath, joinedServices, loadSettings, roleFromArgv, type
 import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } from '../infra/stack';
 import { ADVISORY_LOCKS, withAdvisoryLock } from '../infra/advisory-lock';
 import { freePort } from '../infra/ephemeral';
-import { bootstrapPool, manageNetworksAtStart } from '../worker/bootstrap';
+import { manageNetworksAtStart, startUpPool } from './deployment-start-up';
 import { createApp } from '../api/app';
 import { colocatedWorker, compose, runWorker, type Composition, type RunningWorker } from './compose';
 import { createLogger } from '../observability/logger';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 async function bootstrap(settings: Settings, blockflow: Composition): Promise<void> {
   const { prisma, temporal: client, cloud, databaseUrl } = blockflow;
   await withAdvisoryLock(databaseUrl, ADVISORY_LOCKS.bootstrap, async () => {
-    await bootstrapPool({
+    await startUpPool({
       client,
       prisma,
       taskQueue: settings.TEMPORAL_TASK_QUEUE,

@@ -13,7 +13,7 @@ export interface Logger {
   error(message: string, attrs?: Attrs): void;
   /** A logger that adds these attributes to every line. */
   child(attrs: Attrs): Logger;
-  /** `(line) => void` for code that takes a plain line callback (infra/, worker/bootstrap). */
+  /** `(line) => void` for code that takes a plain line callback (infra/, bin/deployment-start-up). */
   line: (text: string) => void;
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NETWORK_ID } from '../../openstack-sim';
 import { grantCheckedAddress } from '../../servers/address-grant';
 import { insertBuild } from '../../servers/builds';
-import { manageNetworksAtStart } from '../../worker/bootstrap';
+import { manageNetworksAtStart } from '../../bin/deployment-start-up';
 import { startPlatform, waitFor, type Platform } from './harness';
 
 const networkId = DEFAULT_NETWORK_ID;

@@ -3,7 +3,7 @@
 // operator's reserved addresses survive every start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NETWORK_ID } from '../../openstack-sim';
-import { manageNetworksAtStart } from '../../worker/bootstrap';
+import { manageNetworksAtStart } from '../../bin/deployment-start-up';
 import { startPlatform, type Platform } from './harness';
 
 // Listed before the admin's "private": a name lookup over every network would find the tenant's first.

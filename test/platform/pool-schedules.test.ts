@@ -10,7 +10,7 @@ import { lockTable } from './table-lock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrapPool } from '../../worker/bootstrap';
+import { startUpPool } from '../../bin/deployment-start-up';
 import { reconcilePool, replenishPool } from '../../workflows';
 
 let p: Platform;
@@ -216,7 +216,7 @@ describe('pool schedules', () => {
     const configFile = join(mkdtempSync(join(tmpdir(), 'pool-config-')), 'pool.json');
     writeFileSync(configFile, JSON.stringify(testPoolConfig()));
     const start = () =>
-      bootstrapPool({ client: p.client, prisma: p.prisma, taskQueue: p.taskQueue, configFile, log() {} });
+      startUpPool({ client: p.client, prisma: p.prisma, taskQueue: p.taskQueue, configFile, log() {} });
     const taken = async () => (await p.client.schedule.getHandle(REPLENISH_SCHEDULE).describe()).info.numActionsTaken;
     await untilScheduleCountsNoRound();
 

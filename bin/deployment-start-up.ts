@@ -1,4 +1,5 @@
-// Start-up of the pool: settings from the config file (first run only), a first image-catalog
+// A deployment's start-up, run by bin/start.ts in the roles that serve the API (all, api; never in a
+// worker), under an advisory lock. The pool: settings from the config file (first run only), a first image-catalog
 // sync when the catalog is empty, the replenish/reconcile schedules at the configured
 // intervals, and a first replenish round at once (unless paused). Idempotent: running it again
 // changes nothing already in place (a round already running makes the new one skipped).
@@ -11,7 +12,7 @@ import { syncOsCatalog } from '../workflows/sync-os-catalog';
 import type { ProjectClients } from '../openstack/cloud';
 import { manageNetwork } from '../servers/networks';
 
-export interface BootstrapOptions {
+export interface PoolStartUpOptions {
   client: Client;
   prisma: PrismaClient;
   taskQueue: string;
@@ -24,7 +25,7 @@ export interface BootstrapOptions {
   waitForCatalog?: boolean;
 }
 
-export async function bootstrapPool(opts: BootstrapOptions): Promise<void> {
+export async function startUpPool(opts: PoolStartUpOptions): Promise<void> {
   const { client, prisma, taskQueue, log } = opts;
   if (await seedPoolSettings(prisma, readPoolConfig(opts.configFile)))
     log(`pool settings loaded from ${opts.configFile}`);
