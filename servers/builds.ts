@@ -31,6 +31,15 @@ export const BUILD_START_GRACE_MS = 5 * 60_000;
  * its end (`run_lost`, `delete_lost`), found BUILD_START_GRACE_MS after the row was last written.
  */
 export type StuckReason = 'undo_failed' | 'delete_failed' | 'run_lost' | 'delete_lost';
+/**
+ * A stuck build's retries back off: the reaper starts the first at its next pass, the n-th retry's next
+ * STUCK_RETRY_BASE_MS · 2^(n-1) after it, at most STUCK_RETRY_MAX_MS (one whose trust has expired gives
+ * up every time: not a workflow and a warning a minute for ever).
+ */
+export const STUCK_RETRY_BASE_MS = 60_000;
+export const STUCK_RETRY_MAX_MS = 60 * 60_000;
+export const stuckRetryDelayMs = (retries: number) =>
+  Math.min(STUCK_RETRY_BASE_MS * 2 ** Math.max(0, retries - 1), STUCK_RETRY_MAX_MS);
 /** A deleted build stays listed (and readable) this long after its delete ended, then goes. */
 export const DELETED_RETENTION_MS = 7 * 24 * 60 * 60_000;
 /** How the system disk was obtained: a pool spare, built on demand, or a tenant volume of its name. */
@@ -157,7 +166,7 @@ async function markStuck(prisma: PrismaClient, buildId: string, stuck: NonNullab
   if ('cleared' in stuck) {
     await prisma.serverBuild.updateMany({
       where: { id: buildId, stuckReason: { in: stuck.cleared } },
-      data: { stuckSince: null, stuckReason: null },
+      data: { stuckSince: null, stuckReason: null, stuckRetries: 0, stuckRetryAt: null },
     });
     return;
   }

@@ -4,12 +4,13 @@
 //     last written, is marked stuck (`run_lost`, `delete_lost`);
 //   - every stuck row is retried, unless its retry still runs: a delete's by starting the delete again
 //     (`<id>-delete`, with the trust the row records for it), any other by starting the build's undo
-//     (`<id>-undo`, workflows/undo-server-build: the build's own undos, with the build's trust).
+//     (`<id>-undo`, workflows/servers/undo-server-build: the build's own undos, with the build's trust);
+//     the first at once, each next one backing off (servers/builds: stuckRetryDelayMs, stuck_retry_at).
 // A retry that gets through clears the mark (and deletes its trust); one that gives up keeps it, and
 // the next pass tries again. Temporal is asked through callbacks (activities/trusts); a question it
 // cannot answer leaves the row to the next pass.
 import type { PrismaClient } from '../prisma/client';
-import { BUILD_START_GRACE_MS, type StuckReason } from './builds';
+import { BUILD_START_GRACE_MS, stuckRetryDelayMs, type StuckReason } from './builds';
 
 export interface StuckRuns {
   /** Whether workflow `id` runs now; undefined when Temporal does not know it. Throws when it cannot say. */
@@ -35,8 +36,8 @@ export async function retryStuckBuilds(prisma: PrismaClient, runs: StuckRuns, no
   const stuckMarked = await markLostRuns(prisma, runs, now);
   const summary: StuckSummary = { stuckMarked, retried: [], unretryable: [] };
   const stuck = await prisma.serverBuild.findMany({
-    where: { stuckSince: { not: null } },
-    select: { id: true, status: true, stuckReason: true, deleteTrustId: true },
+    where: { stuckSince: { not: null }, OR: [{ stuckRetryAt: null }, { stuckRetryAt: { lte: new Date(now) } }] },
+    select: { id: true, status: true, stuckReason: true, deleteTrustId: true, stuckRetries: true },
     orderBy: { stuckSince: 'asc' },
     take: 200,
   });
@@ -44,14 +45,21 @@ export async function retryStuckBuilds(prisma: PrismaClient, runs: StuckRuns, no
     const isDelete = DELETE_REASONS.includes(row.stuckReason ?? '');
     const workflowId = `${row.id}-${isDelete ? 'delete' : 'undo'}`;
     if (isDelete && !row.deleteTrustId) {
-      summary.unretryable.push(row.id);
-      continue;
+      summary.unretryable.push(row.id); // warned about as backing off too, not every pass
+    } else {
+      const started = await attempt(async () => {
+        if (await runs.running(workflowId)) return false;
+        return isDelete ? runs.startDelete(row.id, row.deleteTrustId!) : runs.startUndo(row.id);
+      });
+      // Counted once started: a retry still running, or Temporal not answering, leaves it to the next pass.
+      if (!started) continue;
+      summary.retried.push(workflowId);
     }
-    const started = await attempt(async () => {
-      if (await runs.running(workflowId)) return false;
-      return isDelete ? runs.startDelete(row.id, row.deleteTrustId!) : runs.startUndo(row.id);
+    const retries = row.stuckRetries + 1;
+    await prisma.serverBuild.updateMany({
+      where: { id: row.id, stuckSince: { not: null } },
+      data: { stuckRetries: retries, stuckRetryAt: new Date(now + stuckRetryDelayMs(retries)) },
     });
-    if (started) summary.retried.push(workflowId);
   }
   return summary;
 }

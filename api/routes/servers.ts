@@ -241,6 +241,10 @@ export function serverRoutes(deps: ApiDeps) {
       // Recorded once its run has started: a delete already running keeps its own trust on the row. The
       // run marks the row deleting too (after stopping a running build); here it shows at once.
       await updateBuild(prisma, { buildId: build.id, status: 'deleting', step: 'deleting', deleteTrustId: trustId });
+      // A stuck delete started again (its run had closed): the trust it had is no run's now, and goes, so
+      // the row's is the only one (one expired is renewed so; the reaper would retry with the row's).
+      if (build.deleteTrustId && build.deleteTrustId !== trustId)
+        await deleteTrustIfPresent(cloud, build.deleteTrustId);
       return c.json(accepted(build.id, 'deleting'), 202);
     });
 }
@@ -271,14 +275,18 @@ export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
     address: b.address,
     failureReason: b.failureReason,
     compensation: (b.compensation as Record<string, string> | null) ?? null,
-    stuck:
-      b.stuckSince && b.stuckReason
-        ? { since: b.stuckSince.toISOString(), reason: b.stuckReason as StuckView['reason'] }
-        : null,
+    stuck: b.stuckSince && b.stuckReason ? stuckView(b) : null,
     createdAt: b.createdAt.toISOString(),
     finishedAt: b.finishedAt?.toISOString() ?? null,
   };
 }
+
+const stuckView = (b: BuildRow): StuckView => ({
+  since: b.stuckSince!.toISOString(),
+  reason: b.stuckReason as StuckView['reason'],
+  retries: b.stuckRetries,
+  nextRetryAt: b.stuckRetryAt?.toISOString() ?? null,
+});
 
 /**
  * The row, with the delete workflow's live step and timings while it runs. A build's own steps are

@@ -83,12 +83,17 @@ export const ServerBuildView = z.object({
           'undo_failed: an undo of the failed build gave up; delete_failed: a step of its delete gave up; ' +
           'run_lost, delete_lost: its run (or its delete) stopped without recording its end',
       }),
+      retries: z.number().int().openapi({ description: 'how many times blockflow has retried it so far' }),
+      nextRetryAt: z.string().nullable().openapi({
+        description: 'when blockflow retries it next (null: within about a minute); backing off up to an hour',
+      }),
     })
     .nullable()
     .openapi({
       description:
         'null, or cleanup pending: something of the build may be left in your project; blockflow retries it ' +
-        '(about every minute) and clears this once nothing is left',
+        '(after 1, 2, 4 … minutes, then hourly) and clears this once nothing is left; a DELETE retries a ' +
+        'stuck delete at once',
     }),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),

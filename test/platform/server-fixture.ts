@@ -1,7 +1,7 @@
 // What the server-build platform tests share: a pool filled with available spares, the
 // simulator's "private" network managed by blockflow, tenants' Keystone tokens, and calls of
 // the tenant routes with them.
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { KeystoneSession } from '../../openstack/keystone';
 import { DEFAULT_USERS, type SimulatorOptions } from '../../openstack-sim';
 import type { PoolConfig } from '../../pool/settings';
@@ -46,14 +46,24 @@ export async function startServerPlatform(opts: ServerPlatformOptions = {}): Pro
 
 /**
  * A test file's server platform and the demo tenant's token: started before its tests (handed to
- * `use`), closed after them.
+ * `use`), closed after them. `fillEachTest`: each test starts with no injected fault left over from
+ * the one before and the pool filled again (every build takes a spare: each starts from a pool hit).
  */
-export function useServerPlatform(use: (p: Platform, demoToken: string) => void, opts: ServerPlatformOptions = {}) {
+export function useServerPlatform(
+  use: (p: Platform, demoToken: string) => void,
+  opts: ServerPlatformOptions & { fillEachTest?: boolean } = {},
+) {
   let p: Platform | undefined;
   beforeAll(async () => {
     p = await startServerPlatform(opts);
     use(p, await tenantToken(p, 'demo'));
   });
+  if (opts.fillEachTest)
+    beforeEach(async () => {
+      expect(p!.sim.faults.pendingCreateFailures()).toBe(0);
+      expect(p!.sim.faults.pendingRequestFailures()).toBe(0);
+      await fillPool(p!);
+    });
   afterAll(async () => p?.close());
 }
 

@@ -4,29 +4,23 @@
 // whose run ended without recording its end (terminated) is found by the reaper and undone too.
 // The faults are the simulator's injected refusals (403: a retry within the run cannot heal it), so
 // each run gives up at once and the retry, the fault spent, gets through.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reapServerBuilds as reapWorkflow } from '../../workflows';
 import { reapServerBuilds } from '../../servers/trust-reaper';
-import { BUILD_START_GRACE_MS } from '../../servers/builds';
+import { BUILD_START_GRACE_MS, STUCK_RETRY_BASE_MS, stuckRetryDelayMs } from '../../servers/builds';
 import { deleteTrustIfPresent, getTrust } from '../../openstack/trusts';
 import { reaperDeps } from '../../activities/trusts';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { run } from './pool-fixture';
 import { parseMetrics, valueOf } from './operator-scrape';
-import { fillPool, serverRequest, tenantApi, useServerPlatform, waitForBuild } from './server-fixture';
+import { trustsOf, userId } from './server-trusts-users';
+import { serverRequest, tenantApi, useServerPlatform, waitForBuild } from './server-fixture';
 
 let p: Platform;
 let demo: string;
 
-useServerPlatform((platform, token) => {
-  p = platform;
-  demo = token;
-});
-beforeEach(async () => {
-  expect(p.sim.faults.pendingRequestFailures()).toBe(0);
-  await fillPool(p);
-});
+useServerPlatform((platform, token) => ([p, demo] = [platform, token]), { fillEachTest: true });
 
 const demoClients = () => p.cloud.tenant({ username: 'demo', password: 'demo-secret', project: 'demo' });
 const demoVolumes = async () => `/volume/v3/${(await demoClients().session.authenticate()).projectId}/volumes/[^/]+$`;
@@ -121,6 +115,21 @@ describe('a delete whose steps give up', () => {
     expect(await trustExists(deleteTrustId!)).toBe(true);
     expect((await leftovers({ id, name: 'stuck-delete' })).servers).toBe(1);
 
+    // The tenant's second DELETE starts it again at once with a new trust, and the row's earlier trust
+    // goes: one recorded trust for the running delete, none unrecorded (before: the earlier one stayed).
+    const demoUser = await userId(p, 'demo');
+    expect(await trustsOf(p, demoUser)).toEqual([deleteTrustId]);
+    p.sim.faults.failNextRequests({ method: 'DELETE', path: '/servers/[^/]+$', ...refused });
+    expect((await tenantApi(p, `/v1/servers/${id}`, { method: 'DELETE', token: demo })).status).toBe(202);
+    await p.client.workflow
+      .getHandle(`${id}-delete`)
+      .result()
+      .catch(() => undefined);
+    const again = await row(id);
+    expect(again).toMatchObject({ status: 'deleting', stuckReason: 'delete_failed' });
+    expect(again.deleteTrustId).not.toBe(deleteTrustId);
+    expect(await trustsOf(p, demoUser)).toEqual([again.deleteTrustId]);
+
     const summary = await run(p, reapWorkflow);
     expect(summary.retried).toContain(`${id}-delete`);
     await waitFor('the build deleted', async () => (await view(id)).status === 'deleted');
@@ -172,9 +181,23 @@ describe('a stuck build whose trust is refused (expired)', () => {
     await deleteTrustIfPresent(p.cloud, (await row(id)).trustId!); // as Keystone refuses an expired one
     expect((await run(p, reapWorkflow)).retried).toContain(`${id}-undo`);
     await p.client.workflow.getHandle(`${id}-undo`).result();
-    expect(await view(id)).toMatchObject({ status: 'failed', stuck: build.stuck });
+    const { since, reason } = build.stuck;
+    expect(await view(id)).toMatchObject({ status: 'failed', stuck: { since, reason, retries: 1 } });
     expect(await leftovers(build)).toEqual({ ...NOTHING, volumes });
     expect(await p.cloud.admin.cinder.listTransfers()).toEqual([]);
     expect(await stuckGauge()).toBe(1);
+
+    // Backed off (before: retried by every pass, a workflow and a warning a minute for ever): again
+    // STUCK_RETRY_BASE_MS after that retry, then twice as long each time, up to STUCK_RETRY_MAX_MS.
+    const deps = reaperDeps({ prisma: p.prisma, cloud: p.cloud, temporal: p.client }, p.taskQueue);
+    const next = Date.parse((await view(id)).stuck.nextRetryAt);
+    expect(next - Date.now()).toBeGreaterThan(STUCK_RETRY_BASE_MS - 10_000);
+    expect((await reapServerBuilds(deps, next - 1_000)).retried).toEqual([]);
+    expect((await reapServerBuilds(deps, next)).retried).toEqual([`${id}-undo`]);
+    await p.client.workflow.getHandle(`${id}-undo`).result();
+    const nextRetryAt = new Date(next + 2 * STUCK_RETRY_BASE_MS).toISOString();
+    expect((await view(id)).stuck).toEqual({ since, reason, retries: 2, nextRetryAt });
+    expect((await reapServerBuilds(deps, Date.parse(nextRetryAt) - 1_000)).retried).toEqual([]);
+    expect([1, 2, 3, 7, 8, 30].map(stuckRetryDelayMs)).toEqual([1, 2, 4, 60, 60, 60].map((m) => m * 60_000));
   });
 });
