@@ -136,26 +136,17 @@ export default tseslint.config(
               message: 'workflow code may not import modules with side effects',
             },
             {
+              // At both depths: workflows/index.ts and the feature folders (workflows/servers/…).
               group: [
-                '../activities',
-                '../activities/*',
-                '../api/*',
-                '../bin/*',
-                '../chunk-volumes/*',
-                '../chunkstore/*',
-                '../config/*',
-                '../drills/*',
-                '../infra/*',
-                '../openstack/*',
-                '../pool/*',
-                '../worker/*',
-                '../prisma/*',
-                '../generated/*',
-                '../servers/*',
-                '!../openstack/errors',
-                '!../drills/drill-params',
-                '!../drills/libvirt-steps',
-                '!../servers/names',
+                ...['../', '../../'].flatMap((up) => [
+                  `${up}activities`,
+                  ...['activities', 'api', 'bin', 'chunk-volumes', 'chunkstore', 'config', 'drills', 'infra']
+                    .concat(['openstack', 'pool', 'worker', 'prisma', 'generated', 'servers'])
+                    .map((folder) => `${up}${folder}/*`),
+                  ...['openstack/errors', 'drills/drill-params', 'drills/libvirt-steps', 'servers/names'].map(
+                    (pure) => `!${up}${pure}`,
+                  ),
+                ]),
               ],
               allowTypeImports: true,
               message: 'workflow code imports values only from workflows/, lib/ and pure modules (types from anywhere)',

@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { createLogger } from '../observability/logger';
 import type { BuildRow } from '../servers/builds';
 import { createServer } from '../workflows';
-import type { CreateServerInput } from '../workflows/create-server';
+import type { CreateServerInput } from '../workflows/servers/create-server';
 import type { ApiDeps } from './deps';
 import { invalidRequest } from './problem';
 import type { ServerRequest } from './schemas/servers';

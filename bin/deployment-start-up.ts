@@ -8,7 +8,7 @@ import type { PrismaClient } from '../prisma/client';
 import { applyScheduleIntervals } from '../pool/admin';
 import { readPoolConfig, seedPoolSettings } from '../pool/settings';
 import { replenishNowUnlessPaused, SYNC_OS_WORKFLOW_ID } from '../pool/schedules';
-import { syncOsCatalog } from '../workflows/sync-os-catalog';
+import { syncOsCatalog } from '../workflows/pool/sync-os-catalog';
 import type { ProjectClients } from '../openstack/cloud';
 import { manageNetwork } from '../servers/networks';
 

@@ -2,7 +2,7 @@
 // case 1: base ← overlay1, live snapshot to overlay2; case 2: base ← overlay1 ← overlay2,
 // snapshot to overlay3, then a live blockcommit, while the guest keeps writing. The snapshot
 // point is the writer's progress, never a timer. Where each step runs is the executor's: the
-// workflow runs it as an activity (workflows/drill-steps.ts), a test in-process (libvirt-ops.ts).
+// workflow runs it as an activity (workflows/drills/drill-steps.ts), a test in-process (libvirt-ops.ts).
 // Deterministic, with type-only imports besides drill-params: the workflow bundle holds it.
 import type { ChainLayout, PrepareChainInput } from './chain';
 import type { StartDomainInput, StartedDomain } from './domain';
@@ -48,7 +48,7 @@ export interface LibvirtStepExecutor {
   run<K extends LibvirtOp>(step: string, op: K, input: In<K>): Promise<Out<K>>;
 }
 
-/** What the steps record as they go (workflows/drill-run-state.ts's DrillRunState). */
+/** What the steps record as they go (workflows/drills/run-state.ts's DrillRunState). */
 export interface LibvirtStepRecord {
   progress: WriterProgressAround;
   readonly failures: string[];

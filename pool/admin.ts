@@ -5,7 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { PrismaClient } from '../prisma/client';
-import { syncOsCatalog } from '../workflows/sync-os-catalog';
+import { syncOsCatalog } from '../workflows/pool/sync-os-catalog';
 import type { PoolKind } from './kinds';
 import { loadReplenishPlan, quotaFit, type QuotaFit } from './plan';
 import {

@@ -9,9 +9,9 @@ import {
   type Client,
   type ScheduleOptions,
 } from '@temporalio/client';
-import { reapServerBuilds } from '../workflows/reap-server-builds';
-import { reconcilePool } from '../workflows/reconcile-pool';
-import { replenishPool } from '../workflows/replenish-pool';
+import { reapServerBuilds } from '../workflows/servers/reap-server-builds';
+import { reconcilePool } from '../workflows/pool/reconcile-pool';
+import { replenishPool } from '../workflows/pool/replenish-pool';
 
 export const REPLENISH_SCHEDULE = 'pool-replenish';
 export const RECONCILE_SCHEDULE = 'pool-reconcile';

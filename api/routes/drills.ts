@@ -3,12 +3,12 @@
 // past runs, cancel one (the workflow restores before it ends). Bad parameters → 400 before any
 // workflow starts; what only the worker's host can check (a domain name already taken) makes the
 // run end as `rejected`, also before anything is touched.
-import { drillProgressQuery } from '../../workflows/drill-run-state';
+import { drillProgressQuery } from '../../workflows/drills/run-state';
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { createRoute } from '@hono/zod-openapi';
 import { recordDrillRun } from '../../drills/drill-runs';
-import type { DrillProgress } from '../../workflows/drill-run-state';
+import type { DrillProgress } from '../../workflows/drills/run-state';
 import type { ApiDeps } from '../deps';
 import { blockcommitDrill, snapshotDrill } from '../../workflows';
 import { jsonBody, operatorRead, response, security } from '../openapi';

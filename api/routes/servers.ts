@@ -6,7 +6,7 @@
 // TRUST_LIFETIME_MS); the token itself goes nowhere else. A reader may read, a member create and
 // delete (tenant-auth). A build whose workflow could not be started is started by the retry with
 // its Idempotency-Key, or failed by the reaper (servers/trust-reaper).
-import { buildProgressQuery } from '../../workflows/server-build-state';
+import { buildProgressQuery } from '../../workflows/servers/build-state';
 import { createHash, randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';

@@ -2,12 +2,12 @@
 // generated data, look at a volume (per-chunk state, SHA-256 as a reader sees it), start a
 // cloneVolume workflow, follow its progress. The store belongs to the worker (one DataStore per
 // directory), so every store access runs there, as a workflow; the API only talks to Temporal.
-import { cloneProgressQuery } from '../../workflows/clone-progress';
+import { cloneProgressQuery } from '../../workflows/volumes/clone-progress';
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CloneProgress } from '../../workflows/clone-progress';
+import type { CloneProgress } from '../../workflows/volumes/clone-progress';
 import { cloneVolume, createGeneratedVolume, describeVolume } from '../../workflows';
 import type { ApiDeps } from '../deps';
 import { jsonBody, operatorRead, response, security } from '../openapi';

@@ -2,7 +2,7 @@
 // result awaited with the Temporal client (no poll granularity in the latency).
 import { performance } from 'node:perf_hooks';
 import { KeystoneSession } from '../../openstack/keystone';
-import type { CreateServerResult } from '../../workflows/create-server';
+import type { CreateServerResult } from '../../workflows/servers/create-server';
 import {
   FALLBACK_OS,
   HIT_OS,

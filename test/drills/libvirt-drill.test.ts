@@ -17,7 +17,7 @@ import { restoreDrill } from '../../drills/restore';
 import { formatTimings, timed } from '../../drills/step-timer';
 import { domainState, hasBlockJob, virsh } from '../../drills/virsh';
 import { waitForWriterProgress } from '../../drills/writer-progress';
-import { DrillRunState } from '../../workflows/drill-run-state';
+import { DrillRunState } from '../../workflows/drills/run-state';
 import { requireCommands } from './require-commands';
 
 const RECORDS = 102_400; // 400 chunks: ~4 s of writing under TCG, long enough to overlap snapshot and commit

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../api/app';
 import { unboundedPatternReason } from '../../api/schemas/name-pattern';
 import { setDefaultOutput } from '../../observability/logger';
-import { tenantReport } from '../../workflows/create-server';
+import { tenantReport } from '../../workflows/servers/create-server';
 import { API_TOKEN, type Platform } from './harness';
 import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
 

@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedVolumeDigest } from '../../chunk-volumes/generated-data';
-import { cloneProgressQuery, type CloneProgress } from '../../workflows/clone-progress';
+import { cloneProgressQuery, type CloneProgress } from '../../workflows/volumes/clone-progress';
 import { startPlatform, waitFor, type Platform } from './harness';
 import { cloneVolume } from '../../workflows';
 import { cloneWorkflowId } from '../../api/routes/volumes';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
 import { cinderSpares, startPool, testPoolConfig } from './pool-fixture';
 import { replenishPool } from '../../workflows';
-import { CREATES_PER_RUN } from '../../workflows/replenish-pool';
+import { CREATES_PER_RUN } from '../../workflows/pool/replenish-pool';
 import { reconcileSpareVolumes } from '../../pool/reconcile';
 
 /** 4 kinds: 1,200 creates (about 2 minutes here); POOL_LARGE_ROUND_PER_KIND for more. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
 import { replenishPool } from '../../workflows';
-import { REFUSALS_TO_STOP } from '../../workflows/replenish-pool';
+import { REFUSALS_TO_STOP } from '../../workflows/pool/replenish-pool';
 import type { QuotaUsageBody } from '../../pool/quota';
 
 let p: Platform;

@@ -1,9 +1,9 @@
-// What a failed build's tenant reads (workflows/create-server.ts describeFailure, tenantReport): a
+// What a failed build's tenant reads (workflows/servers/create-server.ts describeFailure, tenantReport): a
 // stable code by the failure's type, never the cloud's words. A build its delete cancelled is
 // `build_deleted`, not `internal` (issue 20 review, finding 2).
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { describeFailure, tenantReport } from '../../workflows/create-server';
+import { describeFailure, tenantReport } from '../../workflows/servers/create-server';
 
 /** How a failed activity reaches the workflow: an ActivityFailure whose cause is the activity's error. */
 const fromActivity = (cause: Error) =>

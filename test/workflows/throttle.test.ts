@@ -10,7 +10,7 @@ import {
   INITIAL_WINDOW,
   QUEUE_MARGIN,
   type AdaptiveState,
-} from '../../workflows/throttle';
+} from '../../workflows/pool/throttle';
 
 const BASE = 8000;
 

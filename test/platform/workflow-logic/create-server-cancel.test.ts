@@ -3,12 +3,12 @@
 // near this: a cancel that met a boot step in a replayed task made every later task fail with
 // "[TMPRL1100] Nondeterminism error: Invalid transition in state machine". These cases do not
 // reproduce that failure (it needs a task replayed after a worker died, which a stub worker does not
-// give on demand; they pass without workflows/server-proxies.ts's guard too): they hold the
+// give on demand; they pass without workflows/servers/proxies.ts's guard too): they hold the
 // behaviour the guard must keep, a cancel during a step before and after its task heartbeat.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { createServer, type CreateServerInput } from '../../../workflows/create-server';
+import { createServer, type CreateServerInput } from '../../../workflows/servers/create-server';
 import { CallLog, gate, recording, withStubWorker, type ActivityStubs } from './stub-worker';
 
 const input: CreateServerInput = {

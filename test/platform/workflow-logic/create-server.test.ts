@@ -4,7 +4,7 @@
 // with ordinary activities.
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { createServer, type CreateServerInput } from '../../../workflows/create-server';
+import { createServer, type CreateServerInput } from '../../../workflows/servers/create-server';
 import { CallLog, gate, recording, withStubWorker, type ActivityStubs } from './stub-worker';
 
 const input: CreateServerInput = {

@@ -8,7 +8,7 @@ import type { ReplenishPlan } from '../../../pool/plan';
 import type { SpareVolumeRequest } from '../../../pool/create-spare';
 import type { RoundRecord } from '../../../pool/rounds';
 import { replenishPool } from '../../../workflows';
-import { CREATES_PER_RUN, REFUSALS_TO_STOP } from '../../../workflows/replenish-pool';
+import { CREATES_PER_RUN, REFUSALS_TO_STOP } from '../../../workflows/pool/replenish-pool';
 import { CallLog, recording, withStubWorker } from './stub-worker';
 
 const kind = (missing: number): KindPlan => ({

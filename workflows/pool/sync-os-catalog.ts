@@ -1,7 +1,7 @@
 import { CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { CatalogSyncResult, PurgeResult } from '../pool/catalog';
-import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
+import type { Activities } from '../../activities';
+import type { CatalogSyncResult, PurgeResult } from '../../pool/catalog';
+import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
 
 const {
   pauseReplenishment,

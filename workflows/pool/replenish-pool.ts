@@ -8,10 +8,10 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { KindPlan } from '../pool/kinds';
-import type { ReplenishPlan } from '../pool/plan';
-import type { SpareVolumeRequest } from '../pool/create-spare';
+import type { Activities } from '../../activities';
+import type { KindPlan } from '../../pool/kinds';
+import type { ReplenishPlan } from '../../pool/plan';
+import type { SpareVolumeRequest } from '../../pool/create-spare';
 import {
   canSend,
   createDeadlineMs,
@@ -22,7 +22,7 @@ import {
   type Completion,
 } from './throttle';
 // errors.ts is plain classes and constants, safe inside the workflow sandbox.
-import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
+import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
 
 const { createSpareVolume, loadReplenishPlan, observeVolumes, recordRound } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

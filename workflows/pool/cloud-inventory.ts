@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { CloudInventory } from '../activities/cloud-inventory';
-import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
+import type { Activities } from '../../activities';
+import type { CloudInventory } from '../../activities/cloud-inventory';
+import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
 
 const { listCloudInventory } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

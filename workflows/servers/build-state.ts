@@ -2,7 +2,7 @@
 // finished step took (workflow time), readable through the `buildProgress` query while the
 // build runs, and written to server_builds at the moments that matter.
 import { defineQuery } from '@temporalio/workflow';
-import type { SystemDiskPath } from '../servers/builds';
+import type { SystemDiskPath } from '../../servers/builds';
 
 export interface BuildProgress {
   step: string;

@@ -8,8 +8,8 @@ import {
   proxyActivities,
   proxyLocalActivities,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
+import type { Activities } from '../../activities';
+import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
 
 const NON_RETRYABLE = [...OPENSTACK_NON_RETRYABLE, 'TenantQuotaExceeded', 'FixedIpUnavailable', 'BuildUndone'];
 const STEP_RETRY = {

@@ -2,9 +2,9 @@
 // took where it ran, the writer's progress around the live operations, the failures so far.
 // Readable while running through the `drillProgress` query (the API's poll).
 import { defineQuery } from '@temporalio/workflow';
-import type { WriterProgressAround } from '../drills/drill-runs';
-import type { Timed } from '../drills/step-timer';
-import type { DrillVerification, VerificationSummary } from '../drills/verify-drill-run';
+import type { WriterProgressAround } from '../../drills/drill-runs';
+import type { Timed } from '../../drills/step-timer';
+import type { DrillVerification, VerificationSummary } from '../../drills/verify-drill-run';
 
 export interface DrillProgress {
   step: string;

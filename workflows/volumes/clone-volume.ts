@@ -20,7 +20,7 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import { CloneProgressState, cloneProgressQuery, type CloneProgress, type CloneResumeState } from './clone-progress';
 import { stepRanges } from './clone-steps';
 

@@ -2,9 +2,9 @@
 // activity run as a short workflow, so the API never opens the store itself (one DataStore per
 // directory, held by the worker) and a retry after a worker restart is Temporal's business.
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { InspectVolumeInput, VolumeView } from '../chunk-volumes/inspect-volume';
-import type { CreateSourceVolumeInput, SourceVolume } from '../chunk-volumes/source-volume';
+import type { Activities } from '../../activities';
+import type { InspectVolumeInput, VolumeView } from '../../chunk-volumes/inspect-volume';
+import type { CreateSourceVolumeInput, SourceVolume } from '../../chunk-volumes/source-volume';
 
 const { createSourceVolume, inspectVolume } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

@@ -7,11 +7,11 @@
 // leave the build `deleting`, marked stuck, with the delete's trust kept: the reaper starts the
 // delete again with it (servers/stuck-builds) until the build is deleted.
 import { CancellationScope, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { StuckReason } from '../servers/builds';
-import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
-import { deleteServerAndWait } from './server-waits';
-import { BuildState, buildProgressQuery } from './server-build-state';
+import type { Activities } from '../../activities';
+import type { StuckReason } from '../../servers/builds';
+import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
+import { deleteServerAndWait } from './waits';
+import { BuildState, buildProgressQuery } from './build-state';
 
 // Long enough for a running build's compensation (stopServerBuild waits for it, heartbeating).
 const act = proxyActivities<Activities>({

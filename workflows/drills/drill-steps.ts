@@ -3,10 +3,15 @@
 // run step by step as activities; the storage-daemon form is one activity (its daemon, writer
 // and QMP live in one process).
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { writerTimeoutMs, type DrillTarget } from '../drills/drill-params';
-import { libvirtTimeouts, runLibvirtDrillSteps, type LibvirtOp, type TimedLibvirtOps } from '../drills/libvirt-steps';
-import type { DrillRunState } from './drill-run-state';
+import type { Activities } from '../../activities';
+import { writerTimeoutMs, type DrillTarget } from '../../drills/drill-params';
+import {
+  libvirtTimeouts,
+  runLibvirtDrillSteps,
+  type LibvirtOp,
+  type TimedLibvirtOps,
+} from '../../drills/libvirt-steps';
+import type { DrillRunState } from './run-state';
 
 /** Steps run once (a half-done live operation is not retried: the restore undoes it). A
  *  cancelled step is waited for, so the restore never races it. */

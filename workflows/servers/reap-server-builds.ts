@@ -2,9 +2,9 @@
 // schedule (pool/schedules: every REAPER_INTERVAL_SECONDS, overlap SKIP); it also starts the retries
 // of stuck builds (servers/stuck-builds), which run on their own.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
-import type { ReapSummary } from '../servers/trust-reaper';
+import type { Activities } from '../../activities';
+import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
+import type { ReapSummary } from '../../servers/trust-reaper';
 
 const { reapServerBuildsPass } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

@@ -15,11 +15,11 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { commitModeOf, type DrillParams, type DrillScenario, type DrillTarget } from '../drills/drill-params';
-import type { DrillRunStatus, DrillVerdict, WriterProgressAround } from '../drills/drill-runs';
-import type { DrillRestore } from '../drills/leftovers';
-import { DrillRunState, drillProgressQuery } from './drill-run-state';
+import type { Activities } from '../../activities';
+import { commitModeOf, type DrillParams, type DrillScenario, type DrillTarget } from '../../drills/drill-params';
+import type { DrillRunStatus, DrillVerdict, WriterProgressAround } from '../../drills/drill-runs';
+import type { DrillRestore } from '../../drills/leftovers';
+import { DrillRunState, drillProgressQuery } from './run-state';
 import { runLibvirtSteps, runStorageDaemonSteps } from './drill-steps';
 
 const bookkeeping = proxyActivities<Activities>({

@@ -2,7 +2,7 @@
 // gone, with durable timers backing off after a quick poll in an activity; and the one way the
 // build waits for several steps at once.
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
-import { act, undo } from './server-proxies';
+import { act, undo } from './proxies';
 
 /** How long the workflow waits for a volume or a server, in durable-timer rounds after a quick poll. */
 export const QUICK_POLL_MS = 10_000;

@@ -1,7 +1,7 @@
 import { proxyActivities, workflowInfo, log } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { ReconcileSummary } from '../pool/reconcile';
-import { OPENSTACK_NON_RETRYABLE } from '../openstack/errors';
+import type { Activities } from '../../activities';
+import type { ReconcileSummary } from '../../pool/reconcile';
+import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
 
 const { reconcileSpareVolumes, recordRound } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

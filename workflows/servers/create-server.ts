@@ -12,12 +12,12 @@
 // gave up: then the build is marked stuck and keeps its trust for the reaper's retry of its undos
 // (workflows/undo-server-build, servers/stuck-builds).
 import { CancellationScope, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { BuildRequest, BuildUpdate, SystemDiskPath } from '../servers/builds';
-import { dataDiskName, swapDiskName, systemDiskName } from '../servers/names';
+import type { BuildRequest, BuildUpdate, SystemDiskPath } from '../../servers/builds';
+import { dataDiskName, swapDiskName, systemDiskName } from '../../servers/names';
 import { Saga } from './saga';
-import { act, local, undo } from './server-proxies';
-import { allSettled, deleteServerAndWait, QUICK_POLL_MS, settleServer, waitForVolume } from './server-waits';
-import { BuildState, buildProgressQuery } from './server-build-state';
+import { act, local, undo } from './proxies';
+import { allSettled, deleteServerAndWait, QUICK_POLL_MS, settleServer, waitForVolume } from './waits';
+import { BuildState, buildProgressQuery } from './build-state';
 
 // Reshapes of the workflow, kept replay-safe for builds in flight when a worker is upgraded:
 // the boot records the build's progress itself; the trust delete and the final record are one step, then

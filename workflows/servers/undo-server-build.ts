@@ -7,9 +7,9 @@
 // nothing can act in the tenant's project: what is the admin's own (a claimed spare, the admin
 // project's fallback disk, an address) is still undone, and the operator is told what is left.
 import { log } from '@temporalio/workflow';
-import type { BuildUpdate, StuckReason } from '../servers/builds';
+import type { BuildUpdate, StuckReason } from '../../servers/builds';
 import { describeFailure, tenantReport, undoEverythingOf } from './create-server';
-import { act, undo } from './server-proxies';
+import { act, undo } from './proxies';
 
 /** The stuck marks this clears once everything is undone (a delete's are the delete's to clear). */
 const UNDO_REASONS: StuckReason[] = ['undo_failed', 'run_lost'];
