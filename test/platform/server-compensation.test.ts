@@ -1,22 +1,14 @@
 // createServer's compensation: a failure injected at each step after the system disk is
 // claimed leaves nothing behind (no server, no tenant disk, no pending transfer, no trust, no
 // address), and a spare that never became the tenant's goes back to the pool.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
-import { fillPool, serverRequest, tenantApi, useServerPlatform, waitForBuild } from './server-fixture';
+import { serverRequest, tenantApi, useServerPlatform, waitForBuild } from './server-fixture';
 
 let p: Platform;
 let demo: string;
 
-useServerPlatform((platform, token) => {
-  p = platform;
-  demo = token;
-});
-beforeEach(async () => {
-  expect(p.sim.faults.pendingCreateFailures()).toBe(0);
-  expect(p.sim.faults.pendingRequestFailures()).toBe(0);
-  await fillPool(p); // each build below takes a spare: every one starts from a pool hit
-});
+useServerPlatform((platform, token) => ([p, demo] = [platform, token]), { fillEachTest: true });
 
 const demoClients = () => p.cloud.tenant({ username: 'demo', password: 'demo-secret', project: 'demo' });
 

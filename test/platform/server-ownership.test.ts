@@ -2,23 +2,16 @@
 // and the simulator: a tenant's own volume a build reused by name survives the build's undo and
 // its delete, a spare one build gave back and another took is not the first one's to delete, and a
 // second identical request does not take the first one's disk.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deleteVolumeIfPresent } from '../../servers/system-disk';
 import type { Platform } from './harness';
 import { clientsOf, deleteBuild, KIND, setVolumeQuota, tenantVolume } from './ownership-fixture';
-import { fillPool, serverRequest, tenantApi, useServerPlatform, waitForBuild } from './server-fixture';
+import { serverRequest, tenantApi, useServerPlatform, waitForBuild } from './server-fixture';
 
 let p: Platform;
 let demo: string;
 
-useServerPlatform((platform, token) => {
-  p = platform;
-  demo = token;
-});
-beforeEach(async () => {
-  expect(p.sim.faults.pendingRequestFailures()).toBe(0);
-  await fillPool(p);
-});
+useServerPlatform((platform, token) => ([p, demo] = [platform, token]), { fillEachTest: true });
 
 async function build(name: string, overrides: Record<string, unknown> = {}) {
   const res = await tenantApi(p, '/v1/servers', { method: 'POST', token: demo, body: serverRequest(name, overrides) });
