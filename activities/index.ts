@@ -2,13 +2,13 @@
 // pattern): the worker registers the object this returns.
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
-import { chunkStoreActivities } from './chunkstore';
-import { cloudInventoryActivities } from './cloud-inventory';
-import { drillActivities } from './drill/temporal';
+import { chunkStoreActivities } from './volumes/volumes';
+import { cloudInventoryActivities } from './pool/cloud-inventory';
+import { drillActivities } from './drills/drills';
 import type { CloudClients } from '../openstack/cloud';
-import { poolActivities } from './pool';
-import { serverActivities } from './servers';
-import { reaperActivities } from './trusts';
+import { poolActivities } from './pool/pool';
+import { serverActivities } from './servers/servers';
+import { reaperActivities } from './servers/reaper';
 
 export interface ActivityDeps {
   cloud: CloudClients;

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { closeChunkStores } from '../chunk-volumes/store-registry';
-import { releaseDrillDaemons } from '../activities/drill/preflight';
+import { releaseDrillDaemons } from '../activities/drills/preflight';
 import { createPrisma, type PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { createWorker } from '../worker/worker';

@@ -1,5 +1,5 @@
 // What each step of the libvirt form does (the sequence is libvirt-steps.ts): the activities
-// run these on the worker (activities/drill/temporal.ts), a test runs them in-process.
+// run these on the worker (activities/drills/drills.ts), a test runs them in-process.
 import type { DrillReport } from './drill-report';
 import { layerPath, prepareChain } from './chain';
 import { startDrillDomain } from './domain';

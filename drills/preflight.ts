@@ -2,7 +2,7 @@
 // images, the tools, libvirt's daemons and the domain name are checked on the worker's host.
 // Bad input throws DrillRejection (naming the field), a host that cannot run drills
 // DrillHostUnfit; both leave nothing behind. Only then may later steps (and the restore) touch
-// the host. activities/drill/preflight.ts turns them into Temporal failures.
+// the host. activities/drills/preflight.ts turns them into Temporal failures.
 import { access, constants, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSettings } from '../config/settings';

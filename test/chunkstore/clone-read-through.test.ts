@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ChunkStoreError } from '../../chunkstore/index';
 import { pageRuns, readThrough } from '../../chunk-volumes/read-through';
 import { VolumeRefusal } from '../../chunk-volumes/progress';
-import { classifyStoreErrors } from '../../activities/chunkstore/failures';
+import { classifyStoreErrors } from '../../activities/volumes/failures';
 import { chunkIdOf, cloneLocation, parseCloneLocation } from '../../chunk-volumes/volume-layout';
 import { CHUNK, PAGE, PAGES, pages, useEnv } from './helpers';
 

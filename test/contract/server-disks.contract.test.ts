@@ -1,5 +1,5 @@
 // The disk part of the server-create flow, run against the built-in simulator AND the real Keystone 22 +
-// Cinder 21 (contract/), through the tenant's Keystone trust as the worker does it (activities/servers.ts):
+// Cinder 21 (contract/), through the tenant's Keystone trust as the worker does it (activities/servers/servers.ts):
 // the tenant delegates its token's roles to the admin user; the admin builds a system disk from the OS
 // image snapshot (the pool's spare); handOverVolume moves it into the tenant's project (transfer as admin,
 // accept through the trust); the tenant renames it and gets a data disk (ensureTenantDisk); a handover over

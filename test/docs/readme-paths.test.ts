@@ -5,7 +5,7 @@
 //   (`prisma/client`); fenced code blocks, URL paths (`/v1/pool`), npm packages (`@temporalio/...`), `POST/GET`
 //   and what .gitignore names (`.data/…`, run-time output) are not read as paths;
 // - it exists relative to the Markdown file's folder (activities/README.md's `pool.ts`) or to the repository root
-//   (`activities/pool.ts` anywhere); "x/" must be a folder, a name without an extension may be a module
+//   (`activities/pool/pool.ts` anywhere); "x/" must be a folder, a name without an extension may be a module
 //   (`prisma/client`), a "*" is a glob that must match a file;
 // - links resolve from the file's folder, and a #fragment names a heading of the target.
 // A failure names the file, the line and the missing path.
@@ -27,7 +27,7 @@ describe('docs name only what exists', () => {
   it('control: a missing file, folder, glob, link, heading and prose path are each reported with their line', () => {
     const text = [
       '# Title',
-      'The preflight is in `activities/drill/preflight.ts`, the shutdown in `worker/main.ts`.',
+      'The preflight is in `activities/drills/preflight.ts`, the shutdown in `worker/main.ts`.',
       'Routes live in `api/routes/` and `api/handlers/`; suites: `test/nothing/*.test.ts`.',
       '```',
       '`fenced/not-read.ts`',
@@ -47,10 +47,10 @@ describe('docs name only what exists', () => {
 
   it("control: a folder README's own names resolve from its folder, and what is not a path is not read", () => {
     const text = [
-      '- `pool.ts` binds `pool/`; `chunkstore/` here is `activities/chunkstore/`.',
+      '- `pool/pool.ts` binds `pool/`; `volumes/` here is `activities/volumes/`.',
       'Not paths: `/v1/pool`, `.data/api-token`, `@temporalio/workflow`, `sim@<type>#pool`, `os-quota-sets/{p}`,',
       '`npm start -- --role worker`, `~/.cache/blockflow/`, `1.5,2.5`, `POST/GET`, `scheduler-stats/get_pools`,',
-      'read/write and hit/miss in prose; a module: `prisma/client`; a glob: `*.ts`; in prose: drill/temporal.ts.',
+      'read/write and hit/miss in prose; a module: `prisma/client`; a glob: `*.ts`; in prose: drills/drills.ts.',
     ].join('\n');
     expect(checkDoc(root, 'activities/README.md', text).map(describeFinding)).toEqual([]);
     expect(checkDoc(root, 'README.md', '`pool.ts` is not at the root').map(describeFinding)).toEqual([

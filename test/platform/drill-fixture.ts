@@ -4,7 +4,7 @@ import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { releaseDrillDaemons } from '../../activities/drill/preflight';
+import { releaseDrillDaemons } from '../../activities/drills/preflight';
 import { formatTimings } from '../../drills/step-timer';
 import { startPlatform, waitFor, type Platform } from './harness';
 

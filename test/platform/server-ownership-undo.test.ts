@@ -5,7 +5,7 @@
 // alone, and a build whose state Temporal cannot tell is not taken for gone.
 import { Client, NamespaceNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { serverActivities } from '../../activities/servers';
+import { serverActivities } from '../../activities/servers/servers';
 import { claimSpareVolume } from '../../pool/claim';
 import { BuildUndoneError, fenceBuild } from '../../servers/build-fence';
 import { updateBuild } from '../../servers/builds';

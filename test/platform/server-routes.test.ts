@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { validateToken } from '../../openstack/trusts';
 import { BUILD_START_GRACE_MS, DELETED_RETENTION_MS } from '../../servers/builds';
-import { startedIn } from '../../activities/trusts';
+import { startedIn } from '../../activities/servers/reaper';
 import { reapServerBuilds } from '../../servers/trust-reaper';
 import { reapServerBuilds as reapWorkflow } from '../../workflows';
 import { API_TOKEN, type Platform } from './harness';

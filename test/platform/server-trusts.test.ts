@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../openstack/errors';
 import { createTrust, deleteTrustIfPresent, getTrust, validateToken } from '../../openstack/trusts';
 import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS } from '../../servers/builds';
-import { startedIn } from '../../activities/trusts';
+import { startedIn } from '../../activities/servers/reaper';
 import { reapServerBuilds } from '../../servers/trust-reaper';
 import type { Platform } from './harness';
 import { serverRequest, startServerPlatform, tenantApi, waitForBuild } from './server-fixture';

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { CloudInventory } from '../../activities/cloud-inventory';
+import type { CloudInventory } from '../../activities/pool/cloud-inventory';
 import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
 
 const { listCloudInventory } = proxyActivities<Activities>({

@@ -12,7 +12,7 @@ const {
   syncCatalog,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  // The long passes heartbeat (activities/pool.ts): a pass whose worker died is retried after this.
+  // The long passes heartbeat (activities/pool/pool.ts): a pass whose worker died is retried after this.
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE },
 });

@@ -5,12 +5,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { PrismaClient } from '../prisma/client';
-import type { CloudClients } from '../openstack/cloud';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../openstack/errors';
-import { DurationEstimator, waitExpected } from '../lib/expected-wait';
-import { updateBuild, type BuildUpdate } from '../servers/builds';
-import { assertNotFenced, BuildUndoneError, fenceBuild, underFence } from '../servers/build-fence';
+import type { PrismaClient } from '../../prisma/client';
+import type { CloudClients } from '../../openstack/cloud';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../openstack/errors';
+import { DurationEstimator, waitExpected } from '../../lib/expected-wait';
+import { updateBuild, type BuildUpdate } from '../../servers/builds';
+import { assertNotFenced, BuildUndoneError, fenceBuild, underFence } from '../../servers/build-fence';
 import {
   bootGrant,
   ensureServer,
@@ -18,20 +18,20 @@ import {
   observeServer,
   requestServerDelete,
   type BootRequest,
-} from '../servers/boot';
-import { FixedIpError, releaseFixedIps, type FixedIpRequest } from '../servers/fixed-ips';
-import { grantCheckedAddress } from '../servers/address-grant';
-import { releaseSystemDisk, type SystemDiskToRelease } from '../servers/release';
-import { deliverSystemDisk, takeSystemDisk, type SystemDiskRequest } from '../servers/obtain-system-disk';
+} from '../../servers/boot';
+import { FixedIpError, releaseFixedIps, type FixedIpRequest } from '../../servers/fixed-ips';
+import { grantCheckedAddress } from '../../servers/address-grant';
+import { releaseSystemDisk, type SystemDiskToRelease } from '../../servers/release';
+import { deliverSystemDisk, takeSystemDisk, type SystemDiskRequest } from '../../servers/obtain-system-disk';
 import {
   ATTACHED,
   deleteVolumeIfPresent,
   ensureFallbackDisk,
   TenantQuotaError,
   type FallbackDiskRequest,
-} from '../servers/system-disk';
-import { deleteTenantDisksOf, ensureTenantDisk, type TenantDiskRequest } from '../servers/tenant-disks';
-import { deleteTrustIfPresent } from '../openstack/trusts';
+} from '../../servers/system-disk';
+import { deleteTenantDisksOf, ensureTenantDisk, type TenantDiskRequest } from '../../servers/tenant-disks';
+import { deleteTrustIfPresent } from '../../openstack/trusts';
 
 /** A disk built on demand, to deliver: its id and when the build began looking for a system disk. */
 interface DeliveredDisk {

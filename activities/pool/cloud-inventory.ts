@@ -1,5 +1,5 @@
 // Read-only look at the cloud: the image snapshots and volume types system disks are built from.
-import type { CloudClients } from '../openstack/cloud';
+import type { CloudClients } from '../../openstack/cloud';
 
 export interface CloudSnapshot {
   id: string;

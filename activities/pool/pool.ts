@@ -1,16 +1,16 @@
 // The spare-volume pool's activities, bound to their dependencies.
 import { heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../prisma/client';
-import type { CloudClients } from '../openstack/cloud';
-import { claimSpareVolume } from '../pool/claim';
-import { purgeStaleSpares, syncCatalog } from '../pool/catalog';
-import { createSpareVolume, observeVolumes, type SpareVolumeRequest } from '../pool/create-spare';
-import type { PoolKind } from '../pool/kinds';
-import { loadReplenishPlan } from '../pool/plan';
-import { reconcileSpareVolumes } from '../pool/reconcile';
-import { recordRound, type RoundRecord } from '../pool/rounds';
-import { pauseReplenishment, resumeReplenishment, stopRunningReplenishRounds } from '../pool/schedules';
+import type { PrismaClient } from '../../prisma/client';
+import type { CloudClients } from '../../openstack/cloud';
+import { claimSpareVolume } from '../../pool/claim';
+import { purgeStaleSpares, syncCatalog } from '../../pool/catalog';
+import { createSpareVolume, observeVolumes, type SpareVolumeRequest } from '../../pool/create-spare';
+import type { PoolKind } from '../../pool/kinds';
+import { loadReplenishPlan } from '../../pool/plan';
+import { reconcileSpareVolumes } from '../../pool/reconcile';
+import { recordRound, type RoundRecord } from '../../pool/rounds';
+import { pauseReplenishment, resumeReplenishment, stopRunningReplenishRounds } from '../../pool/schedules';
 
 export function poolActivities(deps: { prisma: PrismaClient; cloud: CloudClients; temporal: Client }) {
   const { prisma, cloud, temporal } = deps;

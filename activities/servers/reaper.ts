@@ -2,10 +2,10 @@
 // runs' trusts deleted, deleted builds past their retention removed, stuck builds retried.
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { CloudClients } from '../openstack/cloud';
-import type { PrismaClient } from '../prisma/client';
-import type { StuckRuns } from '../servers/stuck-builds';
-import { reapServerBuilds, type ReaperDeps } from '../servers/trust-reaper';
+import type { CloudClients } from '../../openstack/cloud';
+import type { PrismaClient } from '../../prisma/client';
+import type { StuckRuns } from '../../servers/stuck-builds';
+import { reapServerBuilds, type ReaperDeps } from '../../servers/trust-reaper';
 
 /** Whether Temporal knows the workflow `id` (started, running or closed); throws when it cannot say. */
 export const startedIn = (temporal: Client) => (id: string) =>
