@@ -3,7 +3,7 @@
 // a moment ago is found at once; the copy is refreshed after its time to live; a failed read is
 // not kept.
 import { describe, expect, it } from 'vitest';
-import { FlavorCatalog } from '../../api/flavor-catalog';
+import { FlavorCatalog } from '../../api/routes/servers/flavor-catalog';
 import type { Flavor } from '../../openstack/nova';
 
 function nova(initial: Flavor[]) {

@@ -8,7 +8,7 @@ import { generatedVolumeDigest } from '../../chunk-volumes/generated-data';
 import { cloneProgressQuery, type CloneProgress } from '../../workflows/volumes/clone-progress';
 import { startPlatform, waitFor, type Platform } from './harness';
 import { cloneVolume } from '../../workflows';
-import { cloneWorkflowId } from '../../api/routes/volumes';
+import { cloneWorkflowId } from '../../api/routes/volumes/volumes';
 
 const CHUNKS = 3;
 const CHUNK_SIZE = 16 * 1024 * 1024; // the store's default geometry

@@ -2,18 +2,18 @@
 // generated data, look at a volume (per-chunk state, SHA-256 as a reader sees it), start a
 // cloneVolume workflow, follow its progress. The store belongs to the worker (one DataStore per
 // directory), so every store access runs there, as a workflow; the API only talks to Temporal.
-import { cloneProgressQuery } from '../../workflows/volumes/clone-progress';
+import { cloneProgressQuery } from '../../../workflows/volumes/clone-progress';
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CloneProgress } from '../../workflows/volumes/clone-progress';
-import { cloneVolume, createGeneratedVolume, describeVolume } from '../../workflows';
-import type { ApiDeps } from '../deps';
-import { jsonBody, operatorRead, response, security } from '../openapi';
-import { conflict, invalidRequest, notFound, problemResponse, type Problem } from '../problem';
-import { createRouter } from '../router';
-import { describeWorkflowOf, rootCause } from '../temporal';
+import type { CloneProgress } from '../../../workflows/volumes/clone-progress';
+import { cloneVolume, createGeneratedVolume, describeVolume } from '../../../workflows';
+import type { ApiDeps } from '../../deps';
+import { jsonBody, operatorRead, response, security } from '../../openapi';
+import { conflict, invalidRequest, notFound, problemResponse, type Problem } from '../../problem';
+import { createRouter } from '../../router';
+import { describeWorkflowOf, rootCause } from '../../temporal';
 import {
   CloneStarted,
   CloneStatus,
@@ -25,7 +25,7 @@ import {
   VolumeId,
   VolumeQuery,
   VolumeView,
-} from '../schemas/volumes';
+} from './schemas';
 
 /** How long a progress read waits for the worker to answer the query before using the memo. */
 const QUERY_DEADLINE_MS = 3_000;

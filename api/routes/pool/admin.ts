@@ -9,14 +9,14 @@ import {
   syncCatalogNow,
   updateSettings,
   upsertPolicy,
-} from '../../pool/admin';
-import { PoolSettingsValues, readPoolSettings } from '../../pool/settings';
-import { ifScheduleExists, triggerRound } from '../../pool/schedules';
-import type { ApiDeps } from '../deps';
-import { json, jsonBody, response, security } from '../openapi';
-import { conflict, problemResponse } from '../problem';
-import { nextOffsetField, pageArgs, pageOf, PageQuery } from '../schemas/page';
-import { createRouter } from '../router';
+} from '../../../pool/admin';
+import { PoolSettingsValues, readPoolSettings } from '../../../pool/settings';
+import { ifScheduleExists, triggerRound } from '../../../pool/schedules';
+import type { ApiDeps } from '../../deps';
+import { json, jsonBody, response, security } from '../../openapi';
+import { conflict, problemResponse } from '../../problem';
+import { nextOffsetField, pageArgs, pageOf, PageQuery } from '../../schemas/page';
+import { createRouter } from '../../router';
 
 const Settings = z.object(PoolSettingsValues.shape).openapi('PoolSettings');
 const SettingsPatch = Settings.partial().strict();

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ApiDeps } from '../deps';
-import { response } from '../openapi';
-import { createRouter } from '../router';
+import type { ApiDeps } from '../../deps';
+import { response } from '../../openapi';
+import { createRouter } from '../../router';
 
 const Component = z.object({ up: z.boolean(), detail: z.string() });
 const Health = z.object({

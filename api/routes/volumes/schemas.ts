@@ -1,6 +1,6 @@
 // Request and response bodies of the volume and clone routes (routes/volumes.ts).
 import { z } from '@hono/zod-openapi';
-import { MAX_CHUNKS_PER_VOLUME, VOLUME_ID_PATTERN } from '../../chunk-volumes/volume-layout';
+import { MAX_CHUNKS_PER_VOLUME, VOLUME_ID_PATTERN } from '../../../chunk-volumes/volume-layout';
 
 /** Generated volumes are written, and digests read, within one request: keep them to 1 GiB (64 × 16 MiB). */
 export const MAX_GENERATED_CHUNKS = 64;

@@ -1,6 +1,6 @@
 // Request and response bodies of the tenant's server routes (routes/servers.ts).
 import { z } from '@hono/zod-openapi';
-import { MAX_PAGE } from '../../servers/builds';
+import { MAX_PAGE } from '../../../servers/builds';
 
 /** Nova accepts more, but the server's name also names its disks (`<name>-sys`) and its host name. */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;

@@ -2,7 +2,7 @@
 // create latency as a distribution, the last rounds with what they did, and what is in flight (server
 // builds, drills, clones). SQL over the tables, and Temporal's visibility for the clones.
 import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../../prisma/client';
+import type { PrismaClient } from '../../../prisma/client';
 import { SECONDS_LONG } from './metrics-sources';
 
 type Row = Record<string, unknown>;

@@ -3,14 +3,14 @@
 // same build), or failed by the reaper (servers/trust-reaper).
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
-import { createLogger } from '../observability/logger';
-import type { BuildRow } from '../servers/builds';
-import { createServer } from '../workflows';
-import type { CreateServerInput } from '../workflows/servers/create-server';
-import type { ApiDeps } from './deps';
-import { invalidRequest } from './problem';
-import type { ServerRequest } from './schemas/servers';
-import type { ResolvedRequest } from './server-request';
+import { createLogger } from '../../../observability/logger';
+import type { BuildRow } from '../../../servers/builds';
+import { createServer } from '../../../workflows';
+import type { CreateServerInput } from '../../../workflows/servers/create-server';
+import type { ApiDeps } from '../../deps';
+import { invalidRequest } from '../../problem';
+import type { ServerRequest } from './schemas';
+import type { ResolvedRequest } from './request';
 
 const log = createLogger('api');
 

@@ -3,18 +3,18 @@
 // past runs, cancel one (the workflow restores before it ends). Bad parameters → 400 before any
 // workflow starts; what only the worker's host can check (a domain name already taken) makes the
 // run end as `rejected`, also before anything is touched.
-import { drillProgressQuery } from '../../workflows/drills/run-state';
+import { drillProgressQuery } from '../../../workflows/drills/run-state';
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { createRoute } from '@hono/zod-openapi';
-import { recordDrillRun } from '../../drills/drill-runs';
-import type { DrillProgress } from '../../workflows/drills/run-state';
-import type { ApiDeps } from '../deps';
-import { blockcommitDrill, snapshotDrill } from '../../workflows';
-import { jsonBody, operatorRead, response, security } from '../openapi';
-import { conflict, invalidRequest, notFound, problemResponse } from '../problem';
-import { createRouter } from '../router';
-import { describeWorkflowOf } from '../temporal';
+import { recordDrillRun } from '../../../drills/drill-runs';
+import type { DrillProgress } from '../../../workflows/drills/run-state';
+import type { ApiDeps } from '../../deps';
+import { blockcommitDrill, snapshotDrill } from '../../../workflows';
+import { jsonBody, operatorRead, response, security } from '../../openapi';
+import { conflict, invalidRequest, notFound, problemResponse } from '../../problem';
+import { createRouter } from '../../router';
+import { describeWorkflowOf } from '../../temporal';
 import {
   CancelRequested,
   DrillRequest,
@@ -24,7 +24,7 @@ import {
   ListQuery,
   paramsOf,
   RunId,
-} from '../schemas/drills';
+} from './schemas';
 
 const DRILL_WORKFLOWS = ['snapshotDrill', 'blockcommitDrill'] as const;
 

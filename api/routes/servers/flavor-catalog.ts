@@ -3,7 +3,7 @@
 // them too). A flavor the copy does not hold is looked for again in Nova before a request is
 // refused, so one made a moment ago is found at once; one deleted a moment ago is still accepted
 // for up to `ttlMs`, and Nova then refuses the boot (the build fails, undone, with Nova's words).
-import type { Flavor } from '../openstack/nova';
+import type { Flavor } from '../../../openstack/nova';
 
 export class FlavorCatalog {
   private copy?: { flavors: Promise<Flavor[]>; until: number };

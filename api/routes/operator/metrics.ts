@@ -4,12 +4,12 @@
 // forwarded from its exporter when this process runs one (observability/temporal-runtime.ts).
 import { createRoute, z } from '@hono/zod-openapi';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ApiDeps } from '../deps';
-import { createRouter } from '../router';
-import { poolKinds, poolSchedules } from './pool-status';
+import type { ApiDeps } from '../../deps';
+import { createRouter } from '../../router';
+import { poolKinds, poolSchedules } from '../pool/status';
 import { HISTOGRAMS, readCounters, readHistogram } from './metrics-sources';
-import { renderHistogram } from '../../observability/prometheus-histogram';
-import { temporalSdkMetricsAddress } from '../../observability/temporal-runtime';
+import { renderHistogram } from '../../../observability/prometheus-histogram';
+import { temporalSdkMetricsAddress } from '../../../observability/temporal-runtime';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 

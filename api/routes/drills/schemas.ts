@@ -1,7 +1,7 @@
 // Request and response bodies of the drill routes (routes/drills.ts). The request is checked with
 // the same rules the worker applies (drillParamProblems), so bad parameters are a 400 here.
 import { z } from '@hono/zod-openapi';
-import { drillParamProblems, type DrillParams } from '../../drills/drill-params';
+import { drillParamProblems, type DrillParams } from '../../../drills/drill-params';
 
 const Form = z.enum(['libvirt', 'storage-daemon']);
 const Scenario = z.enum(['snapshot', 'commit']);

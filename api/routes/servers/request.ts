@@ -1,12 +1,12 @@
 // What a server request names, checked against what exists before anything starts: the OS and
 // volume type in the pool's catalog (with a snapshot), the flavor in Nova, the network among the
 // ones blockflow manages, the fixed IP inside it and free. Each refusal names its field.
-import type { PrismaClient } from '../prisma/client';
+import type { PrismaClient } from '../../../prisma/client';
 import type { FlavorCatalog } from './flavor-catalog';
-import { contains, parseCidr } from '../servers/fixed-ips';
-import type { BuildRequest } from '../servers/builds';
-import { invalidRequest, type Problem } from './problem';
-import type { ServerRequest } from './schemas/servers';
+import { contains, parseCidr } from '../../../servers/fixed-ips';
+import type { BuildRequest } from '../../../servers/builds';
+import { invalidRequest, type Problem } from '../../problem';
+import type { ServerRequest } from './schemas';
 
 export interface ResolvedRequest extends BuildRequest {
   snapshotId: string;

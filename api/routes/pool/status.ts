@@ -1,13 +1,13 @@
 // Read side of the pool: per (type, OS) counts against targets, recent failures, last rounds,
 // the schedules' state and the image catalog.
 import { createRoute, z } from '@hono/zod-openapi';
-import { loadReplenishPlan } from '../../pool/plan';
-import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../pool/schedules';
-import { DropReason, type ReconcileSummary } from '../../pool/reconcile';
-import type { ApiDeps } from '../deps';
-import { response } from '../openapi';
-import { createRouter } from '../router';
-import { nextOffsetField, pageArgs, pageOf, PageQuery } from '../schemas/page';
+import { loadReplenishPlan } from '../../../pool/plan';
+import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../../pool/schedules';
+import { DropReason, type ReconcileSummary } from '../../../pool/reconcile';
+import type { ApiDeps } from '../../deps';
+import { response } from '../../openapi';
+import { createRouter } from '../../router';
+import { nextOffsetField, pageArgs, pageOf, PageQuery } from '../../schemas/page';
 
 const Round = z
   .object({

@@ -1,8 +1,8 @@
 // What /metrics reports, read from the database at scrape time (so a restart or a second API
 // process reports the same): the pool's event history (spare_volume_events, written by a trigger),
 // the round records, the system-disk hand-outs and the server builds.
-import type { PrismaClient } from '../../prisma/client';
-import type { HistogramFamily } from '../../observability/prometheus-histogram';
+import type { PrismaClient } from '../../../prisma/client';
+import type { HistogramFamily } from '../../../observability/prometheus-histogram';
 
 /** A histogram's source: SQL returning label columns and `v` (seconds), rows to count. */
 interface HistogramSource {

@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ApiDeps } from '../deps';
+import type { ApiDeps } from '../../deps';
 import { randomUUID } from 'node:crypto';
-import { response, security } from '../openapi';
-import { createRouter } from '../router';
-import { cloudInventory } from '../../workflows';
+import { response, security } from '../../openapi';
+import { createRouter } from '../../router';
+import { cloudInventory } from '../../../workflows';
 
 const Snapshot = z.object({ id: z.string(), name: z.string(), status: z.string(), sizeGb: z.number() });
 const Inventory = z.object({

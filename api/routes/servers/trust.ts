@@ -2,15 +2,15 @@
 // blockflow's service user, on the caller's project, for the member role only, ending after the
 // build's deadline (servers/builds). Created with the caller's token in the request, never stored.
 import type { z } from '@hono/zod-openapi';
-import { ConflictError, ForbiddenError } from '../openstack/errors';
-import { createTrust, deleteTrustIfPresent, listTrustsFrom } from '../openstack/trusts';
-import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS } from '../servers/builds';
-import type { ApiDeps } from './deps';
+import { ConflictError, ForbiddenError } from '../../../openstack/errors';
+import { createTrust, deleteTrustIfPresent, listTrustsFrom } from '../../../openstack/trusts';
+import { TRUST_EXPIRY_SPREAD_MS, TRUST_LIFETIME_MS } from '../../../servers/builds';
+import type { ApiDeps } from '../../deps';
 import type { FlavorCatalog } from './flavor-catalog';
-import type { Problem } from './problem';
-import type { ServerRequest } from './schemas/servers';
-import { isProblem, resolveServerRequest, type ResolvedRequest } from './server-request';
-import { forbidden, MEMBER, type Tenant } from './tenant-auth';
+import type { Problem } from '../../problem';
+import type { ServerRequest } from './schemas';
+import { isProblem, resolveServerRequest, type ResolvedRequest } from './request';
+import { forbidden, MEMBER, type Tenant } from '../../tenant-auth';
 
 /**
  * The request's checks and the build's trust side by side (one round of latency less). A request

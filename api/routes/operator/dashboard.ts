@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRoute } from '@hono/zod-openapi';
-import type { ApiDeps } from '../deps';
-import { operatorOptional, response } from '../openapi';
-import { isOperator } from '../auth';
-import { problemResponse } from '../problem';
-import { createRouter } from '../router';
+import type { ApiDeps } from '../../deps';
+import { operatorOptional, response } from '../../openapi';
+import { isOperator } from '../../auth';
+import { problemResponse } from '../../problem';
+import { createRouter } from '../../router';
 import { poolHistory } from './dashboard-history';
 import { claimsSince, createLatencySince, inFlight, lastRounds } from './dashboard-reads';
 import {
@@ -60,7 +60,7 @@ const routes = {
   }),
 };
 
-const STATIC = join(import.meta.dirname, '..', 'dashboard');
+const STATIC = join(import.meta.dirname, '..', '..', 'dashboard');
 const files = {
   'index.html': 'text/html; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',

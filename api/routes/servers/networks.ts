@@ -2,14 +2,14 @@
 // the admin project (its subnet's CIDR; the gateway and the addresses given are reserved), list them
 // with their counts.
 import { createRoute, z } from '@hono/zod-openapi';
-import { FOREIGN_PORT_HOLDER_PREFIX } from '../../servers/address-grant';
-import { FixedIpError } from '../../servers/fixed-ips';
-import { manageNetwork, UnknownNetworkError } from '../../servers/networks';
-import type { ApiDeps } from '../deps';
-import { jsonBody, response, security } from '../openapi';
-import { invalidRequest, problemResponse } from '../problem';
-import { createRouter } from '../router';
-import { Ipv4Address } from '../schemas/servers';
+import { FOREIGN_PORT_HOLDER_PREFIX } from '../../../servers/address-grant';
+import { FixedIpError } from '../../../servers/fixed-ips';
+import { manageNetwork, UnknownNetworkError } from '../../../servers/networks';
+import type { ApiDeps } from '../../deps';
+import { jsonBody, response, security } from '../../openapi';
+import { invalidRequest, problemResponse } from '../../problem';
+import { createRouter } from '../../router';
+import { Ipv4Address } from './schemas';
 
 const RegisterNetwork = z
   .object({

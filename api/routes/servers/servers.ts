@@ -6,31 +6,24 @@
 // TRUST_LIFETIME_MS); the token itself goes nowhere else. A reader may read, a member create and
 // delete (tenant-auth). A build whose workflow could not be started is started by the retry with
 // its Idempotency-Key, or failed by the reaper (servers/trust-reaper).
-import { buildProgressQuery } from '../../workflows/servers/build-state';
+import { buildProgressQuery } from '../../../workflows/servers/build-state';
 import { createHash, randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { deleteTrustIfPresent } from '../../openstack/trusts';
-import { findBuild, insertBuild, listBuilds, MAX_PAGE, updateBuild, type BuildRow } from '../../servers/builds';
-import { deleteServer } from '../../workflows';
-import type { ApiDeps } from '../deps';
-import { jsonBody, response } from '../openapi';
-import { invalidRequest, notFound, problemResponse } from '../problem';
-import { createRouter } from '../router';
-import { isProblem } from '../server-request';
-import { differingField, neverStarted, startBuild, unavailable } from '../server-start';
-import { refusedAs403, resolveWithTrust, trustFor, warmUpTrust } from '../server-trust';
-import {
-  BuildId,
-  ListQuery,
-  ServerAccepted,
-  ServerBuildList,
-  ServerBuildView,
-  ServerRequest,
-} from '../schemas/servers';
-import { cannotDelegate, requireKeystoneToken, type TenantEnv } from '../tenant-auth';
-import { ValidatedTokens } from '../token-cache';
-import { FlavorCatalog } from '../flavor-catalog';
+import { deleteTrustIfPresent } from '../../../openstack/trusts';
+import { findBuild, insertBuild, listBuilds, MAX_PAGE, updateBuild, type BuildRow } from '../../../servers/builds';
+import { deleteServer } from '../../../workflows';
+import type { ApiDeps } from '../../deps';
+import { jsonBody, response } from '../../openapi';
+import { invalidRequest, notFound, problemResponse } from '../../problem';
+import { createRouter } from '../../router';
+import { isProblem } from './request';
+import { differingField, neverStarted, startBuild, unavailable } from './start';
+import { refusedAs403, resolveWithTrust, trustFor, warmUpTrust } from './trust';
+import { BuildId, ListQuery, ServerAccepted, ServerBuildList, ServerBuildView, ServerRequest } from './schemas';
+import { cannotDelegate, requireKeystoneToken, type TenantEnv } from '../../tenant-auth';
+import { ValidatedTokens } from '../../token-cache';
+import { FlavorCatalog } from './flavor-catalog';
 import { z } from '@hono/zod-openapi';
 
 const keystone = [{ keystone: [] }];
