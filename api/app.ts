@@ -17,7 +17,7 @@ import { volumeRoutes } from './routes/volumes/volumes';
 import { networkRoutes } from './routes/servers/networks';
 import { serverRoutes } from './routes/servers/servers';
 import { metricsRoutes } from './routes/operator/metrics';
-import { dashboardRoutes } from './routes/operator/dashboard';
+import { dashboardPage, dashboardRoutes } from './routes/operator/dashboard';
 import { createLogger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
 import { TrustsBusy } from './routes/servers/trust';
@@ -46,16 +46,18 @@ export function createApp(deps: ApiDeps) {
     requireOperator(deps.apiToken, () => spec()),
   );
   app.get('/operator', operatorSignIn(deps.apiToken));
+  // Each router on its base path (its routes' paths are relative to it).
   app.route('/', healthRoutes(deps));
-  app.route('/', cloudRoutes(deps));
-  app.route('/', poolStatusRoutes(deps));
-  app.route('/', poolAdminRoutes(deps));
-  app.route('/', drillRoutes(deps));
-  app.route('/', volumeRoutes(deps));
-  app.route('/', networkRoutes(deps));
-  app.route('/', serverRoutes(deps));
   app.route('/', metricsRoutes(deps));
-  app.route('/', dashboardRoutes(deps));
+  app.route('/', dashboardPage());
+  app.route('/v1/cloud', cloudRoutes(deps));
+  app.route('/v1/pool', poolStatusRoutes(deps));
+  app.route('/v1/pool', poolAdminRoutes(deps));
+  app.route('/v1/drills', drillRoutes(deps));
+  app.route('/v1/volumes', volumeRoutes(deps));
+  app.route('/v1/networks', networkRoutes(deps));
+  app.route('/v1/servers', serverRoutes(deps));
+  app.route('/v1/dashboard', dashboardRoutes(deps));
   // Built once, at the first request (every route is registered by then).
   let doc: ReturnType<typeof servedDocument> | undefined;
   const spec = () =>

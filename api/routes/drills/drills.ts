@@ -31,7 +31,7 @@ const DRILL_WORKFLOWS = ['snapshotDrill', 'blockcommitDrill'] as const;
 const routes = {
   start: createRoute({
     method: 'post',
-    path: '/v1/drills',
+    path: '/',
     summary: 'Start a live snapshot / blockcommit drill',
     security,
     request: jsonBody(DrillRequest),
@@ -42,7 +42,7 @@ const routes = {
   }),
   list: createRoute({
     method: 'get',
-    path: '/v1/drills',
+    path: '/',
     summary: 'Past and running drill runs, newest first',
     security: operatorRead,
     request: { query: ListQuery },
@@ -50,7 +50,7 @@ const routes = {
   }),
   get: createRoute({
     method: 'get',
-    path: '/v1/drills/{id}',
+    path: '/{id}',
     summary: 'One drill run: parameters, step timings, k, N, verdict; live progress while it runs',
     security: operatorRead,
     request: { params: RunId },
@@ -61,7 +61,7 @@ const routes = {
   }),
   cancel: createRoute({
     method: 'post',
-    path: '/v1/drills/{id}/cancel',
+    path: '/{id}/cancel',
     summary: 'Cancel a running drill; its restore runs before it ends',
     security,
     request: { params: RunId },

@@ -14,7 +14,7 @@ const Inventory = z.object({
 
 const route = createRoute({
   method: 'get',
-  path: '/v1/cloud/inventory',
+  path: '/inventory',
   summary: "The cloud's image snapshots and volume types, read by the cloudInventory workflow",
   security, // it starts a workflow: Bearer only
   responses: { 200: response('inventory', Inventory) },

@@ -27,35 +27,35 @@ const get = <P extends string>(path: P, summary: string) => ({ method: 'get' as 
 
 const routes = {
   claims: createRoute({
-    ...get('/v1/dashboard/claims', 'System disks per kind: pool hits, fallbacks, hand-over latency'),
+    ...get('/claims', 'System disks per kind: pool hits, fallbacks, hand-over latency'),
     request: { query: WindowQuery },
     responses: { 200: response('per kind', Claims), ...badQuery },
   }),
   createLatency: createRoute({
-    ...get('/v1/dashboard/create-latency', 'Spare creates: intent to available, as a distribution'),
+    ...get('/create-latency', 'Spare creates: intent to available, as a distribution'),
     request: { query: WindowQuery },
     responses: { 200: response('buckets (count per bucket, not cumulative)', CreateLatency), ...badQuery },
   }),
   history: createRoute({
-    ...get('/v1/dashboard/pool-history', 'Pool levels per kind over the last hours'),
+    ...get('/pool-history', 'Pool levels per kind over the last hours'),
     request: { query: HistoryQuery },
     responses: { 200: response('samples per kind', PoolHistory), ...badQuery },
   }),
   rounds: createRoute({
-    ...get('/v1/dashboard/rounds', 'The last pool rounds and what they did'),
+    ...get('/rounds', 'The last pool rounds and what they did'),
     request: { query: RoundsQuery },
     responses: { 200: response('newest first', Rounds), ...badQuery },
   }),
   inFlight: createRoute({
     ...get(
-      '/v1/dashboard/in-flight',
+      '/in-flight',
       "Server builds, drills and clones running now, with their step (the operator's; others get counts only)",
     ),
     security: operatorOptional,
     responses: { 200: response('running work', InFlight) },
   }),
   links: createRoute({
-    ...get('/v1/dashboard/links', 'Where the Temporal Web UI is, for links to each workflow'),
+    ...get('/links', 'Where the Temporal Web UI is, for links to each workflow'),
     responses: { 200: response('links', Links) },
   }),
 };
@@ -70,9 +70,10 @@ const files = {
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
 
+/** The dashboard's reads, mounted on /v1/dashboard. */
 export function dashboardRoutes(deps: ApiDeps) {
   const { prisma, temporal } = deps;
-  const router = createRouter()
+  return createRouter()
     .openapi(routes.claims, async (c) => {
       const since = hoursAgo(c.req.valid('query').hours);
       return c.json({ since: since.toISOString(), kinds: await claimsSince(prisma, since) }, 200);
@@ -93,7 +94,11 @@ export function dashboardRoutes(deps: ApiDeps) {
     .openapi(routes.links, (c) =>
       c.json({ temporalUi: deps.temporalUiUrl ?? null, namespace: temporal.options.namespace }, 200),
     );
-  // The page and its assets: read once, served as they are (no build step, nothing generated).
+}
+
+/** The page at / and its assets: read once, served as they are (no build step, nothing generated). */
+export function dashboardPage() {
+  const router = createRouter();
   for (const [name, type] of Object.entries(files)) {
     const body = readFileSync(join(STATIC, name), 'utf8');
     const path = name === 'index.html' ? '/' : `/dashboard/${name}`;

@@ -52,13 +52,13 @@ const SyncResult = z.object({ workflowId: z.string(), result: z.unknown() });
 const routes = {
   getSettings: createRoute({
     method: 'get',
-    path: '/v1/pool/settings',
+    path: '/settings',
     summary: 'Pool settings',
     responses: { 200: response('settings', Settings) },
   }),
   putSettings: createRoute({
     method: 'patch',
-    path: '/v1/pool/settings',
+    path: '/settings',
     summary: 'Change pool settings; schedules follow at once',
     security,
     request: jsonBody(SettingsPatch),
@@ -66,7 +66,7 @@ const routes = {
   }),
   getPolicies: createRoute({
     method: 'get',
-    path: '/v1/pool/policies',
+    path: '/policies',
     summary: 'Target per (volume type, OS)',
     request: { query: PageQuery },
     responses: {
@@ -75,7 +75,7 @@ const routes = {
   }),
   putPolicy: createRoute({
     method: 'put',
-    path: '/v1/pool/policies/{volumeType}/{osName}',
+    path: '/policies/{volumeType}/{osName}',
     summary: 'Create or change the policy of one (volume type, OS)',
     security,
     request: { params: PolicyKey, ...jsonBody(PolicyPatch) },
@@ -83,7 +83,7 @@ const routes = {
   }),
   runRound: createRoute({
     method: 'post',
-    path: '/v1/pool/rounds',
+    path: '/rounds',
     summary: 'Run a replenish or reconcile round now (skipped if one is running)',
     security,
     request: jsonBody(RoundRequest),
@@ -91,7 +91,7 @@ const routes = {
   }),
   pause: createRoute({
     method: 'post',
-    path: '/v1/pool/schedules/{action}',
+    path: '/schedules/{action}',
     summary: 'Pause or resume both pool schedules',
     security,
     request: { params: ScheduleAction, body: { required: false, ...json(ScheduleNote) } },
@@ -99,7 +99,7 @@ const routes = {
   }),
   syncCatalog: createRoute({
     method: 'post',
-    path: '/v1/pool/catalog/sync',
+    path: '/catalog/sync',
     summary: "Rebuild the OS catalog from Cinder's snapshots and purge stale spares (sync_os)",
     security,
     responses: { 200: response('result', SyncResult), 409: problemResponse('a sync is running') },

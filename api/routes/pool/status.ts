@@ -65,13 +65,13 @@ const Catalog = z.object({ images: z.array(CatalogImage), nextOffset: nextOffset
 
 const statusRoute = createRoute({
   method: 'get',
-  path: '/v1/pool',
+  path: '/',
   summary: 'Pool status per (volume type, OS)',
   responses: { 200: response('status', PoolStatus) },
 });
 const catalogRoute = createRoute({
   method: 'get',
-  path: '/v1/pool/catalog',
+  path: '/catalog',
   summary: 'The OS image catalog (OS, volume type → snapshot)',
   request: { query: PageQuery },
   responses: { 200: response('catalog', Catalog) },

@@ -40,7 +40,7 @@ const ManagedNetwork = z.object({
 const routes = {
   register: createRoute({
     method: 'post',
-    path: '/v1/networks',
+    path: '/',
     summary: 'Let blockflow hand out fixed IPs on a Neutron network (idempotent)',
     security,
     request: jsonBody(RegisterNetwork),
@@ -51,7 +51,7 @@ const routes = {
   }),
   list: createRoute({
     method: 'get',
-    path: '/v1/networks',
+    path: '/',
     summary: 'Networks blockflow hands fixed IPs out on, with their address counts',
     responses: { 200: response('networks', z.object({ networks: z.array(ManagedNetwork) })) },
   }),

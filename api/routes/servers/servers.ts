@@ -39,7 +39,7 @@ const IdempotencyHeader = z.object({
 const routes = {
   create: createRoute({
     method: 'post',
-    path: '/v1/servers',
+    path: '/',
     summary: 'Create a server, its system disk from the spare pool',
     description:
       'With an Idempotency-Key, a retry gets the build its first request started (or starts it, if that ' +
@@ -64,7 +64,7 @@ const routes = {
   }),
   get: createRoute({
     method: 'get',
-    path: '/v1/servers/{id}',
+    path: '/{id}',
     summary: 'One build: status, path, step, timings, server, volumes, address',
     security: keystone,
     request: { params: BuildId },
@@ -77,7 +77,7 @@ const routes = {
   }),
   list: createRoute({
     method: 'get',
-    path: '/v1/servers',
+    path: '/',
     summary: "The caller's project's builds, newest first, paged as Nova pages (limit, marker, servers_links)",
     description: 'A deleted build is listed for DELETED_RETENTION_MS (7 days) after its delete ended, then removed.',
     security: keystone,
@@ -91,7 +91,7 @@ const routes = {
   }),
   delete: createRoute({
     method: 'delete',
-    path: '/v1/servers/{id}',
+    path: '/{id}',
     summary: 'Delete the server with its volumes and address (deleteServer)',
     security: keystone,
     request: { params: BuildId },
@@ -112,8 +112,8 @@ export function serverRoutes(deps: ApiDeps) {
   const router = createRouter<TenantEnv>();
   const tokens = new ValidatedTokens();
   const flavors = new FlavorCatalog(() => cloud.admin.nova.listFlavors());
-  router.use('/v1/servers', requireKeystoneToken(cloud, tokens));
-  router.use('/v1/servers/*', requireKeystoneToken(cloud, tokens));
+  // Every route of this router is a tenant's: the Keystone token is checked here, for all of them.
+  router.use('*', requireKeystoneToken(cloud, tokens));
   const accepted = (id: string, status: BuildRow['status']) => ({
     id,
     status: status as z.infer<typeof ServerAccepted>['status'],

@@ -33,7 +33,7 @@ const QUERY_DEADLINE_MS = 3_000;
 const routes = {
   create: createRoute({
     method: 'post',
-    path: '/v1/volumes',
+    path: '/',
     summary: 'Create a source volume of generated data (waits until written)',
     security,
     request: jsonBody(CreateVolume),
@@ -44,7 +44,7 @@ const routes = {
   }),
   get: createRoute({
     method: 'get',
-    path: '/v1/volumes/{volumeId}',
+    path: '/{volumeId}',
     summary: "A volume's chunks and the SHA-256 of its bytes as a reader sees them (a describeVolume workflow)",
     security, // it starts a workflow: Bearer only
     request: { params: z.object({ volumeId: VolumeId }), query: VolumeQuery },
@@ -52,7 +52,7 @@ const routes = {
   }),
   startClone: createRoute({
     method: 'post',
-    path: '/v1/volumes/clones',
+    path: '/clones',
     summary: 'Clone a volume: instant clone chunks, then a throttled background flatten',
     security,
     request: jsonBody(StartClone),
@@ -65,7 +65,7 @@ const routes = {
   }),
   cloneStatus: createRoute({
     method: 'get',
-    path: '/v1/volumes/clones/{targetVolumeId}',
+    path: '/clones/{targetVolumeId}',
     summary: 'Progress of the clone of a volume',
     security: operatorRead,
     request: { params: z.object({ targetVolumeId: VolumeId }) },
