@@ -87,7 +87,7 @@ beforeAll(async () => {
   dataLogs = logFiles(b.dataDir)
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
-  expect(await b.stop()).toBe(0);
+  expect(await b.stop(), b.output().slice(-4000)).toBe(0);
   output = b.output();
 }, 400_000);
 
