@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { ChunkFile, type ChunkInfo } from './chunk-file';
 import { fail } from './errors';
 import { chunkFileName, FilePool } from './file-pool';
 import { makeGeometry, maxLocationLength, type Geometry } from './geometry';
 import { KeyedRwLock } from './keyed-rw-lock';
+import { nodeFs, type StoreFs } from './store-fs';
 import { DEFAULT_SYNC_IO_MAX_BYTES, SyncIoPolicy } from './sync-io-policy';
 
 export interface DataStoreOptions {
@@ -20,6 +20,8 @@ export interface DataStoreOptions {
    * pool; 0 = always the thread pool. Default 64 KiB. See SyncIoPolicy.
    */
   syncIoMaxBytes?: number;
+  /** The file system the store's I/O goes through; default the real one (tests pass a simulated one). */
+  fs?: StoreFs;
 }
 
 /** Hands callers a plain Uint8Array (the contract type), not a Buffer. */
@@ -57,12 +59,13 @@ export class DataStore {
    */
   static async open(opts: DataStoreOptions): Promise<DataStore> {
     const geometry = makeGeometry(opts);
-    await mkdir(opts.dir, { recursive: true });
+    const fs = opts.fs ?? nodeFs;
+    await fs.mkdirp(opts.dir);
     const syncIoMaxBytes = opts.syncIoMaxBytes ?? DEFAULT_SYNC_IO_MAX_BYTES;
     checkNumber('syncIoMaxBytes', syncIoMaxBytes);
     const locks = new KeyedRwLock<number>();
     const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending);
-    const store = new DataStore(new FilePool(opts.dir, geometry, io), geometry, locks);
+    const store = new DataStore(new FilePool(opts.dir, geometry, io, fs), geometry, locks);
     try {
       await store.load();
     } catch (err) {

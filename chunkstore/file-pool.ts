@@ -1,8 +1,8 @@
-import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Geometry } from './geometry';
 import { encodeMetaPage, type MetaPage } from './metapage';
 import { PagedFile } from './paged-file';
+import type { StoreFs } from './store-fs';
 import type { SyncIoPolicy } from './sync-io-policy';
 
 /** File names of FORMAT.md "File names". */
@@ -43,6 +43,7 @@ export class FilePool {
     readonly dir: string,
     private readonly geometry: Geometry,
     private readonly io: SyncIoPolicy,
+    readonly fs: StoreFs,
   ) {}
 
   pathOf(name: string): string {
@@ -51,7 +52,7 @@ export class FilePool {
 
   /** Entries of the directory, as parsed names (unknown names dropped). */
   async scan(): Promise<Array<{ name: string; parsed: ParsedName }>> {
-    const names = await readdir(this.dir);
+    const names = await this.fs.readdir(this.dir);
     return names.flatMap((name) => {
       const parsed = parseFileName(name);
       return parsed ? [{ name, parsed }] : [];
@@ -67,17 +68,17 @@ export class FilePool {
   async create(name: string, meta: MetaPage): Promise<PagedFile> {
     const finalPath = this.pathOf(name);
     const tmpPath = finalPath + TMP_SUFFIX;
-    await rm(tmpPath, { force: true });
-    const handle = await open(tmpPath, 'wx+');
+    await this.fs.remove(tmpPath);
+    const handle = await this.fs.open(tmpPath, 'create');
     try {
       await handle.write(encodeMetaPage(meta, this.geometry), 0, this.geometry.metaPageSize, 0);
       await handle.truncate(this.geometry.metaPageSize + this.geometry.chunkSize);
       await handle.sync();
-      await rename(tmpPath, finalPath);
+      await this.fs.rename(tmpPath, finalPath);
       await this.syncDir();
     } catch (err) {
       await handle.close();
-      await rm(tmpPath, { force: true });
+      await this.fs.remove(tmpPath);
       throw err;
     }
     return new PagedFile(finalPath, handle, this.geometry, this.io);
@@ -86,22 +87,17 @@ export class FilePool {
   /** Opens an existing file of the store for positional read/write. */
   async openExisting(name: string): Promise<PagedFile> {
     const path = this.pathOf(name);
-    return new PagedFile(path, await open(path, 'r+'), this.geometry, this.io);
+    return new PagedFile(path, await this.fs.open(path, 'existing'), this.geometry, this.io);
   }
 
   /** Unlinks `name` (missing is fine) and makes the unlink durable. */
   async remove(name: string): Promise<void> {
-    await rm(this.pathOf(name), { force: true });
+    await this.fs.remove(this.pathOf(name));
     await this.syncDir();
   }
 
   /** fsync of the directory: makes creates, renames and unlinks durable. */
-  async syncDir(): Promise<void> {
-    const handle = await open(this.dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+  syncDir(): Promise<void> {
+    return this.fs.syncDir(this.dir);
   }
 }

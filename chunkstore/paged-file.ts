@@ -1,7 +1,6 @@
-import { readSync, writeSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import type { Geometry } from './geometry';
 import { decodeMetaPage, encodeMetaPage, type MetaPage } from './metapage';
+import type { StoreFile } from './store-fs';
 import type { SyncIoPolicy } from './sync-io-policy';
 
 /** What the synchronous paths return: already settled, shared. */
@@ -9,15 +8,19 @@ const DONE: Promise<void> = Promise.resolve();
 
 /**
  * An open chunk or snapshot file: metapage at 0, data area after it
- * (FORMAT.md "File layout"). Keeps its FileHandle open until close();
+ * (FORMAT.md "File layout"). Keeps its file open until close();
  * all I/O is positional, so no shared file offset exists. Small reads and
  * writes run synchronously on the fd when the policy allows (see
- * SyncIoPolicy for why and when), the rest through the FileHandle.
+ * SyncIoPolicy for why and when), the rest through the thread pool.
+ * Remembers whether data was written since the last sync (`dirty`), so the
+ * chunk can make it durable before a metapage change or at a checkpoint.
  */
 export class PagedFile {
+  private unsynced = false;
+
   constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    private readonly handle: StoreFile,
     private readonly geometry: Geometry,
     private readonly io: SyncIoPolicy,
   ) {}
@@ -36,7 +39,7 @@ export class PagedFile {
    */
   async writeMeta(meta: MetaPage): Promise<void> {
     await this.writeAt(0, encodeMetaPage(meta, this.geometry));
-    await this.handle.datasync();
+    await this.datasync();
   }
 
   /** Reads `length` bytes of the data area from chunk offset `offset` into a new buffer. */
@@ -57,11 +60,29 @@ export class PagedFile {
 
   /** Writes into the data area at chunk offset `offset` (not synced; may throw synchronously). */
   writeData(offset: number, data: Uint8Array): Promise<void> {
+    this.unsynced = true;
     return this.writeAt(this.geometry.metaPageSize + offset, data);
   }
 
-  datasync(): Promise<void> {
-    return this.handle.datasync();
+  /** True when data was written since the last datasync began. */
+  get dirty(): boolean {
+    return this.unsynced;
+  }
+
+  async datasync(): Promise<void> {
+    // cleared before the call: a write racing with it marks the file again
+    this.unsynced = false;
+    try {
+      await this.handle.datasync();
+    } catch (err) {
+      this.unsynced = true;
+      throw err;
+    }
+  }
+
+  /** datasync only when something was written since the last one. */
+  async syncIfDirty(): Promise<void> {
+    if (this.unsynced) await this.datasync();
   }
 
   close(): Promise<void> {
@@ -82,7 +103,7 @@ export class PagedFile {
     let done = 0;
     try {
       while (done < target.length) {
-        const got = readSync(this.handle.fd, target, done, target.length - done, position + done);
+        const got = this.handle.readSync(target, done, target.length - done, position + done);
         if (got === 0) break;
         done += got;
       }
@@ -96,7 +117,7 @@ export class PagedFile {
   private async readIntoAsync(position: number, target: Uint8Array): Promise<void> {
     let done = 0;
     while (done < target.length) {
-      const { bytesRead } = await this.handle.read(target, done, target.length - done, position + done);
+      const bytesRead = await this.handle.read(target, done, target.length - done, position + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
@@ -107,7 +128,7 @@ export class PagedFile {
     if (!this.io.useSync(data.length)) return this.writeAtAsync(position, data);
     const started = this.io.syncStarted();
     try {
-      for (let n = 0; n < data.length;) n += writeSync(this.handle.fd, data, n, data.length - n, position + n);
+      for (let n = 0; n < data.length;) n += this.handle.writeSync(data, n, data.length - n, position + n);
     } finally {
       this.io.syncEnded(started);
     }
@@ -117,8 +138,7 @@ export class PagedFile {
   private async writeAtAsync(position: number, data: Uint8Array): Promise<void> {
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await this.handle.write(data, done, data.length - done, position + done);
-      done += bytesWritten;
+      done += await this.handle.write(data, done, data.length - done, position + done);
     }
   }
 }

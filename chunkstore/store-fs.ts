@@ -1,0 +1,93 @@
+import { readSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+
+/**
+ * The only file-system calls the store makes. The real one is NodeFs; the
+ * crash-consistency harness (test/chunkstore/crash-fs.ts) implements the same
+ * interface in memory, records every write and sync, and builds the disk
+ * states a power cut may leave. Keep it small: every call added here must be
+ * modelled there.
+ */
+export interface StoreFile {
+  /** Positional reads/writes on the calling thread (page-cache hits; see SyncIoPolicy). */
+  readSync(target: Uint8Array, offset: number, length: number, position: number): number;
+  writeSync(data: Uint8Array, offset: number, length: number, position: number): number;
+  /** The same through libuv's thread pool. */
+  read(target: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  write(data: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  /** fdatasync: the data written so far (and the size) is durable. */
+  datasync(): Promise<void>;
+  /** fsync: datasync plus every other metadata of the file. */
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreFs {
+  mkdirp(dir: string): Promise<void>;
+  readdir(dir: string): Promise<string[]>;
+  /** 'create' fails when the file exists (O_EXCL); 'existing' fails when it does not. */
+  open(path: string, how: 'create' | 'existing'): Promise<StoreFile>;
+  rename(from: string, to: string): Promise<void>;
+  /** Unlinks; a missing file is fine. */
+  remove(path: string): Promise<void>;
+  /** fsync of a directory: its creates, renames and unlinks are durable. */
+  syncDir(dir: string): Promise<void>;
+}
+
+class NodeFile implements StoreFile {
+  constructor(private readonly handle: FileHandle) {}
+
+  readSync(target: Uint8Array, offset: number, length: number, position: number): number {
+    return readSync(this.handle.fd, target, offset, length, position);
+  }
+
+  writeSync(data: Uint8Array, offset: number, length: number, position: number): number {
+    return writeSync(this.handle.fd, data, offset, length, position);
+  }
+
+  async read(target: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    return (await this.handle.read(target, offset, length, position)).bytesRead;
+  }
+
+  async write(data: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    return (await this.handle.write(data, offset, length, position)).bytesWritten;
+  }
+
+  datasync(): Promise<void> {
+    return this.handle.datasync();
+  }
+
+  sync(): Promise<void> {
+    return this.handle.sync();
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.handle.truncate(length);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** The real file system (node:fs). */
+export const nodeFs: StoreFs = {
+  async mkdirp(dir) {
+    await mkdir(dir, { recursive: true });
+  },
+  readdir: (dir) => readdir(dir),
+  async open(path, how) {
+    return new NodeFile(await open(path, how === 'create' ? 'wx+' : 'r+'));
+  },
+  rename: (from, to) => rename(from, to),
+  remove: (path) => rm(path, { force: true }),
+  async syncDir(dir) {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};
