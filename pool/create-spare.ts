@@ -6,7 +6,7 @@ import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { QuotaExceededError } from '../openstack/errors';
 import type { PoolKind } from './kinds';
-import { COUNTED_STATUSES } from './plan';
+import { COUNTED_STATUSES, spareStatusFromCinder } from './spare-status';
 import { dropSpare } from './drop-spare';
 
 /** Marks a volume as one of the pool's spares in Cinder: lists ask for these only, not the whole cloud. */
@@ -83,7 +83,7 @@ async function recordAnswer(
   const { name } = req;
   const answered = await prisma.spareVolume.updateMany({
     where: { name, status: { in: COUNTED_STATUSES } },
-    data: { volumeId: volume.id, status: volume.status },
+    data: { volumeId: volume.id, status: spareStatusFromCinder(volume.status) },
   });
   if (answered.count) return volume.status;
   const { volumeType, osName, snapshotId } = req;

@@ -6,9 +6,10 @@
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { NotFoundError } from '../openstack/errors';
+import type { SpareStatus } from './spare-status';
 
 /** A row whose volume blockflow is deleting: not counted, never claimed. */
-export const DELETING = 'deleting';
+export const DELETING: SpareStatus = 'deleting';
 
 /** True when this call took the row (then the volume, if asked and any, is deleted too). */
 export async function dropSpare(

@@ -5,6 +5,7 @@ import type { CloudClients } from '../openstack/cloud';
 import { getPoolSettings } from './settings';
 import type { KindPlan, KindStatus, PoolKind } from './kinds';
 import { fitToQuota, readAdminQuota, type QuotaRoom } from './quota';
+import { COUNTED_STATUSES } from './spare-status';
 
 export interface ThrottleSettings {
   mode: 'fixed' | 'adaptive';
@@ -20,8 +21,7 @@ export interface ReplenishPlan {
   quotaError?: string;
 }
 
-/** Statuses that count toward the target: seed 001 counts creating and available. */
-export const COUNTED_STATUSES = ['creating', 'available'];
+export { COUNTED_STATUSES } from './spare-status';
 
 /**
  * The plan: per kind its target, what it has and what is missing, fitted into the admin project's

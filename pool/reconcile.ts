@@ -6,6 +6,7 @@ import type { CloudClients } from '../openstack/cloud';
 import type { Volume } from '../openstack/cinder';
 import { SPARE_METADATA } from './create-spare';
 import { DELETING, dropSpare } from './drop-spare';
+import type { SpareStatus } from './spare-status';
 import { reapStaleTransfers } from './transfers';
 
 /** Why reconcile dropped a row (stored in the round's summary; the status API counts failures by it). */
@@ -25,7 +26,7 @@ export type DropReason = (typeof DropReason)[keyof typeof DropReason] | `unexpec
 
 export type ReconcileAction =
   | { kind: 'keep' }
-  | { kind: 'set-status'; status: string }
+  | { kind: 'set-status'; status: SpareStatus }
   | { kind: 'drop'; reason: DropReason; deleteInCinder: boolean };
 
 interface RowView {

@@ -1,9 +1,12 @@
 // The server_builds rows: what a tenant asked for and how far its build got (GET /v1/servers).
 // The API writes the row before the workflow starts; the workflow updates it at the moments
 // that matter (system disk known, active, failed, deleting, deleted).
+import { oneOf } from '../lib/vocabulary';
 import type { Prisma, PrismaClient } from '../prisma/client';
 
-export type BuildStatus = 'building' | 'active' | 'failed' | 'deleting' | 'deleted';
+/** A build's status: the API's enum, this type and server_builds' CHECK (migration status_vocabularies). */
+export const BUILD_STATUSES = ['building', 'active', 'failed', 'deleting', 'deleted'] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
 
 /**
  * What bounds a build's run, its undo included (workflows/server-waits: 30 min for a fallback disk,
@@ -30,7 +33,8 @@ export const BUILD_START_GRACE_MS = 5 * 60_000;
  * its delete's steps gave up (`delete_failed`), its run (or its delete's) ended without recording
  * its end (`run_lost`, `delete_lost`), found BUILD_START_GRACE_MS after the row was last written.
  */
-export type StuckReason = 'undo_failed' | 'delete_failed' | 'run_lost' | 'delete_lost';
+export const STUCK_REASONS = ['undo_failed', 'delete_failed', 'run_lost', 'delete_lost'] as const;
+export type StuckReason = (typeof STUCK_REASONS)[number];
 /**
  * A stuck build's retries back off: the reaper starts the first at its next pass, the n-th retry's next
  * STUCK_RETRY_BASE_MS · 2^(n-1) after it, at most STUCK_RETRY_MAX_MS (one whose trust has expired gives
@@ -43,7 +47,8 @@ export const stuckRetryDelayMs = (retries: number) =>
 /** A deleted build stays listed (and readable) this long after its delete ended, then goes. */
 export const DELETED_RETENTION_MS = 7 * 24 * 60 * 60_000;
 /** How the system disk was obtained: a pool spare, built on demand, or a tenant volume of its name. */
-export type SystemDiskPath = 'pool-hit' | 'fallback' | 'reused';
+export const SYSTEM_DISK_PATHS = ['pool-hit', 'fallback', 'reused'] as const;
+export type SystemDiskPath = (typeof SYSTEM_DISK_PATHS)[number];
 
 export interface BuildRequest {
   name: string;
@@ -125,6 +130,13 @@ export async function updateBuild(prisma: PrismaClient, u: BuildUpdate): Promise
 }
 
 export type BuildRow = NonNullable<Awaited<ReturnType<PrismaClient['serverBuild']['findUnique']>>>;
+
+/** The row's vocabulary columns checked (the database's CHECKs hold them to the same words), not cast. */
+export const buildStatusOf = (b: Pick<BuildRow, 'status'>) => oneOf(BUILD_STATUSES, b.status, 'server_builds.status');
+export const systemDiskPathOf = (b: Pick<BuildRow, 'path'>) =>
+  b.path === null ? null : oneOf(SYSTEM_DISK_PATHS, b.path, 'server_builds.path');
+export const stuckReasonOf = (b: Pick<BuildRow, 'stuckReason'>) =>
+  b.stuckReason === null ? null : oneOf(STUCK_REASONS, b.stuckReason, 'server_builds.stuck_reason');
 
 /** The build if it belongs to `projectId` (another project's build does not exist for the caller). */
 export async function findBuild(prisma: PrismaClient, projectId: string, buildId: string): Promise<BuildRow | null> {

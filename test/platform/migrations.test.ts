@@ -10,6 +10,11 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ensureDatabase } from '../../infra/postgres';
 import { migrate } from '../../infra/migrate';
 import { createPrisma } from '../../prisma/client';
+import { BUILD_STATUSES, STUCK_REASONS, SYSTEM_DISK_PATHS } from '../../servers/builds';
+import { SPARE_STATUSES } from '../../pool/spare-status';
+import { THROTTLE_MODES } from '../../pool/settings';
+import { POLICY_DEMANDS } from '../../pool/admin';
+import { DRILL_RUN_STATUSES } from '../../drills/run-statuses';
 
 const serverUrl = inject('postgresServerUrl');
 const created: string[] = [];
@@ -30,6 +35,33 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
     await client.end();
   }
 }
+
+/** Each vocabulary column, a row to try its words on, and the words the code knows. */
+const VOCABULARIES = [
+  { table: 'server_builds', column: 'status', words: BUILD_STATUSES },
+  { table: 'server_builds', column: 'path', words: SYSTEM_DISK_PATHS },
+  { table: 'server_builds', column: 'stuck_reason', words: STUCK_REASONS },
+  { table: 'system_disk_handouts', column: 'path', words: SYSTEM_DISK_PATHS },
+  { table: 'spare_volumes', column: 'status', words: SPARE_STATUSES },
+  { table: 'pool_policies', column: 'demand', words: POLICY_DEMANDS },
+  { table: 'pool_settings', column: 'throttle_mode', words: THROTTLE_MODES },
+  { table: 'drill_runs', column: 'status', words: DRILL_RUN_STATUSES },
+] as const;
+
+const ONE_ROW_EACH = `
+  INSERT INTO server_builds (id, project_id, user_id, name, os_name, volume_type, flavor_id, swap_gb, data_gb,
+    network_id, status, step, updated_at) VALUES ('b1', 'p', 'u', 'n', 'os', 'sas', 'f', 0, 0, 'net', 'building',
+    'accepted', now());
+  INSERT INTO system_disk_handouts (build_id, volume_id, volume_type, os_name, snapshot_id, path, handover_ms)
+    VALUES ('b1', 'v', 'sas', 'os', 's', 'pool-hit', 1);
+  INSERT INTO spare_volumes (name, volume_type, os_name, snapshot_id, status, updated_at)
+    VALUES ('spare-1', 'sas', 'os', 's', 'creating', now());
+  INSERT INTO pool_policies (volume_type, os_name, demand, updated_at) VALUES ('sas', 'os', 'low', now());
+  INSERT INTO pool_settings (id, target_high_demand, target_low_demand, replenish_interval_seconds,
+    reconcile_interval_seconds, create_interval_seconds, snapshot_name_pattern, updated_at)
+    VALUES (1, 1, 1, 60, 60, 0, 'x', now());
+  INSERT INTO drill_runs (id, form, scenario, parameters, status, n)
+    VALUES ('d1', 'libvirt', 'snapshot', '{}', 'running', 1);`;
 
 afterAll(async () => {
   for (const name of created) await query(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -131,6 +163,29 @@ describe('migrate', () => {
       expect(rows[0]).toMatchObject({ osName: 'Debian9 64bit', volumeType: 'sas', sizeGb: 20 });
     } finally {
       await prisma.$disconnect();
+    }
+  });
+});
+
+describe('status vocabularies', () => {
+  it("refuses a status outside a column's vocabulary and takes every word of it", async () => {
+    const url = await freshDatabase();
+    await migrate(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(ONE_ROW_EACH);
+      for (const { table, column, words } of VOCABULARIES) {
+        for (const word of words) await client.query(`UPDATE ${table} SET ${column} = $1`, [word]);
+        await expect(
+          client.query(`UPDATE ${table} SET ${column} = 'not-a-word'`),
+          `${table}.${column}`,
+        ).rejects.toMatchObject(
+          { code: '23514' }, // check_violation
+        );
+      }
+    } finally {
+      await client.end();
     }
   });
 });

@@ -2,10 +2,11 @@
 // the same rules the worker applies (drillParamProblems), so bad parameters are a 400 here.
 import { z } from '@hono/zod-openapi';
 import { drillParamProblems, type DrillParams } from '../../../drills/drill-params';
+import { DRILL_RUN_STATUSES } from '../../../drills/run-statuses';
 
 const Form = z.enum(['libvirt', 'storage-daemon']);
 const Scenario = z.enum(['snapshot', 'commit']);
-const RunStatus = z.enum(['running', 'completed', 'errored', 'cancelled', 'rejected']);
+const RunStatus = z.enum(DRILL_RUN_STATUSES);
 const nonNegativeInt = z.number().int();
 
 export const DrillRequest = z

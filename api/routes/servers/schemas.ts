@@ -1,6 +1,6 @@
 // Request and response bodies of the tenant's server routes (routes/servers.ts).
 import { z } from '@hono/zod-openapi';
-import { MAX_PAGE } from '../../../servers/builds';
+import { BUILD_STATUSES, MAX_PAGE, STUCK_REASONS, SYSTEM_DISK_PATHS } from '../../../servers/builds';
 
 /** Nova accepts more, but the server's name also names its disks (`<name>-sys`) and its host name. */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
@@ -47,7 +47,7 @@ export const ListQuery = z.object({
     .openapi({ description: 'the last build of the previous page (its id)' }),
 });
 
-const BuildStatus = z.enum(['building', 'active', 'failed', 'deleting', 'deleted']);
+const BuildStatus = z.enum(BUILD_STATUSES);
 
 export const ServerAccepted = z.object({
   id: z.string(),
@@ -59,7 +59,7 @@ export const ServerBuildView = z.object({
   id: z.string(),
   name: z.string(),
   status: BuildStatus,
-  path: z.enum(['pool-hit', 'fallback', 'reused']).nullable(),
+  path: z.enum(SYSTEM_DISK_PATHS).nullable(),
   step: z.string(),
   stepTimings: z.record(z.string(), z.number()),
   request: z.object({
@@ -78,7 +78,7 @@ export const ServerBuildView = z.object({
   stuck: z
     .object({
       since: z.string().openapi({ description: 'when its undo or delete first gave up' }),
-      reason: z.enum(['undo_failed', 'delete_failed', 'run_lost', 'delete_lost']).openapi({
+      reason: z.enum(STUCK_REASONS).openapi({
         description:
           'undo_failed: an undo of the failed build gave up; delete_failed: a step of its delete gave up; ' +
           'run_lost, delete_lost: its run (or its delete) stopped without recording its end',

@@ -11,7 +11,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { deleteTrustIfPresent } from '../../../openstack/trusts';
-import { findBuild, insertBuild, listBuilds, MAX_PAGE, updateBuild, type BuildRow } from '../../../servers/builds';
+import {
+  buildStatusOf,
+  findBuild,
+  insertBuild,
+  listBuilds,
+  MAX_PAGE,
+  stuckReasonOf,
+  systemDiskPathOf,
+  updateBuild,
+  type BuildRow,
+  type BuildStatus,
+} from '../../../servers/builds';
 import { deleteServer } from '../../../workflows';
 import type { ApiDeps } from '../../deps';
 import { jsonBody, response } from '../../openapi';
@@ -114,9 +125,9 @@ export function serverRoutes(deps: ApiDeps) {
   const flavors = new FlavorCatalog(() => cloud.admin.nova.listFlavors());
   // Every route of this router is a tenant's: the Keystone token is checked here, for all of them.
   router.use('*', requireKeystoneToken(cloud, tokens));
-  const accepted = (id: string, status: BuildRow['status']) => ({
+  const accepted = (id: string, status: BuildStatus) => ({
     id,
-    status: status as z.infer<typeof ServerAccepted>['status'],
+    status,
     links: { self: `/v1/servers/${id}` },
   });
 
@@ -135,7 +146,7 @@ export function serverRoutes(deps: ApiDeps) {
       if (differs) return c.json(differs, 422);
       const unstarted = earlier && (await neverStarted(deps, earlier));
       if (unstarted === 'unknown') return unavailable(c);
-      if (earlier && !unstarted) return answerAccepted(accepted(earlier.id, earlier.status));
+      if (earlier && !unstarted) return answerAccepted(accepted(earlier.id, buildStatusOf(earlier)));
       const refused = cannotDelegate(tenant);
       if (refused) return c.json(refused, 403);
       const checked = await resolveWithTrust({ ...deps, flavors }, tenant, body).catch(refusedAs403);
@@ -157,7 +168,7 @@ export function serverRoutes(deps: ApiDeps) {
         if (!count) {
           await deleteTrustIfPresent(cloud, trustId); // another retry, or the reaper, got there first
           const now = await findBuild(prisma, tenant.projectId, buildId);
-          return answerAccepted(accepted(buildId, now?.status ?? earlier.status));
+          return answerAccepted(accepted(buildId, buildStatusOf(now ?? earlier)));
         }
       } else {
         try {
@@ -173,7 +184,7 @@ export function serverRoutes(deps: ApiDeps) {
           await deleteTrustIfPresent(cloud, trustId);
           // The same key raced this request: its build is the answer.
           const winner = key ? await findBuild(prisma, tenant.projectId, buildId) : null;
-          if (winner) return answerAccepted(accepted(winner.id, winner.status));
+          if (winner) return answerAccepted(accepted(winner.id, buildStatusOf(winner)));
           throw err;
         }
       }
@@ -251,8 +262,8 @@ export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
   return {
     id: b.id,
     name: b.name,
-    status: b.status as z.infer<typeof ServerBuildView>['status'],
-    path: (b.path as z.infer<typeof ServerBuildView>['path']) ?? null,
+    status: buildStatusOf(b),
+    path: systemDiskPathOf(b),
     step: b.step,
     stepTimings: b.stepTimings as Record<string, number>,
     request: {
@@ -268,18 +279,22 @@ export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
     address: b.address,
     failureReason: b.failureReason,
     compensation: (b.compensation as Record<string, string> | null) ?? null,
-    stuck: b.stuckSince && b.stuckReason ? stuckView(b) : null,
+    stuck: stuckView(b),
     createdAt: b.createdAt.toISOString(),
     finishedAt: b.finishedAt?.toISOString() ?? null,
   };
 }
 
-const stuckView = (b: BuildRow): StuckView => ({
-  since: b.stuckSince!.toISOString(),
-  reason: b.stuckReason as StuckView['reason'],
-  retries: b.stuckRetries,
-  nextRetryAt: b.stuckRetryAt?.toISOString() ?? null,
-});
+function stuckView(b: BuildRow): StuckView | null {
+  const reason = stuckReasonOf(b);
+  if (!b.stuckSince || !reason) return null;
+  return {
+    since: b.stuckSince.toISOString(),
+    reason,
+    retries: b.stuckRetries,
+    nextRetryAt: b.stuckRetryAt?.toISOString() ?? null,
+  };
+}
 
 /**
  * The row, with the delete workflow's live step and timings while it runs. A build's own steps are
