@@ -40,7 +40,8 @@ export const DrillRequest = z
     for (const problem of drillParamProblems(paramsOf(body), body.scenario)) {
       ctx.addIssue({ code: 'custom', path: problem.field.split('.'), message: problem.message });
     }
-  });
+  })
+  .openapi('DrillRequest');
 export type DrillRequest = z.infer<typeof DrillRequest>;
 
 /** The workflow's parameters: the request without the scenario (which picks the workflow). */
@@ -56,31 +57,35 @@ const LiveProgress = z.object({
   failures: z.array(z.string()),
 });
 
-export const DrillRunView = z.object({
-  id: z.string(),
-  form: z.string(),
-  scenario: z.string(),
-  commitMode: z.string().nullable(),
-  parameters: z.unknown(),
-  status: z.string().openapi({ description: 'running | completed | errored | cancelled | rejected' }),
-  verdict: z.string().nullable().openapi({ description: 'pass | fail, once the drill reached one' }),
-  k: z.number().nullable(),
-  n: z.number(),
-  stepTimings: z.record(z.string(), z.number()).nullable(),
-  progress: z.unknown(),
-  verification: z.unknown(),
-  failures: z.array(z.string()).nullable(),
-  failureReason: z.string().nullable(),
-  restore: z.unknown(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  workflowStatus: z.string().optional(),
-  live: LiveProgress.optional(),
-});
-export const DrillRuns = z.object({ runs: z.array(DrillRunView) });
+export const DrillRunView = z
+  .object({
+    id: z.string(),
+    form: z.string(),
+    scenario: z.string(),
+    commitMode: z.string().nullable(),
+    parameters: z.unknown(),
+    status: z.string().openapi({ description: 'running | completed | errored | cancelled | rejected' }),
+    verdict: z.string().nullable().openapi({ description: 'pass | fail, once the drill reached one' }),
+    k: z.number().nullable(),
+    n: z.number(),
+    stepTimings: z.record(z.string(), z.number()).nullable(),
+    progress: z.unknown(),
+    verification: z.unknown(),
+    failures: z.array(z.string()).nullable(),
+    failureReason: z.string().nullable(),
+    restore: z.unknown(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    workflowStatus: z.string().optional(),
+    live: LiveProgress.optional(),
+  })
+  .openapi('DrillRun');
+export const DrillRuns = z.object({ runs: z.array(DrillRunView) }).openapi('DrillRunList');
 
-export const DrillStarted = z.object({ id: z.string(), workflow: z.string(), status: z.string(), poll: z.string() });
-export const CancelRequested = z.object({ id: z.string(), message: z.string() });
+export const DrillStarted = z
+  .object({ id: z.string(), workflow: z.string(), status: z.string(), poll: z.string() })
+  .openapi('DrillStarted');
+export const CancelRequested = z.object({ id: z.string(), message: z.string() }).openapi('DrillCancelRequested');
 export const RunId = z.object({ id: z.string().min(1).max(200) });
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),

@@ -20,48 +20,56 @@ const Round = z
     dropped: z.number(),
   })
   .nullable();
-const Schedule = z.object({
-  id: z.string(),
-  paused: z.boolean(),
-  note: z.string().optional(),
-  intervalSeconds: z.number().nullable(),
-  nextRuns: z.array(z.string()),
-  skippedOverlap: z.number(),
-  actionsTaken: z.number(),
-});
-const KindStatus = z.object({
-  volumeType: z.string(),
-  osName: z.string(),
-  status: z.enum(['ok', 'no_snapshot', 'disabled']),
-  target: z.number(),
-  available: z.number(),
-  creating: z.number(),
-  claimed: z.number(),
-  stuck: z
-    .number()
-    .openapi({ description: 'creates Cinder has not finished in 30 minutes: not counted, still tracked' }),
-  recentFailures: z.number(),
-  beyondQuota: z.number().openapi({
-    description: "missing spares the admin project's Cinder quota has no room for: not attempted",
-  }),
-  snapshotId: z.string().nullable(),
-});
-const PoolStatus = z.object({
-  kinds: z.array(KindStatus),
-  quotaError: z.string().optional().openapi({ description: 'why the quota could not be read (targets unchecked)' }),
-  lastReplenish: Round,
-  lastReconcile: Round,
-  schedules: z.array(Schedule),
-});
-const CatalogImage = z.object({
-  osName: z.string(),
-  volumeType: z.string(),
-  snapshotId: z.string(),
-  snapshotName: z.string(),
-  sizeGb: z.number(),
-  syncedAt: z.string(),
-});
-const Catalog = z.object({ images: z.array(CatalogImage), nextOffset: nextOffsetField });
+const Schedule = z
+  .object({
+    id: z.string(),
+    paused: z.boolean(),
+    note: z.string().optional(),
+    intervalSeconds: z.number().nullable(),
+    nextRuns: z.array(z.string()),
+    skippedOverlap: z.number(),
+    actionsTaken: z.number(),
+  })
+  .openapi('PoolSchedule');
+const KindStatus = z
+  .object({
+    volumeType: z.string(),
+    osName: z.string(),
+    status: z.enum(['ok', 'no_snapshot', 'disabled']),
+    target: z.number(),
+    available: z.number(),
+    creating: z.number(),
+    claimed: z.number(),
+    stuck: z
+      .number()
+      .openapi({ description: 'creates Cinder has not finished in 30 minutes: not counted, still tracked' }),
+    recentFailures: z.number(),
+    beyondQuota: z.number().openapi({
+      description: "missing spares the admin project's Cinder quota has no room for: not attempted",
+    }),
+    snapshotId: z.string().nullable(),
+  })
+  .openapi('PoolKindStatus');
+const PoolStatus = z
+  .object({
+    kinds: z.array(KindStatus),
+    quotaError: z.string().optional().openapi({ description: 'why the quota could not be read (targets unchecked)' }),
+    lastReplenish: Round,
+    lastReconcile: Round,
+    schedules: z.array(Schedule),
+  })
+  .openapi('PoolStatus');
+const CatalogImage = z
+  .object({
+    osName: z.string(),
+    volumeType: z.string(),
+    snapshotId: z.string(),
+    snapshotName: z.string(),
+    sizeGb: z.number(),
+    syncedAt: z.string(),
+  })
+  .openapi('CatalogImage');
+const Catalog = z.object({ images: z.array(CatalogImage), nextOffset: nextOffsetField }).openapi('PoolCatalog');
 
 const statusRoute = createRoute({
   method: 'get',

@@ -25,7 +25,8 @@ export const ServerRequest = z
       .openapi({ description: 'a network blockflow manages, by id or name; optional when it manages one' }),
     fixedIp: Ipv4Address.optional(),
   })
-  .strict();
+  .strict()
+  .openapi('ServerRequest');
 export type ServerRequest = z.infer<typeof ServerRequest>;
 
 export const BuildId = z.object({ id: z.string().min(1).max(128) });
@@ -47,60 +48,66 @@ export const ListQuery = z.object({
     .openapi({ description: 'the last build of the previous page (its id)' }),
 });
 
-const BuildStatus = z.enum(BUILD_STATUSES);
+const BuildStatus = z.enum(BUILD_STATUSES).openapi('BuildStatus');
 
-export const ServerAccepted = z.object({
-  id: z.string(),
-  status: BuildStatus,
-  links: z.object({ self: z.string() }),
-});
+export const ServerAccepted = z
+  .object({
+    id: z.string(),
+    status: BuildStatus,
+    links: z.object({ self: z.string() }),
+  })
+  .openapi('ServerAccepted');
 
-export const ServerBuildView = z.object({
-  id: z.string(),
-  name: z.string(),
-  status: BuildStatus,
-  path: z.enum(SYSTEM_DISK_PATHS).nullable(),
-  step: z.string(),
-  stepTimings: z.record(z.string(), z.number()),
-  request: z.object({
-    osName: z.string(),
-    volumeType: z.string(),
-    flavorId: z.string(),
-    swapGb: z.number(),
-    dataGb: z.number(),
-    networkId: z.string(),
-  }),
-  server: z.object({ id: z.string() }).nullable(),
-  volumes: z.object({ system: z.string().nullable(), swap: z.string().nullable(), data: z.string().nullable() }),
-  address: z.string().nullable(),
-  failureReason: z.string().nullable(),
-  compensation: z.record(z.string(), z.string()).nullable(),
-  stuck: z
-    .object({
-      since: z.string().openapi({ description: 'when its undo or delete first gave up' }),
-      reason: z.enum(STUCK_REASONS).openapi({
-        description:
-          'undo_failed: an undo of the failed build gave up; delete_failed: a step of its delete gave up; ' +
-          'run_lost, delete_lost: its run (or its delete) stopped without recording its end',
-      }),
-      retries: z.number().int().openapi({ description: 'how many times blockflow has retried it so far' }),
-      nextRetryAt: z.string().nullable().openapi({
-        description: 'when blockflow retries it next (null: within about a minute); backing off up to an hour',
-      }),
-    })
-    .nullable()
-    .openapi({
-      description:
-        'null, or cleanup pending: something of the build may be left in your project; blockflow retries it ' +
-        '(after 1, 2, 4 … minutes, then hourly) and clears this once nothing is left; a DELETE retries a ' +
-        'stuck delete at once',
+export const ServerBuildView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: BuildStatus,
+    path: z.enum(SYSTEM_DISK_PATHS).nullable(),
+    step: z.string(),
+    stepTimings: z.record(z.string(), z.number()),
+    request: z.object({
+      osName: z.string(),
+      volumeType: z.string(),
+      flavorId: z.string(),
+      swapGb: z.number(),
+      dataGb: z.number(),
+      networkId: z.string(),
     }),
-  createdAt: z.string(),
-  finishedAt: z.string().nullable(),
-});
+    server: z.object({ id: z.string() }).nullable(),
+    volumes: z.object({ system: z.string().nullable(), swap: z.string().nullable(), data: z.string().nullable() }),
+    address: z.string().nullable(),
+    failureReason: z.string().nullable(),
+    compensation: z.record(z.string(), z.string()).nullable(),
+    stuck: z
+      .object({
+        since: z.string().openapi({ description: 'when its undo or delete first gave up' }),
+        reason: z.enum(STUCK_REASONS).openapi({
+          description:
+            'undo_failed: an undo of the failed build gave up; delete_failed: a step of its delete gave up; ' +
+            'run_lost, delete_lost: its run (or its delete) stopped without recording its end',
+        }),
+        retries: z.number().int().openapi({ description: 'how many times blockflow has retried it so far' }),
+        nextRetryAt: z.string().nullable().openapi({
+          description: 'when blockflow retries it next (null: within about a minute); backing off up to an hour',
+        }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'null, or cleanup pending: something of the build may be left in your project; blockflow retries it ' +
+          '(after 1, 2, 4 … minutes, then hourly) and clears this once nothing is left; a DELETE retries a ' +
+          'stuck delete at once',
+      }),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi('ServerBuild');
 
-export const ServerBuildList = z.object({
-  servers: z.array(ServerBuildView),
-  /** Nova's: present while a page is full, `next` carrying the following page's query. */
-  servers_links: z.array(z.object({ rel: z.string(), href: z.string() })).optional(),
-});
+export const ServerBuildList = z
+  .object({
+    servers: z.array(ServerBuildView),
+    /** Nova's: present while a page is full, `next` carrying the following page's query. */
+    servers_links: z.array(z.object({ rel: z.string(), href: z.string() })).optional(),
+  })
+  .openapi('ServerBuildList');
