@@ -8,8 +8,9 @@ import { operatorOptional, response } from '../../openapi';
 import { isOperator } from '../../auth';
 import { problemResponse } from '../../problem';
 import { createRouter } from '../../router';
-import { poolHistory } from './dashboard-history';
-import { claimsSince, createLatencySince, inFlight, lastRounds } from './dashboard-reads';
+import { poolHistory } from '../../../pool/level-history';
+import { claimsSince, createLatencySince, lastRounds } from '../../../pool/reads';
+import { inFlight } from './dashboard-reads';
 import {
   Claims,
   CreateLatency,

@@ -1,5 +1,5 @@
 // GET /metrics in Prometheus's text format. Pool gauges, counters and histograms are computed from
-// the database at scrape time (metrics-sources.ts); schedule figures come from Temporal's describe;
+// the database at scrape time (pool/reads.ts, servers/reads.ts); schedule figures come from Temporal's describe;
 // process figures from prom-client's default collectors; and the Temporal SDK's own worker metrics are
 // forwarded from its exporter when this process runs one (observability/temporal-runtime.ts).
 import { createRoute, z } from '@hono/zod-openapi';
@@ -7,7 +7,9 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ApiDeps } from '../../deps';
 import { createRouter } from '../../router';
 import { poolKinds, poolSchedules } from '../pool/status';
-import { HISTOGRAMS, readCounters, readHistogram } from './metrics-sources';
+import { POOL_HISTOGRAMS, readPoolCounters } from '../../../pool/reads';
+import { BUILD_HISTOGRAMS, readBuildCounters } from '../../../servers/reads';
+import { readHistogram } from '../../../observability/sql-histogram';
 import { renderHistogram } from '../../../observability/prometheus-histogram';
 import { temporalSdkMetricsAddress } from '../../../observability/temporal-runtime';
 
@@ -41,11 +43,13 @@ async function poolRegistry(deps: ApiDeps): Promise<Registry> {
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [reg] });
 
-  const [kinds, schedules, c] = await Promise.all([
+  const [kinds, schedules, pool, builds] = await Promise.all([
     poolKinds(deps.prisma),
     poolSchedules(deps),
-    readCounters(deps.prisma),
+    readPoolCounters(deps.prisma),
+    readBuildCounters(deps.prisma),
   ]);
+  const c = { ...pool, ...builds };
   const levels = {
     target: gauge('blockflow_pool_target', 'Spares wanted per (volume type, OS)', KIND_LABELS),
     available: gauge('blockflow_pool_available', 'Spares ready to hand out', KIND_LABELS),
@@ -115,7 +119,7 @@ export function metricsRoutes(deps: ApiDeps) {
   return createRouter().openapi(route, async (c) => {
     const [pool, histograms, sdk] = await Promise.all([
       poolRegistry(deps),
-      Promise.all(HISTOGRAMS.map((h) => readHistogram(deps.prisma, h))),
+      Promise.all([...POOL_HISTOGRAMS, ...BUILD_HISTOGRAMS].map((h) => readHistogram(deps.prisma, h))),
       temporalSdkMetrics(),
     ]);
     const text = [await pool.metrics(), ...histograms.map(renderHistogram), await processMetrics().metrics(), sdk];

@@ -1,6 +1,6 @@
-// The pool's level over time, per (type, OS), from spare_volume_events: the level before the window
-// (sums of the events before it), then the events inside it walked in order, sampled at each point.
-import type { PrismaClient } from '../../../prisma/client';
+// The pool's level over time, per (type, OS), for the dashboard, from spare_volume_events: the level before
+// the window (sums of the events before it), then the events inside it walked in order, sampled at each point.
+import type { PrismaClient } from '../prisma/client';
 
 export interface LevelPoint {
   at: string;
