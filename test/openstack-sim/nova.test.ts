@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NETWORK_ID, type RunningSimulator } from '../../openstack-sim/index';
-import { call, createVolume, type Session, useCloud, waitFor, waitForVolume } from './helpers';
+import { call, createVolume, FAST, type Session, useCloud, waitFor, waitForVolume } from './helpers';
 
 describe('nova v2.1 servers', () => {
   let sim: RunningSimulator;
@@ -205,7 +205,6 @@ describe('nova v2.1 servers', () => {
     const id = (await admin.compute.post('/servers', bootBody(volume, {}, '10.0.0.88'))).body.server.id;
     expect(sim.faults.pendingBootFailures()).toBe(0);
     const ports = `${sim.url}/networking/v2.0/ports?device_id=${id}`;
-    expect((await call('GET', ports, undefined, { 'X-Auth-Token': admin.token })).body.ports).toHaveLength(1);
     await waitFor('server ERROR', async () => (await serverState(id)) === 'ERROR');
     const server = (await admin.compute.get(`/servers/${id}`)).body.server;
     expect(server.fault.message).toBe(
@@ -236,6 +235,26 @@ describe('nova v2.1 servers', () => {
     expect(server.fault).toMatchObject({
       code: 500,
       message: expect.stringContaining(`Volume ${volume} could not be found`),
+    });
+  });
+
+  // A boot held 2 s, not FAST's 150 ms: the port is read while the build runs, which 150 ms did not
+  // leave room for when the machine ran other test files beside this one.
+  describe('an aborted build, boot held 2 s', () => {
+    let slow: RunningSimulator;
+    let slowAdmin: Session;
+    useCloud((cloud) => ({ sim: slow, admin: slowAdmin } = cloud), { ...FAST, serverBootDelayMs: 2_000 });
+
+    it('has its port while it builds, none once aborted', async () => {
+      slow.faults.failNextBoots(1);
+      const volume = await createVolume(slowAdmin);
+      const id = (await slowAdmin.compute.post('/servers', bootBody(volume, {}, '10.0.0.88'))).body.server.id;
+      const ports = `${slow.url}/networking/v2.0/ports?device_id=${id}`;
+      const auth = { 'X-Auth-Token': slowAdmin.token };
+      expect((await call('GET', ports, undefined, auth)).body.ports).toHaveLength(1);
+      expect((await slowAdmin.compute.get(`/servers/${id}`)).body.server.status).toBe('BUILD');
+      await waitFor('no port', async () => (await call('GET', ports, undefined, auth)).body.ports.length === 0);
+      expect((await slowAdmin.compute.get(`/servers/${id}`)).body.server.status).toBe('ERROR');
     });
   });
 });
