@@ -290,7 +290,18 @@ export class ChunkFile {
     });
   }
 
+  /** Makes the data written so far durable (a checkpoint). */
+  syncData(): Promise<void> {
+    return this.file.syncIfDirty();
+  }
+
+  /**
+   * Data first: a metapage that moves sn or correctedSn forward makes a replay
+   * of earlier writes BackwardRequestError, so their data must not be lost
+   * behind it (FORMAT.md "Op log").
+   */
   private async updateMeta(next: MetaPage): Promise<void> {
+    await this.file.syncIfDirty();
     await this.file.writeMeta(next);
     this.meta = next;
   }

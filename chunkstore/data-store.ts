@@ -1,37 +1,24 @@
 import { ChunkFile, type ChunkInfo } from './chunk-file';
-import { fail } from './errors';
+import { ChunkStoreError, fail } from './errors';
 import { chunkFileName, FilePool } from './file-pool';
 import { makeGeometry, maxLocationLength, type Geometry } from './geometry';
 import { KeyedRwLock } from './keyed-rw-lock';
-import { nodeFs, type StoreFs } from './store-fs';
+import type { LoggedOp } from './log-record';
+import { OpLog } from './op-log';
+import { checkNumber, logOptions, type DataStoreOptions } from './store-options';
+import { nodeFs } from './store-fs';
 import { DEFAULT_SYNC_IO_MAX_BYTES, SyncIoPolicy } from './sync-io-policy';
 
-export interface DataStoreOptions {
-  dir: string;
-  /** default 16 MiB */
-  chunkSize?: number;
-  /** default 4 KiB */
-  pageSize?: number;
-  /** default 4 KiB */
-  metaPageSize?: number;
-  /**
-   * Reads/writes of at most this many bytes run synchronously on the event
-   * loop while they are fast (page cache), larger ones through libuv's thread
-   * pool; 0 = always the thread pool. Default 64 KiB. See SyncIoPolicy.
-   */
-  syncIoMaxBytes?: number;
-  /** The file system the store's I/O goes through; default the real one (tests pass a simulated one). */
-  fs?: StoreFs;
+export type { DataStoreOptions } from './store-options';
+
+/** Replayed ops may be refused (already applied, Curve's BackwardRequestError and friends); anything else is not. */
+function expectedOnReplay(err: unknown): void {
+  if (!(err instanceof ChunkStoreError)) throw err;
 }
 
 /** Hands callers a plain Uint8Array (the contract type), not a Buffer. */
 function plain(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-}
-
-function checkNumber(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0)
-    fail('InvalidArgError', `${name} must be a non-negative integer, got ${value}`);
 }
 
 /**
@@ -43,6 +30,8 @@ function checkNumber(name: string, value: number): void {
 export class DataStore {
   private readonly chunks = new Map<number, ChunkFile>();
   private closed = false;
+  private log!: OpLog;
+  private checkpointing: Promise<void> | null = null;
 
   private constructor(
     private readonly pool: FilePool,
@@ -52,7 +41,8 @@ export class DataStore {
 
   /**
    * Opens (creating if needed) the store in `opts.dir`: removes leftover
-   * `.tmp` files and orphan snapshots, loads every chunk and snapshot metapage.
+   * `.tmp` files and orphan snapshots, loads every chunk and snapshot metapage,
+   * replays the op log's records after its checkpoint, then checkpoints.
    * @throws CrcCheckError when any metapage is damaged (seed fault cases 1, 3);
    *   SnapshotConflictError when a chunk has two snapshot files;
    *   InvalidArgError for bad sizes or files written with another geometry.
@@ -68,7 +58,13 @@ export class DataStore {
     const store = new DataStore(new FilePool(opts.dir, geometry, io, fs), geometry, locks);
     try {
       await store.load();
+      const { log, replay } = await OpLog.open(fs, opts.dir, logOptions(opts, geometry));
+      store.log = log;
+      log.onCheckpointWanted = () => void store.checkpoint().catch(() => undefined);
+      for (const rec of replay) await store.apply(rec.op).catch(expectedOnReplay);
+      await store.checkpoint();
     } catch (err) {
+      await store.log?.close().catch(() => undefined);
       await store.closeFiles();
       throw err;
     }
@@ -103,14 +99,7 @@ export class DataStore {
   async writeChunk(id: number, sn: number, data: Uint8Array, offset: number): Promise<void> {
     this.checkIdAndSn(id, sn);
     if (sn === 0) fail('InvalidArgError', 'sn 0 is not a valid version');
-    return this.withChunkLock(id, async () => {
-      let chunk = this.chunks.get(id);
-      if (!chunk) {
-        chunk = await ChunkFile.create(this.pool, id, { sn, correctedSn: 0, location: '' }, this.storeGeometry);
-        this.chunks.set(id, chunk);
-      }
-      await chunk.write(sn, data, offset);
-    });
+    return this.mutate({ kind: 'write', id, sn, offset, data });
   }
 
   /**
@@ -157,15 +146,7 @@ export class DataStore {
    */
   async deleteChunk(id: number, sn: number): Promise<void> {
     this.checkIdAndSn(id, sn);
-    return this.withChunkLock(id, async () => {
-      const chunk = this.chunks.get(id);
-      if (!chunk) return;
-      chunk.checkDeletable(sn);
-      // Forget it before touching disk: a failed unlink must not leave a
-      // closed handle in the map (a later write recreates the file).
-      this.chunks.delete(id);
-      await chunk.destroy();
-    });
+    return this.mutate({ kind: 'delete', id, sn });
   }
 
   /**
@@ -178,9 +159,7 @@ export class DataStore {
    */
   async deleteSnapshotChunkOrCorrectSn(id: number, correctedSn: number): Promise<void> {
     this.checkIdAndSn(id, correctedSn);
-    return this.withChunkLock(id, async () => {
-      await this.chunks.get(id)?.deleteSnapshotOrCorrectSn(correctedSn);
-    });
+    return this.mutate({ kind: 'deleteSnap', id, correctedSn });
   }
 
   /**
@@ -200,15 +179,7 @@ export class DataStore {
     if (Buffer.byteLength(location, 'utf8') > maxLocationLength(this.storeGeometry)) {
       fail('InvalidArgError', 'clone location does not fit the metapage');
     }
-    return this.withChunkLock(id, async () => {
-      const chunk = this.chunks.get(id);
-      if (chunk) {
-        if (!chunk.createdAs(sn, correctedSn, location))
-          fail('ChunkConflictError', `chunk ${id} exists with other state`);
-        return;
-      }
-      this.chunks.set(id, await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.storeGeometry));
-    });
+    return this.mutate({ kind: 'clone', id, sn, correctedSn, location });
   }
 
   /**
@@ -218,7 +189,7 @@ export class DataStore {
    */
   async pasteChunk(id: number, data: Uint8Array, offset: number): Promise<void> {
     this.checkIdAndSn(id, 0);
-    return this.withChunkLock(id, () => this.existing(id).paste(data, offset));
+    return this.mutate({ kind: 'paste', id, offset, data });
   }
 
   /**
@@ -236,12 +207,84 @@ export class DataStore {
     return { chunkSize, pageSize, metaPageSize };
   }
 
-  /** Waits for running operations, then closes every file. Later calls fail. */
+  /** Waits for running operations, checkpoints, then closes every file. Later calls fail. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.locks.idle();
-    await this.closeFiles();
+    try {
+      await this.checkpoint();
+    } finally {
+      await this.log.close();
+      await this.closeFiles();
+    }
+  }
+
+  /**
+   * Every mutation: under the chunk's lock, its record is appended to the op
+   * log and made durable first, then it is applied to the chunk files (whose
+   * data is synced lazily, by a checkpoint). A crash in between is repaired by
+   * the replay at open. Refusals are logged too: replayed, they refuse again.
+   */
+  private mutate(op: LoggedOp): Promise<void> {
+    return this.withChunkLock(op.id, async () => {
+      const seq = await this.log.append(op);
+      try {
+        await this.apply(op);
+      } finally {
+        this.log.applied(seq);
+      }
+    });
+  }
+
+  /** Carries out a mutation on the chunk files: the first time and on replay alike. */
+  private async apply(op: LoggedOp): Promise<void> {
+    const chunk = this.chunks.get(op.id);
+    switch (op.kind) {
+      case 'write': {
+        const target = chunk ?? (await this.createChunk(op.id, op.sn, 0, ''));
+        return target.write(op.sn, op.data, op.offset);
+      }
+      case 'paste':
+        return this.existing(op.id).paste(op.data, op.offset);
+      case 'delete':
+        if (!chunk) return;
+        chunk.checkDeletable(op.sn);
+        // Forget it before touching disk: a failed unlink must not leave a
+        // closed handle in the map (a later write recreates the file).
+        this.chunks.delete(op.id);
+        return chunk.destroy();
+      case 'deleteSnap':
+        return chunk?.deleteSnapshotOrCorrectSn(op.correctedSn);
+      case 'clone':
+        if (!chunk) {
+          await this.createChunk(op.id, op.sn, op.correctedSn, op.location);
+        } else if (!chunk.createdAs(op.sn, op.correctedSn, op.location)) {
+          fail('ChunkConflictError', `chunk ${op.id} exists with other state`);
+        }
+    }
+  }
+
+  private async createChunk(id: number, sn: number, correctedSn: number, location: string): Promise<ChunkFile> {
+    const chunk = await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.storeGeometry);
+    this.chunks.set(id, chunk);
+    return chunk;
+  }
+
+  /**
+   * Makes every applied op durable in the chunk files (their dirty data is
+   * synced; metapages and file creations already are), then records that in
+   * the log, whose segments before that point are reused. One at a time.
+   */
+  private checkpoint(): Promise<void> {
+    this.checkpointing ??= (async () => {
+      const through = this.log.appliedThrough();
+      for (const id of [...this.chunks.keys()]) {
+        await this.withChunkReadLock(id, async () => this.chunks.get(id)?.syncData());
+      }
+      await this.log.checkpointed(through);
+    })().finally(() => (this.checkpointing = null));
+    return this.checkpointing;
   }
 
   private async closeFiles(): Promise<void> {

@@ -69,9 +69,9 @@ export class Env {
     return this.store;
   }
 
-  /** Sorted directory listing. */
+  /** Sorted listing of the chunk and snapshot files (the op log's files are the crash suite's business). */
   async files(): Promise<string[]> {
-    return (await readdir(this.dir)).sort();
+    return (await readdir(this.dir)).filter((name) => name.startsWith('chunk_')).sort();
   }
 
   info(id: number): Promise<ChunkInfo> {

@@ -1,0 +1,281 @@
+import { join } from 'node:path';
+import { fail } from './errors';
+import { CheckpointFile, type CheckpointState } from './log-checkpoint';
+import { encodeRecord, recordSize, type LoggedOp, type LogRecord } from './log-record';
+import { LogSegment } from './log-segment';
+import type { StoreFs } from './store-fs';
+
+/**
+ * The store's write-ahead op log (FORMAT.md "Op log"), after braft's log
+ * manager and Curve's walfilepool: records are appended to preallocated
+ * segments `log_<n>` (zero-filled at creation, reused after a checkpoint, so
+ * an append changes no file metadata and fdatasync is enough). Group commit:
+ * one writer; what arrives while a write + sync runs goes out together in the
+ * next one (no delay is added to wait for more). A lone caller pays one write
+ * and one fdatasync.
+ */
+
+export type SyncMode = 'always' | 'batch';
+
+export interface OpLogOptions {
+  readonly segmentSize: number;
+  readonly sync: SyncMode;
+  /** batch mode: how long an acknowledged record may stay unsynced */
+  readonly batchIntervalMs: number;
+}
+
+/** Most bytes one write + sync carries (braft: 256 entries / 256 KiB; larger suits 4 KiB pages at depth 64). */
+const MAX_BATCH_BYTES = 1024 * 1024;
+/** Segments in use (not free) that make the log ask for a checkpoint. */
+const CHECKPOINT_SEGMENTS = 2;
+
+interface Pending {
+  readonly seq: number;
+  readonly op: LoggedOp;
+  readonly size: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export class OpLog {
+  private readonly free: LogSegment[] = [];
+  private readonly used: LogSegment[] = [];
+  private current: LogSegment | null = null;
+  private position = 0;
+  private nextSeq: number;
+  private readonly queue: Pending[] = [];
+  private flushing = false;
+  private unsynced = false;
+  private failed: unknown = null;
+  private spare: Promise<void> | null = null;
+  private readonly inFlight = new Set<number>();
+  private readonly timer: NodeJS.Timeout | null;
+  /** Called when enough segments are in use that a checkpoint would free some. */
+  onCheckpointWanted: () => void = () => {};
+
+  private constructor(
+    private readonly fs: StoreFs,
+    private readonly dir: string,
+    private readonly opts: OpLogOptions,
+    private readonly checkpoints: CheckpointFile,
+    private readonly epoch: number,
+    private checkpointSeq: number,
+    segments: LogSegment[],
+  ) {
+    this.nextSeq = checkpointSeq + 1;
+    this.free.push(...segments);
+    this.timer = opts.sync === 'batch' ? setInterval(() => void this.syncIdle(), opts.batchIntervalMs) : null;
+    this.timer?.unref();
+  }
+
+  /**
+   * Opens the log in `dir`: a new epoch is recorded, then the records after
+   * the checkpoint are found (the chain of segments, seq by seq, as long as
+   * CRCs hold). Returns them for replay; appends continue after the last one.
+   */
+  static async open(fs: StoreFs, dir: string, opts: OpLogOptions): Promise<{ log: OpLog; replay: LogRecord[] }> {
+    const { file, state } = await CheckpointFile.open(fs, dir);
+    const epoch = state.epoch + 1;
+    if (epoch > 0xffffffff) fail('InvalidArgError', 'op log epoch overflow');
+    await file.write({ epoch, seq: state.seq });
+    const segments: LogSegment[] = [];
+    for (const name of await fs.readdir(dir)) {
+      if (name.startsWith('log_') && name.endsWith('.tmp')) await fs.remove(join(dir, name));
+      const index = LogSegment.indexOf(name);
+      if (index !== null) segments.push(await LogSegment.open(fs, dir, index));
+    }
+    const log = new OpLog(fs, dir, opts, file, epoch, state.seq, segments);
+    return { log, replay: log.walk(state) };
+  }
+
+  /** Finds the chain after `ckpt` among the free segments; adopts its segments and position. */
+  private walk(ckpt: CheckpointState): LogRecord[] {
+    const size = this.opts.segmentSize;
+    const firsts = this.free.flatMap((seg) => {
+      const rec = seg.read(0, size);
+      return rec && rec.epoch < this.epoch ? [{ seg, rec }] : [];
+    });
+    const best = (cands: typeof firsts) =>
+      cands.reduce<(typeof firsts)[number] | null>(
+        (a, b) => (!a || b.rec.seq > a.rec.seq || (b.rec.seq === a.rec.seq && b.rec.epoch > a.rec.epoch) ? b : a),
+        null,
+      );
+    let at = best(firsts.filter((f) => f.rec.seq <= ckpt.seq + 1));
+    const out: LogRecord[] = [];
+    let expected = at?.rec.seq ?? 0;
+    let lastEpoch = 0;
+    while (at) {
+      const seg = at.seg;
+      this.free.splice(this.free.indexOf(seg), 1);
+      this.used.push(seg);
+      let pos = 0;
+      for (let rec = seg.read(0, size); rec; rec = seg.read(pos, size)) {
+        if (rec.seq !== expected || rec.epoch < lastEpoch || rec.epoch >= this.epoch) break;
+        if (rec.seq > ckpt.seq) out.push(rec);
+        seg.lastSeq = rec.seq;
+        lastEpoch = rec.epoch;
+        expected++;
+        pos += recordSize(rec.op);
+      }
+      this.current = seg;
+      this.position = pos;
+      at = best(firsts.filter((f) => f.rec.seq === expected && f.rec.epoch >= lastEpoch && this.free.includes(f.seg)));
+    }
+    this.nextSeq = Math.max(expected, ckpt.seq + 1);
+    this.releaseCheckpointed();
+    return out;
+  }
+
+  /**
+   * Appends `op`; resolves with its seq once the record is durable ('always')
+   * or written to the log file ('batch'). The caller reports `applied(seq)`
+   * when the op has been carried out.
+   */
+  append(op: LoggedOp): Promise<number> {
+    if (this.failed) return Promise.reject(this.failed);
+    const size = recordSize(op);
+    if (size > this.opts.segmentSize) fail('InvalidArgError', `a record of ${size} bytes exceeds the log segment`);
+    const seq = this.nextSeq++;
+    this.inFlight.add(seq);
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ seq, op, size, resolve: () => resolve(seq), reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** The op `seq` was applied to the chunk files (or refused): a checkpoint may cover it. */
+  applied(seq: number): void {
+    this.inFlight.delete(seq);
+  }
+
+  /** Highest seq such that every op up to it was applied. */
+  appliedThrough(): number {
+    let low = this.nextSeq;
+    for (const seq of this.inFlight) low = Math.min(low, seq);
+    return low - 1;
+  }
+
+  /** Records that every op up to `seq` is durable in the chunk files; frees the segments it covers. */
+  async checkpointed(seq: number): Promise<void> {
+    if (seq <= this.checkpointSeq) return;
+    await this.checkpoints.write({ epoch: this.epoch, seq });
+    this.checkpointSeq = seq;
+    this.releaseCheckpointed();
+  }
+
+  /** Waits for queued records, syncs, stops. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
+    await this.spare?.catch(() => undefined);
+    if (this.unsynced && this.current) await this.current.file.datasync();
+    await Promise.all([...this.used, ...this.free].map((s) => s.file.close()));
+    await this.checkpoints.close();
+  }
+
+  /** The group-commit writer: one write + one sync for everything queued. */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 && !this.failed) await this.writeBatch();
+    } catch (err) {
+      // durability of what was written is unknown: refuse everything from now on
+      this.failed = err;
+    } finally {
+      this.flushing = false;
+    }
+    if (this.failed) for (const p of this.queue.splice(0)) p.reject(this.failed);
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = await this.takeBatch();
+    const buf = Buffer.allocUnsafe(batch.reduce((n, p) => n + p.size, 0));
+    let at = 0;
+    for (const p of batch) {
+      encodeRecord({ seq: p.seq, epoch: this.epoch, op: p.op }, buf, at);
+      at += p.size;
+    }
+    const seg = this.current!;
+    try {
+      for (let done = 0; done < buf.length;) {
+        done += await seg.file.write(buf, done, buf.length - done, this.position + done);
+      }
+      this.position += buf.length;
+      seg.lastSeq = batch[batch.length - 1].seq;
+      // the next segment is made ahead, off the appenders' path, once this one is half full
+      if (this.free.length === 0 && this.position > this.opts.segmentSize / 2) {
+        void this.makeSpare().catch(() => undefined);
+      }
+      this.unsynced = true;
+      if (this.opts.sync === 'always') await this.syncCurrent();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      throw err;
+    }
+    for (const p of batch) p.resolve();
+  }
+
+  /** The queued records that fit the current segment (moving to the next one when the first does not). */
+  private async takeBatch(): Promise<Pending[]> {
+    if (!this.current || this.position + this.queue[0].size > this.opts.segmentSize) await this.nextSegment();
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length) {
+      const size = this.queue[n].size;
+      if (this.position + bytes + size > this.opts.segmentSize || (n > 0 && bytes + size > MAX_BATCH_BYTES)) break;
+      bytes += size;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private async syncCurrent(): Promise<void> {
+    this.unsynced = false;
+    await this.current!.file.datasync();
+  }
+
+  private async syncIdle(): Promise<void> {
+    if (this.flushing || !this.unsynced || this.failed) return;
+    this.flushing = true;
+    try {
+      await this.syncCurrent();
+    } catch (err) {
+      this.failed = err;
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) void this.flush();
+    }
+  }
+
+  private async nextSegment(): Promise<void> {
+    // batch mode: what was acknowledged in the old segment is synced before the new one is used
+    if (this.unsynced && this.current) await this.syncCurrent();
+    if (this.free.length === 0) await this.makeSpare();
+    const seg = this.free.shift()!;
+    seg.lastSeq = 0;
+    this.used.push(seg);
+    this.current = seg;
+    this.position = 0;
+    if (this.used.length > CHECKPOINT_SEGMENTS) this.onCheckpointWanted();
+  }
+
+  /** Preallocates one more segment (zero-filled, synced, renamed into place); one at a time. */
+  private makeSpare(): Promise<void> {
+    this.spare ??= this.createSegment().finally(() => (this.spare = null));
+    return this.spare;
+  }
+
+  private async createSegment(): Promise<void> {
+    const index = Math.max(-1, ...[...this.used, ...this.free].map((s) => s.index)) + 1;
+    this.free.push(await LogSegment.create(this.fs, this.dir, index, this.opts.segmentSize));
+  }
+
+  /** Segments whose records are all checkpointed become free (the current one stays). */
+  private releaseCheckpointed(): void {
+    for (const seg of [...this.used]) {
+      if (seg === this.current || seg.lastSeq > this.checkpointSeq) continue;
+      this.used.splice(this.used.indexOf(seg), 1);
+      this.free.push(seg);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { fail } from './errors';
+import type { Geometry } from './geometry';
+import type { OpLogOptions, SyncMode } from './op-log';
+import type { StoreFs } from './store-fs';
+
+/** What DataStore.open takes, and their checks. */
+
+export interface DataStoreOptions {
+  dir: string;
+  /** default 16 MiB */
+  chunkSize?: number;
+  /** default 4 KiB */
+  pageSize?: number;
+  /** default 4 KiB */
+  metaPageSize?: number;
+  /**
+   * Reads/writes of at most this many bytes run synchronously on the event
+   * loop while they are fast (page cache), larger ones through libuv's thread
+   * pool; 0 = always the thread pool. Default 64 KiB. See SyncIoPolicy.
+   */
+  syncIoMaxBytes?: number;
+  /** The file system the store's I/O goes through; default the real one (tests pass a simulated one). */
+  fs?: StoreFs;
+  /**
+   * 'always' (default): a mutation resolves once its op-log record is durable
+   * (fdatasync), so an acknowledged write survives a power cut. 'batch': it
+   * resolves once the record is written to the log file; the log is synced
+   * every `batchIntervalMs`, so a power cut loses up to that much acknowledged
+   * work (a process crash loses nothing). FORMAT.md "Op log".
+   */
+  sync?: SyncMode;
+  /** batch mode: longest time an acknowledged record stays unsynced; default 10 ms */
+  batchIntervalMs?: number;
+  /** bytes of one preallocated op-log segment; default 4 x chunkSize, at least 1 MiB */
+  logSegmentSize?: number;
+}
+
+/** The op log's settings from the store's options and geometry. */
+export function logOptions(opts: DataStoreOptions, geometry: Geometry): OpLogOptions {
+  const segmentSize = opts.logSegmentSize ?? Math.max(1024 * 1024, 4 * geometry.chunkSize);
+  const batchIntervalMs = opts.batchIntervalMs ?? 10;
+  checkNumber('logSegmentSize', segmentSize);
+  checkNumber('batchIntervalMs', batchIntervalMs);
+  if (segmentSize < geometry.chunkSize + 4096) fail('InvalidArgError', 'logSegmentSize must exceed chunkSize + 4 KiB');
+  const sync = opts.sync ?? 'always';
+  if (sync !== 'always' && sync !== 'batch') fail('InvalidArgError', `sync must be 'always' or 'batch', got ${sync}`);
+  return { segmentSize, sync, batchIntervalMs: Math.max(1, batchIntervalMs) };
+}
+
+export function checkNumber(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0)
+    fail('InvalidArgError', `${name} must be a non-negative integer, got ${value}`);
+}
