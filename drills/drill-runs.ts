@@ -3,8 +3,9 @@
 import type { PrismaClient } from '../prisma/client';
 import type { DrillParams, DrillScenario } from './drill-params';
 import type { CommitMode } from './live-blockcommit';
+import type { DrillRunStatus } from './run-statuses';
 
-export type DrillRunStatus = 'running' | 'completed' | 'errored' | 'cancelled' | 'rejected';
+export type { DrillRunStatus } from './run-statuses';
 export type DrillVerdict = 'pass' | 'fail';
 
 export interface WriterProgressAround {
