@@ -211,13 +211,13 @@ export function serverActivities(deps: ServerActivityDeps) {
      * What the build made or was handed, as recorded: its server, the system disk handed to it (not
      * one it reused, nor a spare it gave back to the pool), its swap and data disks.
      */
-    async readBuildResources(req: { buildId: string }): Promise<{ serverId: string | null; volumeIds: string[] }> {
+    async readBuildResources(req: { buildId: string }) {
       const [build, handout] = await Promise.all([
         prisma.serverBuild.findUniqueOrThrow({ where: { id: req.buildId } }),
         prisma.systemDiskHandout.findUnique({ where: { buildId: req.buildId } }),
       ]);
       const volumeIds = [handout?.volumeId, build.swapVolumeId, build.dataVolumeId].filter((v): v is string => !!v);
-      return { serverId: build.serverId, volumeIds };
+      return { serverId: build.serverId, volumeIds, name: build.name };
     },
 
     /** The build has ended: blockflow gives up acting for the tenant. */

@@ -99,3 +99,23 @@ describe('two identical requests without an Idempotency-Key (1c)', () => {
     expect(await tenantSees(first.volumes.system)).toMatchObject({ status: 'in-use' });
   });
 });
+
+describe('a second disk a retried create made (a create answered after its attempt gave up)', () => {
+  // Seen in a whole run side by side: a swap disk's create outlived its attempt's timeout, the retry made
+  // another, and the build kept the second; the first, tagged with the build, stayed after the delete.
+  it('DELETE takes every swap/data disk of the build, the one it recorded and one it did not', async () => {
+    const done = await build('dup1');
+    expect(done, JSON.stringify(done)).toMatchObject({ status: 'active' });
+    const late = await tenantVolume(p, 'dup1-swap', { metadata: { 'blockflow:build': done.id } });
+    expect((await deleteBuild(p, demo, done.id)).status).toBe('deleted');
+    expect(await tenantSees(late), 'the disk the build never recorded').toBeUndefined();
+    expect(await tenantSees(done.volumes.swap), 'the recorded one').toBeUndefined();
+  });
+
+  it("leaves a volume of that name without the build's tag (the tenant's own)", async () => {
+    const done = await build('dup2');
+    const own = await tenantVolume(p, 'dup2-data');
+    expect((await deleteBuild(p, demo, done.id)).status).toBe('deleted');
+    expect(await tenantSees(own)).toMatchObject({ name: 'dup2-data', status: 'available' });
+  });
+});

@@ -10,6 +10,7 @@ import { CancellationScope, log, patched, proxyActivities, setHandler } from '@t
 import type { Activities } from '../../activities';
 import type { StuckReason } from '../../servers/builds';
 import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
+import { dataDiskName, swapDiskName } from '../../servers/names';
 import { deleteServerAndWait } from './waits';
 import { BuildState, buildProgressQuery } from './build-state';
 
@@ -25,8 +26,10 @@ const act = proxyActivities<Activities>({
   },
 });
 
-// Replay-safe reshape for deletes in flight when a worker is upgraded: a delete that gives up keeps its trust.
+// Replay-safe reshapes for deletes in flight when a worker is upgraded: a delete that gives up keeps its trust;
+// the build's tagged swap/data disks go too, not only the recorded ones.
 const STUCK_KEEPS_TRUST = 'stuck-keeps-trust';
+const TAGGED_DISKS_TOO = 'tagged-disks-too';
 const DELETE_REASONS: StuckReason[] = ['delete_failed', 'delete_lost'];
 
 export interface DeleteServerInput {
@@ -78,6 +81,13 @@ async function takeAway(buildId: string, trustId: string, state: BuildState): Pr
   const volumes: Record<string, string> = {};
   await state.run('delete-volumes', async () => {
     for (const volumeId of build.volumeIds) volumes[volumeId] = await act.deleteTenantVolume({ trustId, volumeId });
+    // A create answered after its attempt gave up leaves a second disk the row does not name: the build's
+    // tag finds it, as the undo's does (servers/tenant-disks).
+    if (build.name && patched(TAGGED_DISKS_TOO))
+      for (const name of [swapDiskName(build.name), dataDiskName(build.name)]) {
+        const deleted = await act.deleteTenantDisksOf({ trustId, buildId, name });
+        if (deleted) volumes[name] = `deleted ${deleted} not recorded`;
+      }
   });
   const addressesReleased = await state.run('release-ip', () => act.releaseFixedIps({ holder: buildId }));
   return { server, volumes, addressesReleased };
