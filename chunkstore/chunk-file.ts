@@ -37,6 +37,12 @@ export interface NewChunk {
  */
 export class ChunkFile {
   private snapshot: SnapshotFile | null = null;
+  /**
+   * Seq of the last logged op carried out on this chunk. Every op up to it is
+   * durable once the next metapage update is (data is synced before it), so
+   * updateMeta records it and the replay at open skips those ops.
+   */
+  doneSeq = 0;
 
   private constructor(
     private readonly pool: FilePool,
@@ -46,9 +52,10 @@ export class ChunkFile {
   ) {}
 
   /** Creates `chunk_<id>` durably (FilePool.create); a clone gets an all-clear bitmap. */
-  static async create(pool: FilePool, id: number, init: NewChunk, geometry: Geometry): Promise<ChunkFile> {
+  static async create(pool: FilePool, id: number, init: NewChunk, geometry: Geometry, doneSeq = 0): Promise<ChunkFile> {
     const clone = init.location !== '';
     const meta: MetaPage = {
+      appliedSeq: doneSeq,
       kind: FileKind.Chunk,
       chunkId: id,
       sn: init.sn,
@@ -57,7 +64,14 @@ export class ChunkFile {
       location: init.location,
       bitmap: clone ? new Bitmap(geometry.pageCount) : null,
     };
-    return new ChunkFile(pool, await pool.create(chunkFileName(id), meta), meta, geometry);
+    const chunk = new ChunkFile(pool, await pool.create(chunkFileName(id), meta), meta, geometry);
+    chunk.doneSeq = doneSeq;
+    return chunk;
+  }
+
+  /** Ops up to this seq are durable here (the metapage says so): replay skips them. */
+  get appliedSeq(): number {
+    return this.meta.appliedSeq ?? 0;
   }
 
   /**
@@ -71,7 +85,9 @@ export class ChunkFile {
       const meta = await file.readMeta();
       const consistent = meta.kind === FileKind.Chunk && meta.chunkId === id && meta.clone === (meta.bitmap !== null);
       if (!consistent) fail('CrcCheckError', `${file.path}: metapage does not describe chunk ${id}`);
-      return new ChunkFile(pool, file, meta, geometry);
+      const chunk = new ChunkFile(pool, file, meta, geometry);
+      chunk.doneSeq = meta.appliedSeq ?? 0;
+      return chunk;
     } catch (err) {
       await file.close();
       throw err;
@@ -176,8 +192,12 @@ export class ChunkFile {
     }
     // snap.sn >= chunk.sn means the snapshot was made after this request was
     // first applied (a replay): it belongs to a later snapshot, keep it.
-    if (this.snapshot && meta.sn > this.snapshot.sn) await this.removeSnapshot();
-    if (correctedSn > meta.sn && correctedSn > meta.correctedSn) await this.updateMeta({ ...meta, correctedSn });
+    const removing = this.snapshot !== null && meta.sn > this.snapshot.sn;
+    const correcting = correctedSn > meta.sn && correctedSn > meta.correctedSn;
+    // the metapage first, even when only the snapshot goes: it records the ops already
+    // done (appliedSeq), so the replay of an earlier op never meets the snapshot-less chunk
+    if (removing || correcting) await this.updateMeta(correcting ? { ...meta, correctedSn } : meta);
+    if (removing) await this.removeSnapshot();
   }
 
   /**
@@ -302,6 +322,7 @@ export class ChunkFile {
    */
   private async updateMeta(next: MetaPage): Promise<void> {
     await this.file.syncIfDirty();
+    next = { ...next, appliedSeq: this.doneSeq };
     await this.file.writeMeta(next);
     this.meta = next;
   }

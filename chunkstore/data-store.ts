@@ -3,13 +3,25 @@ import { ChunkStoreError, fail } from './errors';
 import { chunkFileName, FilePool } from './file-pool';
 import { makeGeometry, maxLocationLength, type Geometry } from './geometry';
 import { KeyedRwLock } from './keyed-rw-lock';
-import type { LoggedOp } from './log-record';
+import type { LoggedOp, LogRecord } from './log-record';
 import { OpLog } from './op-log';
 import { checkNumber, logOptions, type DataStoreOptions } from './store-options';
 import { nodeFs } from './store-fs';
 import { DEFAULT_SYNC_IO_MAX_BYTES, SyncIoPolicy } from './sync-io-policy';
 
 export type { DataStoreOptions } from './store-options';
+
+/**
+ * For chunks missing on disk: the seq of their last DeleteChunk in the replayed
+ * tail. Ops up to it are skipped: the chunk was gone after it (a refused delete
+ * would have left the chunk durable on disk), and replaying them on an empty
+ * chunk could build a state the delete did not remove.
+ */
+function lastDeletes(tail: readonly LogRecord[], exists: (id: number) => boolean): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const rec of tail) if (rec.op.kind === 'delete' && !exists(rec.op.id)) out.set(rec.op.id, rec.seq);
+  return out;
+}
 
 /** Replayed ops may be refused (already applied, Curve's BackwardRequestError and friends); anything else is not. */
 function expectedOnReplay(err: unknown): void {
@@ -61,7 +73,10 @@ export class DataStore {
       const { log, replay } = await OpLog.open(fs, opts.dir, logOptions(opts, geometry));
       store.log = log;
       log.onCheckpointWanted = () => void store.checkpoint().catch(() => undefined);
-      for (const rec of replay) await store.apply(rec.op).catch(expectedOnReplay);
+      const skip = lastDeletes(replay, (id) => store.chunks.has(id));
+      for (const rec of replay) {
+        if (rec.seq > (skip.get(rec.op.id) ?? 0)) await store.apply(rec.op, rec.seq).catch(expectedOnReplay);
+      }
       await store.checkpoint();
     } catch (err) {
       await store.log?.close().catch(() => undefined);
@@ -230,7 +245,7 @@ export class DataStore {
     return this.withChunkLock(op.id, async () => {
       const seq = await this.log.append(op);
       try {
-        await this.apply(op);
+        await this.apply(op, seq);
       } finally {
         this.log.applied(seq);
       }
@@ -238,11 +253,22 @@ export class DataStore {
   }
 
   /** Carries out a mutation on the chunk files: the first time and on replay alike. */
-  private async apply(op: LoggedOp): Promise<void> {
+  private async apply(op: LoggedOp, seq: number): Promise<void> {
     const chunk = this.chunks.get(op.id);
+    // idempotent replay by seq: this op is already durable in the chunk
+    if (chunk && seq <= chunk.appliedSeq) return;
+    try {
+      await this.applyTo(chunk, op, seq);
+    } finally {
+      const now = this.chunks.get(op.id);
+      if (now) now.doneSeq = seq;
+    }
+  }
+
+  private async applyTo(chunk: ChunkFile | undefined, op: LoggedOp, seq: number): Promise<void> {
     switch (op.kind) {
       case 'write': {
-        const target = chunk ?? (await this.createChunk(op.id, op.sn, 0, ''));
+        const target = chunk ?? (await this.createChunk(op.id, op.sn, 0, '', seq));
         return target.write(op.sn, op.data, op.offset);
       }
       case 'paste':
@@ -258,15 +284,16 @@ export class DataStore {
         return chunk?.deleteSnapshotOrCorrectSn(op.correctedSn);
       case 'clone':
         if (!chunk) {
-          await this.createChunk(op.id, op.sn, op.correctedSn, op.location);
+          await this.createChunk(op.id, op.sn, op.correctedSn, op.location, seq);
         } else if (!chunk.createdAs(op.sn, op.correctedSn, op.location)) {
           fail('ChunkConflictError', `chunk ${op.id} exists with other state`);
         }
     }
   }
 
-  private async createChunk(id: number, sn: number, correctedSn: number, location: string): Promise<ChunkFile> {
-    const chunk = await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.storeGeometry);
+  /** Created by op `seq`: every earlier op on this id is durable (the chunk was deleted or never made). */
+  private async createChunk(id: number, sn: number, correctedSn: number, location: string, seq: number) {
+    const chunk = await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.storeGeometry, seq - 1);
     this.chunks.set(id, chunk);
     return chunk;
   }

@@ -18,6 +18,8 @@ export interface PageRange {
 export const META_HEADER_SIZE = 48;
 /** Trailing CRC32 of the metapage. */
 export const META_CRC_SIZE = 4;
+/** The op-log seq (u64) just before the CRC: ops up to it are durable in this chunk (FORMAT.md "Op log"). */
+export const META_SEQ_SIZE = 8;
 
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_PAGE_SIZE = 4096;
@@ -36,7 +38,8 @@ export function bitmapBytes(bits: number): number {
 
 /** Room left in a metapage for the clone location (bounded by its u16 length field). */
 export function maxLocationLength(geometry: Geometry): number {
-  const room = geometry.metaPageSize - META_HEADER_SIZE - bitmapBytes(geometry.pageCount) - META_CRC_SIZE;
+  const room =
+    geometry.metaPageSize - META_HEADER_SIZE - bitmapBytes(geometry.pageCount) - META_SEQ_SIZE - META_CRC_SIZE;
   return Math.min(room, 0xffff);
 }
 

@@ -1,7 +1,14 @@
 import { crc32 } from 'node:zlib';
 import { Bitmap } from './bitmap';
 import { fail } from './errors';
-import { bitmapBytes, META_CRC_SIZE, META_HEADER_SIZE, maxLocationLength, type Geometry } from './geometry';
+import {
+  bitmapBytes,
+  META_CRC_SIZE,
+  META_HEADER_SIZE,
+  META_SEQ_SIZE,
+  maxLocationLength,
+  type Geometry,
+} from './geometry';
 
 /** Codec of the metapage at offset 0 of every chunk and snapshot file (FORMAT.md "Metapage"). */
 
@@ -28,6 +35,8 @@ export interface MetaPage {
   location: string;
   /** clone chunk: written pages; snapshot: copied pages; otherwise null. */
   bitmap: Bitmap | null;
+  /** chunk files: every logged op on this chunk up to this seq is durable in it (0: none known) */
+  appliedSeq?: number;
 }
 
 /** Serializes a metapage into exactly `geometry.metaPageSize` bytes, CRC last. */
@@ -51,6 +60,7 @@ export function encodeMetaPage(meta: MetaPage, geometry: Geometry): Buffer {
   buf.writeUInt16LE(location.length, 44);
   if (meta.bitmap) Buffer.from(meta.bitmap.toBytes()).copy(buf, META_HEADER_SIZE);
   location.copy(buf, META_HEADER_SIZE + bitmapBytes(bits));
+  buf.writeBigUInt64LE(BigInt(meta.appliedSeq ?? 0), geometry.metaPageSize - META_CRC_SIZE - META_SEQ_SIZE);
   buf.writeUInt32LE(
     crc32(buf.subarray(0, geometry.metaPageSize - META_CRC_SIZE)),
     geometry.metaPageSize - META_CRC_SIZE,
@@ -98,6 +108,11 @@ export function decodeMetaPage(buf: Buffer, geometry: Geometry, where: string): 
     chunkId: safeNumber(buf.readBigUInt64LE(8), 'chunk id', where),
     sn: safeNumber(buf.readBigUInt64LE(16), 'sn', where),
     correctedSn: safeNumber(buf.readBigUInt64LE(24), 'correctedSn', where),
+    appliedSeq: safeNumber(
+      buf.readBigUInt64LE(geometry.metaPageSize - META_CRC_SIZE - META_SEQ_SIZE),
+      'appliedSeq',
+      where,
+    ),
     clone: (buf.readUInt8(7) & FLAG_CLONE) !== 0,
     location: buf.subarray(locationStart, locationStart + locationLength).toString('utf8'),
     bitmap: bits === 0 ? null : new Bitmap(bits, buf.subarray(META_HEADER_SIZE, locationStart)),

@@ -69,7 +69,8 @@ function life(dir: string, firstTag: number, seed: number, killAfterMs: number, 
       }
     });
     proc.on('error', reject);
-    proc.on('exit', (code, signal) =>
+    // 'close', not 'exit': only then has everything the child printed been read
+    proc.on('close', (code, signal) =>
       signal === 'SIGKILL' ? resolve({ acked, inFlight, acks }) : reject(new Error(`child exited ${code}`)),
     );
   });
