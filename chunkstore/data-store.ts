@@ -236,14 +236,19 @@ export class DataStore {
   }
 
   /**
-   * Every mutation: under the chunk's lock, its record is appended to the op
-   * log and made durable first, then it is applied to the chunk files (whose
-   * data is synced lazily, by a checkpoint). A crash in between is repaired by
-   * the replay at open. Refusals are logged too: replayed, they refuse again.
+   * Every mutation: its record is appended to the op log and made durable
+   * first, then it is applied to the chunk files under the chunk's lock (data
+   * synced lazily, by a checkpoint); a crash in between is repaired by the
+   * replay at open. The append happens in the same tick as the lock is asked
+   * for, so the lock's FIFO order is the log's order, and calls on one chunk
+   * share a sync instead of each waiting for the previous one's. Refusals are
+   * logged too: replayed, they refuse again (or are skipped by seq).
    */
   private mutate(op: LoggedOp): Promise<void> {
+    const logged = this.log.append(op);
+    logged.catch(() => undefined); // awaited under the lock; not an unhandled rejection meanwhile
     return this.withChunkLock(op.id, async () => {
-      const seq = await this.log.append(op);
+      const seq = await logged;
       try {
         await this.apply(op, seq);
       } finally {
