@@ -5,7 +5,7 @@ import { operatorSignIn, requireOperator } from './auth';
 import { HTTPException } from 'hono/http-exception';
 import { randomUUID } from 'node:crypto';
 import { bodyLimit } from 'hono/body-limit';
-import { internalError, invalidRequest, tooLarge } from './problem';
+import { conflict, internalError, invalidRequest, tooLarge } from './problem';
 import { createRouter } from './router';
 import { methodNotAllowed, servedDocument } from './openapi-doc';
 import { healthRoutes } from './routes/operator/health';
@@ -21,6 +21,7 @@ import { dashboardPage, dashboardRoutes } from './routes/operator/dashboard';
 import { createLogger } from '../observability/logger';
 import { requestLog } from '../observability/request-log';
 import { TrustsBusy } from './routes/servers/trust';
+import { PoolNotSetUp } from '../pool/settings';
 
 const log = createLogger('api');
 
@@ -90,6 +91,7 @@ export function createApp(deps: ApiDeps) {
     // A body that is not JSON (malformed, or sent as another media type) is the caller's mistake.
     if (err instanceof HTTPException && BODY_REFUSED.has(err.status))
       return c.json(invalidRequest('(body)', `${err.message}: send a JSON object as application/json`), 400);
+    if (err instanceof PoolNotSetUp) return c.json(conflict(err.message), 409);
     if (err instanceof TrustsBusy) {
       c.header('Retry-After', '5');
       return c.json({ error: 'unavailable', message: `${err.message}: retry in a few seconds` }, 503);

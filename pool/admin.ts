@@ -15,7 +15,7 @@ import {
   REPLENISH_SCHEDULE,
   SYNC_OS_WORKFLOW_ID,
 } from './schedules';
-import { readPoolSettings, type PoolSettingsValues } from './settings';
+import { PoolNotSetUp, readPoolSettings, type PoolSettingsValues } from './settings';
 
 export interface PoolAdminDeps {
   prisma: PrismaClient;
@@ -46,7 +46,9 @@ export async function updateSettings(
   deps: PoolAdminDeps,
   patch: Partial<PoolSettingsValues>,
 ): Promise<{ settings: PoolSettingsValues; quota: QuotaFit }> {
-  await deps.prisma.poolSettings.update({ where: { id: 1 }, data: patch });
+  // Only settings the start-up seeded are changed (none: PoolNotSetUp, nothing written).
+  const { count } = await deps.prisma.poolSettings.updateMany({ where: { id: 1 }, data: patch });
+  if (!count) throw new PoolNotSetUp();
   const settings = await applyScheduleIntervals(deps);
   return { settings, quota: await quotaAnswer(deps) };
 }

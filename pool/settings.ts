@@ -98,9 +98,17 @@ export async function seedPoolSettings(prisma: PrismaClient, config: PoolConfig)
   });
 }
 
+/** The pool has no settings yet: the start command seeds them from the config file on its first start. */
+export class PoolNotSetUp extends Error {
+  constructor() {
+    super("the pool's settings are not set up yet: the start command seeds them from config/pool.json");
+    this.name = 'PoolNotSetUp';
+  }
+}
+
 export async function getPoolSettings(prisma: PrismaClient) {
   const settings = await prisma.poolSettings.findUnique({ where: { id: 1 } });
-  if (!settings) throw new Error('pool settings are missing: the start command seeds them from config/pool.json');
+  if (!settings) throw new PoolNotSetUp();
   return settings;
 }
 

@@ -86,6 +86,23 @@ describe('an unexpected error', () => {
   });
 });
 
+describe('a pool without settings (the start-up has not seeded them)', () => {
+  it('GET and PATCH /v1/pool/settings answer 409 saying so, and PATCH writes nothing', async () => {
+    const row = await p.prisma.poolSettings.findUniqueOrThrow({ where: { id: 1 } });
+    await p.prisma.poolSettings.delete({ where: { id: 1 } });
+    try {
+      const read = await p.api('/v1/pool/settings');
+      expect(read.status, JSON.stringify(read.body)).toBe(409);
+      expect(read.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('not set up yet') });
+      const patch = await p.api('/v1/pool/settings', { method: 'PATCH', body: { targetLowDemand: 2 } });
+      expect(patch.status, JSON.stringify(patch.body)).toBe(409);
+      expect(await p.prisma.poolSettings.count()).toBe(0);
+    } finally {
+      await p.prisma.poolSettings.create({ data: row });
+    }
+  });
+});
+
 describe('input the API bounds', () => {
   const post = (body: RequestInit['body'], headers: Record<string, string> = {}) =>
     fetch(`${p.apiUrl}/v1/pool/rounds`, {

@@ -78,10 +78,14 @@ describe('the replenish plan within the Cinder quota', () => {
     const fits = await p.api(policy, { method: 'PUT', body: { targetOverride: null } });
     expectStoredWithFit(fits, { targetOverride: null }, []);
 
-    // Both answers are documented with the one schema.
+    // Both answers are documented with the one schema (a named component; the settings' answer is an allOf
+    // of the PoolSettings component and the quota).
     const { paths } = (await p.api('/openapi.json', { token: null })).body;
-    const answered = (op: { responses: Record<string, any> }) =>
-      op.responses['200'].content['application/json'].schema.properties.quota;
+    const answered = (op: { responses: Record<string, any> }) => {
+      const schema = op.responses['200'].content['application/json'].schema;
+      return (schema.properties ?? schema.allOf.find((part: any) => part.properties?.quota).properties).quota;
+    };
+    expect(answered(paths['/v1/pool/settings'].patch)).toEqual({ $ref: '#/components/schemas/PoolQuotaFit' });
     expect(answered(paths['/v1/pool/policies/{volumeType}/{osName}'].put)).toEqual(
       answered(paths['/v1/pool/settings'].patch),
     );

@@ -26,7 +26,9 @@ const QuotaFitView = z
     beyondQuota: z.array(z.object({ volumeType: z.string(), osName: z.string(), count: z.number().int() })),
     message: z.string(),
   })
-  .openapi({ description: "whether the targets fit in the admin project's Cinder quota (stored either way)" });
+  .openapi('PoolQuotaFit', {
+    description: "whether the targets fit in the admin project's Cinder quota (stored either way)",
+  });
 const Demand = z.enum(POLICY_DEMANDS);
 const Policy = z.object({
   volumeType: z.string(),
@@ -49,12 +51,14 @@ const ScheduleNote = z.object({ note: z.string().max(200).optional() }).strict()
 const Accepted = z.object({ workflowId: z.string().optional(), message: z.string() });
 const SyncResult = z.object({ workflowId: z.string(), result: z.unknown() });
 
+const NOT_SET_UP = problemResponse('the pool has no settings yet (the start-up seeds them)');
+
 const routes = {
   getSettings: createRoute({
     method: 'get',
     path: '/settings',
     summary: 'Pool settings',
-    responses: { 200: response('settings', Settings) },
+    responses: { 200: response('settings', Settings), 409: NOT_SET_UP },
   }),
   putSettings: createRoute({
     method: 'patch',
@@ -62,7 +66,7 @@ const routes = {
     summary: 'Change pool settings; schedules follow at once',
     security,
     request: jsonBody(SettingsPatch),
-    responses: { 200: response('new settings', Settings.extend({ quota: QuotaFitView })) },
+    responses: { 200: response('new settings', Settings.extend({ quota: QuotaFitView })), 409: NOT_SET_UP },
   }),
   getPolicies: createRoute({
     method: 'get',
