@@ -10,6 +10,7 @@ import { ConfigError, dataPath, joinedServices, loadSettings, roleFromArgv, type
 import { startCloud, startDatabase, startTemporal, checkCloud, connectCloud } from '../infra/stack';
 import { ADVISORY_LOCKS, withAdvisoryLock } from '../infra/advisory-lock';
 import { freePort } from '../infra/ephemeral';
+import { ignoreRetriesOnClosedChannels } from './closed-channel-guard';
 import { manageNetworksAtStart, startUpPool } from './deployment-start-up';
 import { createApp } from '../api/app';
 import { colocatedWorker, compose, runWorker, type Composition, type RunningWorker } from './compose';
@@ -136,6 +137,8 @@ let stopping = false;
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
+    // Temporal calls being retried as their connections close throw from their timers: expected now.
+    ignoreRetriesOnClosedChannels(log);
     for (const { name, stop } of stops.reverse()) {
       try {
         await stop();
