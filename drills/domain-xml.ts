@@ -1,7 +1,8 @@
 // Domain XML for the drill guest (pure). Essentials from the drill recipe:
 // software emulation (type='qemu', never host CPU passthrough), direct kernel boot,
 // ACPI (without it `poweroff -f` halts but the domain never ends), on_poweroff=destroy,
-// a virtio qcow2 disk with cache='none', serial console to a file, no balloon.
+// a virtio qcow2 disk with cache='none', serial console to a file, no balloon. A second, raw
+// disk (vdb) carries the host's "release" to the writer (drills/guest/init.sh).
 
 export interface DrillDomainSpec {
   name: string;
@@ -10,6 +11,8 @@ export interface DrillDomainSpec {
   /** The active (top) image of the chain; libvirt follows its backing chain. */
   activeImage: string;
   serialLog: string;
+  /** Raw file the host writes "release" into (vdb). */
+  releaseDisk: string;
   records: number;
   /** Pause between chunks inside the guest, to stretch the write window. */
   pauseUs: number;
@@ -46,6 +49,11 @@ export function drillDomainXml(spec: DrillDomainSpec): string {
       <driver name='qemu' type='qcow2' cache='none'/>
       <source file='${xmlEscape(spec.activeImage)}'/>
       <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source file='${xmlEscape(spec.releaseDisk)}'/>
+      <target dev='vdb' bus='virtio'/>
     </disk>
     <serial type='file'>
       <source path='${xmlEscape(spec.serialLog)}'/>

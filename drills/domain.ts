@@ -18,6 +18,8 @@ export interface StartDomainInput {
 export interface StartedDomain {
   domainName: string;
   serialLog: string;
+  /** Write RELEASE_WORD here (releaseWriter) to let the writer past its hold. */
+  releaseDisk: string;
   /** Epoch ms right after `virsh start` returned. */
   startedAt: number;
 }
@@ -35,6 +37,8 @@ export async function startDrillDomain(input: StartDomainInput): Promise<Started
 
   const serialLog = join(input.workDir, 'serial.log');
   await rm(serialLog, { force: true });
+  const releaseDisk = join(guestDir, 'release.raw');
+  await writeFile(releaseDisk, Buffer.alloc(RELEASE_DISK_BYTES));
   const xmlPath = join(input.workDir, 'domain.xml');
   await writeFile(
     xmlPath,
@@ -44,6 +48,7 @@ export async function startDrillDomain(input: StartDomainInput): Promise<Started
       initrd,
       activeImage: input.activeImage,
       serialLog,
+      releaseDisk,
       records: input.records,
       pauseUs: input.pauseUs ?? 0,
       memoryMiB: input.memoryMiB,
@@ -56,7 +61,17 @@ export async function startDrillDomain(input: StartDomainInput): Promise<Started
     await destroyDomain(input.domainName).catch(() => undefined);
     throw error;
   }
-  return { domainName: input.domainName, serialLog, startedAt: Date.now() };
+  return { domainName: input.domainName, serialLog, releaseDisk, startedAt: Date.now() };
+}
+
+const RELEASE_DISK_BYTES = 4096;
+const RELEASE_WORD = 'release';
+
+/** Lets the guest writer past its hold before the last chunk. Idempotent. */
+export async function releaseWriter(releaseDisk: string): Promise<void> {
+  const block = Buffer.alloc(RELEASE_DISK_BYTES);
+  block.write(RELEASE_WORD);
+  await writeFile(releaseDisk, block);
 }
 
 /** QEMU runs as libvirt-qemu: every directory above the images must let others traverse it.

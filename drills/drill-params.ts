@@ -57,6 +57,11 @@ export interface ParamProblem {
   message: string;
 }
 
+/** Records the libvirt guest has written when it holds before its last chunk (drills/guest/init.sh). */
+function lastHoldPoint(records: number): number {
+  return (Math.ceil(records / RECORDS_PER_CHUNK) - 1) * RECORDS_PER_CHUNK;
+}
+
 /** Every rule a drill's parameters break (empty = acceptable). */
 export function drillParamProblems(params: DrillParams, scenario: DrillScenario): ParamProblem[] {
   const problems: ParamProblem[] = [];
@@ -76,6 +81,13 @@ export function drillParamProblems(params: DrillParams, scenario: DrillScenario)
     problems.push({
       field: 'snapshotAtRecords',
       message: `${k} is not below records (${n}): the snapshot has to cut the writer mid-stream`,
+    });
+  else if (params.form === 'libvirt' && Number.isInteger(n) && k > lastHoldPoint(n))
+    problems.push({
+      field: 'snapshotAtRecords',
+      message:
+        `${k} is past ${lastHoldPoint(n)}: the guest writer holds before its last ${RECORDS_PER_CHUNK}-record ` +
+        `chunk until the drill's end, so the snapshot must come before it`,
     });
   if (scenario === 'commit' && params.commitMode !== 'active-pivot' && params.commitMode !== 'top-base') {
     problems.push({ field: 'commitMode', message: "the commit scenario needs 'active-pivot' or 'top-base'" });

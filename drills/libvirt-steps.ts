@@ -23,7 +23,8 @@ export interface LibvirtStepIO {
   prepareDrillChain: [PrepareChainInput, ChainLayout & { nextOverlay: string }];
   startDrillDomain: [StartDomainInput, StartedDomain];
   waitForDrillWriter: [Watch & { atLeastRecords: number }, WriterSample];
-  waitForDrillWriterDone: [Watch, WriterSample];
+  /** Releases the writer's hold before its last chunk, then waits for its end. */
+  waitForDrillWriterDone: [Watch & { releaseDisk: string }, WriterSample];
   /** The snapshot, and the guest's progress read the moment it returned. */
   takeDrillSnapshot: [LiveSnapshotInput & { serialLog: string }, LiveSnapshotResult & { progressAfter: number }];
   captureDrillLiveCopy: [CaptureLiveCopyInput, { rawFile: string; elapsedMs: number }];
@@ -108,7 +109,11 @@ export async function runLibvirtDrillSteps(
     if (activeImage !== expected) run.failures.push(`after the commit vda is ${activeImage}, expected ${expected}`);
   }
 
-  await exec.run('writer-finish', 'waitForDrillWriterDone', { ...watch, timeoutMs: writerMs });
+  await exec.run('writer-finish', 'waitForDrillWriterDone', {
+    ...watch,
+    releaseDisk: domain.releaseDisk,
+    timeoutMs: writerMs,
+  });
   const verified = await exec.run('verify', 'verifyDrill', {
     chain,
     newOverlay,

@@ -2,6 +2,7 @@
 // writer's progress counter, never by a sleep; a guest that stalls is destroyed at the deadline.
 import { readFile } from 'node:fs/promises';
 import { waitUntil } from '../lib/wait-until';
+import { releaseWriter } from './domain';
 import { parseWriterProgress, type WriterProgress } from './serial-progress';
 import { destroyDomain, domainState } from './virsh';
 
@@ -22,7 +23,7 @@ export async function readWriterProgress(serialLog: string): Promise<WriterProgr
   try {
     return parseWriterProgress(await readFile(serialLog, 'latin1'));
   } catch {
-    return { started: false, records: 0, done: false }; // QEMU has not created the log yet
+    return { started: false, records: 0, held: false, done: false }; // QEMU has not created the log yet
   }
 }
 
@@ -51,29 +52,33 @@ export async function waitForWriterProgress(
   );
 }
 
-/** Resolves when the writer reported "drill-done" and the domain powered itself off. */
-export async function waitForWriterDone(input: WatchWriterInput): Promise<WriterSample> {
-  return destroyOnFailure(input.domainName, () =>
+/** Releases the writer's hold before its last chunk, resolves when it reported "drill-done" (after its
+ *  sync), then stops the domain: the guest idles from then on (drills/guest/init.sh), so a hard stop
+ *  loses nothing. Idempotent. */
+export async function waitForWriterDone(input: WatchWriterInput & { releaseDisk: string }): Promise<WriterSample> {
+  await releaseWriter(input.releaseDisk);
+  const sample = await destroyOnFailure(input.domainName, () =>
     waitUntil(
       async () => {
         // State first, log second: a guest that finishes between the two reads is then seen as done.
         const state = await domainState(input.domainName);
         const progress = await readWriterProgress(input.serialLog);
         if (progress.error) throw new Error(`guest writer failed: ${progress.error}`);
-        if (progress.done && (state === 'shut off' || state === 'absent'))
-          return { done: true, value: { records: progress.records, observedAt: Date.now() } };
-        if (!progress.done && state === 'shut off')
+        if (progress.done) return { done: true, value: { records: progress.records, observedAt: Date.now() } };
+        if (state === 'shut off' || state === 'absent')
           throw new Error(`domain stopped before the writer finished (${progress.records} records)`);
         return { done: false, state: `${progress.records} records, domain ${state}` };
       },
       {
-        what: 'writer to finish and the domain to power off',
+        what: 'writer to finish',
         timeoutMs: input.timeoutMs,
         intervalMs: 200,
         onPoll: throttle(input.heartbeat),
       },
     ),
   );
+  await destroyDomain(input.domainName);
+  return sample;
 }
 
 async function destroyOnFailure<T>(domainName: string, wait: () => Promise<T>): Promise<T> {

@@ -2,7 +2,9 @@
 # /init of the drill guest (busybox, runs as PID 1 from the initramfs).
 # Loads the virtio modules, writes N fixed 16-byte records "%015d\n" to /dev/vda in 4 KiB
 # chunks (256 records each, one O_DIRECT write per chunk so each chunk is one guest request),
-# reports progress on the serial console after every chunk, then syncs and powers off.
+# reports progress on the serial console after every chunk, then syncs, reports done and idles.
+# Before its last chunk the writer holds until the host writes "release" to /dev/vdb: however slow
+# the host is, its snapshot and commit then come while the writer is still mid-stream.
 # Parameters come from the kernel command line: drill.records=N drill.pause_us=MICROSECONDS.
 /bin/busybox mkdir -p /proc /sys /dev /tmp
 /bin/busybox --install -s /bin
@@ -36,6 +38,9 @@ until [ -b /dev/vda ]; do
   [ "$waited" -le 100 ] || fail "no /dev/vda"
   usleep 100000
 done
+[ -b /dev/vdb ] || fail "no /dev/vdb (the release disk)"
+
+released() { [ "$(dd if=/dev/vdb bs=512 count=1 iflag=direct 2>/dev/null | head -c 7)" = release ]; }
 
 echo "drill-start $records"
 chunks=$(( (records + 255) / 256 ))
@@ -44,6 +49,10 @@ while [ "$chunk" -lt "$chunks" ]; do
   first=$((chunk * 256 + 1))
   last=$((first + 255))
   [ "$last" -le "$records" ] || last=$records
+  if [ "$chunk" -gt 0 ] && [ "$chunk" -eq $((chunks - 1)) ]; then
+    echo "drill-hold $((chunk * 256))"
+    until released; do usleep 100000; done
+  fi
   # Build the chunk in tmpfs first so dd reads one full 4 KiB block (a pipe could hand it a short read).
   printf '%015d\n' $(seq "$first" "$last") > /tmp/chunk
   dd if=/tmp/chunk of=/dev/vda bs=4096 count=1 seek="$chunk" oflag=direct conv=notrunc,sync 2>/dev/null || fail "dd chunk $chunk"
@@ -53,4 +62,6 @@ while [ "$chunk" -lt "$chunks" ]; do
 done
 sync
 echo "drill-done $records"
-poweroff -f
+# Idle, do not power off: under load the host's snapshot or commit may come after the last record,
+# and it must still find a running domain. The host stops the domain once it has seen drill-done.
+while :; do sleep 3600; done

@@ -38,7 +38,8 @@ describe('judgeSnapshotPoint', () => {
 describe('parseWriterProgress', () => {
   it('reads progress lines among kernel messages', () => {
     const log = 'drill-start 1024\r\n[    1.2] random kernel line\r\ndrill-progress 256\r\ndrill-progress 512\r\n';
-    expect(parseWriterProgress(log)).toEqual({ started: true, records: 512, done: false });
+    expect(parseWriterProgress(log)).toEqual({ started: true, records: 512, held: false, done: false });
+    expect(parseWriterProgress(`${log}drill-hold 512\n`)).toMatchObject({ records: 512, held: true, done: false });
   });
 
   it('reports completion and errors', () => {
@@ -57,6 +58,7 @@ describe('drillDomainXml', () => {
     initrd: '/i',
     activeImage: "/w/o'1.qcow2",
     serialLog: '/w/s.log',
+    releaseDisk: '/w/guest/release.raw',
     records: 512,
     pauseUs: 0,
   });
@@ -69,6 +71,7 @@ describe('drillDomainXml', () => {
     expect(xml).toContain("cache='none'");
     expect(xml).toContain("<serial type='file'>");
     expect(xml).toContain("<memballoon model='none'/>");
+    expect(xml).toMatch(/type='raw' cache='none'\/>\s*<source file='\/w\/guest\/release.raw'\/>\s*<target dev='vdb'/);
     expect(xml).toContain('drill.records=512');
   });
 

@@ -16,8 +16,9 @@ import { liveSnapshot } from '../../drills/live-snapshot';
 import { restoreDrill } from '../../drills/restore';
 import { formatTimings, timed } from '../../drills/step-timer';
 import { domainState, hasBlockJob, virsh } from '../../drills/virsh';
-import { waitForWriterProgress } from '../../drills/writer-progress';
+import { readWriterProgress, waitForWriterProgress } from '../../drills/writer-progress';
 import { DrillRunState } from '../../workflows/drills/run-state';
+import { waitUntil } from '../../lib/wait-until';
 import { requireCommands } from './require-commands';
 
 const RECORDS = 102_400; // 400 chunks: ~4 s of writing under TCG, long enough to overlap snapshot and commit
@@ -119,6 +120,40 @@ describe('libvirt drill with a writing guest', () => {
     },
   );
 
+  // Under load the host's commit can come after the writer's last record (CI saw "domain is not
+  // running" from the commit step: the guest had finished and powered off). The writer holds before
+  // its last chunk until the host releases it, so the commit still cuts it mid-stream. Here the
+  // commit waits on purpose until the writer holds; without the hold the writer finishes first.
+  it('a host slower than the writer: the writer holds before its last chunk, the commit still overlaps it', async () => {
+    const name = 'late-commit';
+    const workDir = await mkdtemp(join(root, `${name}-`));
+    const domainName = `blockflow-drill-test-${name}-${process.pid}`;
+    const params: DrillParams = {
+      form: 'libvirt',
+      records: RECORDS,
+      snapshotAtRecords: SNAPSHOT_AT,
+      commitMode: 'active-pivot',
+      domainName,
+    };
+    const serialLog = join(workDir, 'serial.log');
+    const report = await runLibvirtDrill(
+      { params, commitMode: 'active-pivot', workDir, domainName, guest },
+      async (step) => {
+        if (step !== 'commit') return;
+        await waitUntil(async () => ({ done: (await readWriterProgress(serialLog)).held }), {
+          what: 'the guest writer to hold',
+          timeoutMs: 120_000,
+          intervalMs: 100,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 2_000)); // it would have finished by now
+      },
+    );
+    expect(report.failures).toEqual([]);
+    expect(report.progressAfterCommit).toBe(RECORDS - 256);
+    expect(report.verification?.active).toMatchObject({ ok: true, k: RECORDS });
+    expect(report.restore?.domainRemoved).toBe(true);
+  });
+
   it('restore is safe before a drill, mid-write with a block job pending, and twice', async () => {
     const workDir = await mkdtemp(join(root, 'restore-'));
     const domainName = `blockflow-drill-test-restore-${process.pid}`;
@@ -164,11 +199,14 @@ describe('libvirt drill with a writing guest', () => {
 
 /** The workflow's libvirt steps (drills/libvirt-steps.ts) run in this process: each step is the
  *  operation its activity runs, recorded as the workflow records it, then the workflow's restore. */
-async function runLibvirtDrill(target: DrillTarget) {
+async function runLibvirtDrill(target: DrillTarget, beforeStep?: (step: string) => Promise<void>) {
   const run = new DrillRunState();
   try {
     const inProcess: LibvirtStepExecutor = {
-      run: (step, op, input) => run.run(step, () => timed(() => libvirtStepOps[op](input))),
+      run: async (step, op, input) => {
+        await beforeStep?.(step);
+        return run.run(step, () => timed(() => libvirtStepOps[op](input)));
+      },
     };
     await runLibvirtDrillSteps(target, inProcess, run);
   } catch (error) {

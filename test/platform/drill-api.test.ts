@@ -40,6 +40,12 @@ describe('drill API', () => {
       message: /not below records/,
     },
     {
+      why: "snapshot point inside the guest writer's last chunk (it holds before it)",
+      body: { ...valid, snapshotAtRecords: 1000 },
+      field: 'snapshotAtRecords',
+      message: /past 768/,
+    },
+    {
       why: 'snapshot point 0',
       body: { ...valid, snapshotAtRecords: 0 },
       field: 'snapshotAtRecords',

@@ -69,7 +69,12 @@ describe('drill workflows: a step that throws', () => {
             layers: ['base.qcow2', 'overlay1.qcow2', 'overlay2.qcow2'],
           }),
         startDrillDomain: async (input) =>
-          timed({ domainName: input.domainName, serialLog: `${WORK_DIR}/serial.log`, startedAt: Date.now() }),
+          timed({
+            domainName: input.domainName,
+            serialLog: `${WORK_DIR}/serial.log`,
+            releaseDisk: `${WORK_DIR}/guest/release.raw`,
+            startedAt: Date.now(),
+          }),
         waitForDrillWriter: async (input) => timed({ records: input.atLeastRecords, observedAt: Date.now() }),
         takeDrillSnapshot: async () => {
           throw ApplicationFailure.create({ message: 'virsh snapshot-create-as: failed' });
