@@ -44,6 +44,14 @@ export function writeCinderConfig(layout: Layout, deps: CinderDeps): CinderConfi
       api_paste_config: '/etc/cinder/api-paste.ini',
       rootwrap_config: '/etc/cinder/rootwrap.conf',
       use_stderr: true,
+      // cinder-volume tells the scheduler its pools once at start and answers the scheduler's one request
+      // at the scheduler's start; if both casts miss (the volume publishes before the scheduler listens,
+      // the scheduler asks before the volume consumes: seen once in CI, under load), only the periodic
+      // report is left. Its task runs 60 s after cinder-volume's import at the earliest (a spacing fixed
+      // at import), but the stock timer first fires after a random 0–60 s and then every 60 s: up to
+      // 120 s, past waitForCinder's 90 s. A timer every 5 s from the start bounds it at ~65 s.
+      periodic_fuzzy_delay: 0,
+      periodic_interval: 5,
     },
     database: { connection: deps.databaseUrl },
     keystone_authtoken: {
