@@ -46,7 +46,18 @@ export function computeFlowChecks(start: () => Promise<Target>): void {
     await platform?.stop();
   }, 120_000);
 
+  /** The peer's live trusts: other suites of the run may have left theirs; a build must leave none. */
+  const trustIds = async () => {
+    const { trusts } = await cloud!.admin.session.identity<{ trusts: { id: string }[] }>({
+      method: 'GET',
+      path: '/OS-TRUST/trusts',
+    });
+    return trusts.map((trust) => trust.id).sort();
+  };
+  let trustsBeforeBuild: string[] = [];
+
   const createAndWait = async (name: string) => {
+    trustsBeforeBuild = await trustIds();
     const res = await p().api('/v1/servers', { method: 'POST', body: request(name), keystoneToken: token });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     let build: Record<string, any> | undefined;
@@ -76,11 +87,7 @@ export function computeFlowChecks(start: () => Promise<Target>): void {
     for (const id of [build.volumes.swap, build.volumes.data])
       expect((await tenant.cinder.getVolume(id)).status).toBe('in-use');
     expect(await cloud!.admin.cinder.listTransfers()).toEqual([]);
-    const { trusts } = await cloud!.admin.session.identity<{ trusts: unknown[] }>({
-      method: 'GET',
-      path: '/OS-TRUST/trusts',
-    });
-    expect(trusts).toEqual([]);
+    expect(await trustIds()).toEqual(trustsBeforeBuild);
   };
 
   it('pool hit: the spare is handed over through the trust, renamed, and the real Nova boots from it', async () => {

@@ -1,6 +1,6 @@
-// The two clouds the contract suite runs against: the built-in simulator and a real Keystone +
-// Cinder (contract/; with { compute: true } Placement, Nova and Neutron too), both holding the same
-// users, volume types and OS image snapshot (and flavors and network "private").
+// The two clouds the contract suite runs against: the built-in simulator and a real Keystone + Cinder +
+// Placement + Nova + Neutron (contract/), both holding the same users, volume types and OS image
+// snapshot (and flavors and network "private").
 import { startRealOpenStack } from '../../contract';
 import { IMAGE_SNAPSHOT, VOLUME_TYPES } from '../../contract/accounts';
 import { CINDER_DEFAULT_QUOTAS, startSimulator } from '../../openstack-sim';
@@ -27,15 +27,33 @@ export async function startSim(): Promise<Target> {
   return { authUrl: sim.authUrl, stop: () => sim.stop() };
 }
 
-export async function startReal(opts: { compute?: boolean; newRbac?: boolean } = {}): Promise<Target> {
-  // A peer already running (`node --import tsx contract/main.ts --keep [--new-rbac]`), for iterating on the suite.
+/** The run's one real peer (Keystone + Cinder + Placement + Nova + Neutron, and a second Keystone under the
+ *  new RBAC defaults), shared by every contract suite in contract.test.ts: one bring-up (1.5–2 min) instead
+ *  of one per suite. Its stop is contract.test.ts's, once every suite is done (stopReal). */
+let realPeer: Promise<Target> | undefined;
+
+export async function startReal(): Promise<Target> {
+  realPeer ??= bringUpReal();
+  const { authUrl, newRbacAuthUrl } = await realPeer;
+  return { authUrl, newRbacAuthUrl, stop: async () => {} };
+}
+
+export async function stopReal(): Promise<void> {
+  const peer = await realPeer?.catch(() => undefined);
+  realPeer = undefined;
+  await peer?.stop();
+}
+
+async function bringUpReal(): Promise<Target> {
+  // A peer already running (`node --import tsx contract/main.ts --compute --new-rbac --keep`), for iterating on
+  // the suite.
   const running = process.env.CONTRACT_REAL_AUTH_URL;
   if (running)
     return { authUrl: running, newRbacAuthUrl: process.env.CONTRACT_REAL_NEW_RBAC_AUTH_URL, stop: async () => {} };
   const real = await startRealOpenStack({
     log: (line) => console.log(`[real-openstack] ${line}`),
-    compute: opts.compute,
-    newRbac: opts.newRbac,
+    compute: true,
+    newRbac: true,
   });
   const memory = real.memory();
   console.log(

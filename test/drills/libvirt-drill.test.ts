@@ -124,7 +124,7 @@ describe('libvirt drill with a writing guest', () => {
   // running" from the commit step: the guest had finished and powered off). The writer holds before
   // its last chunk until the host releases it, so the commit still cuts it mid-stream. Here the
   // commit waits on purpose until the writer holds; without the hold the writer finishes first.
-  it('a host slower than the writer: the writer holds before its last chunk, the commit still overlaps it', async () => {
+  it('a host slower than the writer: it holds before its last chunk, the commit still overlaps it', async () => {
     const name = 'late-commit';
     const workDir = await mkdtemp(join(root, `${name}-`));
     const domainName = `blockflow-drill-test-${name}-${process.pid}`;

@@ -1,6 +1,6 @@
 /**
  * Routine operator commands of the real Debian clients (openstack, cinder) against the simulator, one
- * test per area of issue 13; the contract suite (test/contract/operator.contract.test.ts) checks the
+ * test per area of issue 13; the contract suite (test/contract/operator.contract.ts) checks the
  * same calls against the real Keystone + Cinder. Where the real pair's own quirks differ (it has no
  * Glance, so `openstack volume create` fails there), the command used here is noted.
  */

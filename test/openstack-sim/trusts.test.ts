@@ -1,6 +1,6 @@
 // Keystone OS-TRUST in the simulator: create (policy, roles, expiry), show/list/delete, redeem as
 // the trustee (impersonation or not), token validation, users for the admin. The wording and codes
-// are the real Keystone 22's (checked against it in test/contract/trusts-quota.contract.test.ts).
+// are the real Keystone 22's (checked against it in test/contract/trusts-quota.contract.ts).
 import { describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../openstack-sim/index';
 import { api, call, type Session, useCloud } from './helpers';

@@ -1,5 +1,5 @@
 // The order files start in: longest first, both projects mixed, so a long file (random-kills,
-// pool-large-round, a contract suite with its own OpenStack) never starts last and runs alone at
+// pool-large-round, the contract suite with the real OpenStack) never starts last and runs alone at
 // the end. Expected duration: the seconds below, measured in a whole run (issue 21's note), for
 // files over 20 s, or vitest's cache of the last run here if longer (a run filtered with -t
 // records a short one; a fresh clone has none).
@@ -9,21 +9,17 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const MEASURED_SECONDS: Record<string, number> = {
   'test/platform/random-kills.test.ts': 209,
   'test/platform/pool-large-round.test.ts': 126,
-  'test/contract/compute.contract.test.ts': 91,
+  'test/contract/contract.test.ts': 180,
   'test/platform/drill-libvirt.test.ts': 71,
   'test/openstack-sim/cli-operator.test.ts': 63,
   'test/platform/server-crash.test.ts': 57,
   'test/drills/libvirt-drill.test.ts': 55,
   'test/platform/workflow-logic/replenish-pool.test.ts': 51,
-  'test/contract/trusts-quota.contract.test.ts': 46,
   'test/system/scale-out.test.ts': 44,
-  'test/contract/operator.contract.test.ts': 37,
   'test/platform/server-concurrency.test.ts': 36,
   'test/fuzz/api-fuzz.test.ts': 34,
   'test/platform/pool-worker-crash.test.ts': 32,
   'test/platform/clone-volume.test.ts': 29,
-  'test/contract/server-disks.contract.test.ts': 29,
-  'test/contract/cinder-keystone.contract.test.ts': 28,
   'test/platform/pool-schedules.test.ts': 24,
   'test/operator/log-secrets.test.ts': 23,
   'test/openstack-sim/cli.test.ts': 23,

@@ -2,7 +2,7 @@
 // quota on a transfer accepted through a trust plus the request bodies the CLIs send, run against
 // the built-in simulator AND the real Keystone 22 + Cinder 21 (contract/). Codes, messages and
 // JSON shapes are compared; the last suite asserts every shape the real cloud produced is the
-// simulator's too. (Nova and Neutron are not in the real peer: test/openstack-sim covers them.)
+// simulator's too. (Nova and Neutron: compute.contract.ts.)
 import { describe, expect, it } from 'vitest';
 import { cinderBodyChecks } from './cinder-body-checks';
 import { ShapeBook } from './shapes';
@@ -15,8 +15,8 @@ import { newRbacKeystone, trustLifecycleChecks, usualKeystone } from './trust-li
 const shapes = new ShapeBook();
 const TARGETS = [
   ['simulator', startSim],
-  // With a second Keystone under the new RBAC defaults, for the trust lifecycle (trust-lifecycle-checks.ts).
-  ['real', () => startReal({ newRbac: true })],
+  // Its second Keystone, under the new RBAC defaults, serves the trust lifecycle (trust-lifecycle-checks.ts).
+  ['real', startReal],
 ] as const;
 
 describe.each(TARGETS)('contract (trusts, quota, bodies): %s', (target, start) => {
