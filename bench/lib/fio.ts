@@ -13,6 +13,8 @@ export interface FioResult {
   readonly bytesPerSec: number;
   readonly ios: number;
   readonly seconds: number;
+  /** fsync/fdatasync calls fio made (its "sync" latency samples); 0 without --fsync/--fdatasync */
+  readonly syncs: number;
 }
 
 /** `fio --version`, or null when fio is not installed. */
@@ -42,12 +44,13 @@ export async function runFio(opts: FioOptions): Promise<FioResult> {
   const args = fioArgs({ ...opts, group_reporting: true, 'output-format': 'json' });
   const { stdout } = await run('fio', args, { maxBuffer: 64 * 1024 * 1024 });
   const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
-    jobs: Array<{ read: FioDirection; write: FioDirection }>;
+    jobs: Array<{ read: FioDirection; write: FioDirection; sync?: { lat_ns?: { N?: number } } }>;
   };
   const job = report.jobs[0];
   const dirs = [job.read, job.write].filter((d) => d.total_ios > 0);
   const seconds = Math.max(...dirs.map((d) => d.runtime), 1) / 1000;
   const ios = dirs.reduce((n, d) => n + d.total_ios, 0);
   const bytes = dirs.reduce((n, d) => n + d.io_bytes, 0);
-  return { iops: ios / seconds, bytesPerSec: bytes / seconds, ios, seconds };
+  const syncs = job.sync?.lat_ns?.N ?? 0;
+  return { iops: ios / seconds, bytesPerSec: bytes / seconds, ios, seconds, syncs };
 }

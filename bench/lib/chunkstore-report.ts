@@ -1,0 +1,111 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import type { QuietWait } from './quiet-machine';
+import { formatTable } from './table';
+
+/** What bench/chunkstore.ts measured, as printed and as written to bench/results/chunkstore.json. */
+
+interface TwoSides {
+  iops: number;
+  writesPerSync: number;
+}
+
+export interface DurableRow {
+  callers: number;
+  runs: Array<{
+    store: TwoSides & { chunkSyncs: number };
+    fio: TwoSides;
+    ratio: number;
+    node?: { pool: number; blocking: number };
+  }>;
+}
+
+export interface ReadRun {
+  store: number;
+  fio: number;
+  node: number;
+  ratio: number;
+  nodeToFio: number;
+}
+
+export interface PlainRow {
+  callers: number;
+  runs: Array<{ store: number; fioPsync: number; fioIoUring: number; ratio: number; ratioToIoUring: number }>;
+}
+
+export interface Report {
+  fioVersion: string;
+  fs: string;
+  quiet: QuietWait | null;
+  loadBefore: number[];
+  settings: Record<string, unknown>;
+  durableRows: DurableRow[];
+  pg: Array<number | null>;
+  read: ReadRun[];
+  plain: PlainRow[];
+}
+
+export async function reportChunkstore(r: Report, out: string): Promise<void> {
+  const n0 = (x: number) => Math.round(x).toString();
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const both = <T>(runs: T[], f: (x: T) => string) => runs.map(f).join(' / ');
+  const c1 = r.durableRows[0]!.runs;
+  const c64 = r.durableRows[2]!.runs;
+  const targets = {
+    c1VsFio: { target: 0.9, runs: c1.map((x) => x.ratio) },
+    c64OverC1: { target: 10, runs: c64.map((x, i) => x.store.iops / c1[i]!.store.iops) },
+    readVsFio: { target: 1, runs: r.read.map((x) => x.ratio) },
+  };
+  console.log(
+    `\n${formatTable(
+      ['durable 4K write', 'store IOPS', 'writes/sync', 'fio fdatasync=1', 'writes/sync', 'store/fio'],
+      r.durableRows.map((row) => [
+        `x${row.callers}`,
+        both(row.runs, (x) => n0(x.store.iops)),
+        both(row.runs, (x) => x.store.writesPerSync.toFixed(1)),
+        both(row.runs, (x) => n0(x.fio.iops)),
+        both(row.runs, (x) => x.fio.writesPerSync.toFixed(1)),
+        both(row.runs, (x) => pct(x.ratio)),
+      ]),
+    )}`,
+  );
+  const node = (f: (n: { pool: number; blocking: number }) => number) => both(c1, (x) => n0(f(x.node!)));
+  console.log(`bare Node x1: fdatasync in the pool ${node((n) => n.pool)}, blocking ${node((n) => n.blocking)}`);
+  console.log(`pg_test_fsync fdatasync (8 kB): ${r.pg.map((x) => (x === null ? 'n/a' : n0(x))).join(' / ')} ops/s`);
+  console.log(
+    `4K random read x1: store ${both(r.read, (x) => n0(x.store))}, fio ${both(r.read, (x) => n0(x.fio))}, ` +
+      `node ${both(r.read, (x) => n0(x.node))}: store/fio ${both(r.read, (x) => pct(x.ratio))}`,
+  );
+  for (const row of r.plain) {
+    console.log(
+      `plain 4K write x${row.callers} (store sync 'batch'): store ${both(row.runs, (x) => n0(x.store))}, ` +
+        `fio psync ${both(row.runs, (x) => n0(x.fioPsync))} (${both(row.runs, (x) => pct(x.ratio))}), ` +
+        `fio io_uring ${both(row.runs, (x) => n0(x.fioIoUring))} (${both(row.runs, (x) => pct(x.ratioToIoUring))})`,
+    );
+  }
+  for (const [name, t] of Object.entries(targets)) {
+    console.log(`${name}: ${t.runs.map((x) => x.toFixed(2)).join(' / ')} (target >= ${t.target})`);
+  }
+  const notes = [];
+  if (r.quiet?.timedOut) notes.push(`test runs still going after ${r.quiet.waitedSeconds} s of waiting: run anyway`);
+  if (!r.quiet) notes.push('--no-wait: did not wait for test runs to end');
+  const result = {
+    date: new Date().toISOString(),
+    fio: r.fioVersion,
+    fileSystem: r.fs,
+    cpus: cpus().length,
+    loadAvg: { before: r.loadBefore, after: loadavg() },
+    waitedForQuiet: r.quiet,
+    notes,
+    settings: r.settings,
+    durable: r.durableRows,
+    pgTestFsyncFdatasync: r.pg,
+    randomRead4kX1: r.read,
+    plainWrite4k: r.plain,
+    targets,
+  };
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`figures in ${out}`);
+}
