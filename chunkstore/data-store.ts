@@ -70,7 +70,7 @@ export class DataStore {
     const store = new DataStore(new FilePool(opts.dir, geometry, io, fs), geometry, locks);
     try {
       await store.load();
-      const { log, replay } = await OpLog.open(fs, opts.dir, logOptions(opts, geometry));
+      const { log, replay } = await OpLog.open(fs, opts.dir, logOptions(opts, geometry), io);
       store.log = log;
       log.onCheckpointWanted = () => void store.checkpoint().catch(() => undefined);
       const skip = lastDeletes(replay, (id) => store.chunks.has(id));

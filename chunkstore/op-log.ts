@@ -4,6 +4,7 @@ import { CheckpointFile, type CheckpointState } from './log-checkpoint';
 import { encodeRecord, recordSize, type LoggedOp, type LogRecord } from './log-record';
 import { LogSegment } from './log-segment';
 import type { StoreFs } from './store-fs';
+import type { SyncIoPolicy } from './sync-io-policy';
 
 /**
  * The store's write-ahead op log (FORMAT.md "Op log"), after braft's log
@@ -12,7 +13,9 @@ import type { StoreFs } from './store-fs';
  * an append changes no file metadata and fdatasync is enough). Group commit:
  * one writer; what arrives while a write + sync runs goes out together in the
  * next one (no delay is added to wait for more). A lone caller pays one write
- * and one fdatasync.
+ * and one fdatasync, and only the fdatasync goes through libuv's thread pool:
+ * the write (a page-cache copy) runs on the event loop when the store's
+ * SyncIoPolicy allows, as the chunk files' small writes do.
  */
 
 export type SyncMode = 'always' | 'batch';
@@ -57,6 +60,7 @@ export class OpLog {
     private readonly fs: StoreFs,
     private readonly dir: string,
     private readonly opts: OpLogOptions,
+    private readonly io: SyncIoPolicy,
     private readonly checkpoints: CheckpointFile,
     private readonly epoch: number,
     private checkpointSeq: number,
@@ -73,7 +77,12 @@ export class OpLog {
    * the checkpoint are found (the chain of segments, seq by seq, as long as
    * CRCs hold). Returns them for replay; appends continue after the last one.
    */
-  static async open(fs: StoreFs, dir: string, opts: OpLogOptions): Promise<{ log: OpLog; replay: LogRecord[] }> {
+  static async open(
+    fs: StoreFs,
+    dir: string,
+    opts: OpLogOptions,
+    io: SyncIoPolicy,
+  ): Promise<{ log: OpLog; replay: LogRecord[] }> {
     const { file, state } = await CheckpointFile.open(fs, dir);
     const epoch = state.epoch + 1;
     if (epoch > 0xffffffff) fail('InvalidArgError', 'op log epoch overflow');
@@ -84,7 +93,7 @@ export class OpLog {
       const index = LogSegment.indexOf(name);
       if (index !== null) segments.push(await LogSegment.open(fs, dir, index));
     }
-    const log = new OpLog(fs, dir, opts, file, epoch, state.seq, segments);
+    const log = new OpLog(fs, dir, opts, io, file, epoch, state.seq, segments);
     return { log, replay: log.walk(state) };
   }
 
@@ -197,9 +206,7 @@ export class OpLog {
     }
     const seg = this.current!;
     try {
-      for (let done = 0; done < buf.length;) {
-        done += await seg.file.write(buf, done, buf.length - done, this.position + done);
-      }
+      await this.io.write(seg.file, this.position, buf);
       this.position += buf.length;
       seg.lastSeq = batch[batch.length - 1].seq;
       // the next segment is made ahead, off the appenders' path, once this one is half full

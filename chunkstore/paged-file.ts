@@ -125,20 +125,6 @@ export class PagedFile {
   }
 
   private writeAt(position: number, data: Uint8Array): Promise<void> {
-    if (!this.io.useSync(data.length)) return this.writeAtAsync(position, data);
-    const started = this.io.syncStarted();
-    try {
-      for (let n = 0; n < data.length;) n += this.handle.writeSync(data, n, data.length - n, position + n);
-    } finally {
-      this.io.syncEnded(started);
-    }
-    return DONE;
-  }
-
-  private async writeAtAsync(position: number, data: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      done += await this.handle.write(data, done, data.length - done, position + done);
-    }
+    return this.io.write(this.handle, position, data);
   }
 }

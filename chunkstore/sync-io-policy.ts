@@ -1,4 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import type { StoreFile } from './store-fs';
+
+/** What the synchronous paths return: already settled, shared. */
+const DONE: Promise<void> = Promise.resolve();
 
 /** Default largest I/O done synchronously: a page-cache copy of 64 KiB takes a few µs. */
 export const DEFAULT_SYNC_IO_MAX_BYTES = 64 * 1024;
@@ -93,6 +97,21 @@ export class SyncIoPolicy {
     }
   }
 
+  /**
+   * Writes all of `data` at `position`: synchronously when this policy allows
+   * (may then throw synchronously), else through the thread pool.
+   */
+  write(file: StoreFile, position: number, data: Uint8Array): Promise<void> {
+    if (!this.useSync(data.length)) return writeAsync(file, position, data);
+    const started = this.syncStarted();
+    try {
+      for (let n = 0; n < data.length;) n += file.writeSync(data, n, data.length - n, position + n);
+    } finally {
+      this.syncEnded(started);
+    }
+    return DONE;
+  }
+
   /** Whether synchronous I/O is suspended after a slow call (for tests and diagnostics). */
   get suspended(): boolean {
     return this.asyncUntil !== 0 && !this.checkBackoff();
@@ -103,4 +122,9 @@ export class SyncIoPolicy {
     this.asyncUntil = 0;
     return true;
   }
+}
+
+async function writeAsync(file: StoreFile, position: number, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.length) done += await file.write(data, done, data.length - done, position + done);
 }
