@@ -58,6 +58,20 @@ describe('libvirt drill with a writing guest', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
+  /** A case's own work dir, domain name and parameters (N records, snapshot at k). */
+  const drillCase = async (name: string, commitMode: DrillParams['commitMode']) => {
+    const workDir = await mkdtemp(join(root, `${name}-`));
+    const domainName = `blockflow-drill-test-${name}-${process.pid}`;
+    const params: DrillParams = {
+      form: 'libvirt',
+      records: RECORDS,
+      snapshotAtRecords: SNAPSHOT_AT,
+      commitMode,
+      domainName,
+    };
+    return { workDir, domainName, params };
+  };
+
   const scenarios: {
     name: string;
     scenario: DrillScenario;
@@ -82,15 +96,7 @@ describe('libvirt drill with a writing guest', () => {
   it.each(scenarios)(
     '$name: the writer is neither stopped nor torn, the old layer keeps a prefix',
     async ({ name, scenario, commitMode, chain }) => {
-      const workDir = await mkdtemp(join(root, `${name}-`));
-      const domainName = `blockflow-drill-test-${name}-${process.pid}`;
-      const params: DrillParams = {
-        form: 'libvirt',
-        records: RECORDS,
-        snapshotAtRecords: SNAPSHOT_AT,
-        commitMode,
-        domainName,
-      };
+      const { workDir, domainName, params } = await drillCase(name, commitMode);
       const report = await runLibvirtDrill({
         params,
         commitMode: commitModeOf(scenario, params),
@@ -125,16 +131,7 @@ describe('libvirt drill with a writing guest', () => {
   // its last chunk until the host releases it, so the commit still cuts it mid-stream. Here the
   // commit waits on purpose until the writer holds; without the hold the writer finishes first.
   it('a host slower than the writer: it holds before its last chunk, the commit still overlaps it', async () => {
-    const name = 'late-commit';
-    const workDir = await mkdtemp(join(root, `${name}-`));
-    const domainName = `blockflow-drill-test-${name}-${process.pid}`;
-    const params: DrillParams = {
-      form: 'libvirt',
-      records: RECORDS,
-      snapshotAtRecords: SNAPSHOT_AT,
-      commitMode: 'active-pivot',
-      domainName,
-    };
+    const { workDir, domainName, params } = await drillCase('late-commit', 'active-pivot');
     const serialLog = join(workDir, 'serial.log');
     const report = await runLibvirtDrill(
       { params, commitMode: 'active-pivot', workDir, domainName, guest },
