@@ -2,7 +2,7 @@
 // effect": on real Temporal + PostgreSQL + the simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimSpareVolume } from '../../pool/claim';
-import type { Platform } from './harness';
+import { waitFor, type Platform } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
 import { reconcilePool, replenishPool } from '../../workflows';
 
@@ -43,9 +43,11 @@ describe('replenishPool', () => {
   });
 
   it('one spare claimed → the next round refills exactly that one', async () => {
-    await run(p, reconcilePool); // creating → available (the simulator's create takes 300 ms)
-    await new Promise((r) => setTimeout(r, 400));
     await run(p, reconcilePool);
+    await waitFor('the spares available in Cinder', async () =>
+      (await cinderSpares(p)).every((volume) => volume.status === 'available'),
+    );
+    await run(p, reconcilePool); // creating → available
     const claimed = await claimSpareVolume(
       p.prisma,
       { volumeType: 'sas', osName: 'Debian9 64bit' },

@@ -7,9 +7,10 @@ import {
   ensurePoolSchedules,
   pauseReplenishment,
   resumeReplenishment,
+  SYNC_OS_WORKFLOW_ID,
 } from '../../pool/schedules';
 import type { Platform } from './harness';
-import { API_TOKEN } from './harness';
+import { API_TOKEN, waitFor } from './harness';
 import { startPool, testPoolConfig } from './pool-fixture';
 
 let p: Platform;
@@ -70,7 +71,13 @@ describe('sync_os and the schedules', () => {
     await p.stopWorker();
     const first = postSync();
     try {
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor('the first sync to run', async () => {
+        const run = await p.client.workflow
+          .getHandle(SYNC_OS_WORKFLOW_ID)
+          .describe()
+          .catch(() => undefined);
+        return run?.status.name === 'RUNNING';
+      });
       const second = await postSync(5_000);
       expect(second.status).toBe(409);
       expect(second.body.message).toMatch(/sync/);
