@@ -18,6 +18,8 @@ export interface LogRecord {
   readonly seq: number;
   readonly epoch: number;
   readonly op: LoggedOp;
+  /** zero bytes after the record before the next one (the end of a synced batch, up to a 4 KiB block) */
+  readonly pad?: number;
 }
 
 function payloadOf(op: LoggedOp): Uint8Array {
@@ -42,6 +44,7 @@ export function encodeRecord(rec: LogRecord, out: Buffer, at: number): void {
   h.writeUInt32LE(rec.epoch, 12);
   h.writeBigUInt64LE(BigInt(rec.seq), 16);
   h.writeUInt8(KINDS.indexOf(op.kind), 24);
+  h.writeUInt32LE(rec.pad ?? 0, 28);
   h.writeBigUInt64LE(BigInt(op.id), 32);
   const sn = op.kind === 'deleteSnap' ? op.correctedSn : op.kind === 'paste' ? 0 : op.sn;
   h.writeBigUInt64LE(BigInt(sn), 40);
@@ -64,20 +67,19 @@ export function decodeRecord(header: Buffer, payload: Buffer): LogRecord | null 
   const kind = KINDS[header.readUInt8(24)];
   const num = (at: number) => Number(header.readBigUInt64LE(at));
   const id = num(32);
-  const seq = num(16);
-  const epoch = header.readUInt32LE(12);
+  const rec = { seq: num(16), epoch: header.readUInt32LE(12), pad: header.readUInt32LE(28) };
   const data = new Uint8Array(payload);
   switch (kind) {
     case 'write':
-      return { seq, epoch, op: { kind, id, sn: num(40), offset: num(56), data } };
+      return { ...rec, op: { kind, id, sn: num(40), offset: num(56), data } };
     case 'paste':
-      return { seq, epoch, op: { kind, id, offset: num(56), data } };
+      return { ...rec, op: { kind, id, offset: num(56), data } };
     case 'delete':
-      return { seq, epoch, op: { kind, id, sn: num(40) } };
+      return { ...rec, op: { kind, id, sn: num(40) } };
     case 'deleteSnap':
-      return { seq, epoch, op: { kind, id, correctedSn: num(40) } };
+      return { ...rec, op: { kind, id, correctedSn: num(40) } };
     case 'clone':
-      return { seq, epoch, op: { kind, id, sn: num(40), correctedSn: num(48), location: payload.toString('utf8') } };
+      return { ...rec, op: { kind, id, sn: num(40), correctedSn: num(48), location: payload.toString('utf8') } };
     default:
       return null;
   }

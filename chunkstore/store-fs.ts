@@ -1,4 +1,4 @@
-import { readSync, writeSync } from 'node:fs';
+import { fdatasyncSync, readSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 
 /**
@@ -17,6 +17,8 @@ export interface StoreFile {
   write(data: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   /** fdatasync: the data written so far (and the size) is durable. */
   datasync(): Promise<void>;
+  /** The same on the calling thread (a lone writer's log sync; see SyncIoPolicy.flush). */
+  datasyncSync(): void;
   /** fsync: datasync plus every other metadata of the file. */
   sync(): Promise<void>;
   truncate(length: number): Promise<void>;
@@ -56,6 +58,10 @@ class NodeFile implements StoreFile {
 
   datasync(): Promise<void> {
     return this.handle.datasync();
+  }
+
+  datasyncSync(): void {
+    fdatasyncSync(this.handle.fd);
   }
 
   sync(): Promise<void> {

@@ -19,12 +19,10 @@ export class CountingFs implements StoreFs {
   async open(path: string, how: 'create' | 'existing'): Promise<StoreFile> {
     const file = await nodeFs.open(path, how);
     const isLog = basename(path).startsWith('log_');
-    const datasync = file.datasync.bind(file);
-    file.datasync = () => {
-      if (isLog) this.logSyncs++;
-      else this.otherSyncs++;
-      return datasync();
-    };
+    const count = () => (isLog ? this.logSyncs++ : this.otherSyncs++);
+    const [datasync, datasyncSync] = [file.datasync.bind(file), file.datasyncSync.bind(file)];
+    file.datasync = () => (count(), datasync());
+    file.datasyncSync = () => (count(), datasyncSync());
     return file;
   }
 

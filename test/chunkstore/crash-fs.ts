@@ -101,6 +101,11 @@ class MemFile implements StoreFile {
   async datasync(): Promise<void> {
     this.inode();
     await this.fs.tick();
+    this.datasyncSync();
+  }
+
+  datasyncSync(): void {
+    this.inode();
     this.fs.record({ kind: 'sync', ino: this.ino });
   }
 
