@@ -38,6 +38,16 @@ export class KeyedRwLock<K> {
     return this.run(key, true, task);
   }
 
+  /**
+   * True when a shared task for `key` would start at once (no exclusive task
+   * runs or waits). A caller whose work then completes synchronously, in the
+   * same tick, may skip the lock: nothing can interleave with it.
+   */
+  sharedNow(key: K): boolean {
+    const state = this.states.get(key);
+    return !state || (!state.writer && state.queue.length === 0);
+  }
+
   /** Resolves once no task is queued or running for any key. */
   async idle(): Promise<void> {
     while (this.tasks > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));

@@ -12,6 +12,25 @@ function gate(): { opened: Promise<void>; open: () => void } {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('KeyedRwLock', () => {
+  it('sharedNow: a shared task may start at once while no exclusive task runs or waits for the key', async () => {
+    const lock = new KeyedRwLock<number>();
+    expect(lock.sharedNow(1)).toBe(true);
+    const reading = gate();
+    const reader = lock.shared(1, () => reading.opened);
+    expect(lock.sharedNow(1)).toBe(true); // readers only
+    const writing = gate();
+    const writer = lock.exclusive(1, () => writing.opened); // waits for the reader
+    expect(lock.sharedNow(1)).toBe(false); // a writer waits: a new reader queues behind it
+    expect(lock.sharedNow(2)).toBe(true);
+    reading.open();
+    await reader;
+    await tick();
+    expect(lock.sharedNow(1)).toBe(false); // the writer runs
+    writing.open();
+    await writer;
+    expect(lock.sharedNow(1)).toBe(true);
+  });
+
   it('runs shared tasks of one key together', async () => {
     const lock = new KeyedRwLock<number>();
     const g = gate();
