@@ -7,6 +7,7 @@ import type { CloudClients } from '../openstack/cloud';
 import type { PrismaClient } from '../prisma/client';
 import { syncOsCatalog } from '../workflows/pool/sync-os-catalog';
 import type { PoolKind } from './kinds';
+import { REFRESH_MODES, type RefreshMode } from './refresh';
 import { loadReplenishPlan, quotaFit, type QuotaFit } from './plan';
 import {
   ensurePoolSchedules,
@@ -28,17 +29,25 @@ export interface PoolAdminDeps {
 export const POLICY_DEMANDS = ['high', 'low'] as const;
 export type PolicyDemand = (typeof POLICY_DEMANDS)[number];
 
-/** A policy row in the schema's terms: its demand checked to be one of POLICY_DEMANDS, not cast. */
-export function asPolicy<T extends { demand: string }>(row: T): T & { demand: PolicyDemand } {
+/** A policy row in the schema's terms: its demand and refresh checked to be words of their vocabularies, not cast. */
+export function asPolicy<T extends { demand: string; refresh: string }>(
+  row: T,
+): T & { demand: PolicyDemand; refresh: RefreshMode } {
   const demand = POLICY_DEMANDS.find((d) => d === row.demand);
   if (!demand) throw new Error(`pool_policies: demand ${JSON.stringify(row.demand)} is none of ${POLICY_DEMANDS}`);
-  return { ...row, demand };
+  const refresh = REFRESH_MODES.find((m) => m === row.refresh);
+  if (!refresh) throw new Error(`pool_policies: refresh ${JSON.stringify(row.refresh)} is none of ${REFRESH_MODES}`);
+  return { ...row, demand, refresh };
 }
 
 export interface PolicyChange {
   demand?: PolicyDemand;
   targetOverride?: number | null;
   enabled?: boolean;
+  /** How a replaced snapshot's spares go (issue 23); a new policy: rolling. */
+  refresh?: RefreshMode;
+  /** A rolling refresh's floor, percent of the target (0-100); a new policy: 100. */
+  minHealthyPercent?: number;
 }
 
 /** Stores the change, has the schedules follow the stored intervals, and says whether the targets fit. */
@@ -63,7 +72,7 @@ export async function applyScheduleIntervals(deps: PoolAdminDeps): Promise<PoolS
   return settings;
 }
 
-/** Creates or changes one kind's policy (a new one: low demand, enabled, no override unless given). */
+/** Creates or changes one kind's policy (new: low demand, enabled, no override, rolling at 100 % unless given). */
 export async function upsertPolicy(deps: PoolAdminDeps, kind: PoolKind, change: PolicyChange) {
   const policy = await deps.prisma.poolPolicy.upsert({
     where: { volumeType_osName: kind },
@@ -72,6 +81,8 @@ export async function upsertPolicy(deps: PoolAdminDeps, kind: PoolKind, change: 
       demand: change.demand ?? 'low',
       targetOverride: change.targetOverride ?? null,
       enabled: change.enabled ?? true,
+      refresh: change.refresh ?? 'rolling',
+      minHealthyPercent: change.minHealthyPercent ?? 100,
     },
     update: change,
   });

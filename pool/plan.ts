@@ -43,7 +43,7 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
   const haveByKind = new Map(counts.map((c) => [key(c), c._count._all]));
   const imageByKind = new Map(images.map((i) => [key(i), i]));
   const kinds = policies.map((p): KindPlan => {
-    const target = p.targetOverride ?? (p.demand === 'high' ? settings.targetHighDemand : settings.targetLowDemand);
+    const target = targetOf(p, settings);
     const have = haveByKind.get(key(p)) ?? 0;
     const image = imageByKind.get(key(p));
     const status: KindStatus = !p.enabled ? 'disabled' : image ? 'ok' : 'no_snapshot';
@@ -68,6 +68,14 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
       createDeadlineSeconds: settings.createDeadlineSeconds,
     },
   };
+}
+
+/** A kind's target: its override, else its demand's tier. */
+export function targetOf(
+  policy: { targetOverride: number | null; demand: string },
+  settings: { targetHighDemand: number; targetLowDemand: number },
+): number {
+  return policy.targetOverride ?? (policy.demand === 'high' ? settings.targetHighDemand : settings.targetLowDemand);
 }
 
 type QuotaRead = { room: QuotaRoom | null; error?: string };

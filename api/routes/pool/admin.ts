@@ -10,6 +10,7 @@ import {
   updateSettings,
   upsertPolicy,
 } from '../../../pool/admin';
+import { REFRESH_MODES } from '../../../pool/refresh';
 import { PoolSettingsValues, readPoolSettings } from '../../../pool/settings';
 import { ifScheduleExists, triggerRound } from '../../../pool/schedules';
 import type { ApiDeps } from '../../deps';
@@ -30,18 +31,30 @@ const QuotaFitView = z
     description: "whether the targets fit in the admin project's Cinder quota (stored either way)",
   });
 const Demand = z.enum(POLICY_DEMANDS);
+const Refresh = z.enum(REFRESH_MODES).openapi({
+  description:
+    "how a replaced snapshot's spares go: rolling (new generation built first, EC2 instance refresh) or " +
+    "immediate (purged by the sync, seed 001's sync_os)",
+});
+const MinHealthyPercent = z.number().int().min(0).max(100).openapi({
+  description: "a rolling refresh keeps this percent of the target available (EC2's MinHealthyPercentage)",
+});
 const Policy = z.object({
   volumeType: z.string(),
   osName: z.string(),
   demand: Demand,
   targetOverride: z.number().int().nullable(),
   enabled: z.boolean(),
+  refresh: Refresh,
+  minHealthyPercent: MinHealthyPercent,
 });
 const PolicyPatch = z
   .object({
     demand: Demand.optional(),
     targetOverride: z.number().int().min(0).max(1000).nullable().optional(),
     enabled: z.boolean().optional(),
+    refresh: Refresh.optional(),
+    minHealthyPercent: MinHealthyPercent.optional(),
   })
   .strict();
 const PolicyKey = z.object({ volumeType: z.string().min(1).max(64), osName: z.string().min(1).max(128) });
