@@ -7,7 +7,7 @@
  * 1. Durable 4 KiB random writes at 1, 16 and 64 in flight. Store: default
  *    `sync: 'always'` (a write resolves once its op-log record is fdatasync'ed),
  *    writes of sn 1 to existing normal chunks; writes per log sync counted
- *    (bench/lib/counting-fs.ts). fio: one job, randwrite bs=4k on one
+ *    (bench/lib/counting-fs.ts), and how busy the event loop was. fio: one job, randwrite bs=4k on one
  *    preallocated file, buffered (--direct=0), --fdatasync=1 (fdatasync after
  *    every write); psync at 1 in flight, io_uring --iodepth=N otherwise (fio
  *    then keeps N writes and their fdatasyncs in flight; the file system merges
@@ -96,25 +96,44 @@ async function prefill(store: DataStore): Promise<void> {
 async function storeWrites(ctx: Ctx, callers: number, seconds: number) {
   const data = payload();
   const before = ctx.fs.snapshot();
+  const elu = performance.eventLoopUtilization();
   const r = await randomIo(callers, seconds, shape(CHUNKS), (_k, file, off) =>
     ctx.store.writeChunk(file + 1, SN, data, off),
   );
+  // near 1: the event loop (one core of two) is the limit, not the device
+  const eventLoopBusy = performance.eventLoopUtilization(elu).utilization;
   const logSyncs = ctx.fs.logSyncs - before.logSyncs;
   settle();
   return {
     iops: r.iops,
     writesPerSync: r.ios / Math.max(1, logSyncs),
     chunkSyncs: ctx.fs.otherSyncs - before.otherSyncs,
+    eventLoopBusy,
   };
 }
 
-/** Bare Node, one file: pwrite on the event loop, then fdatasync through the pool or on the event loop. */
-async function nodeDurable(fh: FileHandle, blocking: boolean): Promise<number> {
+/**
+ * Bare Node at 1 in flight: 'pool' and 'blocking' are fio's job (pwrite at a random 4 KiB offset,
+ * fdatasync in libuv's pool or on the event loop); 'storeIo' is the store's I/O without the store
+ * (an 8 KiB log record appended and fdatasync'ed on the event loop, then a 4 KiB page of a chunk).
+ */
+type NodeMode = 'pool' | 'blocking' | 'storeIo';
+
+async function nodeDurable(log: FileHandle, chunk: FileHandle, mode: NodeMode): Promise<number> {
   const data = payload();
+  const record = Buffer.alloc(2 * BS, 1);
+  let at = 0;
   const r = await randomIo(1, DURABLE_SECONDS, shape(1), async (_k, _f, off) => {
-    writeSync(fh.fd, data, 0, BS, off);
-    if (blocking) fdatasyncSync(fh.fd);
-    else await fh.datasync();
+    if (mode === 'storeIo') {
+      writeSync(log.fd, record, 0, record.length, at);
+      at = (at + record.length) % (CHUNKS * CHUNK_SIZE);
+      fdatasyncSync(log.fd);
+      writeSync(chunk.fd, data, 0, BS, off);
+    } else {
+      writeSync(log.fd, data, 0, BS, off);
+      if (mode === 'blocking') fdatasyncSync(log.fd);
+      else await log.datasync();
+    }
   });
   settle();
   return r.iops;
@@ -123,6 +142,7 @@ async function nodeDurable(fh: FileHandle, blocking: boolean): Promise<number> {
 async function durable(ctx: Ctx) {
   const rows = [];
   const fh = await open(join(ctx.fioDir, DURABLE_FILE), 'r+');
+  const chunk = await open(join(ctx.fioDir, FILES[0]!), 'r+');
   for (const callers of DEPTHS) {
     const runs = [];
     for (let run = 0; run < RUNS; run++) {
@@ -136,13 +156,20 @@ async function durable(ctx: Ctx) {
       });
       settle();
       const fioSide = { iops: f.iops, writesPerSync: f.ios / Math.max(1, f.syncs) };
-      const node = callers === 1 ? { pool: await nodeDurable(fh, false), blocking: await nodeDurable(fh, true) } : null;
+      const node =
+        callers === 1
+          ? {
+              pool: await nodeDurable(fh, chunk, 'pool'),
+              blocking: await nodeDurable(fh, chunk, 'blocking'),
+              storeIo: await nodeDurable(fh, chunk, 'storeIo'),
+            }
+          : null;
       runs.push({ store, fio: fioSide, ratio: store.iops / f.iops, ...(node ? { node } : {}) });
     }
     rows.push({ callers, runs });
     process.stdout.write('.');
   }
-  await fh.close();
+  await Promise.all([fh.close(), chunk.close()]);
   return rows;
 }
 
@@ -169,12 +196,18 @@ async function randomRead(ctx: Ctx, nodeFiles: NodeFiles) {
 }
 
 /** The store reopened with sync 'batch' on the same directory: plain writes, like the old row. */
-async function plainWrites(ctx: Ctx) {
+async function plainWrites(ctx: Ctx, nodeFiles: NodeFiles) {
   const rows = [];
   for (const callers of PLAIN_DEPTHS) {
     const runs = [];
     for (let run = 0; run < RUNS; run++) {
       const store = await storeWrites(ctx, callers, SECONDS);
+      const data = payload();
+      // the store before its log: one synchronous pwrite per write, nothing else
+      const node = await randomIo(callers, SECONDS, shape(CHUNKS), (_k, f, off) =>
+        nodeFiles.io('write', f, off, data, true),
+      );
+      settle();
       const psync = await fio(ctx.fioDir, { rw: 'randwrite', ioengine: 'psync', ...chunkFiles });
       settle();
       const uring =
@@ -182,6 +215,7 @@ async function plainWrites(ctx: Ctx) {
       settle();
       runs.push({
         store: store.iops,
+        node: node.iops,
         fioPsync: psync.iops,
         fioIoUring: uring.iops,
         ratio: store.iops / psync.iops,
@@ -224,10 +258,10 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) pg.push(await pgFdatasyncRate(fioDir, QUICK ? 1 : 2));
     const nodeFiles = await NodeFiles.open(FILES.map((f) => join(fioDir, f)));
     const read = await randomRead(ctx, nodeFiles);
-    await nodeFiles.close();
     await store.close();
     store = await DataStore.open({ dir: join(root, 'store'), chunkSize: CHUNK_SIZE, fs, sync: 'batch' });
-    const plain = await plainWrites({ ...ctx, store });
+    const plain = await plainWrites({ ...ctx, store }, nodeFiles);
+    await nodeFiles.close();
     await store.close();
     const settings = {
       quick: QUICK,

@@ -14,11 +14,18 @@ interface TwoSides {
 export interface DurableRow {
   callers: number;
   runs: Array<{
-    store: TwoSides & { chunkSyncs: number };
+    store: TwoSides & { chunkSyncs: number; eventLoopBusy: number };
     fio: TwoSides;
     ratio: number;
-    node?: { pool: number; blocking: number };
+    node?: NodeDurable;
   }>;
+}
+
+/** bare Node at 1 in flight (bench/chunkstore.ts nodeDurable) */
+export interface NodeDurable {
+  pool: number;
+  blocking: number;
+  storeIo: number;
 }
 
 export interface ReadRun {
@@ -31,7 +38,14 @@ export interface ReadRun {
 
 export interface PlainRow {
   callers: number;
-  runs: Array<{ store: number; fioPsync: number; fioIoUring: number; ratio: number; ratioToIoUring: number }>;
+  runs: Array<{
+    store: number;
+    node: number;
+    fioPsync: number;
+    fioIoUring: number;
+    ratio: number;
+    ratioToIoUring: number;
+  }>;
 }
 
 export interface Report {
@@ -59,19 +73,23 @@ export async function reportChunkstore(r: Report, out: string): Promise<void> {
   };
   console.log(
     `\n${formatTable(
-      ['durable 4K write', 'store IOPS', 'writes/sync', 'fio fdatasync=1', 'writes/sync', 'store/fio'],
+      ['durable 4K write', 'store IOPS', 'writes/sync', 'loop busy', 'fio fdatasync=1', 'writes/sync', 'store/fio'],
       r.durableRows.map((row) => [
         `x${row.callers}`,
         both(row.runs, (x) => n0(x.store.iops)),
         both(row.runs, (x) => x.store.writesPerSync.toFixed(1)),
+        both(row.runs, (x) => pct(x.store.eventLoopBusy)),
         both(row.runs, (x) => n0(x.fio.iops)),
         both(row.runs, (x) => x.fio.writesPerSync.toFixed(1)),
         both(row.runs, (x) => pct(x.ratio)),
       ]),
     )}`,
   );
-  const node = (f: (n: { pool: number; blocking: number }) => number) => both(c1, (x) => n0(f(x.node!)));
-  console.log(`bare Node x1: fdatasync in the pool ${node((n) => n.pool)}, blocking ${node((n) => n.blocking)}`);
+  const node = (f: (n: NodeDurable) => number) => both(c1, (x) => n0(f(x.node!)));
+  console.log(
+    `bare Node x1: fio's job with fdatasync in the pool ${node((n) => n.pool)}, blocking ${node((n) => n.blocking)}; ` +
+      `the store's I/O (8 KiB record + sync, then the chunk page) ${node((n) => n.storeIo)}`,
+  );
   console.log(`pg_test_fsync fdatasync (8 kB): ${r.pg.map((x) => (x === null ? 'n/a' : n0(x))).join(' / ')} ops/s`);
   console.log(
     `4K random read x1: store ${both(r.read, (x) => n0(x.store))}, fio ${both(r.read, (x) => n0(x.fio))}, ` +
@@ -80,6 +98,7 @@ export async function reportChunkstore(r: Report, out: string): Promise<void> {
   for (const row of r.plain) {
     console.log(
       `plain 4K write x${row.callers} (store sync 'batch'): store ${both(row.runs, (x) => n0(x.store))}, ` +
+        `bare Node pwrite ${both(row.runs, (x) => n0(x.node))}, ` +
         `fio psync ${both(row.runs, (x) => n0(x.fioPsync))} (${both(row.runs, (x) => pct(x.ratio))}), ` +
         `fio io_uring ${both(row.runs, (x) => n0(x.fioIoUring))} (${both(row.runs, (x) => pct(x.ratioToIoUring))})`,
     );
