@@ -7,6 +7,7 @@ import { cloudInventoryActivities } from './pool/cloud-inventory';
 import { drillActivities } from './drills/drills';
 import type { CloudClients } from '../openstack/cloud';
 import { poolActivities } from './pool/pool';
+import { refreshActivities } from './pool/refresh';
 import { serverActivities } from './servers/servers';
 import { reaperActivities } from './servers/reaper';
 
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...cloudInventoryActivities(deps.cloud),
     ...poolActivities(deps),
+    ...refreshActivities(deps),
     ...drillActivities(deps),
     ...chunkStoreActivities(deps),
     ...serverActivities(deps),

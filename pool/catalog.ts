@@ -4,6 +4,7 @@ import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Snapshot } from '../openstack/cinder';
 import { DELETING, dropSpare } from './drop-spare';
+import type { PoolKind } from './kinds';
 import { getPoolSettings } from './settings';
 
 export interface CatalogEntry {
@@ -66,19 +67,39 @@ export interface PurgeResult {
   deleted: number;
   /** Still `creating` in Cinder (which refuses to delete them); reconcile removes them later. */
   markedForPurge: number;
+  /**
+   * Kinds with stale spares whose policy refreshes `rolling`: not purged, left to a refreshPoolImage
+   * workflow each (the sync starts them). A kind whose last refresh rolled back from this very snapshot
+   * is not among them: its old generation keeps serving until another snapshot is published.
+   */
+  rolling?: PoolKind[];
 }
 
-/** Removes unclaimed spares whose snapshot is not the catalog's current one for their kind. */
+/**
+ * Removes unclaimed spares whose snapshot is not the catalog's current one for their kind, for kinds
+ * whose policy says `immediate` (seed 001's sync_os); returns the `rolling` kinds instead of purging them.
+ */
 export async function purgeStaleSpares(prisma: PrismaClient, cloud: CloudClients): Promise<PurgeResult> {
-  const current = new Set(
-    (await prisma.osImage.findMany()).map((i) => `${i.volumeType}\u0000${i.osName}\u0000${i.snapshotId}`),
+  const images = await prisma.osImage.findMany();
+  const current = new Set(images.map((i) => `${i.volumeType}\u0000${i.osName}\u0000${i.snapshotId}`));
+  const label = (k: PoolKind) => `${k.volumeType}\u0000${k.osName}`;
+  const [policies, refreshes] = await Promise.all([prisma.poolPolicy.findMany(), prisma.poolRefresh.findMany()]);
+  const rollingKinds = new Set(policies.filter((p) => p.refresh !== 'immediate').map(label));
+  const heldBack = new Set(
+    refreshes.filter((r) => r.state === 'rolled_back' && current.has(`${label(r)}\u0000${r.snapshotId}`)).map(label),
   );
   const spares = await prisma.spareVolume.findMany({ where: { allocated: false } });
-  const stale = spares.filter((s) => !current.has(`${s.volumeType}\u0000${s.osName}\u0000${s.snapshotId}`));
+  const stale = spares.filter((s) => !current.has(`${label(s)}\u0000${s.snapshotId}`));
+  const rolling = new Map<string, PoolKind>();
   const result: PurgeResult = { deleted: 0, markedForPurge: 0 };
   for (const spare of stale) {
     // Already on their way out once Cinder lets go (reconcile finishes them).
     if (spare.status === 'stuck' || spare.status === DELETING) continue;
+    if (rollingKinds.has(label(spare)) && spare.status !== 'purging') {
+      if (!heldBack.has(label(spare)))
+        rolling.set(label(spare), { volumeType: spare.volumeType, osName: spare.osName });
+      continue;
+    }
     if (spare.status === 'creating' || spare.status === 'purging') {
       await prisma.spareVolume.updateMany({
         where: { id: spare.id, allocated: false, status: { in: ['creating', 'available', 'purging'] } },
@@ -89,5 +110,5 @@ export async function purgeStaleSpares(prisma: PrismaClient, cloud: CloudClients
     }
     if (await dropSpare(prisma, cloud, spare, { deleteInCinder: true })) result.deleted++;
   }
-  return result;
+  return rolling.size ? { ...result, rolling: [...rolling.values()] } : result;
 }

@@ -12,7 +12,8 @@ export interface ClaimedSpare {
 }
 
 /**
- * Claims one available, unclaimed spare of the kind for `claimant`; null when the pool is empty.
+ * Claims one available, unclaimed spare of the kind for `claimant`, of the newest generation when it has
+ * one (issue 23); null when the pool is empty.
  * `locking: false` is seed 000's unlocked read-then-update, kept only so a test can show that its
  * concurrency check catches double allocation.
  */
@@ -40,7 +41,10 @@ export async function claimSpareVolume(
         SELECT id FROM spare_volumes
         WHERE volume_type = ${kind.volumeType} AND os_name = ${kind.osName}
           AND status = 'available' AND allocated = false AND volume_id IS NOT NULL
-        ORDER BY created_at, id
+        -- The newest generation (the catalog's snapshot) first: older ones serve only while a refresh retires them.
+        ORDER BY snapshot_id IS DISTINCT FROM (
+            SELECT snapshot_id FROM os_images WHERE volume_type = ${kind.volumeType} AND os_name = ${kind.osName}),
+          created_at, id
         LIMIT 1
         FOR UPDATE SKIP LOCKED)
       RETURNING id, name, volume_id AS "volumeId", snapshot_id AS "snapshotId")

@@ -3,7 +3,7 @@ import type { PrismaClient } from '../prisma/client';
 
 export interface RoundRecord {
   id: string;
-  kind: 'replenish' | 'reconcile' | 'sync-os';
+  kind: 'replenish' | 'reconcile' | 'sync-os' | 'refresh';
   created?: number;
   failed?: number;
   dropped?: number;

@@ -60,6 +60,11 @@ const rowOf = (name: string) => p.prisma.spareVolume.findUnique({ where: { name 
 describe('races between the pool and Cinder', () => {
   it("a purge marked while a create was in flight survives the create's answer; the stale spare goes", async () => {
     const req = await request('sas', 'Debian9 64bit', 'spare-race-purge-0');
+    // The purge is the `immediate` policy's (a rolling kind's spares are left to its refresh).
+    await p.prisma.poolPolicy.update({
+      where: { volumeType_osName: { volumeType: 'sas', osName: 'Debian9 64bit' } },
+      data: { refresh: 'immediate' },
+    });
     await new Promise((r) => setTimeout(r, 1100)); // the new snapshot must be strictly newer (Cinder timestamps)
     const fresh = p.sim.faults.addSnapshot({ name: 'sysdisk-sas-Debian9 64bit', volumeType: 'sas', sizeGb: 20 });
     await waitFor('the new snapshot', async () =>

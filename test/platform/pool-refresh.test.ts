@@ -2,10 +2,12 @@
 // serving (available spares never below the floor), and a broken one rolls back, on real Temporal
 // + PostgreSQL + the simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimSpareVolume } from '../../pool/claim';
 import type { PoolKind } from '../../pool/kinds';
 import { API_TOKEN, waitFor, type Platform } from './harness';
 import { run, startPool, testPoolConfig } from './pool-fixture';
-import { reconcilePool, replenishPool } from '../../workflows';
+import { reconcilePool, replenishPool, type refreshPoolImage } from '../../workflows';
+import { refreshWorkflowId, ROLLBACK_AFTER_ERRORS } from '../../workflows/pool/refresh-pool-image';
 
 const KIND: PoolKind = { volumeType: 'sas', osName: 'Debian9 64bit' };
 const TARGET = 3;
@@ -62,8 +64,48 @@ function sampleAvailable() {
   };
 }
 
+/** The kind's latest refresh, to its end. */
+const refreshResult = () => p.client.workflow.getHandle<typeof refreshPoolImage>(refreshWorkflowId(KIND)).result();
+
 const sync = () =>
   fetch(`${p.apiUrl}/v1/pool/catalog/sync`, { method: 'POST', headers: { Authorization: `Bearer ${API_TOKEN}` } });
+
+describe('refresh policy', () => {
+  const path = `/v1/pool/policies/${KIND.volumeType}/${encodeURIComponent(KIND.osName)}`;
+
+  it('a kind refreshes rolling at 100 % by default; refresh and minHealthyPercent are stored as given', async () => {
+    const policies = (await p.api('/v1/pool/policies')).body.policies;
+    expect(policies.find((x: PoolKind) => x.osName === KIND.osName && x.volumeType === KIND.volumeType)).toMatchObject({
+      refresh: 'rolling',
+      minHealthyPercent: 100,
+    });
+    const put = await p.api(path, { method: 'PUT', body: { refresh: 'immediate', minHealthyPercent: 50 } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ refresh: 'immediate', minHealthyPercent: 50 });
+    expect(await p.prisma.poolPolicy.findUnique({ where: { volumeType_osName: KIND } })).toMatchObject({
+      refresh: 'immediate',
+      minHealthyPercent: 50,
+    });
+    expect((await p.api(path, { method: 'PUT', body: { refresh: 'rolling', minHealthyPercent: 100 } })).status).toBe(
+      200,
+    );
+  });
+
+  it.each([
+    [{ minHealthyPercent: 101 }, 'minHealthyPercent'],
+    [{ minHealthyPercent: -1 }, 'minHealthyPercent'],
+    [{ minHealthyPercent: 50.5 }, 'minHealthyPercent'],
+    [{ refresh: 'later' }, 'refresh'],
+  ])('%j is refused with 400 naming %s, and nothing changes', async (body, field) => {
+    const res = await p.api(path, { method: 'PUT', body });
+    expect(res.status).toBe(400);
+    expect(res.body.field).toBe(field);
+    expect(await p.prisma.poolPolicy.findUnique({ where: { volumeType_osName: KIND } })).toMatchObject({
+      refresh: 'rolling',
+      minHealthyPercent: 100,
+    });
+  });
+});
 
 describe('rolling image refresh', () => {
   it('a new snapshot rolls in: available spares never below the floor, none of the old one left after', async () => {
@@ -93,5 +135,53 @@ describe('rolling image refresh', () => {
     expect(lowest, 'available spares during the refresh').toBeGreaterThanOrEqual(TARGET); // minHealthyPercent 100
     expect(ended).toBe(true);
     expect((await spares()).filter((s) => s.snapshotId === oldSnapshot)).toEqual([]);
+    expect(await refreshResult()).toMatchObject({ state: 'done', snapshotId: newSnapshot, created: TARGET });
+  });
+
+  it('a broken snapshot rolls back: its errored volumes go, the old generation keeps serving', async () => {
+    await fill(); // after the case above: nothing to add
+    const serving = (await spares()).map((s) => s.snapshotId);
+    const broken = await publishSnapshot();
+    // Every create from it ends in `error` (the refresh is the only one creating).
+    p.sim.faults.failNextCreates(ROLLBACK_AFTER_ERRORS);
+    const res = await sync();
+    expect(res.status).toBe(200);
+    const result = await refreshResult();
+    expect(result).toMatchObject({ state: 'rolled_back', snapshotId: broken, errored: ROLLBACK_AFTER_ERRORS });
+    expect(result.reason).toContain('ended in error');
+    // Why, in the pool's view and the round record.
+    const kind = (await p.api('/v1/pool')).body.kinds.find(
+      (k: PoolKind) => k.osName === KIND.osName && k.volumeType === KIND.volumeType,
+    );
+    expect(kind.refresh).toMatchObject({ state: 'rolled_back', snapshotId: broken, reason: result.reason });
+    const round = await p.prisma.poolRound.findFirst({ where: { kind: 'refresh' }, orderBy: { startedAt: 'desc' } });
+    expect(round).toMatchObject({ failed: ROLLBACK_AFTER_ERRORS, summary: { state: 'rolled_back' } });
+    // The old generation, whole, still serves; no errored volume is left in Cinder.
+    expect((await availableSpares()).map((s) => s.snapshotId)).toEqual(serving);
+    await waitFor('the errored volumes deleted', async () =>
+      (await p.cloud.admin.cinder.listVolumes()).every((v) => v.status !== 'error'),
+    );
+    const claimed = await claimSpareVolume(p.prisma, KIND, 'vm-create-after-rollback');
+    expect(claimed?.snapshotId).toBe(serving[0]);
+    // A sync with the same broken snapshot does not start it again.
+    const again = (await (await sync()).json()) as { result: { purge: { rolling?: unknown } } };
+    expect(again.result.purge.rolling).toBeUndefined();
+  });
+
+  it('claims take the newest generation first, then older ones', async () => {
+    await p.prisma.spareVolume.deleteMany({ where: KIND });
+    const current = (await p.prisma.osImage.findUnique({ where: { osName_volumeType: { ...KIND } } }))!.snapshotId;
+    const row = (name: string, snapshotId: string) => ({
+      name,
+      volumeId: name,
+      ...KIND,
+      snapshotId,
+      status: 'available',
+    });
+    // The older generation's spare is the older row: by age alone it would go first.
+    await p.prisma.spareVolume.create({ data: row('spare-gen-old', 'an-older-snapshot') });
+    await p.prisma.spareVolume.create({ data: row('spare-gen-new', current) });
+    expect((await claimSpareVolume(p.prisma, KIND, 'vm-gen-1'))?.name).toBe('spare-gen-new');
+    expect((await claimSpareVolume(p.prisma, KIND, 'vm-gen-2'))?.name).toBe('spare-gen-old');
   });
 });

@@ -123,7 +123,8 @@ describe('pool schedules', () => {
   });
 
   it(
-    'sync_os: a new image for one OS ' + '→ catalog updated, its stale spares purged, replenishment resumed',
+    'sync_os, refresh immediate: a new image for one OS ' +
+      '→ catalog updated, its stale spares purged, replenishment resumed',
     async () => {
       await waitFor(
         'spares to become available',
@@ -147,6 +148,9 @@ describe('pool schedules', () => {
         (await p.cloud.admin.cinder.listSnapshots()).some((s) => s.id === newSnapshot && s.status === 'available'),
       );
 
+      // The purge is the `immediate` policy's (the default, rolling, is pool-refresh.test.ts's).
+      const policy = `/v1/pool/policies/sas/${encodeURIComponent('Debian9 64bit')}`;
+      expect((await p.api(policy, { method: 'PUT', body: { refresh: 'immediate' } })).status).toBe(200);
       const res = await p.api('/v1/pool/catalog/sync', { method: 'POST' });
       expect(res.status).toBe(200);
       expect(res.body.result.catalog.changed).toEqual(['sas/Debian9 64bit']);

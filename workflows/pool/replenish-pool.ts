@@ -1,4 +1,5 @@
 import {
+  type ActivityOptions,
   ActivityFailure,
   CancellationScope,
   continueAsNew,
@@ -24,7 +25,8 @@ import {
 // errors.ts is plain classes and constants, safe inside the workflow sandbox.
 import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
 
-const { createSpareVolume, loadReplenishPlan, observeVolumes, recordRound } = proxyActivities<Activities>({
+/** The creates' activity options, the rolling refresh's too (refresh-pool-image.ts). */
+export const CREATE_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '2 seconds',
@@ -33,7 +35,10 @@ const { createSpareVolume, loadReplenishPlan, observeVolumes, recordRound } = pr
     // A quota refusal (cinder's 413) fails its create at once: counted failed, as any refusal.
     nonRetryableErrorTypes: [...OPENSTACK_NON_RETRYABLE, 'QuotaExceededError'],
   },
-});
+};
+
+const { createSpareVolume, loadReplenishPlan, observeVolumes, recordRound } =
+  proxyActivities<Activities>(CREATE_ACTIVITY_OPTIONS);
 
 /**
  * Creates one workflow run sends before the round continues as new: about ten history events each,

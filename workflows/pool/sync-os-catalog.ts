@@ -1,7 +1,16 @@
-import { CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { CatalogSyncResult, PurgeResult } from '../../pool/catalog';
+import type { PoolKind } from '../../pool/kinds';
 import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
+import { refreshPoolImage, refreshWorkflowId } from './refresh-pool-image';
 
 const {
   pauseReplenishment,
@@ -27,7 +36,9 @@ export interface SyncOsResult {
  * Seed 001's sync_os, run after an operator updates images: rebuild the OS → snapshot catalog,
  * and with replenishment paused (the seed stops the pool container so no spare is built from an
  * old image) purge spares built from snapshots that are no longer current, then resume — only the
- * pause this sync made: an operator's pause, from before or during the sync, stands.
+ * pause this sync made: an operator's pause, from before or during the sync, stands. Kinds whose
+ * policy refreshes `rolling` (issue 23) are not purged: a refreshPoolImage workflow per kind, started
+ * here and left running after the sync (ABANDON), rolls their new generation in.
  */
 export async function syncOsCatalog(): Promise<SyncOsResult> {
   const { workflowId, runId } = workflowInfo();
@@ -37,6 +48,8 @@ export async function syncOsCatalog(): Promise<SyncOsResult> {
     const stoppedRounds = await stopRunningReplenishRounds();
     const catalog = await syncCatalog();
     const purge = await purgeStaleSpares();
+    // Kinds refreshed `rolling` were not purged: a refresh each builds their new generation first.
+    if (patched(ROLLING_REFRESH)) for (const kind of purge.rolling ?? []) await startRefresh(kind);
     const result = { catalog, purge, stoppedRounds };
     const startedAt = workflowInfo().startTime.toISOString();
     await recordRound({
@@ -51,5 +64,22 @@ export async function syncOsCatalog(): Promise<SyncOsResult> {
   } finally {
     // Compensation: replenishment must not stay paused because this sync failed or was cancelled.
     if (pausedHere) await CancellationScope.nonCancellable(() => resumeReplenishment(note));
+  }
+}
+
+/** Marks the histories of syncs that may start refreshes (issue 23), for replay of the older ones. */
+export const ROLLING_REFRESH = 'rolling-refresh';
+
+/** Starts the kind's refresh; one already running follows the catalog by itself. */
+async function startRefresh(kind: PoolKind): Promise<void> {
+  try {
+    await startChild(refreshPoolImage, {
+      workflowId: refreshWorkflowId(kind),
+      args: [kind],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    // @temporalio/common's class, which the workflow package does not re-export: known by its name.
+    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
   }
 }

@@ -117,7 +117,8 @@ const routes = {
   syncCatalog: createRoute({
     method: 'post',
     path: '/catalog/sync',
-    summary: "Rebuild the OS catalog from Cinder's snapshots and purge stale spares (sync_os)",
+    summary:
+      "Rebuild the OS catalog from Cinder's snapshots; purge stale spares (refresh immediate) or refresh rolling",
     security,
     responses: { 200: response('result', SyncResult), 409: problemResponse('a sync is running') },
   }),

@@ -2,6 +2,7 @@
 // the schedules' state and the image catalog.
 import { createRoute, z } from '@hono/zod-openapi';
 import { loadReplenishPlan } from '../../../pool/plan';
+import { REFRESH_STATES } from '../../../pool/refresh';
 import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../../pool/schedules';
 import { DropReason, type ReconcileSummary } from '../../../pool/reconcile';
 import type { ApiDeps } from '../../deps';
@@ -48,6 +49,17 @@ const KindStatus = z
       description: "missing spares the admin project's Cinder quota has no room for: not attempted",
     }),
     snapshotId: z.string().nullable(),
+    refresh: z
+      .object({
+        workflowId: z.string(),
+        snapshotId: z.string(),
+        state: z.enum(REFRESH_STATES),
+        reason: z.string().nullable(),
+        startedAt: z.string(),
+        finishedAt: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({ description: "the kind's latest rolling image refresh, and why it rolled back if it did" }),
   })
   .openapi('PoolKindStatus');
 const PoolStatus = z
@@ -131,10 +143,11 @@ export async function poolKinds(prisma: ApiDeps['prisma']): Promise<z.infer<type
 /** poolKinds, with the plan fitted into the admin project's quota when `cloud` is given. */
 async function poolKindsAndQuota(prisma: ApiDeps['prisma'], cloud?: ApiDeps['cloud']) {
   const since = new Date(Date.now() - FAILURE_WINDOW_MS);
-  const [plan, groups, rounds] = await Promise.all([
+  const [plan, groups, rounds, refreshes] = await Promise.all([
     loadReplenishPlan(prisma, cloud),
     prisma.spareVolume.groupBy({ by: ['volumeType', 'osName', 'status', 'allocated'], _count: { _all: true } }),
     prisma.poolRound.findMany({ where: { kind: 'reconcile', dropped: { gt: 0 }, startedAt: { gt: since } } }),
+    prisma.poolRefresh.findMany(),
   ]);
   const count = (k: Kind, pick: (g: (typeof groups)[number]) => boolean) =>
     groups.filter((g) => sameKind(g, k) && pick(g)).reduce((n, g) => n + g._count._all, 0);
@@ -153,9 +166,21 @@ async function poolKindsAndQuota(prisma: ApiDeps['prisma'], cloud?: ApiDeps['clo
     stuck: count(k, (g) => g.status === 'stuck' && !g.allocated),
     recentFailures: failures.filter((f) => sameKind(f, k)).length,
     beyondQuota: k.beyondQuota ?? 0,
+    refresh: refreshView(refreshes.find((r) => sameKind(r, k))),
   }));
   return { kinds, quotaError: plan.quotaError };
 }
+
+function refreshView(r: RefreshRow | undefined): z.infer<typeof KindStatus>['refresh'] {
+  if (!r) return null;
+  const state = REFRESH_STATES.find((s) => s === r.state);
+  if (!state) throw new Error(`pool_refreshes: state ${JSON.stringify(r.state)} is none of ${REFRESH_STATES}`);
+  const { workflowId, snapshotId, reason } = r;
+  const finishedAt = r.finishedAt?.toISOString() ?? null;
+  return { workflowId, snapshotId, state, reason, startedAt: r.startedAt.toISOString(), finishedAt };
+}
+
+type RefreshRow = Awaited<ReturnType<ApiDeps['prisma']['poolRefresh']['findMany']>>[number];
 
 /** The replenish and reconcile schedules as Temporal describes them (also read by /metrics). */
 export async function poolSchedules(deps: Pick<ApiDeps, 'temporal'>): Promise<z.infer<typeof Schedule>[]> {
