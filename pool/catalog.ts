@@ -84,7 +84,8 @@ export async function purgeStaleSpares(prisma: PrismaClient, cloud: CloudClients
   const current = new Set(images.map((i) => `${i.volumeType}\u0000${i.osName}\u0000${i.snapshotId}`));
   const label = (k: PoolKind) => `${k.volumeType}\u0000${k.osName}`;
   const [policies, refreshes] = await Promise.all([prisma.poolPolicy.findMany(), prisma.poolRefresh.findMany()]);
-  const rollingKinds = new Set(policies.filter((p) => p.refresh !== 'immediate').map(label));
+  // A disabled kind gets no spares: nothing to roll in, its stale ones are purged.
+  const rollingKinds = new Set(policies.filter((p) => p.refresh !== 'immediate' && p.enabled).map(label));
   const heldBack = new Set(
     refreshes.filter((r) => r.state === 'rolled_back' && current.has(`${label(r)}\u0000${r.snapshotId}`)).map(label),
   );

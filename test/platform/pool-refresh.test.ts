@@ -138,6 +138,26 @@ describe('rolling image refresh', () => {
     expect(await refreshResult()).toMatchObject({ state: 'done', snapshotId: newSnapshot, created: TARGET });
   });
 
+  it('minHealthyPercent below 100 retires first, down to its floor, and rebuilds', async () => {
+    await fill(); // after the case above: nothing to add
+    const policy = `/v1/pool/policies/${KIND.volumeType}/${encodeURIComponent(KIND.osName)}`;
+    expect((await p.api(policy, { method: 'PUT', body: { minHealthyPercent: 50 } })).status).toBe(200);
+    try {
+      const newSnapshot = await publishSnapshot();
+      const sampler = sampleAvailable();
+      expect((await sync()).status).toBe(200);
+      const result = await refreshResult();
+      const { lowest } = await sampler.stop();
+      console.log(`rolling refresh at 50 %: lowest available ${lowest} of target ${TARGET}`);
+      expect(result).toMatchObject({ state: 'done', snapshotId: newSnapshot });
+      expect(lowest).toBeGreaterThanOrEqual(Math.ceil(TARGET / 2));
+      expect(lowest, 'retired before launching').toBeLessThan(TARGET);
+      expect((await spares()).every((s) => s.snapshotId === newSnapshot)).toBe(true);
+    } finally {
+      await p.api(policy, { method: 'PUT', body: { minHealthyPercent: 100 } });
+    }
+  });
+
   it('a broken snapshot rolls back: its errored volumes go, the old generation keeps serving', async () => {
     await fill(); // after the case above: nothing to add
     const serving = (await spares()).map((s) => s.snapshotId);
