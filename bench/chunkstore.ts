@@ -20,7 +20,7 @@
  *    like: the store with `sync: 'batch'` (record written to the log file and
  *    chunk data written, nothing synced per write) vs fio buffered without
  *    fsync, psync (one call at a time, as one event loop does) and the old twin
- *    io_uring --iodepth=N.
+ *    io_uring --iodepth=N; bare Node's pwrite (the store before its log did one per write).
  * Results: bench/results/chunkstore.json. Waits for test runs to end first.
  */
 import { execFileSync } from 'node:child_process';

@@ -254,16 +254,18 @@ export class OpLog {
     return this.queue.splice(0, n);
   }
 
-  private async syncCurrent(): Promise<void> {
+  /** `background`: nobody waits for this sync (batch mode's timer), so it never blocks the event loop. */
+  private async syncCurrent(background = false): Promise<void> {
     this.unsynced = false;
-    await this.io.flush(this.current!.file);
+    const file = this.current!.file;
+    await (background ? file.datasync() : this.io.flush(file));
   }
 
   private async syncIdle(): Promise<void> {
     if (this.flushing || !this.unsynced || this.failed) return;
     this.flushing = true;
     try {
-      await this.syncCurrent();
+      await this.syncCurrent(true);
     } catch (err) {
       this.failed = err;
     } finally {
