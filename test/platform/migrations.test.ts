@@ -12,6 +12,7 @@ import { migrate } from '../../infra/migrate';
 import { createPrisma } from '../../prisma/client';
 import { BUILD_STATUSES, STUCK_REASONS, SYSTEM_DISK_PATHS } from '../../servers/builds';
 import { SPARE_STATUSES } from '../../pool/spare-status';
+import { REFRESH_MODES, REFRESH_STATES } from '../../pool/refresh';
 import { THROTTLE_MODES } from '../../pool/settings';
 import { POLICY_DEMANDS } from '../../pool/admin';
 import { DRILL_RUN_STATUSES } from '../../drills/run-statuses';
@@ -44,6 +45,8 @@ const VOCABULARIES = [
   { table: 'system_disk_handouts', column: 'path', words: SYSTEM_DISK_PATHS },
   { table: 'spare_volumes', column: 'status', words: SPARE_STATUSES },
   { table: 'pool_policies', column: 'demand', words: POLICY_DEMANDS },
+  { table: 'pool_policies', column: 'refresh', words: REFRESH_MODES },
+  { table: 'pool_refreshes', column: 'state', words: REFRESH_STATES },
   { table: 'pool_settings', column: 'throttle_mode', words: THROTTLE_MODES },
   { table: 'drill_runs', column: 'status', words: DRILL_RUN_STATUSES },
 ] as const;
@@ -61,7 +64,9 @@ const ONE_ROW_EACH = `
     reconcile_interval_seconds, create_interval_seconds, snapshot_name_pattern, updated_at)
     VALUES (1, 1, 1, 60, 60, 0, 'x', now());
   INSERT INTO drill_runs (id, form, scenario, parameters, status, n)
-    VALUES ('d1', 'libvirt', 'snapshot', '{}', 'running', 1);`;
+    VALUES ('d1', 'libvirt', 'snapshot', '{}', 'running', 1);
+  INSERT INTO pool_refreshes (volume_type, os_name, workflow_id, snapshot_id, state)
+    VALUES ('sas', 'os', 'pool-refresh-sas-os', 's', 'running');`;
 
 afterAll(async () => {
   for (const name of created) await query(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -214,7 +214,10 @@ describe('random kills', () => {
       reconciling = false;
       await passes;
 
-      // 4. sync_os with a re-published image: its spares are purged while the worker dies.
+      // 4. sync_os with a re-published image: its spares are purged while the worker dies (the `immediate`
+      // policy's purge; a rolling refresh under kills is not in this loop yet).
+      const policy = `/v1/pool/policies/sas/${encodeURIComponent('Debian9 64bit')}`;
+      expect((await p.api(policy, { method: 'PUT', body: { refresh: 'immediate' } })).status).toBe(200);
       p.sim.faults.addSnapshot({ name: 'sysdisk-sas-Debian9 64bit', volumeType: 'sas', sizeGb: 20 });
       const sync = await start(syncOsCatalog, SYNC_OS_WORKFLOW_ID);
       await killDuring('sync_os');
