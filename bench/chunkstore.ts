@@ -21,6 +21,9 @@
  *    chunk data written, nothing synced per write) vs fio buffered without
  *    fsync, psync (one call at a time, as one event loop does) and the old twin
  *    io_uring --iodepth=N; bare Node's pwrite (the store before its log did one per write).
+ * Durable rows alternate store and fio (and bare Node) in 4 slices per run: this
+ * VM's device changes pace from second to second (pg_test_fsync 6.7k/s to 10.2k/s
+ * within one run), so a twin measured 2 s later is another device.
  * Results: bench/results/chunkstore.json. Waits for test runs to end first.
  */
 import { execFileSync } from 'node:child_process';
@@ -37,12 +40,15 @@ import { NodeFiles } from './lib/node-files';
 import { pgFdatasyncRate } from './lib/pg-test-fsync';
 import { waitForQuietMachine } from './lib/quiet-machine';
 import { reportChunkstore } from './lib/chunkstore-report';
+import { rate, seq, sumIos, sumStore, sumSyncs, type StoreSlice } from './lib/chunkstore-slices';
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 0.5 : 1;
 /** Sync-bound figures vary more from second to second: measured longer. */
 const DURABLE_SECONDS = QUICK ? 1 : 2;
 const RUNS = 2;
+/** Store and fio alternate in this many slices per run: the device's pace here drifts from second to second. */
+const SLICES = QUICK ? 1 : 4;
 const BS = 4096;
 const MiB = 1024 * 1024;
 const CHUNK_SIZE = 16 * MiB;
@@ -106,6 +112,9 @@ async function storeWrites(ctx: Ctx, callers: number, seconds: number) {
   settle();
   return {
     iops: r.iops,
+    ios: r.ios,
+    seconds: r.seconds,
+    logSyncs,
     writesPerSync: r.ios / Math.max(1, logSyncs),
     chunkSyncs: ctx.fs.otherSyncs - before.otherSyncs,
     eventLoopBusy,
@@ -119,11 +128,11 @@ async function storeWrites(ctx: Ctx, callers: number, seconds: number) {
  */
 type NodeMode = 'pool' | 'blocking' | 'storeIo';
 
-async function nodeDurable(log: FileHandle, chunk: FileHandle, mode: NodeMode): Promise<number> {
+async function nodeDurable(log: FileHandle, chunk: FileHandle, mode: NodeMode): Promise<LoadResult> {
   const data = payload();
   const record = Buffer.alloc(2 * BS, 1);
   let at = 0;
-  const r = await randomIo(1, DURABLE_SECONDS, shape(1), async (_k, _f, off) => {
+  const r = await randomIo(1, DURABLE_SECONDS / SLICES, shape(1), async (_k, _f, off) => {
     if (mode === 'storeIo') {
       writeSync(log.fd, record, 0, record.length, at);
       at = (at + record.length) % (CHUNKS * CHUNK_SIZE);
@@ -136,7 +145,7 @@ async function nodeDurable(log: FileHandle, chunk: FileHandle, mode: NodeMode): 
     }
   });
   settle();
-  return r.iops;
+  return r;
 }
 
 async function durable(ctx: Ctx) {
@@ -146,25 +155,29 @@ async function durable(ctx: Ctx) {
   for (const callers of DEPTHS) {
     const runs = [];
     for (let run = 0; run < RUNS; run++) {
-      const store = await storeWrites(ctx, callers, DURABLE_SECONDS);
-      const f = await fio(ctx.fioDir, {
-        rw: 'randwrite',
-        filename: DURABLE_FILE,
-        filesize: CHUNKS * CHUNK_SIZE,
-        fdatasync: 1,
-        ...depthEngine(callers),
-      });
-      settle();
-      const fioSide = { iops: f.iops, writesPerSync: f.ios / Math.max(1, f.syncs) };
+      const slices: Array<{ store: StoreSlice; fio: FioResult; node: Record<NodeMode, LoadResult> | null }> = [];
+      for (let i = 0; i < SLICES; i++) {
+        const store = await storeWrites(ctx, callers, DURABLE_SECONDS / SLICES);
+        const f = await fio(ctx.fioDir, {
+          rw: 'randwrite',
+          filename: DURABLE_FILE,
+          filesize: CHUNKS * CHUNK_SIZE,
+          fdatasync: 1,
+          runtime: `${Math.round((DURABLE_SECONDS / SLICES) * 1000)}ms`,
+          ...depthEngine(callers),
+        });
+        settle();
+        const modes = ['pool', 'blocking', 'storeIo'] as const;
+        const node = callers === 1 ? Object.fromEntries(await seq(modes, (m) => nodeDurable(fh, chunk, m))) : null;
+        slices.push({ store, fio: f, node: node as Record<NodeMode, LoadResult> | null });
+      }
+      const store = sumStore(slices.map((x) => x.store));
+      const fioIops = rate(slices.map((x) => x.fio));
+      const fioSide = { iops: fioIops, writesPerSync: sumIos(slices) / Math.max(1, sumSyncs(slices)) };
+      const nodeOf = (m: NodeMode) => rate(slices.map((x) => x.node![m]));
       const node =
-        callers === 1
-          ? {
-              pool: await nodeDurable(fh, chunk, 'pool'),
-              blocking: await nodeDurable(fh, chunk, 'blocking'),
-              storeIo: await nodeDurable(fh, chunk, 'storeIo'),
-            }
-          : null;
-      runs.push({ store, fio: fioSide, ratio: store.iops / f.iops, ...(node ? { node } : {}) });
+        callers === 1 ? { pool: nodeOf('pool'), blocking: nodeOf('blocking'), storeIo: nodeOf('storeIo') } : null;
+      runs.push({ store, fio: fioSide, ratio: store.iops / fioIops, ...(node ? { node } : {}) });
     }
     rows.push({ callers, runs });
     process.stdout.write('.');
