@@ -21,7 +21,7 @@ const LEAK = 32;
 /** A lone fdatasync slower than this (the device is congested) sends the next ones to the pool. */
 const SLOW_FLUSH_MS = 5;
 /** After a slow synchronous call, everything goes through the thread pool for this long. */
-const ASYNC_AFTER_SLOW_MS = 1_000;
+export const ASYNC_AFTER_SLOW_MS = 1_000;
 
 /**
  * Decides, per call, whether a positional read/write runs synchronously on the
