@@ -246,4 +246,12 @@ async function untilScheduleCountsNoRound() {
     async () => (await replenish.describe()).info.runningActions.length === 0,
     30_000,
   );
+  // The schedule names a run by its second: a round asked for in the second its last one started (the
+  // interval's, which may have ended within it) gets that workflow id, and Temporal drops it as a duplicate
+  // whatever the overlap policy (a CI run under load: "timed out waiting for the round to run").
+  const last = (await replenish.describe()).info.recentActions.at(-1)?.takenAt;
+  if (last) {
+    const nextSecond = Math.floor(last.getTime() / 1000) * 1000 + 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, nextSecond - Date.now()) + 50));
+  }
 }
