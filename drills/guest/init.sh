@@ -14,7 +14,8 @@ mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /tmp
 exec >/dev/console 2>&1
 
-fail() { echo "drill-error $*"; sync; poweroff -f; }
+# The pause lets the console drain: powered off at once, the line can be lost and the host sees silence.
+fail() { echo "drill-error $*"; sync; sleep 1; poweroff -f; }
 
 # No modules.dep in an extracted kernel: load in dependency order (built-in ones are absent).
 for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk; do
@@ -32,13 +33,15 @@ for word in $(cat /proc/cmdline); do
 done
 [ "$records" -gt 0 ] || fail "no drill.records on the kernel command line"
 
-waited=0
-until [ -b /dev/vda ]; do
-  waited=$((waited + 1))
-  [ "$waited" -le 100 ] || fail "no /dev/vda"
-  usleep 100000
+# Both disks (vdb: the release disk) may show up a moment after the modules load, vdb after vda.
+for disk in vda vdb; do
+  waited=0
+  until [ -b "/dev/$disk" ]; do
+    waited=$((waited + 1))
+    [ "$waited" -le 300 ] || fail "no /dev/$disk"
+    usleep 100000
+  done
 done
-[ -b /dev/vdb ] || fail "no /dev/vdb (the release disk)"
 
 released() { [ "$(dd if=/dev/vdb bs=512 count=1 iflag=direct 2>/dev/null | head -c 7)" = release ]; }
 
