@@ -17,6 +17,9 @@ const DONE: Promise<void> = Promise.resolve();
  */
 export class PagedFile {
   private unsynced = false;
+  /** the datasync running now, if any */
+  private syncing: Promise<void> | null = null;
+  private closed = false;
 
   constructor(
     readonly path: string,
@@ -72,20 +75,32 @@ export class PagedFile {
   async datasync(): Promise<void> {
     // cleared before the call: a write racing with it marks the file again
     this.unsynced = false;
+    const sync = this.handle.datasync();
+    this.syncing = sync;
     try {
-      await this.handle.datasync();
+      await sync;
     } catch (err) {
       this.unsynced = true;
       throw err;
+    } finally {
+      if (this.syncing === sync) this.syncing = null;
     }
   }
 
-  /** datasync only when something was written since the last one. */
+  /**
+   * datasync only when something was written since the last one began. A
+   * checkpoint syncs without the chunk's lock, so a sync may be running: it is
+   * waited for first, since the caller (a metapage update) needs the data durable,
+   * not only a sync started.
+   */
   async syncIfDirty(): Promise<void> {
-    if (this.unsynced) await this.datasync();
+    if (this.syncing) await this.syncing.catch(() => undefined); // a failure marked the file dirty again
+    if (this.unsynced && !this.closed) await this.datasync();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.syncing?.catch(() => undefined); // a checkpoint's sync may still run on the handle
     return this.handle.close();
   }
 

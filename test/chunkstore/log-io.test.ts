@@ -24,6 +24,12 @@ class CallCounter {
   readonly calls = new Map<string, number>();
   /** file positions of the op log's writes, in order */
   readonly logWrites: number[] = [];
+  /** writes of chunk metapages (offset 0) */
+  chunkMetaWrites = 0;
+  /** while set, a chunk file's fdatasync through the pool (a checkpoint's) waits for it */
+  chunkSyncGate: Promise<void> | null = null;
+  /** resolved when a chunk fdatasync first reaches the gate */
+  gateReached!: () => void;
 
   readonly fs: StoreFs = {
     ...nodeFs,
@@ -54,6 +60,12 @@ class CallCounter {
       (counted as unknown as Record<string, unknown>)[call] = (...args: unknown[]) => {
         count(call);
         if (kind === 'log' && (call === 'write' || call === 'writeSync')) this.logWrites.push(args[3] as number);
+        if (kind === 'chunk' && (call === 'write' || call === 'writeSync') && args[3] === 0) this.chunkMetaWrites++;
+        const gate = this.chunkSyncGate;
+        if (kind === 'chunk' && call === 'datasync' && gate) {
+          this.gateReached();
+          return gate.then(() => real(...args));
+        }
         return real(...args);
       };
     }
@@ -79,6 +91,37 @@ async function withCountedStore(
     await store.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms));
+  return Promise.race([p.then(() => true), timeout]);
+}
+
+/**
+ * Runs `body` while a checkpoint waits in chunk_1's fdatasync (held until `open` or the end), chunk_1 clean
+ * since that sync began: small log segments (9 records of a 4 KiB write), so a checkpoint starts after ~20 writes.
+ */
+async function withGatedCheckpoint(body: (store: DataStore, c: CallCounter, open: () => void) => Promise<void>) {
+  const segmentSize = GEOMETRY.chunkSize + 2 * PAGE;
+  await withCountedStore({ logSegmentSize: segmentSize }, async (store, counter) => {
+    let open!: () => void;
+    counter.chunkSyncGate = new Promise((resolve) => (open = resolve));
+    const reached = new Promise<void>((resolve) => (counter.gateReached = resolve));
+    let gated = false;
+    void reached.then(() => (gated = true));
+    try {
+      // chunk_1 written once, the rest to chunk_2: no write to chunk_1 once its sync has started
+      await store.writeChunk(1, 1, new Uint8Array(PAGE).fill(1), 0);
+      for (let i = 0; !gated && i < 100; i++) {
+        await Promise.race([store.writeChunk(2, 1, new Uint8Array(PAGE).fill(i), (i % 16) * PAGE), reached]);
+      }
+      expect(gated).toBe(true);
+      await body(store, counter, open);
+    } finally {
+      open();
+    }
+  });
 }
 
 describe('op log I/O: what a durable write costs', () => {
@@ -139,6 +182,34 @@ describe('op log I/O: what a durable write costs', () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       expect(counter.calls.get('log.datasync')).toBeGreaterThanOrEqual(1);
       expect(counter.calls.get('log.datasyncSync')).toBeUndefined();
+    });
+  });
+
+  it('a checkpoint syncing a chunk neither holds up a write to it nor sends the log sync to the pool', async () => {
+    // before: the checkpoint synced each chunk under its lock, so a write to it waited for that fdatasync,
+    // and its lock task counted as an operation in progress, which sent ~10 % of a lone writer's log
+    // syncs to the pool (bench c1)
+    await withGatedCheckpoint(async (store, counter) => {
+      await new Promise((resolve) => setTimeout(resolve, ASYNC_AFTER_SLOW_MS + 50)); // as in the first test
+      counter.reset();
+      const write = store.writeChunk(1, 1, new Uint8Array(PAGE).fill(0xee), 0);
+      expect(await settledWithin(write, 2_000)).toBe(true);
+      expect(counter.calls.get('log.datasyncSync')).toBe(1);
+      expect(counter.calls.get('log.datasync')).toBeUndefined();
+    });
+  });
+
+  it("a metapage update waits for a checkpoint's chunk sync in flight: data durable before the metapage", async () => {
+    // the checkpoint clears the chunk's dirty mark when its sync starts; the update must not take that for
+    // done (before: the new metapage was written while the chunk's earlier data could still be lost)
+    await withGatedCheckpoint(async (store, counter, open) => {
+      const metaWrites = counter.chunkMetaWrites;
+      const write = store.writeChunk(1, 2, new Uint8Array(PAGE).fill(0xee), 0); // sn 2: snapshot, then sn in meta
+      expect(await settledWithin(write, 300)).toBe(false);
+      expect(counter.chunkMetaWrites).toBe(metaWrites);
+      open();
+      await write;
+      expect(counter.chunkMetaWrites).toBe(metaWrites + 1);
     });
   });
 
