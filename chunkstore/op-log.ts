@@ -190,22 +190,45 @@ export class OpLog {
     await this.checkpoints.close();
   }
 
-  /** The group-commit writer: one write + one sync for everything queued. */
+  /**
+   * The group-commit writer: one write + one sync for everything queued. A
+   * synced batch's callers are told only once the next batch's write and sync
+   * have started: they then apply their ops to the chunks (and queue their next
+   * ones) while the device syncs, instead of the device waiting for them.
+   */
   private async flush(): Promise<void> {
     this.flushing = true;
+    let synced: Pending[] = [];
     try {
-      while (this.queue.length > 0 && !this.failed) await this.writeBatch();
+      while (this.queue.length > 0 && !this.failed) {
+        const next = this.writeBatch(synced);
+        synced = [];
+        synced = await next;
+      }
     } catch (err) {
       // durability of what was written is unknown: refuse everything from now on
       this.failed = err;
     } finally {
       this.flushing = false;
+      for (const p of synced) p.resolve();
     }
     if (this.failed) for (const p of this.queue.splice(0)) p.reject(this.failed);
   }
 
-  private async writeBatch(): Promise<void> {
-    const batch = await this.takeBatch();
+  /** Writes and syncs the next batch, resolving `previous` once that is under way; returns the batch. */
+  private async writeBatch(previous: Pending[]): Promise<Pending[]> {
+    const release = () => {
+      for (const p of previous.splice(0)) p.resolve();
+    };
+    try {
+      return await this.writeBatchThen(release);
+    } finally {
+      release(); // durable already, whatever happens to this batch
+    }
+  }
+
+  private async writeBatchThen(release: () => void): Promise<Pending[]> {
+    const batch = await this.takeBatch(release);
     const bytes = batch.reduce((n, p) => n + p.size, 0);
     const pad = this.padding(bytes);
     const buf = Buffer.allocUnsafe(bytes + pad);
@@ -217,7 +240,7 @@ export class OpLog {
     buf.fill(0, bytes);
     const seg = this.current!;
     try {
-      await this.io.write(seg.file, this.position, buf);
+      await this.io.writeBatch(seg.file, this.position, buf);
       this.position += buf.length;
       seg.lastSeq = batch[batch.length - 1].seq;
       // the next segment is made ahead, off the appenders' path, once this one is half full
@@ -225,12 +248,14 @@ export class OpLog {
         void this.makeSpare().catch(() => undefined);
       }
       this.unsynced = true;
-      if (this.opts.sync === 'always') await this.syncCurrent();
+      const durable = this.opts.sync === 'always' ? this.syncCurrent() : null; // the sync is under way now
+      release();
+      await durable;
     } catch (err) {
       for (const p of batch) p.reject(err);
       throw err;
     }
-    for (const p of batch) p.resolve();
+    return batch;
   }
 
   /** Zero bytes after a batch of `bytes` so that the next one starts a block (within the segment; 'always' only). */
@@ -240,9 +265,15 @@ export class OpLog {
     return Math.min((BLOCK - (end % BLOCK)) % BLOCK, this.opts.segmentSize - end);
   }
 
-  /** The queued records that fit the current segment (moving to the next one when the first does not). */
-  private async takeBatch(): Promise<Pending[]> {
-    if (!this.current || this.position + this.queue[0].size > this.opts.segmentSize) await this.nextSegment();
+  /**
+   * The queued records that fit the current segment (moving to the next one when the first does not,
+   * after `release`: the callers of the previous batch need not wait for a segment switch).
+   */
+  private async takeBatch(release: () => void): Promise<Pending[]> {
+    if (!this.current || this.position + this.queue[0].size > this.opts.segmentSize) {
+      release();
+      await this.nextSegment();
+    }
     let bytes = 0;
     let n = 0;
     while (n < this.queue.length) {

@@ -1,13 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataStore, type DataStoreOptions } from '../../chunkstore/index';
+import type { DataStore } from '../../chunkstore/index';
 import { makeGeometry } from '../../chunkstore/geometry';
 import { OpLog } from '../../chunkstore/op-log';
-import { nodeFs, type StoreFile, type StoreFs } from '../../chunkstore/store-fs';
+import { nodeFs } from '../../chunkstore/store-fs';
 import { logOptions } from '../../chunkstore/store-options';
 import { ASYNC_AFTER_SLOW_MS, SyncIoPolicy } from '../../chunkstore/sync-io-policy';
+import { CallCounter, settledWithin, withCountedStore } from './call-counter';
 import { GEOMETRY, PAGE } from './replay-env';
 
 /**
@@ -15,88 +13,8 @@ import { GEOMETRY, PAGE } from './replay-env';
  * its record's way to the disk, and every trip through libuv's thread pool
  * (~25-45 µs, more under load) adds to the device's fdatasync time
  * (bench/chunkstore.ts: c1 against fio --fdatasync=1). The real file system,
- * each call counted as `<file kind>.<call>`.
+ * each call counted (call-counter.ts).
  */
-
-const POOL_CALLS = ['read', 'write', 'datasync', 'sync', 'truncate'] as const;
-
-class CallCounter {
-  readonly calls = new Map<string, number>();
-  /** file positions of the op log's writes, in order */
-  readonly logWrites: number[] = [];
-  /** writes of chunk metapages (offset 0) */
-  chunkMetaWrites = 0;
-  /** while set, a chunk file's fdatasync through the pool (a checkpoint's) waits for it */
-  chunkSyncGate: Promise<void> | null = null;
-  /** resolved when a chunk fdatasync first reaches the gate */
-  gateReached!: () => void;
-
-  readonly fs: StoreFs = {
-    ...nodeFs,
-    open: async (path, how) => this.wrap(basename(path), await nodeFs.open(path, how)),
-  };
-
-  reset(): void {
-    this.calls.clear();
-    this.logWrites.length = 0;
-  }
-
-  /** Calls that went through the thread pool, e.g. ['log.datasync']. */
-  poolCalls(): string[] {
-    return [...this.calls.entries()]
-      .filter(([name]) => POOL_CALLS.some((c) => name.endsWith(`.${c}`)))
-      .flatMap(([name, n]) => Array<string>(n).fill(name))
-      .sort();
-  }
-
-  private wrap(name: string, file: StoreFile): StoreFile {
-    // segments `log_<n>` are 'log'; log_checkpoint and .tmp files keep their names
-    const final = name.replace(/\.tmp$/, ''); // created as .tmp, then renamed: the handle stays
-    const kind = /^log_\d+$/.test(final) ? 'log' : /^chunk_\d+$/.test(final) ? 'chunk' : final;
-    const count = (call: string) => this.calls.set(`${kind}.${call}`, (this.calls.get(`${kind}.${call}`) ?? 0) + 1);
-    const counted = {} as StoreFile;
-    for (const call of [...POOL_CALLS, 'readSync', 'writeSync', 'datasyncSync', 'close'] as const) {
-      const real = (file[call] as (...args: unknown[]) => unknown).bind(file);
-      (counted as unknown as Record<string, unknown>)[call] = (...args: unknown[]) => {
-        count(call);
-        if (kind === 'log' && (call === 'write' || call === 'writeSync')) this.logWrites.push(args[3] as number);
-        if (kind === 'chunk' && (call === 'write' || call === 'writeSync') && args[3] === 0) this.chunkMetaWrites++;
-        const gate = this.chunkSyncGate;
-        if (kind === 'chunk' && call === 'datasync' && gate) {
-          this.gateReached();
-          return gate.then(() => real(...args));
-        }
-        return real(...args);
-      };
-    }
-    return counted;
-  }
-}
-
-async function withCountedStore(
-  extra: Partial<DataStoreOptions> | undefined,
-  body: (store: DataStore, c: CallCounter, dir: string) => Promise<void>,
-) {
-  const dir = await mkdtemp(join(tmpdir(), 'chunkstore-log-io-'));
-  const counter = new CallCounter();
-  const store = await DataStore.open({
-    dir,
-    ...GEOMETRY,
-    fs: counter.fs,
-    ...extra,
-  });
-  try {
-    await body(store, counter, dir);
-  } finally {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms));
-  return Promise.race([p.then(() => true), timeout]);
-}
 
 /**
  * Runs `body` while a checkpoint waits in chunk_1's fdatasync (held until `open` or the end), chunk_1 clean
@@ -105,9 +23,7 @@ async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
 async function withGatedCheckpoint(body: (store: DataStore, c: CallCounter, open: () => void) => Promise<void>) {
   const segmentSize = GEOMETRY.chunkSize + 2 * PAGE;
   await withCountedStore({ logSegmentSize: segmentSize }, async (store, counter) => {
-    let open!: () => void;
-    counter.chunkSyncGate = new Promise((resolve) => (open = resolve));
-    const reached = new Promise<void>((resolve) => (counter.gateReached = resolve));
+    const { reached, open } = counter.holdSyncs('chunk');
     let gated = false;
     void reached.then(() => (gated = true));
     try {
