@@ -8,6 +8,8 @@ import type { PrismaClient } from '../prisma/client';
 import { syncOsCatalog } from '../workflows/pool/sync-os-catalog';
 import type { PoolKind } from './kinds';
 import { REFRESH_MODES, type RefreshMode } from './refresh';
+import { SIZING_MODES, type SizingMode } from './sizing';
+import { oneOf } from '../lib/vocabulary';
 import { loadReplenishPlan, quotaFit, type QuotaFit } from './plan';
 import {
   ensurePoolSchedules,
@@ -29,15 +31,27 @@ export interface PoolAdminDeps {
 export const POLICY_DEMANDS = ['high', 'low'] as const;
 export type PolicyDemand = (typeof POLICY_DEMANDS)[number];
 
-/** A policy row in the schema's terms: its demand and refresh checked to be words of their vocabularies, not cast. */
-export function asPolicy<T extends { demand: string; refresh: string }>(
+/** A policy row in the schema's terms: its vocabularies' columns checked to be words of them, not cast. */
+export function asPolicy<T extends { demand: string; refresh: string; sizing: string }>(
   row: T,
-): T & { demand: PolicyDemand; refresh: RefreshMode } {
-  const demand = POLICY_DEMANDS.find((d) => d === row.demand);
-  if (!demand) throw new Error(`pool_policies: demand ${JSON.stringify(row.demand)} is none of ${POLICY_DEMANDS}`);
-  const refresh = REFRESH_MODES.find((m) => m === row.refresh);
-  if (!refresh) throw new Error(`pool_policies: refresh ${JSON.stringify(row.refresh)} is none of ${REFRESH_MODES}`);
-  return { ...row, demand, refresh };
+): T & { demand: PolicyDemand; refresh: RefreshMode; sizing: SizingMode } {
+  return {
+    ...row,
+    demand: oneOf(POLICY_DEMANDS, row.demand, 'pool_policies.demand'),
+    refresh: oneOf(REFRESH_MODES, row.refresh, 'pool_policies.refresh'),
+    sizing: oneOf(SIZING_MODES, row.sizing, 'pool_policies.sizing'),
+  };
+}
+
+/** A policy change that would leave the kind's floor above its ceiling: nothing is stored. */
+export class PolicyBoundsError extends Error {
+  constructor(
+    readonly field: 'targetFloor' | 'targetCeiling',
+    floor: number,
+    ceiling: number,
+  ) {
+    super(`the floor (${floor}) would be above the ceiling (${ceiling})`);
+  }
 }
 
 export interface PolicyChange {
@@ -48,6 +62,11 @@ export interface PolicyChange {
   refresh?: RefreshMode;
   /** A rolling refresh's floor, percent of the target (0-100); a new policy: 100. */
   minHealthyPercent?: number;
+  /** How the target is set (issue 23's demand-aware targets); a new policy: static. */
+  sizing?: SizingMode;
+  /** A forecast-set target's bounds; a new policy: 0 and none (null: only the quota bounds it). */
+  targetFloor?: number;
+  targetCeiling?: number | null;
 }
 
 /** Stores the change, has the schedules follow the stored intervals, and says whether the targets fit. */
@@ -74,6 +93,7 @@ export async function applyScheduleIntervals(deps: PoolAdminDeps): Promise<PoolS
 
 /** Creates or changes one kind's policy (new: low demand, enabled, no override, rolling at 100 % unless given). */
 export async function upsertPolicy(deps: PoolAdminDeps, kind: PoolKind, change: PolicyChange) {
+  await checkBounds(deps.prisma, kind, change);
   const policy = await deps.prisma.poolPolicy.upsert({
     where: { volumeType_osName: kind },
     create: {
@@ -83,10 +103,23 @@ export async function upsertPolicy(deps: PoolAdminDeps, kind: PoolKind, change: 
       enabled: change.enabled ?? true,
       refresh: change.refresh ?? 'rolling',
       minHealthyPercent: change.minHealthyPercent ?? 100,
+      sizing: change.sizing ?? 'static',
+      targetFloor: change.targetFloor ?? 0,
+      targetCeiling: change.targetCeiling ?? null,
     },
     update: change,
   });
   return { policy: asPolicy(policy), quota: await quotaAnswer(deps) };
+}
+
+/** Refuses a change that would put the floor above the ceiling, given what is stored (the CHECK's rule, said first). */
+async function checkBounds(prisma: PrismaClient, kind: PoolKind, change: PolicyChange): Promise<void> {
+  if (change.targetFloor === undefined && change.targetCeiling === undefined) return;
+  const stored = await prisma.poolPolicy.findUnique({ where: { volumeType_osName: kind } });
+  const floor = change.targetFloor ?? stored?.targetFloor ?? 0;
+  const ceiling = change.targetCeiling === undefined ? (stored?.targetCeiling ?? null) : change.targetCeiling;
+  if (ceiling !== null && floor > ceiling)
+    throw new PolicyBoundsError(change.targetFloor !== undefined ? 'targetFloor' : 'targetCeiling', floor, ceiling);
 }
 
 /**

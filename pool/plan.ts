@@ -28,9 +28,10 @@ export { COUNTED_STATUSES } from './spare-status';
  * Cinder quota when `cloud` is given (what cannot fit is `beyondQuota`, not planned).
  */
 export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClients): Promise<ReplenishPlan> {
-  const [settings, policies, images, counts, quota] = await Promise.all([
+  const [settings, policies, decisions, images, counts, quota] = await Promise.all([
     getPoolSettings(prisma),
     prisma.poolPolicy.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] }),
+    prisma.poolTarget.findMany(),
     prisma.osImage.findMany(),
     prisma.spareVolume.groupBy({
       by: ['volumeType', 'osName'],
@@ -42,8 +43,9 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
   const key = (k: PoolKind) => `${k.volumeType}\u0000${k.osName}`;
   const haveByKind = new Map(counts.map((c) => [key(c), c._count._all]));
   const imageByKind = new Map(images.map((i) => [key(i), i]));
+  const decisionByKind = new Map(decisions.map((d) => [key(d), d]));
   const kinds = policies.map((p): KindPlan => {
-    const target = targetOf(p, settings);
+    const target = targetOf(p, settings, decisionByKind.get(key(p)));
     const have = haveByKind.get(key(p)) ?? 0;
     const image = imageByKind.get(key(p));
     const status: KindStatus = !p.enabled ? 'disabled' : image ? 'ok' : 'no_snapshot';
@@ -70,11 +72,16 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
   };
 }
 
-/** A kind's target: its override, else its demand's tier. */
+/**
+ * A kind's target: the latest decision when its forecast sets it (`forecastAndScale`, pool/sizing),
+ * else its override, else its demand's tier (also before a first decision).
+ */
 export function targetOf(
-  policy: { targetOverride: number | null; demand: string },
+  policy: { targetOverride: number | null; demand: string; sizing: string },
   settings: { targetHighDemand: number; targetLowDemand: number },
+  decided?: { target: number } | null,
 ): number {
+  if (policy.sizing === 'forecastAndScale' && decided) return decided.target;
   return policy.targetOverride ?? (policy.demand === 'high' ? settings.targetHighDemand : settings.targetLowDemand);
 }
 

@@ -38,9 +38,10 @@ export interface RefreshLook {
 }
 
 export async function lookAtRefresh(prisma: PrismaClient, cloud: CloudClients, kind: PoolKind): Promise<RefreshLook> {
-  const [settings, policy, image] = await Promise.all([
+  const [settings, policy, decided, image] = await Promise.all([
     getPoolSettings(prisma),
     prisma.poolPolicy.findUnique({ where: { volumeType_osName: kind } }),
+    prisma.poolTarget.findUnique({ where: { volumeType_osName: kind } }),
     prisma.osImage.findUnique({ where: { osName_volumeType: { osName: kind.osName, volumeType: kind.volumeType } } }),
   ]);
   const snapshotId = image?.snapshotId ?? null;
@@ -53,7 +54,7 @@ export async function lookAtRefresh(prisma: PrismaClient, cloud: CloudClients, k
   return {
     snapshotId,
     sizeGb: image?.sizeGb ?? null,
-    target: policy ? targetOf(policy, settings) : 0,
+    target: policy ? targetOf(policy, settings, decided) : 0,
     minHealthyPercent: policy?.minHealthyPercent ?? 100,
     intervalSeconds: settings.createIntervalSeconds,
     createDeadlineSeconds: settings.createDeadlineSeconds,

@@ -5,6 +5,7 @@
 import type { PrismaClient } from '../prisma/client';
 import type { Volume } from '../openstack/cinder';
 import { claimSpareVolume, completeHandout } from '../pool/claim';
+import { recordDemand } from '../pool/sizing';
 import { assertNotFenced, underFence, type InTransaction } from './build-fence';
 import type { SystemDiskPath } from './builds';
 import { updateBuild } from './builds';
@@ -57,6 +58,9 @@ export async function takeSystemDisk(
   // The claim under the build's fence, in one short transaction: it commits before an undo's fence
   // (which then finds it) or sees the fence and is refused (servers/build-fence).
   const spare = await underFence(prisma, req.buildId, (tx) => claimSpareVolume(tx, req, req.buildId, opts));
+  // The kind's demand, hit or not: what its forecast is made from (pool/sizing).
+  const { buildId, volumeType, osName } = req;
+  await recordDemand(prisma, { buildId, volumeType, osName, hit: spare !== null });
   if (!spare) return null;
   return deliverSystemDisk(prisma, h, req, { volumeId: spare.volumeId, path: 'pool-hit', startedAt }, spare.snapshotId);
 }

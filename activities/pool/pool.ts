@@ -1,5 +1,5 @@
 // The spare-volume pool's activities, bound to their dependencies.
-import { heartbeat } from '@temporalio/activity';
+import { heartbeat, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../prisma/client';
 import type { CloudClients } from '../../openstack/cloud';
@@ -10,12 +10,20 @@ import type { PoolKind } from '../../pool/kinds';
 import { loadReplenishPlan } from '../../pool/plan';
 import { reconcileSpareVolumes } from '../../pool/reconcile';
 import { recordRound, type RoundRecord } from '../../pool/rounds';
+import { decideTargets } from '../../pool/sizing';
 import { pauseReplenishment, resumeReplenishment, stopRunningReplenishRounds } from '../../pool/schedules';
 
 export function poolActivities(deps: { prisma: PrismaClient; cloud: CloudClients; temporal: Client }) {
   const { prisma, cloud, temporal } = deps;
   return {
-    loadReplenishPlan: () => loadReplenishPlan(prisma, cloud),
+    /** The round's plan, after each forecast-sized kind's target is decided anew (pool/sizing). */
+    loadReplenishPlan: async () => {
+      // A decision that cannot be made leaves the last one standing: the round still fills the pool.
+      await decideTargets(prisma, new Date()).catch((err: Error) =>
+        log.warn('pool targets not decided; the last decisions stand', { error: err.message }),
+      );
+      return loadReplenishPlan(prisma, cloud);
+    },
     createSpareVolume: (req: SpareVolumeRequest) => createSpareVolume(prisma, cloud, req),
     observeVolumes: (volumeIds: string[]) => observeVolumes(cloud, volumeIds),
     reconcileSpareVolumes: () => beating(() => reconcileSpareVolumes(prisma, cloud)),

@@ -2,7 +2,7 @@
 // Steps that act in the tenant's project redeem the build's Keystone trust (`trustId`): the
 // caller's own token is never needed after the request that started the build, and no secret
 // is an input or a result of these functions (both land in workflow history).
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../prisma/client';
@@ -32,6 +32,7 @@ import {
 } from '../../servers/system-disk';
 import { deleteTenantDisksOf, ensureTenantDisk, type TenantDiskRequest } from '../../servers/tenant-disks';
 import { deleteTrustIfPresent } from '../../openstack/trusts';
+import { answerBurst } from '../../pool/sizing';
 
 /** A disk built on demand, to deliver: its id and when the build began looking for a system disk. */
 interface DeliveredDisk {
@@ -74,8 +75,18 @@ export function serverActivities(deps: ServerActivityDeps) {
      * The system disk when the pool can give one (or the build already has one): claim, hand over,
      * rename, record, in one call (servers/obtain-system-disk). null: the pool is empty.
      */
-    takeSystemDisk: (req: AsTenant & { projectId: string } & SystemDiskRequest) =>
-      asBuildFailure(() => takeSystemDisk(prisma, handover(req), req, { locking: !deps.unsafeNoLocking })),
+    takeSystemDisk: async (req: AsTenant & { projectId: string } & SystemDiskRequest) => {
+      const taken = await asBuildFailure(() =>
+        takeSystemDisk(prisma, handover(req), req, { locking: !deps.unsafeNoLocking }),
+      );
+      // Demand faster than the pool's forecast starts a round now (a few reads); the build never fails for it.
+      const kind = { volumeType: req.volumeType, osName: req.osName };
+      await answerBurst(prisma, deps.temporal, kind, new Date()).then(
+        (started) => started && log.info('pool burst: replenish round started', kind),
+        (err: Error) => log.warn('pool burst check failed', { ...kind, error: err.message }),
+      );
+      return taken;
+    },
 
     /** A system disk built on demand, now available, made the tenant's (fallback path). */
     deliverSystemDisk: (req: AsTenant & { projectId: string } & SystemDiskRequest & DeliveredDisk) =>

@@ -57,6 +57,13 @@ function levelBar(k) {
   );
 }
 
+/** How the target is set, and the forecast behind it (the reason is the cell's title). */
+function sizingText(s) {
+  if (s.mode === 'static' || s.forecastPerHour === null) return s.mode;
+  const burst = s.burstUntil && new Date(s.burstUntil) > new Date() ? ' · burst' : '';
+  return `${s.mode} · ${s.forecastPerHour.toFixed(1)}/h · lead ${Math.round(s.leadTimeSeconds)} s${burst}`;
+}
+
 function renderKinds(pool, claims) {
   const byKind = new Map(claims.kinds.map((c) => [kindKey(c.volumeType, c.osName), c]));
   $('#kinds tbody').replaceChildren(
@@ -69,7 +76,8 @@ function renderKinds(pool, claims) {
         h('td', {}, k.osName),
         h('td', {}, h('span', { class: `pill ${k.status}` }, k.status)),
         h('td', {}, levelBar(k)),
-        num(k.target, 'target'),
+        h('td', { class: 'num', 'data-field': 'target', title: k.sizing.reason }, k.target),
+        h('td', { 'data-field': 'sizing', title: k.sizing.reason }, sizingText(k.sizing)),
         num(k.available, 'available'),
         num(k.creating, 'creating'),
         num(k.claimed, 'claimed'),

@@ -21,6 +21,7 @@ const problems: string[] = [];
 interface KindRow {
   kind: string;
   target: string;
+  sizing: string;
   available: string;
   creating: string;
   claimed: string;
@@ -35,6 +36,7 @@ const pageKinds = () =>
       return {
         kind: r.getAttribute('data-kind') ?? '',
         target: cell('target'),
+        sizing: cell('sizing'),
         available: cell('available'),
         creating: cell('creating'),
         claimed: cell('claimed'),
@@ -50,13 +52,15 @@ async function pageMatchesApi(): Promise<KindRow[] | false> {
   const want = pool.body.kinds.map((k: Record<string, unknown>) => ({
     kind: `${k.volumeType}/${k.osName}`,
     target: String(k.target),
+    sizing: (k.sizing as { mode: string }).mode,
     available: String(k.available),
     creating: String(k.creating),
     claimed: String(k.claimed),
   }));
-  const got = shown.map(({ kind, target, available, creating, claimed }) => ({
+  const got = shown.map(({ kind, target, sizing, available, creating, claimed }) => ({
     kind,
     target,
+    sizing: sizing.split(' · ')[0],
     available,
     creating,
     claimed,

@@ -153,7 +153,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
 /** Empties every pool table (a file's worker database holds what earlier files on that worker left). */
 export async function resetPoolTables(db: PrismaClient): Promise<void> {
-  await db.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds RESTART IDENTITY`;
+  await db.$executeRaw`TRUNCATE spare_volumes, os_images, pool_policies, pool_settings, pool_rounds,
+    pool_demand, pool_targets RESTART IDENTITY`;
 }
 
 /** Polls every 100 ms, 30 s unless told: platform waits go through Temporal and PostgreSQL. */

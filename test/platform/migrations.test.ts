@@ -15,6 +15,7 @@ import { SPARE_STATUSES } from '../../pool/spare-status';
 import { REFRESH_MODES, REFRESH_STATES } from '../../pool/refresh';
 import { THROTTLE_MODES } from '../../pool/settings';
 import { POLICY_DEMANDS } from '../../pool/admin';
+import { SIZING_MODES } from '../../pool/sizing';
 import { DRILL_RUN_STATUSES } from '../../drills/run-statuses';
 
 const serverUrl = inject('postgresServerUrl');
@@ -46,6 +47,7 @@ const VOCABULARIES = [
   { table: 'spare_volumes', column: 'status', words: SPARE_STATUSES },
   { table: 'pool_policies', column: 'demand', words: POLICY_DEMANDS },
   { table: 'pool_policies', column: 'refresh', words: REFRESH_MODES },
+  { table: 'pool_policies', column: 'sizing', words: SIZING_MODES },
   { table: 'pool_refreshes', column: 'state', words: REFRESH_STATES },
   { table: 'pool_settings', column: 'throttle_mode', words: THROTTLE_MODES },
   { table: 'drill_runs', column: 'status', words: DRILL_RUN_STATUSES },

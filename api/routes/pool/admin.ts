@@ -6,16 +6,18 @@ import {
   asPolicy,
   pauseOrResumeSchedules,
   POLICY_DEMANDS,
+  PolicyBoundsError,
   syncCatalogNow,
   updateSettings,
   upsertPolicy,
 } from '../../../pool/admin';
 import { REFRESH_MODES } from '../../../pool/refresh';
+import { MAX_TARGET, SIZING_MODES } from '../../../pool/sizing';
 import { PoolSettingsValues, readPoolSettings } from '../../../pool/settings';
 import { ifScheduleExists, triggerRound } from '../../../pool/schedules';
 import type { ApiDeps } from '../../deps';
 import { json, jsonBody, response, security } from '../../openapi';
-import { conflict, problemResponse } from '../../problem';
+import { conflict, invalidRequest, problemResponse } from '../../problem';
 import { nextOffsetField, pageArgs, pageOf, PageQuery } from '../../schemas/page';
 import { createRouter } from '../../router';
 
@@ -39,22 +41,40 @@ const Refresh = z.enum(REFRESH_MODES).openapi({
 const MinHealthyPercent = z.number().int().min(0).max(100).openapi({
   description: "a rolling refresh keeps this percent of the target available (EC2's MinHealthyPercentage)",
 });
-const Policy = z.object({
-  volumeType: z.string(),
-  osName: z.string(),
-  demand: Demand,
-  targetOverride: z.number().int().nullable(),
-  enabled: z.boolean(),
-  refresh: Refresh,
-  minHealthyPercent: MinHealthyPercent,
+const Sizing = z.enum(SIZING_MODES).openapi({
+  description:
+    'how the target is set: static (demand tier or override), forecastOnly (the forecast is shown in GET /v1/pool, ' +
+    'the target stays static: EC2 predictive scaling ForecastOnly) or forecastAndScale (the forecast sets it)',
 });
+const Target = z.number().int().min(0).max(MAX_TARGET);
+const TargetFloor = Target.openapi({ description: 'a forecast-set target never goes below this (MinSize)' });
+const TargetCeiling = Target.nullable().openapi({
+  description: 'nor above this (MaxSize); null: only the quota bounds it',
+});
+const Policy = z
+  .object({
+    volumeType: z.string(),
+    osName: z.string(),
+    demand: Demand,
+    targetOverride: z.number().int().nullable(),
+    enabled: z.boolean(),
+    refresh: Refresh,
+    minHealthyPercent: MinHealthyPercent,
+    sizing: Sizing,
+    targetFloor: TargetFloor,
+    targetCeiling: TargetCeiling,
+  })
+  .openapi('PoolPolicy');
 const PolicyPatch = z
   .object({
     demand: Demand.optional(),
-    targetOverride: z.number().int().min(0).max(1000).nullable().optional(),
+    targetOverride: Target.nullable().optional(),
     enabled: z.boolean().optional(),
     refresh: Refresh.optional(),
     minHealthyPercent: MinHealthyPercent.optional(),
+    sizing: Sizing.optional(),
+    targetFloor: TargetFloor.optional(),
+    targetCeiling: TargetCeiling.optional(),
   })
   .strict();
 const PolicyKey = z.object({ volumeType: z.string().min(1).max(64), osName: z.string().min(1).max(128) });
@@ -96,7 +116,10 @@ const routes = {
     summary: 'Create or change the policy of one (volume type, OS)',
     security,
     request: { params: PolicyKey, ...jsonBody(PolicyPatch) },
-    responses: { 200: response('policy', Policy.extend({ quota: QuotaFitView })) },
+    responses: {
+      200: response('policy', Policy.extend({ quota: QuotaFitView })),
+      400: problemResponse('a field is invalid, or the floor would be above the ceiling'),
+    },
   }),
   runRound: createRoute({
     method: 'post',
@@ -146,8 +169,13 @@ export function poolAdminRoutes(deps: ApiDeps) {
       return c.json({ policies: items.map((row) => policyView(asPolicy(row))), nextOffset }, 200);
     })
     .openapi(routes.putPolicy, async (c) => {
-      const { policy, quota } = await upsertPolicy(deps, c.req.valid('param'), c.req.valid('json'));
-      return c.json({ ...policyView(policy), quota }, 200);
+      try {
+        const { policy, quota } = await upsertPolicy(deps, c.req.valid('param'), c.req.valid('json'));
+        return c.json({ ...policyView(policy), quota }, 200);
+      } catch (err) {
+        if (err instanceof PolicyBoundsError) return c.json(invalidRequest(err.field, err.message), 400);
+        throw err;
+      }
     })
     .openapi(routes.runRound, async (c) => {
       const { kind } = c.req.valid('json');

@@ -4,6 +4,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { loadReplenishPlan } from '../../../pool/plan';
 import { REFRESH_STATES } from '../../../pool/refresh';
 import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../../pool/schedules';
+import { SIZING_MODES, sizingOf } from '../../../pool/sizing';
 import { DropReason, type ReconcileSummary } from '../../../pool/reconcile';
 import type { ApiDeps } from '../../deps';
 import { response } from '../../openapi';
@@ -32,6 +33,19 @@ const Schedule = z
     actionsTaken: z.number(),
   })
   .openapi('PoolSchedule');
+const KindSizing = z
+  .object({
+    mode: z.enum(SIZING_MODES),
+    reason: z.string().openapi({ description: 'why the kind has the target it has' }),
+    forecastPerHour: z.number().nullable().openapi({ description: 'demand expected per hour over the lead time' }),
+    seasonalPerHour: z.number().nullable().openapi({ description: 'the hour-of-week profile (null under 24 h)' }),
+    recentPerHour: z.number().nullable().openapi({ description: 'the short-term smoothed rate' }),
+    leadTimeSeconds: z.number().nullable().openapi({ description: 'measured create-to-available + throttle pace' }),
+    forecastTarget: z.number().nullable().openapi({ description: 'the target the forecast sets (or would set)' }),
+    burstUntil: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+  })
+  .openapi('PoolKindSizing', { description: 'how the target is set (policy sizing) and the latest forecast' });
 const KindStatus = z
   .object({
     volumeType: z.string(),
@@ -60,6 +74,7 @@ const KindStatus = z
       })
       .nullable()
       .openapi({ description: "the kind's latest rolling image refresh, and why it rolled back if it did" }),
+    sizing: KindSizing,
   })
   .openapi('PoolKindStatus');
 const PoolStatus = z
@@ -101,6 +116,7 @@ const catalogRoute = createRoute({
 const FAILURE_WINDOW_MS = 60 * 60_000;
 
 type Kind = { volumeType: string; osName: string };
+const NEW_POLICY = { sizing: 'static', targetOverride: null, demand: 'low' };
 const sameKind = (a: Kind, b: Kind) => a.volumeType === b.volumeType && a.osName === b.osName;
 
 export function poolStatusRoutes(deps: ApiDeps) {
@@ -143,11 +159,13 @@ export async function poolKinds(prisma: ApiDeps['prisma']): Promise<z.infer<type
 /** poolKinds, with the plan fitted into the admin project's quota when `cloud` is given. */
 async function poolKindsAndQuota(prisma: ApiDeps['prisma'], cloud?: ApiDeps['cloud']) {
   const since = new Date(Date.now() - FAILURE_WINDOW_MS);
-  const [plan, groups, rounds, refreshes] = await Promise.all([
+  const [plan, groups, rounds, refreshes, policies, decisions] = await Promise.all([
     loadReplenishPlan(prisma, cloud),
     prisma.spareVolume.groupBy({ by: ['volumeType', 'osName', 'status', 'allocated'], _count: { _all: true } }),
     prisma.poolRound.findMany({ where: { kind: 'reconcile', dropped: { gt: 0 }, startedAt: { gt: since } } }),
     prisma.poolRefresh.findMany(),
+    prisma.poolPolicy.findMany(),
+    prisma.poolTarget.findMany(),
   ]);
   const count = (k: Kind, pick: (g: (typeof groups)[number]) => boolean) =>
     groups.filter((g) => sameKind(g, k) && pick(g)).reduce((n, g) => n + g._count._all, 0);
@@ -167,6 +185,11 @@ async function poolKindsAndQuota(prisma: ApiDeps['prisma'], cloud?: ApiDeps['clo
     recentFailures: failures.filter((f) => sameKind(f, k)).length,
     beyondQuota: k.beyondQuota ?? 0,
     refresh: refreshView(refreshes.find((r) => sameKind(r, k))),
+    // The plan read its policies apart from these: one made in between is new, hence static.
+    sizing: sizingOf(
+      policies.find((p) => sameKind(p, k)) ?? NEW_POLICY,
+      decisions.find((d) => sameKind(d, k)),
+    ),
   }));
   return { kinds, quotaError: plan.quotaError };
 }
