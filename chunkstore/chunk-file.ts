@@ -1,32 +1,10 @@
-import { Bitmap } from './bitmap';
+import { chunkInfo, describesChunk, newChunkMeta, type ChunkInfo, type NewChunk } from './chunk-meta';
 import { fail } from './errors';
 import { chunkFileName, type FilePool } from './file-pool';
 import { pageRange, type Geometry, type PageRange } from './geometry';
-import { FileKind, type MetaPage } from './metapage';
+import type { MetaPage } from './metapage';
 import type { PagedFile } from './paged-file';
 import { SnapshotFile, type ChunkReader } from './snapshot-file';
-
-/** What getChunkInfo reports (see index.ts for the field contract). */
-export interface ChunkInfo {
-  chunkId: number;
-  sn: number;
-  correctedSn: number;
-  snapSn: number;
-  isClone: boolean;
-  location: string;
-  bitmap: Uint8Array | null;
-  chunkSize: number;
-  pageSize: number;
-  metaPageSize: number;
-}
-
-/** Parameters a chunk is created with. */
-export interface NewChunk {
-  sn: number;
-  correctedSn: number;
-  /** non-empty: a clone chunk whose unwritten pages live at `location`. */
-  location: string;
-}
 
 /**
  * One chunk: the file `chunk_<id>` (metapage: sn, correctedSn, clone location
@@ -53,17 +31,7 @@ export class ChunkFile {
 
   /** Creates `chunk_<id>` durably (FilePool.create); a clone gets an all-clear bitmap. */
   static async create(pool: FilePool, id: number, init: NewChunk, geometry: Geometry, doneSeq = 0): Promise<ChunkFile> {
-    const clone = init.location !== '';
-    const meta: MetaPage = {
-      appliedSeq: doneSeq,
-      kind: FileKind.Chunk,
-      chunkId: id,
-      sn: init.sn,
-      correctedSn: init.correctedSn,
-      clone,
-      location: init.location,
-      bitmap: clone ? new Bitmap(geometry.pageCount) : null,
-    };
+    const meta = newChunkMeta(id, init, geometry, doneSeq);
     const chunk = new ChunkFile(pool, await pool.create(chunkFileName(id), meta), meta, geometry);
     chunk.doneSeq = doneSeq;
     return chunk;
@@ -83,8 +51,7 @@ export class ChunkFile {
     const file = await pool.openExisting(chunkFileName(id));
     try {
       const meta = await file.readMeta();
-      const consistent = meta.kind === FileKind.Chunk && meta.chunkId === id && meta.clone === (meta.bitmap !== null);
-      if (!consistent) fail('CrcCheckError', `${file.path}: metapage does not describe chunk ${id}`);
+      if (!describesChunk(meta, id)) fail('CrcCheckError', `${file.path}: metapage does not describe chunk ${id}`);
       const chunk = new ChunkFile(pool, file, meta, geometry);
       chunk.doneSeq = meta.appliedSeq ?? 0;
       return chunk;
@@ -226,19 +193,7 @@ export class ChunkFile {
   }
 
   info(): ChunkInfo {
-    const m = this.meta;
-    return {
-      chunkId: m.chunkId,
-      sn: m.sn,
-      correctedSn: m.correctedSn,
-      snapSn: this.snapshot?.sn ?? 0,
-      isClone: m.clone,
-      location: m.location,
-      bitmap: m.bitmap ? m.bitmap.toBytes() : null,
-      chunkSize: this.geometry.chunkSize,
-      pageSize: this.geometry.pageSize,
-      metaPageSize: this.geometry.metaPageSize,
-    };
+    return chunkInfo(this.meta, this.snapshot?.sn ?? 0, this.geometry);
   }
 
   async close(): Promise<void> {

@@ -1,32 +1,16 @@
-import { ChunkFile, type ChunkInfo } from './chunk-file';
-import { ChunkStoreError, fail } from './errors';
-import { chunkFileName, FilePool } from './file-pool';
+import { ChunkDir } from './chunk-dir';
+import type { ChunkInfo } from './chunk-meta';
+import { fail } from './errors';
+import { FilePool } from './file-pool';
 import { makeGeometry, maxLocationLength, type Geometry } from './geometry';
 import { KeyedRwLock } from './keyed-rw-lock';
-import type { LoggedOp, LogRecord } from './log-record';
+import type { LoggedOp } from './log-record';
 import { OpLog } from './op-log';
 import { checkNumber, logOptions, type DataStoreOptions } from './store-options';
 import { nodeFs } from './store-fs';
 import { DEFAULT_SYNC_IO_MAX_BYTES, SyncIoPolicy } from './sync-io-policy';
 
 export type { DataStoreOptions } from './store-options';
-
-/**
- * For chunks missing on disk: the seq of their last DeleteChunk in the replayed
- * tail. Ops up to it are skipped: the chunk was gone after it (a refused delete
- * would have left the chunk durable on disk), and replaying them on an empty
- * chunk could build a state the delete did not remove.
- */
-function lastDeletes(tail: readonly LogRecord[], exists: (id: number) => boolean): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const rec of tail) if (rec.op.kind === 'delete' && !exists(rec.op.id)) out.set(rec.op.id, rec.seq);
-  return out;
-}
-
-/** Replayed ops may be refused (already applied, Curve's BackwardRequestError and friends); anything else is not. */
-function expectedOnReplay(err: unknown): void {
-  if (!(err instanceof ChunkStoreError)) throw err;
-}
 
 /** Hands callers a plain Uint8Array (the contract type), not a Buffer. */
 function plain(buf: Buffer): Uint8Array {
@@ -40,13 +24,12 @@ function plain(buf: Buffer): Uint8Array {
  * as ChunkStoreError.
  */
 export class DataStore {
-  private readonly chunks = new Map<number, ChunkFile>();
   private closed = false;
   private log!: OpLog;
   private checkpointing: Promise<void> | null = null;
 
   private constructor(
-    private readonly pool: FilePool,
+    private readonly chunks: ChunkDir,
     private readonly storeGeometry: Geometry,
     private readonly locks: KeyedRwLock<number>,
     private readonly io: SyncIoPolicy,
@@ -68,40 +51,20 @@ export class DataStore {
     checkNumber('syncIoMaxBytes', syncIoMaxBytes);
     const locks = new KeyedRwLock<number>();
     const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending);
-    const store = new DataStore(new FilePool(opts.dir, geometry, io, fs), geometry, locks, io);
+    const store = new DataStore(new ChunkDir(new FilePool(opts.dir, geometry, io, fs), geometry), geometry, locks, io);
     try {
-      await store.load();
+      await store.chunks.load();
       const { log, replay } = await OpLog.open(fs, opts.dir, logOptions(opts, geometry), io);
       store.log = log;
       log.onCheckpointWanted = () => void store.checkpoint().catch(() => undefined);
-      const skip = lastDeletes(replay, (id) => store.chunks.has(id));
-      for (const rec of replay) {
-        if (rec.seq > (skip.get(rec.op.id) ?? 0)) await store.apply(rec.op, rec.seq).catch(expectedOnReplay);
-      }
+      await store.chunks.replay(replay);
       await store.checkpoint();
     } catch (err) {
       await store.log?.close().catch(() => undefined);
-      await store.closeFiles();
+      await store.chunks.closeAll();
       throw err;
     }
     return store;
-  }
-
-  private async load(): Promise<void> {
-    const entries = await this.pool.scan();
-    const snapshots: Array<{ name: string; id: number; sn: number }> = [];
-    for (const { name, parsed } of entries) {
-      if (parsed.kind === 'tmp') await this.pool.remove(name);
-      else if (parsed.kind === 'snapshot') snapshots.push({ name, ...parsed });
-      else this.chunks.set(parsed.id, await ChunkFile.load(this.pool, parsed.id, this.storeGeometry));
-    }
-    for (const snap of snapshots) {
-      const chunk = this.chunks.get(snap.id);
-      // DeleteChunk refuses while a snapshot exists, so an orphan can only be
-      // left by outside tampering; nothing can reach it through the API.
-      if (!chunk) await this.pool.remove(snap.name);
-      else await chunk.loadSnapshot(snap.sn);
-    }
   }
 
   /**
@@ -125,7 +88,7 @@ export class DataStore {
    */
   async readChunk(id: number, sn: number, offset: number, length: number): Promise<Uint8Array> {
     this.checkIdAndSn(id, sn);
-    return plain(await this.withChunkReadLock(id, () => this.existing(id).read(offset, length)));
+    return plain(await this.withChunkReadLock(id, () => this.chunks.existing(id).read(offset, length)));
   }
 
   /**
@@ -141,11 +104,12 @@ export class DataStore {
       // A synchronous read while no mutation of the chunk runs or waits completes in this
       // tick: nothing can interleave with it, so the lock's bookkeeping (a third of a small
       // read) is skipped. The read returns a settled promise then.
-      if (this.io.useSync(target.length) && this.locks.sharedNow(id)) return this.existing(id).readInto(offset, target);
+      if (this.io.useSync(target.length) && this.locks.sharedNow(id))
+        return this.chunks.existing(id).readInto(offset, target);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.withChunkReadLock(id, () => this.existing(id).readInto(offset, target));
+    return this.withChunkReadLock(id, () => this.chunks.existing(id).readInto(offset, target));
   }
 
   /**
@@ -156,7 +120,7 @@ export class DataStore {
    */
   async readSnapshotChunk(id: number, sn: number, offset: number, length: number): Promise<Uint8Array> {
     this.checkIdAndSn(id, sn);
-    return plain(await this.withChunkReadLock(id, () => this.existing(id).readVersion(sn, offset, length)));
+    return plain(await this.withChunkReadLock(id, () => this.chunks.existing(id).readVersion(sn, offset, length)));
   }
 
   /**
@@ -218,7 +182,7 @@ export class DataStore {
    */
   async getChunkInfo(id: number): Promise<ChunkInfo> {
     this.checkIdAndSn(id, 0);
-    return this.withChunkReadLock(id, async () => this.existing(id).info());
+    return this.withChunkReadLock(id, async () => this.chunks.existing(id).info());
   }
 
   /** The sizes this store was opened with (FORMAT.md "Geometry"). */
@@ -236,7 +200,7 @@ export class DataStore {
       await this.checkpoint();
     } finally {
       await this.log.close();
-      await this.closeFiles();
+      await this.chunks.closeAll();
     }
   }
 
@@ -255,57 +219,11 @@ export class DataStore {
     return this.withChunkLock(op.id, async () => {
       const seq = await logged;
       try {
-        await this.apply(op, seq);
+        await this.chunks.apply(op, seq);
       } finally {
         this.log.applied(seq);
       }
     });
-  }
-
-  /** Carries out a mutation on the chunk files: the first time and on replay alike. */
-  private async apply(op: LoggedOp, seq: number): Promise<void> {
-    const chunk = this.chunks.get(op.id);
-    // idempotent replay by seq: this op is already durable in the chunk
-    if (chunk && seq <= chunk.appliedSeq) return;
-    try {
-      await this.applyTo(chunk, op, seq);
-    } finally {
-      const now = this.chunks.get(op.id);
-      if (now) now.doneSeq = seq;
-    }
-  }
-
-  private async applyTo(chunk: ChunkFile | undefined, op: LoggedOp, seq: number): Promise<void> {
-    switch (op.kind) {
-      case 'write': {
-        const target = chunk ?? (await this.createChunk(op.id, op.sn, 0, '', seq));
-        return target.write(op.sn, op.data, op.offset);
-      }
-      case 'paste':
-        return this.existing(op.id).paste(op.data, op.offset);
-      case 'delete':
-        if (!chunk) return;
-        chunk.checkDeletable(op.sn);
-        // Forget it before touching disk: a failed unlink must not leave a
-        // closed handle in the map (a later write recreates the file).
-        this.chunks.delete(op.id);
-        return chunk.destroy();
-      case 'deleteSnap':
-        return chunk?.deleteSnapshotOrCorrectSn(op.correctedSn);
-      case 'clone':
-        if (!chunk) {
-          await this.createChunk(op.id, op.sn, op.correctedSn, op.location, seq);
-        } else if (!chunk.createdAs(op.sn, op.correctedSn, op.location)) {
-          fail('ChunkConflictError', `chunk ${op.id} exists with other state`);
-        }
-    }
-  }
-
-  /** Created by op `seq`: every earlier op on this id is durable (the chunk was deleted or never made). */
-  private async createChunk(id: number, sn: number, correctedSn: number, location: string, seq: number) {
-    const chunk = await ChunkFile.create(this.pool, id, { sn, correctedSn, location }, this.storeGeometry, seq - 1);
-    this.chunks.set(id, chunk);
-    return chunk;
   }
 
   /**
@@ -320,20 +238,10 @@ export class DataStore {
   private checkpoint(): Promise<void> {
     this.checkpointing ??= (async () => {
       const through = this.log.appliedThrough();
-      for (const id of [...this.chunks.keys()]) await this.chunks.get(id)?.syncData();
+      await this.chunks.syncAll();
       await this.log.checkpointed(through);
     })().finally(() => (this.checkpointing = null));
     return this.checkpointing;
-  }
-
-  private async closeFiles(): Promise<void> {
-    const chunks = [...this.chunks.values()];
-    this.chunks.clear();
-    await Promise.all(chunks.map((chunk) => chunk.close()));
-  }
-
-  private existing(id: number): ChunkFile {
-    return this.chunks.get(id) ?? fail('ChunkNotExistError', `${chunkFileName(id)} does not exist`);
   }
 
   private checkIdAndSn(id: number, sn: number): void {

@@ -1,4 +1,4 @@
 /** Public contract of the chunk store; on-disk format in FORMAT.md. */
 export { DataStore, type DataStoreOptions } from './data-store';
-export type { ChunkInfo } from './chunk-file';
+export type { ChunkInfo } from './chunk-meta';
 export { ChunkStoreError, type ChunkStoreErrorCode } from './errors';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fail } from './errors';
-import { CheckpointFile, type CheckpointState } from './log-checkpoint';
+import { findChain, type LogChain } from './log-chain';
+import { CheckpointFile } from './log-checkpoint';
 import { encodeRecord, recordSize, type LoggedOp, type LogRecord } from './log-record';
 import { LogSegment } from './log-segment';
 import type { StoreFs } from './store-fs';
@@ -73,9 +74,14 @@ export class OpLog {
     private readonly epoch: number,
     private checkpointSeq: number,
     segments: LogSegment[],
+    chain: LogChain,
   ) {
-    this.nextSeq = checkpointSeq + 1;
-    this.free.push(...segments);
+    this.free.push(...segments.filter((seg) => !chain.segments.includes(seg)));
+    this.used.push(...chain.segments);
+    this.current = chain.segments.at(-1) ?? null;
+    this.position = chain.position;
+    this.nextSeq = chain.nextSeq;
+    this.releaseCheckpointed();
     this.timer = opts.sync === 'batch' ? setInterval(() => void this.syncIdle(), opts.batchIntervalMs) : null;
     this.timer?.unref();
   }
@@ -101,46 +107,8 @@ export class OpLog {
       const index = LogSegment.indexOf(name);
       if (index !== null) segments.push(await LogSegment.open(fs, dir, index));
     }
-    const log = new OpLog(fs, dir, opts, io, file, epoch, state.seq, segments);
-    return { log, replay: log.walk(state) };
-  }
-
-  /** Finds the chain after `ckpt` among the free segments; adopts its segments and position. */
-  private walk(ckpt: CheckpointState): LogRecord[] {
-    const size = this.opts.segmentSize;
-    const firsts = this.free.flatMap((seg) => {
-      const rec = seg.read(0, size);
-      return rec && rec.epoch < this.epoch ? [{ seg, rec }] : [];
-    });
-    const best = (cands: typeof firsts) =>
-      cands.reduce<(typeof firsts)[number] | null>(
-        (a, b) => (!a || b.rec.seq > a.rec.seq || (b.rec.seq === a.rec.seq && b.rec.epoch > a.rec.epoch) ? b : a),
-        null,
-      );
-    let at = best(firsts.filter((f) => f.rec.seq <= ckpt.seq + 1));
-    const out: LogRecord[] = [];
-    let expected = at?.rec.seq ?? 0;
-    let lastEpoch = 0;
-    while (at) {
-      const seg = at.seg;
-      this.free.splice(this.free.indexOf(seg), 1);
-      this.used.push(seg);
-      let pos = 0;
-      for (let rec = seg.read(0, size); rec; rec = seg.read(pos, size)) {
-        if (rec.seq !== expected || rec.epoch < lastEpoch || rec.epoch >= this.epoch) break;
-        if (rec.seq > ckpt.seq) out.push(rec);
-        seg.lastSeq = rec.seq;
-        lastEpoch = rec.epoch;
-        expected++;
-        pos += recordSize(rec.op) + (rec.pad ?? 0);
-      }
-      this.current = seg;
-      this.position = pos;
-      at = best(firsts.filter((f) => f.rec.seq === expected && f.rec.epoch >= lastEpoch && this.free.includes(f.seg)));
-    }
-    this.nextSeq = Math.max(expected, ckpt.seq + 1);
-    this.releaseCheckpointed();
-    return out;
+    const chain = findChain(segments, state, epoch, opts.segmentSize);
+    return { log: new OpLog(fs, dir, opts, io, file, epoch, state.seq, segments, chain), replay: chain.records };
   }
 
   /**
