@@ -147,6 +147,18 @@ export async function findBuild(prisma: PrismaClient, projectId: string, buildId
 export const MAX_PAGE = 1000;
 
 /** A page of the project's builds, newest first (the id breaks ties), after the build `marker`. */
+/** Each build's system-disk snapshot (its handout's: a spare's generation), by build id; one query for a page. */
+export async function systemDiskSnapshots(
+  prisma: PrismaClient,
+  builds: { id: string }[],
+): Promise<Map<string, string>> {
+  const handouts = await prisma.systemDiskHandout.findMany({
+    where: { buildId: { in: builds.map((b) => b.id) } },
+    select: { buildId: true, snapshotId: true },
+  });
+  return new Map(handouts.map((h) => [h.buildId, h.snapshotId]));
+}
+
 export async function listBuilds(
   prisma: PrismaClient,
   projectId: string,

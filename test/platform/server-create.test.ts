@@ -46,6 +46,9 @@ describe('createServer', () => {
     const build = await createAndWait('web1');
     expect(build, JSON.stringify(build)).toMatchObject({ status: 'active', path: 'pool-hit', step: 'active' });
     expect(spareIds.has(build.volumes.system)).toBe(true);
+    // The spare's generation: which snapshot the system disk came from.
+    const spare = spares.find((s) => s.volumeId === build.volumes.system)!;
+    expect(build.systemDiskSnapshotId).toBe(spare.snapshotId);
     expect(Object.keys(build.stepTimings)).toEqual(
       expect.arrayContaining(['system-disk', 'disks', 'fixed-ip', 'boot']),
     );

@@ -76,6 +76,14 @@ export const ServerBuildView = z
     }),
     server: z.object({ id: z.string() }).nullable(),
     volumes: z.object({ system: z.string().nullable(), swap: z.string().nullable(), data: z.string().nullable() }),
+    systemDiskSnapshotId: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'the OS snapshot the system disk was built from (a pool spare: its generation; a fallback: the ' +
+          "catalog's snapshot then); null until the disk is handed over",
+      }),
     address: z.string().nullable(),
     failureReason: z.string().nullable(),
     compensation: z.record(z.string(), z.string()).nullable(),

@@ -19,6 +19,7 @@ import {
   MAX_PAGE,
   stuckReasonOf,
   systemDiskPathOf,
+  systemDiskSnapshots,
   updateBuild,
   type BuildRow,
   type BuildStatus,
@@ -218,7 +219,9 @@ export function serverRoutes(deps: ApiDeps) {
         rel: 'next',
         href: `/v1/servers?${new URLSearchParams({ limit: `${limit}`, marker: last.id })}`,
       };
-      return c.json({ servers: builds.map(buildView), ...(next ? { servers_links: [next] } : {}) }, 200);
+      const snapshots = await systemDiskSnapshots(prisma, builds);
+      const servers = builds.map((b) => buildView(b, snapshots.get(b.id)));
+      return c.json({ servers, ...(next ? { servers_links: [next] } : {}) }, 200);
     })
     .openapi(routes.delete, async (c) => {
       const tenant = c.get('tenant');
@@ -258,7 +261,7 @@ const digest = (projectId: string, key: string) =>
 
 type StuckView = NonNullable<z.infer<typeof ServerBuildView>['stuck']>;
 
-export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
+export function buildView(b: BuildRow, systemDiskSnapshotId: string | null = null): z.infer<typeof ServerBuildView> {
   return {
     id: b.id,
     name: b.name,
@@ -276,6 +279,7 @@ export function buildView(b: BuildRow): z.infer<typeof ServerBuildView> {
     },
     server: b.serverId ? { id: b.serverId } : null,
     volumes: { system: b.systemVolumeId, swap: b.swapVolumeId, data: b.dataVolumeId },
+    systemDiskSnapshotId,
     address: b.address,
     failureReason: b.failureReason,
     compensation: (b.compensation as Record<string, string> | null) ?? null,
@@ -302,7 +306,7 @@ function stuckView(b: BuildRow): StuckView | null {
  * that task to end (the whole build, on a pool hit).
  */
 async function liveView(deps: ApiDeps, b: BuildRow) {
-  const view = buildView(b);
+  const view = buildView(b, (await systemDiskSnapshots(deps.prisma, [b])).get(b.id));
   if (b.status !== 'deleting') return view;
   const live = await deps.temporal.workflow
     .getHandle(`${b.id}-delete`)
