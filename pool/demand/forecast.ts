@@ -39,6 +39,36 @@ export function seasonalPerHour(
   return Math.max(at(nowMs), at(nowMs + model.schedulingBufferSeconds * 1000));
 }
 
+/**
+ * The busiest lead time around now on earlier days: per earlier day (up to a week) the most claims in
+ * any lead-time-long window of the peak slice centred on now's time of day (reaching a scheduling buffer
+ * ahead), then the model's quantile across those days. Claims come in bursts a Poisson margin does not
+ * foresee; the days before show how large they get at this hour. Null with less history than asked.
+ */
+export function seasonalPeakPerLead(
+  sorted: readonly number[],
+  nowMs: number,
+  historyStartMs: number,
+  leadMs: number,
+  model: DemandModel,
+): number | null {
+  if (nowMs - historyStartMs < model.seasonalMinHistorySeconds * 1000 || leadMs <= 0) return null;
+  const peaks: number[] = [];
+  for (let day = 1; day <= 7; day++) {
+    const from = nowMs - (model.peakSliceSeconds * 1000) / 2 - day * DAY_MS;
+    if (from < historyStartMs) break;
+    const to = nowMs + (model.peakSliceSeconds / 2 + model.schedulingBufferSeconds) * 1000 - day * DAY_MS;
+    let peak = 0;
+    for (let i = lowerBound(sorted, from), j = i; i < sorted.length && sorted[i] < to; i++) {
+      while (j < sorted.length && sorted[j] < sorted[i] + leadMs) j++;
+      peak = Math.max(peak, j - i);
+    }
+    peaks.push(peak);
+  }
+  peaks.sort((a, b) => a - b);
+  return peaks[Math.min(peaks.length - 1, Math.ceil(model.peakDayQuantile * peaks.length) - 1)] ?? null;
+}
+
 /** Claims in [fromMs, toMs) of a sorted list (binary search). */
 export function countIn(sorted: readonly number[], fromMs: number, toMs: number): number {
   return lowerBound(sorted, toMs) - lowerBound(sorted, fromMs);

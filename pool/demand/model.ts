@@ -9,6 +9,10 @@ export interface DemandModel {
   seasonalSliceSeconds: number;
   /** History needed before the seasonal profile is used (EC2's forecast needs 24 h). */
   seasonalMinHistorySeconds: number;
+  /** Around now on each earlier day, the slice searched for its busiest lead time (bursts recur by the hour). */
+  peakSliceSeconds: number;
+  /** Which of the earlier days' busiest lead times the target covers (0.5: the median day; 1: the worst). */
+  peakDayQuantile: number;
   /** The share of the forecast's claims over the lead time the spares cover (a Poisson quantile). */
   coverQuantile: number;
   /** The target falls at most one step per this long (Knative's scale-down-delay; EC2 never scales in). */
@@ -17,6 +21,8 @@ export interface DemandModel {
   scaleInFraction: number;
   /** A burst holds the target up for this long after its last sign (Knative's panic window, as a hold). */
   burstWindowSeconds: number;
+  /** A burst adds its rate above the forecast over this long (not the lead time: a burst spent floods the pool). */
+  burstHorizonSeconds: number;
   /** A minute with more claims than this quantile of the forecast's is a burst (Knative: panic threshold). */
   burstQuantile: number;
   /** ... and more than this many claims: one or two claims in a quiet kind are no burst. */
@@ -28,10 +34,13 @@ export const DEFAULT_DEMAND_MODEL: Readonly<DemandModel> = {
   schedulingBufferSeconds: 30 * 60,
   seasonalSliceSeconds: 60 * 60,
   seasonalMinHistorySeconds: 24 * 3600,
+  peakSliceSeconds: 2 * 3600,
+  peakDayQuantile: 1,
   coverQuantile: 0.995,
   scaleInStepSeconds: 5 * 60,
   scaleInFraction: 0.1,
   burstWindowSeconds: 10 * 60,
+  burstHorizonSeconds: 120,
   burstQuantile: 0.999,
   burstMinClaims: 3,
 };

@@ -1,7 +1,7 @@
 // Issue 23's demand-aware target of one kind: forecast × lead time + a margin, within the operator's
 // bounds, scaled in gradually and held through a burst. Pure: time is an input, nothing is read or written.
 import { burstAt, lastMinuteClaims } from './burst';
-import { recentPerHour, seasonalPerHour } from './forecast';
+import { recentPerHour, seasonalPeakPerLead, seasonalPerHour } from './forecast';
 import { DEFAULT_DEMAND_MODEL, poissonQuantile, type DemandModel } from './model';
 
 export { isBurst } from './burst';
@@ -40,6 +40,8 @@ export interface TargetDecision {
   burstUntil: Date | null;
   /** One sentence an operator reads: why this target. */
   reason: string;
+  /** The busiest lead time (claims) around this time of day on earlier days (null when history < 24 h). */
+  peakPerLead: number | null;
   /** When this target was first decided (unchanged since): store it as the next `previous.decidedAt`. */
   targetSince: Date;
 }
@@ -61,16 +63,20 @@ export function decideTarget(input: TargetInput, model: DemandModel = DEFAULT_DE
   const openUntil = input.previous?.burstUntil?.getTime() ?? 0;
   const burstUntilMs = burstNow ? nowMs + model.burstWindowSeconds * 1000 : openUntil > nowMs ? openUntil : null;
   const lastMinutePerHour = lastMinuteClaims(times, nowMs) * 60;
-  const coverPerHour = burstNow ? Math.max(forecast, lastMinutePerHour) : forecast;
-  const expected = (coverPerHour * lead) / 3600;
-  const need = poissonQuantile(expected, model.coverQuantile);
+  const burstExcess = burstNow ? (Math.max(0, lastMinutePerHour - forecast) * model.burstHorizonSeconds) / 3600 : 0;
+  const expected = (forecast * lead) / 3600 + burstExcess;
+  const peak = seasonalPeakPerLead(times, nowMs, historyStartMs, lead * 1000, model);
+  const covered = poissonQuantile(expected, model.coverQuantile);
+  const need = Math.max(covered, (peak ?? 0) + Math.ceil(burstExcess));
   const bounded = Math.min(input.ceiling, Math.max(input.floor, need));
 
   const why = [
     `forecast ${rate(forecast)}/h (seasonal ${seasonal === null ? 'n/a: < 24 h of history' : `${rate(seasonal)}/h`}, ` +
       `recent ${rate(recent)}/h) over a ${Math.round(lead)} s lead time: ${expected.toFixed(1)} claims expected, ` +
-      `${need} spare(s) cover ${(model.coverQuantile * 100).toFixed(1)} %`,
+      `${covered} spare(s) cover ${(model.coverQuantile * 100).toFixed(1)} %`,
   ];
+  if (need > covered)
+    why.push(`raised to ${need}: the busiest lead time at this hour on earlier days had ${peak} claims`);
   if (burstNow)
     why.push(`burst: ${lastMinutePerHour / 60} claims in the last minute, target held until the window ends`);
   if (need < input.floor) why.push(`raised to the floor ${input.floor}`);
@@ -102,6 +108,7 @@ export function decideTarget(input: TargetInput, model: DemandModel = DEFAULT_DE
     leadTimeSeconds: lead,
     burstUntil: burstUntilMs === null ? null : new Date(burstUntilMs),
     reason: why.join('; '),
+    peakPerLead: peak,
     targetSince: changed ? input.now : prev.decidedAt,
   };
 }

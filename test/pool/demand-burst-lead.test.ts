@@ -30,4 +30,11 @@ describe('leadTimeSeconds', () => {
     expect(leadTimeSeconds(Array(20).fill(30_000), 0.5)).toBe(30.5);
     expect(leadTimeSeconds([30_000, -5, Number.NaN], 0)).toBe(30); // nonsense measurements ignored
   });
+
+  it('with the replenish interval: a claim waits for the next round, and for a running round to end', () => {
+    // A claim just after a round started: that round ends when its creates do (overlap SKIP), the
+    // next tick starts the replacement, which takes a create time and the throttle's pace.
+    expect(leadTimeSeconds(Array(20).fill(30_000), 2, 60)).toBe(30 + 60 + 30 + 2);
+    expect(leadTimeSeconds(Array(20).fill(30_000), 2, 0)).toBe(32);
+  });
 });

@@ -65,6 +65,21 @@ describe('decideTarget', () => {
     expect(young.target).toBeLessThanOrEqual(atNight.target + 1);
   });
 
+  it('bursts that recur at a time of day: spares for the busiest lead time seen then, before the next one', () => {
+    const now = T0 + 3 * 24 * HOUR + 9 * HOUR + 50 * MIN; // day 4, 09:50
+    const demand = [...evenly(T0, now, 6 * MIN)]; // 10/h
+    const tenOClock = (day: number) => T0 + day * 24 * HOUR + 10 * HOUR;
+    // 30 claims in 2 minutes at 10:00 each day
+    for (let day = 0; day < 3; day++) demand.push(...evenly(tenOClock(day), tenOClock(day) + 2 * MIN, 4_000));
+    const d = decideTarget(input({ now: new Date(now), demand }));
+    expect(d.peakPerLead).toBe(30 + 1); // the burst and the flat rate's claim beside it
+    expect(d.target).toBeGreaterThanOrEqual(30);
+    expect(d.reason).toMatch(/busiest/);
+    // At 03:00 the same history asks for no such number.
+    const night = decideTarget(input({ now: new Date(T0 + 3 * 24 * HOUR + 3 * HOUR), demand }));
+    expect(night.target).toBeLessThan(8);
+  });
+
   it('floor and ceiling bound the target, and the reason says which', () => {
     const now = T0 + 6 * HOUR;
     const demand = evenly(T0, now, MIN);
