@@ -87,6 +87,7 @@ export async function applyScheduleIntervals(deps: PoolAdminDeps): Promise<PoolS
   await ensurePoolSchedules(deps.temporal, deps.taskQueue, {
     replenishSeconds: settings.replenishIntervalSeconds,
     reconcileSeconds: settings.reconcileIntervalSeconds,
+    catalogSyncSeconds: settings.catalogSyncIntervalSeconds,
   });
   return settings;
 }

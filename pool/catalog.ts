@@ -53,14 +53,33 @@ export interface CatalogSyncResult {
 
 /** Replaces the catalog in one transaction, so a replenish round never sees it half-built. */
 export async function syncCatalog(prisma: PrismaClient, cloud: CloudClients): Promise<CatalogSyncResult> {
-  const settings = await getPoolSettings(prisma);
-  const { entries, unmatched } = buildCatalog(await cloud.admin.cinder.listSnapshots(), settings.snapshotNamePattern);
-  const before = await prisma.osImage.findMany();
-  const label = (e: { volumeType: string; osName: string }) => `${e.volumeType}/${e.osName}`;
-  const now = new Map(entries.map((e) => [label(e), e.snapshotId]));
-  const changed = before.filter((b) => now.get(label(b)) !== b.snapshotId).map(label);
+  const { entries, unmatched, before } = await readCatalogs(prisma, cloud);
+  const changed = before.filter((b) => entryOf(entries, b)?.snapshotId !== b.snapshotId).map(kindLabel);
   await prisma.$transaction([prisma.osImage.deleteMany(), prisma.osImage.createMany({ data: entries })]);
   return { entries, unmatched, changed };
+}
+
+/**
+ * What a sync would change, without changing anything (the catalog watch's cheap look, as KubeVirt's
+ * DataImportCron polls a digest): the kinds whose snapshot Cinder's list no longer matches, both ways
+ * (replaced, gone, or new). Empty: a sync would do nothing.
+ */
+export async function catalogChanges(prisma: PrismaClient, cloud: CloudClients): Promise<string[]> {
+  const { entries, before } = await readCatalogs(prisma, cloud);
+  const gone = before.filter((b) => entryOf(entries, b)?.snapshotId !== b.snapshotId);
+  const added = entries.filter((e) => !entryOf(before, e));
+  return [...gone, ...added].map(kindLabel);
+}
+
+const kindLabel = (e: PoolKind) => `${e.volumeType}/${e.osName}`;
+const entryOf = <T extends PoolKind>(list: T[], k: PoolKind) =>
+  list.find((e) => e.volumeType === k.volumeType && e.osName === k.osName);
+
+/** Cinder's catalog by the naming rule, and the stored one. */
+async function readCatalogs(prisma: PrismaClient, cloud: CloudClients) {
+  const settings = await getPoolSettings(prisma);
+  const { entries, unmatched } = buildCatalog(await cloud.admin.cinder.listSnapshots(), settings.snapshotNamePattern);
+  return { entries, unmatched, before: await prisma.osImage.findMany() };
 }
 
 export interface PurgeResult {

@@ -12,9 +12,12 @@ import {
 import { reapServerBuilds } from '../workflows/servers/reap-server-builds';
 import { reconcilePool } from '../workflows/pool/reconcile-pool';
 import { replenishPool } from '../workflows/pool/replenish-pool';
+import { watchCatalog } from '../workflows/pool/watch-catalog';
 
 export const REPLENISH_SCHEDULE = 'pool-replenish';
 export const RECONCILE_SCHEDULE = 'pool-reconcile';
+/** The catalog watch (workflows/pool/watch-catalog), when catalogSyncIntervalSeconds is set. */
+export const CATALOG_SYNC_SCHEDULE = 'pool-catalog-sync';
 /** The server builds' reaper (servers/trust-reaper), at its own interval, set up with the pool's. */
 export const SERVER_REAPER_SCHEDULE = 'server-reaper';
 export const SERVER_REAPER_SECONDS = 60;
@@ -22,11 +25,13 @@ export const SERVER_REAPER_SECONDS = 60;
 export interface PoolScheduleIntervals {
   replenishSeconds: number;
   reconcileSeconds: number;
+  /** null or absent: no catalog watch (its schedule is deleted if it exists). */
+  catalogSyncSeconds?: number | null;
 }
 
 function definition(
   scheduleId: string,
-  workflowType: typeof replenishPool | typeof reconcilePool | typeof reapServerBuilds,
+  workflowType: typeof replenishPool | typeof reconcilePool | typeof reapServerBuilds | typeof watchCatalog,
   every: number,
   taskQueue: string,
 ): ScheduleOptions {
@@ -42,6 +47,9 @@ const definitions = (taskQueue: string, intervals: PoolScheduleIntervals) => [
   definition(REPLENISH_SCHEDULE, replenishPool, intervals.replenishSeconds, taskQueue),
   definition(RECONCILE_SCHEDULE, reconcilePool, intervals.reconcileSeconds, taskQueue),
   definition(SERVER_REAPER_SCHEDULE, reapServerBuilds, SERVER_REAPER_SECONDS, taskQueue),
+  ...(intervals.catalogSyncSeconds
+    ? [definition(CATALOG_SYNC_SCHEDULE, watchCatalog, intervals.catalogSyncSeconds, taskQueue)]
+    : []),
 ];
 
 /** Creates the schedules, or updates their interval and task queue when they exist. Idempotent. */
@@ -50,6 +58,8 @@ export async function ensurePoolSchedules(
   taskQueue: string,
   intervals: PoolScheduleIntervals,
 ): Promise<void> {
+  if (!intervals.catalogSyncSeconds)
+    await ifScheduleExists(() => client.schedule.getHandle(CATALOG_SYNC_SCHEDULE).delete());
   for (const def of definitions(taskQueue, intervals)) {
     const handle = client.schedule.getHandle(def.scheduleId);
     try {
@@ -83,8 +93,7 @@ export async function replenishNowUnlessPaused(client: Client): Promise<boolean>
   return true;
 }
 
-/** One image-catalog sync at a time: every sync runs under this workflow id. */
-export const SYNC_OS_WORKFLOW_ID = 'pool-sync-os';
+export { SYNC_OS_WORKFLOW_ID } from '../workflows/pool/sync-os-catalog';
 
 /**
  * Pauses the replenish schedule with `note`, unless it is paused already. True when the pause is

@@ -21,6 +21,8 @@ export const PoolSettingsValues = z.object({
   throttleMode: z.enum(THROTTLE_MODES),
   /** null = derived from the creates a round has seen */
   createDeadlineSeconds: z.number().int().min(1).max(86_400).nullable(),
+  /** The catalog watch's interval (a sync when Cinder's snapshots changed); null = no watch, syncs on request only. */
+  catalogSyncIntervalSeconds: z.number().int().min(1).max(WEEK_SECONDS).nullable(),
   snapshotNamePattern: z.string().superRefine((pattern, ctx) => {
     const reason = unboundedPatternReason(pattern);
     if (reason) ctx.addIssue({ code: 'custom', message: reason });
@@ -29,6 +31,8 @@ export const PoolSettingsValues = z.object({
 export type PoolSettingsValues = z.infer<typeof PoolSettingsValues>;
 
 export const PoolConfigFile = PoolSettingsValues.omit({ createDeadlineSeconds: true }).extend({
+  /** Absent: no catalog watch. */
+  catalogSyncIntervalSeconds: PoolSettingsValues.shape.catalogSyncIntervalSeconds.optional(),
   volumeTypes: z.array(z.string().min(1)).min(1),
   /** OSes that get `targetHighDemand` spares per volume type (seed: os_more). */
   osHighDemand: z.array(z.string().min(1)),
@@ -81,6 +85,7 @@ export async function seedPoolSettings(prisma: PrismaClient, config: PoolConfig)
         reconcileIntervalSeconds: config.reconcileIntervalSeconds,
         createIntervalSeconds: config.createIntervalSeconds,
         throttleMode: config.throttleMode,
+        catalogSyncIntervalSeconds: config.catalogSyncIntervalSeconds ?? null,
         snapshotNamePattern: config.snapshotNamePattern,
       },
     });

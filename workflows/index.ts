@@ -3,6 +3,7 @@ export { cloudInventory } from './pool/cloud-inventory';
 export { replenishPool } from './pool/replenish-pool';
 export { reconcilePool } from './pool/reconcile-pool';
 export { syncOsCatalog } from './pool/sync-os-catalog';
+export { watchCatalog } from './pool/watch-catalog';
 export { refreshPoolImage } from './pool/refresh-pool-image';
 export { snapshotDrill, blockcommitDrill } from './drills/drills';
 export { cloneVolume } from './volumes/clone-volume';

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../prisma/client';
 import type { CloudClients } from '../../openstack/cloud';
 import { claimSpareVolume } from '../../pool/claim';
-import { purgeStaleSpares, syncCatalog } from '../../pool/catalog';
+import { catalogChanges, purgeStaleSpares, syncCatalog } from '../../pool/catalog';
 import { createSpareVolume, observeVolumes, type SpareVolumeRequest } from '../../pool/create-spare';
 import type { PoolKind } from '../../pool/kinds';
 import { loadReplenishPlan } from '../../pool/plan';
@@ -28,6 +28,7 @@ export function poolActivities(deps: { prisma: PrismaClient; cloud: CloudClients
     observeVolumes: (volumeIds: string[]) => observeVolumes(cloud, volumeIds),
     reconcileSpareVolumes: () => beating(() => reconcileSpareVolumes(prisma, cloud)),
     syncCatalog: () => beating(() => syncCatalog(prisma, cloud)),
+    catalogChanges: () => catalogChanges(prisma, cloud),
     purgeStaleSpares: () => beating(() => purgeStaleSpares(prisma, cloud)),
     claimSpareVolume: (kind: PoolKind, claimant: string) => claimSpareVolume(prisma, kind, claimant),
     recordRound: (round: RoundRecord) => recordRound(prisma, round),

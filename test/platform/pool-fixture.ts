@@ -3,7 +3,8 @@
 import type { PoolConfig } from '../../pool/settings';
 import { seedPoolSettings } from '../../pool/settings';
 import { simulatorSeed } from '../../infra/stack';
-import { resetPoolTables, startPlatform, type Platform, type PlatformOptions } from './harness';
+import type { PoolKind } from '../../pool/kinds';
+import { resetPoolTables, startPlatform, waitFor, type Platform, type PlatformOptions } from './harness';
 import type { SimulatorOptions } from '../../openstack-sim';
 import { syncOsCatalog } from '../../workflows';
 
@@ -44,4 +45,14 @@ export async function run<R>(p: Platform, workflow: () => Promise<R>): Promise<R
 /** Cinder's spare volumes (by the pool's naming scheme) in the admin project. */
 export async function cinderSpares(p: Platform) {
   return (await p.cloud.admin.cinder.listVolumes()).filter((v) => v.name?.startsWith('spare-'));
+}
+
+/** A re-published image for `kind`: strictly newer than the current one (Cinder's timestamps are to the second). */
+export async function publishSnapshot(p: Platform, kind: PoolKind): Promise<string> {
+  await new Promise((r) => setTimeout(r, 1_100));
+  const id = p.sim.faults.addSnapshot({ name: `sysdisk-${kind.volumeType}-${kind.osName}`, ...kind, sizeGb: 20 });
+  await waitFor('the new snapshot available', async () =>
+    (await p.cloud.admin.cinder.listSnapshots()).some((s) => s.id === id && s.status === 'available'),
+  );
+  return id;
 }

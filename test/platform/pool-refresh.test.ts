@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimSpareVolume } from '../../pool/claim';
 import type { PoolKind } from '../../pool/kinds';
 import { API_TOKEN, waitFor, type Platform } from './harness';
-import { run, startPool, testPoolConfig } from './pool-fixture';
+import { publishSnapshot, run, startPool, testPoolConfig } from './pool-fixture';
 import { reconcilePool, replenishPool, type refreshPoolImage } from '../../workflows';
 import { refreshWorkflowId, ROLLBACK_AFTER_ERRORS } from '../../workflows/pool/refresh-pool-image';
 
@@ -31,16 +31,6 @@ async function fill() {
     await run(p, reconcilePool);
     return (await availableSpares()).length === TARGET;
   });
-}
-
-/** A re-published image for KIND: strictly newer than the current one (Cinder's timestamps are to the second). */
-async function publishSnapshot(): Promise<string> {
-  await new Promise((r) => setTimeout(r, 1_100));
-  const id = p.sim.faults.addSnapshot({ name: `sysdisk-${KIND.volumeType}-${KIND.osName}`, ...KIND, sizeGb: 20 });
-  await waitFor('the new snapshot available', async () =>
-    (await p.cloud.admin.cinder.listSnapshots()).some((s) => s.id === id && s.status === 'available'),
-  );
-  return id;
 }
 
 /** Samples the kind's available, unclaimed spares every 100 ms until stopped; returns the lowest seen. */
@@ -111,7 +101,7 @@ describe('rolling image refresh', () => {
   it('a new snapshot rolls in: available spares never below the floor, none of the old one left after', async () => {
     await fill();
     const oldSnapshot = (await spares())[0]!.snapshotId;
-    const newSnapshot = await publishSnapshot();
+    const newSnapshot = await publishSnapshot(p, KIND);
     const sampler = sampleAvailable();
     const startedAt = Date.now();
     expect((await sync()).status).toBe(200);
@@ -143,7 +133,7 @@ describe('rolling image refresh', () => {
     const policy = `/v1/pool/policies/${KIND.volumeType}/${encodeURIComponent(KIND.osName)}`;
     expect((await p.api(policy, { method: 'PUT', body: { minHealthyPercent: 50 } })).status).toBe(200);
     try {
-      const newSnapshot = await publishSnapshot();
+      const newSnapshot = await publishSnapshot(p, KIND);
       const sampler = sampleAvailable();
       expect((await sync()).status).toBe(200);
       const result = await refreshResult();
@@ -161,7 +151,7 @@ describe('rolling image refresh', () => {
   it('a broken snapshot rolls back: its errored volumes go, the old generation keeps serving', async () => {
     await fill(); // after the case above: nothing to add
     const serving = (await spares()).map((s) => s.snapshotId);
-    const broken = await publishSnapshot();
+    const broken = await publishSnapshot(p, KIND);
     // Every create from it ends in `error` (the refresh is the only one creating).
     p.sim.faults.failNextCreates(ROLLBACK_AFTER_ERRORS);
     const res = await sync();

@@ -26,6 +26,9 @@ const {
   retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: OPENSTACK_NON_RETRYABLE },
 });
 
+/** One image-catalog sync at a time: every sync (the API's, the catalog watch's) runs under this workflow id. */
+export const SYNC_OS_WORKFLOW_ID = 'pool-sync-os';
+
 export interface SyncOsResult {
   catalog: CatalogSyncResult;
   purge: PurgeResult;

@@ -3,7 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { loadReplenishPlan } from '../../../pool/plan';
 import { REFRESH_STATES } from '../../../pool/refresh';
-import { RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../../pool/schedules';
+import { CATALOG_SYNC_SCHEDULE, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../../pool/schedules';
 import { SIZING_MODES, sizingOf } from '../../../pool/sizing';
 import { DropReason, type ReconcileSummary } from '../../../pool/reconcile';
 import type { ApiDeps } from '../../deps';
@@ -205,9 +205,10 @@ function refreshView(r: RefreshRow | undefined): z.infer<typeof KindStatus>['ref
 
 type RefreshRow = Awaited<ReturnType<ApiDeps['prisma']['poolRefresh']['findMany']>>[number];
 
-/** The replenish and reconcile schedules as Temporal describes them (also read by /metrics). */
+/** The pool's schedules as Temporal describes them, those that exist (also read by /metrics). */
 export async function poolSchedules(deps: Pick<ApiDeps, 'temporal'>): Promise<z.infer<typeof Schedule>[]> {
-  const all = await Promise.all([REPLENISH_SCHEDULE, RECONCILE_SCHEDULE].map((id) => describeSchedule(deps, id)));
+  const ids = [REPLENISH_SCHEDULE, RECONCILE_SCHEDULE, CATALOG_SYNC_SCHEDULE];
+  const all = await Promise.all(ids.map((id) => describeSchedule(deps, id)));
   return all.filter((s) => s !== null);
 }
 
