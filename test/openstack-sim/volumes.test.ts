@@ -183,6 +183,9 @@ describe('cinder v3 volumes', () => {
 
   it('deletes: 202, deleting, then gone; refuses while creating, in-use or awaiting-transfer', async () => {
     const id = (await demo.volume.post('/volumes', { volume: { size: 1 } })).body.volume.id;
+    // Held in `creating` (the create itself takes 60 ms: under load a DELETE sent at once came after it).
+    await waitForVolume(demo, id, 'available');
+    sim.faults.setVolumeStatus(id, 'creating');
     const whileCreating = await demo.volume.del(`/volumes/${id}`);
     expect(whileCreating.status).toBe(400);
     expect(whileCreating.body.badRequest.message).toBe(
@@ -190,7 +193,7 @@ describe('cinder v3 volumes', () => {
         'error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a ' +
         'transfer, or be disassociated from snapshots after volume transfer.',
     );
-    await waitForVolume(demo, id, 'available');
+    sim.faults.setVolumeStatus(id, 'available');
     expect((await demo.volume.post('/os-volume-transfer', { transfer: { volume_id: id } })).status).toBe(202);
     expect((await demo.volume.del(`/volumes/${id}`)).status).toBe(400);
 
