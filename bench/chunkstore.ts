@@ -15,7 +15,9 @@
  *    fdatasync through libuv's pool (one trip) or blocking the event loop.
  * 2. pg_test_fsync's fdatasync rate (one 8 kB write, then fdatasync): the device.
  * 3. 4 KiB random reads, one caller: store readChunkInto into a reused buffer;
- *    fio psync randread, buffered; bare Node readSync; page cache warm.
+ *    fio psync randread, buffered; bare Node readSync; page cache warm; the
+ *    store and bare Node in a loop as lean as fio's (lib/tight-loop.ts), the
+ *    store in closed-loop.ts's loop too.
  * 4. Plain (not synced) 4 KiB writes, the old "232-298 % of fio" row, like with
  *    like: the store with `sync: 'batch'` (record written to the log file and
  *    chunk data written, nothing synced per write) vs fio buffered without
@@ -27,8 +29,7 @@
  * Results: bench/results/chunkstore.json. Waits for test runs to end first.
  */
 import { execFileSync } from 'node:child_process';
-import { fdatasyncSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataStore } from '../chunkstore/index';
@@ -36,10 +37,12 @@ import { randomIo, type LoadResult } from './lib/closed-loop';
 import { CountingFs } from './lib/counting-fs';
 import { ensureFio } from './lib/ensure-fio';
 import { runFio, type FioOptions, type FioResult } from './lib/fio';
+import { NODE_MODES, nodeDurable, type NodeMode } from './lib/node-durable';
 import { NodeFiles } from './lib/node-files';
 import { pgFdatasyncRate } from './lib/pg-test-fsync';
 import { waitForQuietMachine } from './lib/quiet-machine';
-import { reportChunkstore } from './lib/chunkstore-report';
+import { reportChunkstore, type DurableRow } from './lib/chunkstore-report';
+import { tightRandomIo } from './lib/tight-loop';
 import { rate, seq, sumIos, sumStore, sumSyncs, type StoreSlice } from './lib/chunkstore-slices';
 
 const QUICK = process.argv.includes('--quick');
@@ -109,43 +112,18 @@ async function storeWrites(ctx: Ctx, callers: number, seconds: number) {
   // near 1: the event loop (one core of two) is the limit, not the device
   const eventLoopBusy = performance.eventLoopUtilization(elu).utilization;
   const logSyncs = ctx.fs.logSyncs - before.logSyncs;
+  const logSyncMs = ctx.fs.logSyncMs - before.logSyncMs;
   settle();
   return {
     iops: r.iops,
     ios: r.ios,
     seconds: r.seconds,
     logSyncs,
+    logSyncMs,
     writesPerSync: r.ios / Math.max(1, logSyncs),
     chunkSyncs: ctx.fs.otherSyncs - before.otherSyncs,
     eventLoopBusy,
   };
-}
-
-/**
- * Bare Node at 1 in flight: 'pool' and 'blocking' are fio's job (pwrite at a random 4 KiB offset,
- * fdatasync in libuv's pool or on the event loop); 'storeIo' is the store's I/O without the store
- * (an 8 KiB log record appended and fdatasync'ed on the event loop, then a 4 KiB page of a chunk).
- */
-type NodeMode = 'pool' | 'blocking' | 'storeIo';
-
-async function nodeDurable(log: FileHandle, chunk: FileHandle, mode: NodeMode): Promise<LoadResult> {
-  const data = payload();
-  const record = Buffer.alloc(2 * BS, 1);
-  let at = 0;
-  const r = await randomIo(1, DURABLE_SECONDS / SLICES, shape(1), async (_k, _f, off) => {
-    if (mode === 'storeIo') {
-      writeSync(log.fd, record, 0, record.length, at);
-      at = (at + record.length) % (CHUNKS * CHUNK_SIZE);
-      fdatasyncSync(log.fd);
-      writeSync(chunk.fd, data, 0, BS, off);
-    } else {
-      writeSync(log.fd, data, 0, BS, off);
-      if (mode === 'blocking') fdatasyncSync(log.fd);
-      else await log.datasync();
-    }
-  });
-  settle();
-  return r;
 }
 
 async function durable(ctx: Ctx) {
@@ -167,8 +145,14 @@ async function durable(ctx: Ctx) {
           ...depthEngine(callers),
         });
         settle();
-        const modes = ['pool', 'blocking', 'storeIo'] as const;
-        const node = callers === 1 ? Object.fromEntries(await seq(modes, (m) => nodeDurable(fh, chunk, m))) : null;
+        const node =
+          callers === 1
+            ? Object.fromEntries(
+                await seq(NODE_MODES, (m) =>
+                  nodeDurable(fh, chunk, m, DURABLE_SECONDS / SLICES, CHUNKS * CHUNK_SIZE).finally(settle),
+                ),
+              )
+            : null;
         slices.push({ store, fio: f, node: node as Record<NodeMode, LoadResult> | null });
       }
       const store = sumStore(slices.map((x) => x.store));
@@ -186,22 +170,41 @@ async function durable(ctx: Ctx) {
   return rows;
 }
 
+/**
+ * The device's twin of the store's log at 64 in flight: fio appending batches of the size the store's
+ * syncs carried (records of 4160 bytes, padded to 4 KiB), fdatasync after each. Its syncs/s times the
+ * writes per sync bounds the store's c64 on this device, whatever the store does.
+ */
+async function logTwin(ctx: Ctx, c64: DurableRow) {
+  const out = [];
+  for (const run of c64.runs) {
+    const bs = Math.ceil((run.store.writesPerSync * (BS + 64)) / BS) * BS;
+    const f = await fio(ctx.fioDir, { rw: 'write', filename: DURABLE_FILE, bs, fdatasync: 1, ioengine: 'psync' });
+    settle();
+    out.push({ bs, syncsPerSec: f.iops, writesPerSecCeiling: f.iops * run.store.writesPerSync });
+  }
+  return out;
+}
+
 async function randomRead(ctx: Ctx, nodeFiles: NodeFiles) {
   const runs = [];
   const buf = new Uint8Array(BS);
   const readShape = { ...shape(CHUNKS), pattern: 'read' as const };
+  const storeRead = (file: number, off: number) => ctx.store.readChunkInto(file + 1, SN, off, buf);
+  const nodeRead = (file: number, off: number) => nodeFiles.io('read', file, off, buf, true);
   for (let run = 0; run < RUNS; run++) {
-    const store = await randomIo(1, SECONDS, readShape, (_k, file, off) =>
-      ctx.store.readChunkInto(file + 1, SN, off, buf),
-    );
+    const store = await tightRandomIo(SECONDS, readShape, storeRead);
     const f = await fio(ctx.fioDir, { rw: 'randread', ioengine: 'psync', ...chunkFiles });
-    const node = await randomIo(1, SECONDS, readShape, (_k, file, off) => nodeFiles.io('read', file, off, buf, true));
+    const node = await tightRandomIo(SECONDS, readShape, nodeRead);
+    // the earlier rows' loop, for comparison with them
+    const closed = await randomIo(1, SECONDS, readShape, (_k, file, off) => storeRead(file, off));
     runs.push({
       store: store.iops,
       fio: f.iops,
       node: node.iops,
       ratio: store.iops / f.iops,
       nodeToFio: node.iops / f.iops,
+      storeClosedLoop: closed.iops,
     });
   }
   process.stdout.write('.');
@@ -267,6 +270,7 @@ async function main(): Promise<void> {
     console.log(`chunkstore vs ${fioVersion} on ${fileSystem(root)}, ${cpus().length} CPUs, load ${loadBefore[0]}`);
     const ctx: Ctx = { root, fioDir, fs, store };
     const durableRows = await durable(ctx);
+    const c64Ceiling = await logTwin(ctx, durableRows[2]!);
     const pg = [];
     for (let run = 0; run < RUNS; run++) pg.push(await pgFdatasyncRate(fioDir, QUICK ? 1 : 2));
     const nodeFiles = await NodeFiles.open(FILES.map((f) => join(fioDir, f)));
@@ -284,7 +288,18 @@ async function main(): Promise<void> {
       chunks: CHUNKS,
       chunkSize: CHUNK_SIZE,
     };
-    const report = { fioVersion, fs: fileSystem(root), quiet, loadBefore, settings, durableRows, pg, read, plain };
+    const report = {
+      fioVersion,
+      fs: fileSystem(root),
+      quiet,
+      loadBefore,
+      settings,
+      durableRows,
+      c64Ceiling,
+      pg,
+      read,
+      plain,
+    };
     await reportChunkstore(report, join(import.meta.dirname, 'results', 'chunkstore.json'));
   } finally {
     await rm(root, { recursive: true, force: true });

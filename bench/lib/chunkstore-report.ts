@@ -14,7 +14,7 @@ interface TwoSides {
 export interface DurableRow {
   callers: number;
   runs: Array<{
-    store: TwoSides & { chunkSyncs: number; eventLoopBusy: number };
+    store: TwoSides & { chunkSyncs: number; eventLoopBusy: number; syncsPerSec: number; logSyncing: number };
     fio: TwoSides;
     ratio: number;
     node?: NodeDurable;
@@ -34,6 +34,8 @@ export interface ReadRun {
   node: number;
   ratio: number;
   nodeToFio: number;
+  /** the store in closed-loop.ts's randomIo (the loop of the runs before tight-loop.ts) */
+  storeClosedLoop: number;
 }
 
 export interface PlainRow {
@@ -55,6 +57,8 @@ export interface Report {
   loadBefore: number[];
   settings: Record<string, unknown>;
   durableRows: DurableRow[];
+  /** bench/chunkstore.ts logTwin, one per c64 run */
+  c64Ceiling: Array<{ bs: number; syncsPerSec: number; writesPerSecCeiling: number }>;
   pg: Array<number | null>;
   read: ReadRun[];
   plain: PlainRow[];
@@ -73,11 +77,21 @@ export async function reportChunkstore(r: Report, out: string): Promise<void> {
   };
   console.log(
     `\n${formatTable(
-      ['durable 4K write', 'store IOPS', 'writes/sync', 'loop busy', 'fio fdatasync=1', 'writes/sync', 'store/fio'],
+      [
+        'durable 4K write',
+        'store IOPS',
+        'writes/sync',
+        'syncs/s',
+        'log syncing',
+        'loop busy',
+        'fio fdatasync=1',
+      ].concat(['writes/sync', 'store/fio']),
       r.durableRows.map((row) => [
         `x${row.callers}`,
         both(row.runs, (x) => n0(x.store.iops)),
         both(row.runs, (x) => x.store.writesPerSync.toFixed(1)),
+        both(row.runs, (x) => n0(x.store.syncsPerSec)),
+        both(row.runs, (x) => pct(x.store.logSyncing)),
         both(row.runs, (x) => pct(x.store.eventLoopBusy)),
         both(row.runs, (x) => n0(x.fio.iops)),
         both(row.runs, (x) => x.fio.writesPerSync.toFixed(1)),
@@ -90,10 +104,16 @@ export async function reportChunkstore(r: Report, out: string): Promise<void> {
     `bare Node x1: fio's job with fdatasync in the pool ${node((n) => n.pool)}, blocking ${node((n) => n.blocking)}; ` +
       `the store's I/O (8 KiB record + sync, then the chunk page) ${node((n) => n.storeIo)}`,
   );
+  console.log(
+    `c64 ceiling (fio appends of ${both(r.c64Ceiling, (x) => `${x.bs} B`)}, fdatasync each): ` +
+      `${both(r.c64Ceiling, (x) => n0(x.syncsPerSec))} syncs/s = ` +
+      `${both(r.c64Ceiling, (x) => n0(x.writesPerSecCeiling))} writes/s at the store's writes per sync`,
+  );
   console.log(`pg_test_fsync fdatasync (8 kB): ${r.pg.map((x) => (x === null ? 'n/a' : n0(x))).join(' / ')} ops/s`);
   console.log(
     `4K random read x1: store ${both(r.read, (x) => n0(x.store))}, fio ${both(r.read, (x) => n0(x.fio))}, ` +
-      `node ${both(r.read, (x) => n0(x.node))}: store/fio ${both(r.read, (x) => pct(x.ratio))}`,
+      `node ${both(r.read, (x) => n0(x.node))}: store/fio ${both(r.read, (x) => pct(x.ratio))}; ` +
+      `store in closed-loop.ts ${both(r.read, (x) => n0(x.storeClosedLoop))}`,
   );
   for (const row of r.plain) {
     console.log(
@@ -119,6 +139,7 @@ export async function reportChunkstore(r: Report, out: string): Promise<void> {
     notes,
     settings: r.settings,
     durable: r.durableRows,
+    c64Ceiling: r.c64Ceiling,
     pgTestFsyncFdatasync: r.pg,
     randomRead4kX1: r.read,
     plainWrite4k: r.plain,

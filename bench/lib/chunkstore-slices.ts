@@ -7,6 +7,7 @@ export interface StoreSlice {
   ios: number;
   seconds: number;
   logSyncs: number;
+  logSyncMs: number;
   chunkSyncs: number;
   eventLoopBusy: number;
 }
@@ -18,6 +19,9 @@ export function sumStore(slices: StoreSlice[]) {
   return {
     iops: ios / seconds,
     writesPerSync: ios / Math.max(1, syncs),
+    syncsPerSec: syncs / seconds,
+    /** share of the time a log fdatasync was running: the rest, the device waited for the store */
+    logSyncing: sum((x) => x.logSyncMs) / 1000 / seconds,
     chunkSyncs: sum((x) => x.chunkSyncs),
     eventLoopBusy: sum((x) => x.eventLoopBusy * x.seconds) / seconds,
   };
