@@ -214,7 +214,7 @@ describe('cloneVolume', () => {
       ['POST', '/v1/volumes/clones', { ...clone, sourceVolumeId: 'Bad_Id' }, 'sourceVolumeId'],
       ['POST', '/v1/volumes/clones', { ...clone, targetVolumeId: SOURCE }, 'targetVolumeId'],
       ['POST', '/v1/volumes/clones', { ...clone, surprise: true }, '(body)'],
-      ['POST', '/v1/volumes', { volumeId: 'v', chunks: 65, seed: 1 }, 'chunks'],
+      ['POST', '/v1/volumes', { volumeId: 'v', chunks: 17, seed: 1 }, 'chunks'],
       ['GET', '/v1/volumes/src-a?chunks=zero', undefined, 'chunks'],
       ['GET', '/v1/volumes/src-a?chunks=65', undefined, 'digest'],
       ['GET', '/v1/volumes/clones/NOT-A-VOLUME', undefined, 'targetVolumeId'],
