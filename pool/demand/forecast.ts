@@ -63,10 +63,18 @@ export function seasonalPeakPerLead(
       while (j < sorted.length && sorted[j] < sorted[i] + leadMs) j++;
       peak = Math.max(peak, j - i);
     }
-    peaks.push(peak);
+    peaks.push(peak * levelRatio(sorted, nowMs, day, model.peakLevelHours * HOUR_MS));
   }
   peaks.sort((a, b) => a - b);
-  return peaks[Math.min(peaks.length - 1, Math.ceil(model.peakDayQuantile * peaks.length) - 1)] ?? null;
+  const peak = peaks[Math.min(peaks.length - 1, Math.ceil(model.peakDayQuantile * peaks.length) - 1)];
+  return peak === undefined ? null : Math.ceil(peak);
+}
+
+/** How busy the last `spanMs` were against the same span `day` days earlier, at most 1 (+1 each: sparse hours). */
+function levelRatio(sorted: readonly number[], nowMs: number, day: number, spanMs: number): number {
+  if (spanMs <= 0) return 1;
+  const then = nowMs - day * DAY_MS;
+  return Math.min(1, (countIn(sorted, nowMs - spanMs, nowMs) + 1) / (countIn(sorted, then - spanMs, then) + 1));
 }
 
 /** Claims in [fromMs, toMs) of a sorted list (binary search). */

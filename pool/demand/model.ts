@@ -13,6 +13,9 @@ export interface DemandModel {
   peakSliceSeconds: number;
   /** Which of the earlier days' busiest lead times the target covers (0.5: the median day; 1: the worst). */
   peakDayQuantile: number;
+  /** An earlier day's busiest lead time is scaled down by how much quieter the last this-many hours are than
+   * the same hours that day (a Saturday after a Friday); 0: not scaled. */
+  peakLevelHours: number;
   /** The share of the forecast's claims over the lead time the spares cover (a Poisson quantile). */
   coverQuantile: number;
   /** The target falls at most one step per this long (Knative's scale-down-delay; EC2 never scales in). */
@@ -36,6 +39,7 @@ export const DEFAULT_DEMAND_MODEL: Readonly<DemandModel> = {
   seasonalMinHistorySeconds: 24 * 3600,
   peakSliceSeconds: 2 * 3600,
   peakDayQuantile: 1,
+  peakLevelHours: 12,
   coverQuantile: 0.995,
   scaleInStepSeconds: 5 * 60,
   scaleInFraction: 0.1,

@@ -1,6 +1,6 @@
 // Issue 23's demand-aware target, decided from the demand's timestamps with time as an input (no clock).
 import { describe, expect, it } from 'vitest';
-import { decideTarget, type TargetDecision, type TargetInput } from '../../pool/demand/target';
+import { decideTarget, DEFAULT_DEMAND_MODEL, type TargetDecision, type TargetInput } from '../../pool/demand/target';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -78,6 +78,27 @@ describe('decideTarget', () => {
     // At 03:00 the same history asks for no such number.
     const night = decideTarget(input({ now: new Date(T0 + 3 * 24 * HOUR + 3 * HOUR), demand }));
     expect(night.target).toBeLessThan(8);
+  });
+
+  it("a quiet day after busy ones scales the busy days' bursts down by how much quieter it is", () => {
+    const tenOClock = (day: number) => T0 + day * 24 * HOUR + 10 * HOUR;
+    const demand: Date[] = [];
+    for (let day = 0; day < 3; day++) {
+      demand.push(...evenly(T0 + day * 24 * HOUR, T0 + (day + 1) * 24 * HOUR, 3 * MIN)); // 20/h
+      demand.push(...evenly(tenOClock(day), tenOClock(day) + 2 * MIN, 4_000)); // 30 in 2 min
+    }
+    const now = tenOClock(3) - 10 * MIN; // day 4 09:50, its night and morning at a fifth of the rate
+    demand.push(...evenly(T0 + 3 * 24 * HOUR, now, 15 * MIN));
+    const quiet = decideTarget(input({ now: new Date(now), demand }));
+    // The last 12 h (with the evening before) at ~0.4 of the same hours the days before.
+    expect(quiet.peakPerLead).toBeLessThanOrEqual(15);
+    expect(quiet.target).toBeLessThanOrEqual(15);
+    // Scaled by nothing, the busy days' bursts would hold 30 spares.
+    const unscaled = decideTarget(input({ now: new Date(now), demand }), {
+      ...DEFAULT_DEMAND_MODEL,
+      peakLevelHours: 0,
+    });
+    expect(unscaled.target).toBeGreaterThanOrEqual(30);
   });
 
   it('floor and ceiling bound the target, and the reason says which', () => {
