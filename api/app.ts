@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/operator/health';
 import { cloudRoutes } from './routes/operator/cloud';
 import { poolStatusRoutes } from './routes/pool/status';
 import { poolAdminRoutes } from './routes/pool/admin';
+import { poolRefreshRoutes } from './routes/pool/refreshes';
 import { drillRoutes } from './routes/drills/drills';
 import { volumeRoutes } from './routes/volumes/volumes';
 import { networkRoutes } from './routes/servers/networks';
@@ -54,6 +55,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1/cloud', cloudRoutes(deps));
   app.route('/v1/pool', poolStatusRoutes(deps));
   app.route('/v1/pool', poolAdminRoutes(deps));
+  app.route('/v1/pool/refreshes', poolRefreshRoutes(deps));
   app.route('/v1/drills', drillRoutes(deps));
   app.route('/v1/volumes', volumeRoutes(deps));
   app.route('/v1/networks', networkRoutes(deps));

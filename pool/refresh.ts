@@ -16,7 +16,7 @@ export const REFRESH_MODES = ['rolling', 'immediate'] as const;
 export type RefreshMode = (typeof REFRESH_MODES)[number];
 
 /** pool_refreshes.state (a CHECK, migration pool_refresh). */
-export const REFRESH_STATES = ['running', 'done', 'rolled_back'] as const;
+export const REFRESH_STATES = ['running', 'paused', 'done', 'rolled_back', 'cancelled'] as const;
 export type RefreshState = (typeof REFRESH_STATES)[number];
 
 export interface RefreshLook {
@@ -137,18 +137,20 @@ export interface RefreshRecord {
   snapshotId: string;
   state: RefreshState;
   reason?: string;
+  /** `running` again after a pause: its start stays as it was. */
+  resumed?: boolean;
 }
 
 /** The kind's latest refresh (one row per kind; its history is in pool_rounds). */
 export async function recordRefresh(prisma: PrismaClient, r: RefreshRecord): Promise<void> {
-  const running = r.state === 'running';
+  const ended = r.state !== 'running' && r.state !== 'paused';
   const data = {
     workflowId: r.workflowId,
     snapshotId: r.snapshotId,
     state: r.state,
     reason: r.reason ?? null,
-    finishedAt: running ? null : new Date(),
-    ...(running ? { startedAt: new Date() } : {}),
+    finishedAt: ended ? new Date() : null,
+    ...(r.state === 'running' && !r.resumed ? { startedAt: new Date() } : {}),
   };
   await prisma.poolRefresh.upsert({
     where: { volumeType_osName: r.kind },

@@ -195,3 +195,41 @@ describe('rolling image refresh', () => {
     expect((await claimSpareVolume(p.prisma, KIND, 'vm-gen-2'))?.name).toBe('spare-gen-old');
   });
 });
+
+describe("an operator's hold on a refresh", () => {
+  const control = (action: string) =>
+    p.api(`/v1/pool/refreshes/${KIND.volumeType}/${encodeURIComponent(KIND.osName)}/${action}`, { method: 'POST' });
+  const stateOf = async () =>
+    (await p.prisma.poolRefresh.findUnique({ where: { volumeType_osName: KIND } }))?.state ?? null;
+  const newGeneration = async (snapshotId: string) => (await spares()).filter((s) => s.snapshotId === snapshotId);
+
+  it('pause stops it where it is until resume; cancel ends it there; none running is a 409', async () => {
+    await p.prisma.spareVolume.deleteMany({ where: KIND }); // the fake rows of the case above
+    await fill();
+    expect((await control('pause')).status).toBe(409); // the last refresh has ended
+
+    const first = await publishSnapshot(p, KIND);
+    expect((await sync()).status).toBe(200);
+    expect((await control('pause')).status).toBe(202);
+    await waitFor('the refresh paused', async () => (await stateOf()) === 'paused');
+    const held = (await newGeneration(first)).length;
+    await new Promise((r) => setTimeout(r, 3_000)); // steps are a second apart: three would have run
+    expect((await newGeneration(first)).length, 'nothing built while paused').toBe(held);
+    expect(await stateOf()).toBe('paused');
+    expect((await control('resume')).status).toBe(202);
+    expect(await refreshResult()).toMatchObject({ state: 'done', snapshotId: first });
+
+    const second = await publishSnapshot(p, KIND);
+    expect((await sync()).status).toBe(200);
+    expect((await control('cancel')).status).toBe(202);
+    const cancelled = await refreshResult();
+    expect(cancelled).toMatchObject({ state: 'cancelled', snapshotId: second, reason: 'cancelled by an operator' });
+    expect(await stateOf()).toBe('cancelled');
+    // Stopped where it was: the older generation still serves.
+    expect((await availableSpares()).some((s) => s.snapshotId === first)).toBe(true);
+
+    const bad = await control('later');
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe('action');
+  });
+});

@@ -1,4 +1,15 @@
-import { continueAsNew, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineSignal,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { PoolKind } from '../../pool/kinds';
 import type { RefreshLook } from '../../pool/refresh';
@@ -26,6 +37,10 @@ export const surgeOf = (target: number) => Math.max(1, Math.ceil(target / 4));
 /** The fewest available spares the refresh keeps: minHealthyPercent of the target, rounded up. */
 export const floorOf = (target: number, minHealthyPercent: number) => Math.ceil((target * minHealthyPercent) / 100);
 
+/** An operator's pause: the refresh builds and retires nothing until resumed (EC2: a suspended refresh). */
+export const pauseRefreshSignal = defineSignal('pauseRefresh');
+export const resumeRefreshSignal = defineSignal('resumeRefresh');
+
 export interface RefreshProgress {
   startedAt: string;
   snapshotId: string;
@@ -35,10 +50,12 @@ export interface RefreshProgress {
   errored: number;
   /** Workflow time (ms) of the last change in the kind's generations: a refresh without progress gives up. */
   progressAtMs: number;
+  /** Paused by an operator (carried across continue-as-new). */
+  paused?: boolean;
 }
 
 export interface RefreshResult {
-  state: 'done' | 'rolled_back';
+  state: 'done' | 'rolled_back' | 'cancelled';
   reason?: string;
   snapshotId: string | null;
   created: number;
@@ -70,7 +87,22 @@ export async function refreshPoolImage(kind: PoolKind, carried?: RefreshProgress
     log.info('image refresh', { workflowId, ...kind, snapshotId: look.snapshotId });
     await recordRefresh({ kind, workflowId, snapshotId: look.snapshotId, state: 'running' });
   }
+  setHandler(pauseRefreshSignal, () => void (p.paused = true));
+  setHandler(resumeRefreshSignal, () => void (p.paused = false));
+  try {
+    return await refreshSteps(kind, p, look);
+  } catch (err) {
+    // An operator's cancel: the refresh stops where it is; both generations stay and serve.
+    if (!isCancellation(err)) throw err;
+    return CancellationScope.nonCancellable(() => end(kind, p, 'cancelled', 'cancelled by an operator'));
+  }
+}
+
+/** The refresh's steps, from `look`, until it ends or continues as new. */
+async function refreshSteps(kind: PoolKind, p: RefreshProgress, look: RefreshLook): Promise<RefreshResult> {
+  const { workflowId } = workflowInfo();
   for (let step = 0; step < STEPS_PER_RUN; step++) {
+    if (p.paused) look = await pauseHere(kind, p);
     p.errored += look.errored;
     const deadlineMs = createDeadlineMs(look.createDeadlineSeconds, null);
     const reason = !look.snapshotId
@@ -113,6 +145,17 @@ export async function refreshPoolImage(kind: PoolKind, carried?: RefreshProgress
     if (look.fresh.available !== before.fresh.available) p.progressAtMs = Date.now();
   }
   return continueAsNew<typeof refreshPoolImage>(kind, p);
+}
+
+/** Waits out an operator's pause (recorded as `paused`); the progress deadline starts again after it. */
+async function pauseHere(kind: PoolKind, p: RefreshProgress): Promise<RefreshLook> {
+  const { workflowId } = workflowInfo();
+  log.info('image refresh paused', { workflowId, ...kind });
+  await recordRefresh({ kind, workflowId, snapshotId: p.snapshotId, state: 'paused' });
+  await condition(() => !p.paused);
+  await recordRefresh({ kind, workflowId, snapshotId: p.snapshotId, state: 'running', resumed: true });
+  p.progressAtMs = Date.now();
+  return lookAtRefresh(kind);
 }
 
 function none(look: RefreshLook) {
