@@ -1,10 +1,12 @@
-// A worker killed (SIGKILL) in the middle of a throttled replenish round, then a new worker:
-// the round finishes from its durable history, with no duplicate and no orphan volume.
+// A worker killed (SIGKILL) in the middle of a throttled replenish round, or of a rolling image
+// refresh, then a new worker: the work finishes from its durable history, with no duplicate and no
+// orphan volume (and the refresh's floor held throughout).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
-import { cinderSpares, startPool, testPoolConfig } from './pool-fixture';
-import { replenishPool } from '../../workflows';
+import { cinderSpares, publishSnapshot, run, startPool, testPoolConfig } from './pool-fixture';
+import { reconcilePool, replenishPool, type refreshPoolImage } from '../../workflows';
+import { refreshWorkflowId } from '../../workflows/pool/refresh-pool-image';
 import { standaloneWorkers } from './standalone-worker';
 
 let p: Platform;
@@ -46,5 +48,54 @@ describe('worker crash in a throttled round', () => {
     expect(new Set(volumes.map((v) => v.name)).size).toBe(16);
     expect(rows.map((r) => r.volumeId).sort()).toEqual(volumes.map((v) => v.id).sort());
     expect(rows.map((r) => r.name).sort()).toEqual(volumes.map((v) => v.name!).sort());
+  });
+
+  it('a rolling refresh killed mid-way finishes on a new worker: floor held, no duplicate, no orphan', async () => {
+    const kind = { volumeType: 'sas', osName: 'Debian9 64bit' };
+    const { child } = workers.spawn();
+    const counted = () => p.prisma.spareVolume.findMany({ where: { ...kind, allocated: false } });
+    await waitFor('the kind at its target, all available', async () => {
+      await run(p, reconcilePool);
+      return (await counted()).filter((s) => s.status === 'available').length === 4;
+    });
+    const published = await publishSnapshot(p, kind);
+    let lowest = Number.POSITIVE_INFINITY;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        lowest = Math.min(lowest, (await counted()).filter((s) => s.status === 'available').length);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    expect((await p.api('/v1/pool/catalog/sync', { method: 'POST' })).status).toBe(200);
+    await waitFor('a new-generation spare', async () => (await counted()).some((s) => s.snapshotId === published));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    workers.spawn();
+    const handle = p.client.workflow.getHandle<typeof refreshPoolImage>(refreshWorkflowId(kind));
+    expect(await handle.result()).toMatchObject({ state: 'done', snapshotId: published });
+    sampling = false;
+    await sampler;
+    expect(lowest, 'available spares of the kind during the refresh').toBeGreaterThanOrEqual(4);
+    // Retired spares a kill left half-dropped are reconcile's to finish: then both sides agree.
+    await waitFor('rows and volumes the same', async () => {
+      await run(p, reconcilePool);
+      const [rows, volumes] = await Promise.all([p.prisma.spareVolume.findMany(), cinderSpares(p)]);
+      return (
+        rows
+          .map((r) => r.volumeId)
+          .sort()
+          .join() ===
+        volumes
+          .map((v) => v.id)
+          .sort()
+          .join()
+      );
+    });
+    const volumes = await cinderSpares(p);
+    expect(new Set(volumes.map((v) => v.name)).size).toBe(volumes.length);
+    const now = await counted();
+    expect(now.map((s) => s.snapshotId)).toEqual(now.map(() => published));
+    expect(now.length).toBeGreaterThanOrEqual(4);
   });
 });
