@@ -56,6 +56,7 @@ export const DAY_MS = 24 * HOUR_MS;
 /** The smallest k with P(X ≤ k) ≥ q for X ~ Poisson(mean) (normal approximation past where e^-mean underflows). */
 export function poissonQuantile(mean: number, q: number): number {
   if (!(mean > 0)) return 0;
+  q = Math.min(q, 1 - 1e-12); // the CDF reaches 1 only in the limit
   if (mean > 500) return Math.ceil(mean + normalQuantile(q) * Math.sqrt(mean));
   let p = Math.exp(-mean);
   let cdf = p;
