@@ -6,7 +6,12 @@ export interface PoolKind {
   osName: string;
 }
 
-export type KindStatus = 'ok' | 'no_snapshot' | 'disabled';
+/**
+ * ok; no_snapshot: the catalog has none for it; disabled: by its policy; rolled_back: its refresh rolled
+ * back from the catalog's snapshot and no spare of an older generation is left to refill from.
+ */
+export const KIND_STATUSES = ['ok', 'no_snapshot', 'disabled', 'rolled_back'] as const;
+export type KindStatus = (typeof KIND_STATUSES)[number];
 
 export interface KindPlan extends PoolKind {
   target: number;
@@ -16,6 +21,7 @@ export interface KindPlan extends PoolKind {
   /** Missing spares the admin project's Cinder quota has no room for: not planned (pool/quota.ts). */
   beyondQuota?: number;
   status: KindStatus;
+  /** The snapshot rounds build from: the catalog's, or after a rolled-back refresh the generation still serving. */
   snapshotId?: string;
   sizeGb?: number;
 }

@@ -32,7 +32,7 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
     getPoolSettings(prisma),
     prisma.poolPolicy.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] }),
     prisma.poolTarget.findMany(),
-    prisma.osImage.findMany(),
+    servingImages(prisma),
     prisma.spareVolume.groupBy({
       by: ['volumeType', 'osName'],
       where: { status: { in: COUNTED_STATUSES }, allocated: false },
@@ -48,7 +48,13 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
     const target = targetOf(p, settings, decisionByKind.get(key(p)));
     const have = haveByKind.get(key(p)) ?? 0;
     const image = imageByKind.get(key(p));
-    const status: KindStatus = !p.enabled ? 'disabled' : image ? 'ok' : 'no_snapshot';
+    const status: KindStatus = !p.enabled
+      ? 'disabled'
+      : !image
+        ? 'no_snapshot'
+        : image.snapshotId === null
+          ? 'rolled_back'
+          : 'ok';
     return {
       volumeType: p.volumeType,
       osName: p.osName,
@@ -56,7 +62,7 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
       have,
       missing: status === 'ok' ? Math.max(0, target - have) : 0,
       status,
-      snapshotId: image?.snapshotId,
+      snapshotId: image?.snapshotId ?? undefined,
       sizeGb: image?.sizeGb,
     };
   });
@@ -70,6 +76,31 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
       createDeadlineSeconds: settings.createDeadlineSeconds,
     },
   };
+}
+
+/**
+ * Per kind, the snapshot rounds build from: the catalog's, except where the kind's refresh rolled back
+ * from it (a broken snapshot): then the newest older generation still among its spares (null: none left).
+ */
+async function servingImages(prisma: PrismaClient) {
+  const [images, rolledBack] = await Promise.all([
+    prisma.osImage.findMany(),
+    prisma.poolRefresh.findMany({ where: { state: 'rolled_back' } }),
+  ]);
+  return Promise.all(
+    images.map(async (image) => {
+      const kind = { volumeType: image.volumeType, osName: image.osName };
+      const broken = rolledBack.some(
+        (r) => r.volumeType === kind.volumeType && r.osName === kind.osName && r.snapshotId === image.snapshotId,
+      );
+      if (!broken) return { ...image, snapshotId: image.snapshotId as string | null };
+      const serving = await prisma.spareVolume.findFirst({
+        where: { ...kind, snapshotId: { not: image.snapshotId } },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
+      return { ...image, snapshotId: serving?.snapshotId ?? null };
+    }),
+  );
 }
 
 /**

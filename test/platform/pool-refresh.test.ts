@@ -173,6 +173,14 @@ describe('rolling image refresh', () => {
     );
     const claimed = await claimSpareVolume(p.prisma, KIND, 'vm-create-after-rollback');
     expect(claimed?.snapshotId).toBe(serving[0]);
+    // Refilled from the generation still serving, not from the snapshot that rolled back.
+    await run(p, replenishPool);
+    expect((await spares()).map((s) => s.snapshotId)).toEqual(serving);
+    expect(
+      (await p.api('/v1/pool')).body.kinds.find(
+        (k: PoolKind) => k.osName === KIND.osName && k.volumeType === KIND.volumeType,
+      ),
+    ).toMatchObject({ status: 'ok', snapshotId: serving[0] });
     // A sync with the same broken snapshot does not start it again.
     const again = (await (await sync()).json()) as { result: { purge: { rolling?: unknown } } };
     expect(again.result.purge.rolling).toBeUndefined();
@@ -205,6 +213,12 @@ describe("an operator's hold on a refresh", () => {
 
   it('pause stops it where it is until resume; cancel ends it there; none running is a 409', async () => {
     await p.prisma.spareVolume.deleteMany({ where: KIND }); // the fake rows of the case above
+    // The catalog still names the snapshot that rolled back, with no older spare left: nothing to refill
+    // from (status rolled_back, no create) until a new one is published.
+    const kinds = (await p.api('/v1/pool')).body.kinds as (PoolKind & { status: string })[];
+    expect(kinds.find((k) => k.osName === KIND.osName && k.volumeType === KIND.volumeType)?.status).toBe('rolled_back');
+    await publishSnapshot(p, KIND);
+    expect((await sync()).status).toBe(200);
     await fill();
     expect((await control('pause')).status).toBe(409); // the last refresh has ended
 

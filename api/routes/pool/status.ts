@@ -1,6 +1,7 @@
 // Read side of the pool: per (type, OS) counts against targets, recent failures, last rounds,
 // the schedules' state and the image catalog.
 import { createRoute, z } from '@hono/zod-openapi';
+import { KIND_STATUSES } from '../../../pool/kinds';
 import { loadReplenishPlan } from '../../../pool/plan';
 import { REFRESH_STATES } from '../../../pool/refresh';
 import { CATALOG_SYNC_SCHEDULE, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../../pool/schedules';
@@ -50,7 +51,11 @@ const KindStatus = z
   .object({
     volumeType: z.string(),
     osName: z.string(),
-    status: z.enum(['ok', 'no_snapshot', 'disabled']),
+    status: z.enum(KIND_STATUSES).openapi({
+      description:
+        'rolled_back: its refresh rolled back from the catalog snapshot and no older generation is left to ' +
+        'refill from (otherwise it refills from the generation still serving, shown as snapshotId)',
+    }),
     target: z.number(),
     available: z.number(),
     creating: z.number(),
