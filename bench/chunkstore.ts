@@ -253,7 +253,7 @@ function fileSystem(dir: string): string {
 }
 
 async function main(): Promise<void> {
-  const quiet = process.argv.includes('--no-wait') ? null : await waitForQuietMachine();
+  const quiet = process.argv.includes('--no-wait') ? null : await waitForQuietMachine(30, 600);
   const fioVersion = await ensureFio();
   const root = await mkdtemp(join(tmpdir(), 'chunkstore-bench-'));
   const fioDir = join(root, 'fio');

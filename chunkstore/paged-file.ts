@@ -114,7 +114,7 @@ export class PagedFile {
    */
   private readInto(position: number, target: Uint8Array): Promise<void> {
     if (!this.io.useSync(target.length)) return this.readIntoAsync(position, target);
-    const started = this.io.syncStarted();
+    const started = this.io.readStarted();
     let done = 0;
     try {
       while (done < target.length) {
