@@ -7,6 +7,7 @@ import type { Volume } from '../openstack/cinder';
 import { SPARE_METADATA } from './create-spare';
 import { DELETING, dropSpare } from './drop-spare';
 import type { SpareStatus } from './spare-status';
+import { surplusSpares } from './sizing';
 import { reapStaleTransfers } from './transfers';
 
 /** Why reconcile dropped a row (stored in the round's summary; the status API counts failures by it). */
@@ -21,6 +22,8 @@ export const DropReason = {
   stuckInCreating: 'stuck in creating',
   /** A delete blockflow started earlier (and may not have finished): done now. */
   deleteFinished: 'delete finished',
+  /** A forecast-sized kind above its decided target (pool/sizing, gradual scale-in). */
+  aboveTarget: 'above the forecast target',
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason] | `unexpected status ${string}`;
 
@@ -141,19 +144,24 @@ export async function reconcileSpareVolumes(
         data: { status: action.status },
       });
       if (count && action.status === 'available') summary.promoted++;
-    } else if (action.kind === 'drop') {
-      // One volume Cinder will not delete must not stop the pass for every other row.
-      const dropped = await dropSpare(prisma, cloud, row, action).catch((err: Error) => {
-        summary.deleteErrors.push({ volumeId: row.volumeId, name: row.name, message: err.message });
-        return false;
-      });
-      if (!dropped) continue;
-      if (action.deleteInCinder && row.volumeId) summary.deletedInCinder++;
-      const { volumeId, name, volumeType, osName } = row;
-      summary.dropped.push({ volumeId, name, volumeType, osName, reason: action.reason });
-    }
+    } else if (action.kind === 'drop') await drop(row, action);
   }
+  // Then, with the pass's statuses settled, forecast-sized kinds come down to their targets.
+  for (const row of await surplusSpares(prisma))
+    await drop(row, { deleteInCinder: true, reason: DropReason.aboveTarget });
   return summary;
+
+  async function drop(row: SpareRow, action: { deleteInCinder: boolean; reason: DropReason }) {
+    // One volume Cinder will not delete must not stop the pass for every other row.
+    const dropped = await dropSpare(prisma, cloud, row, action).catch((err: Error) => {
+      summary.deleteErrors.push({ volumeId: row.volumeId, name: row.name, message: err.message });
+      return false;
+    });
+    if (!dropped) return;
+    if (action.deleteInCinder && row.volumeId) summary.deletedInCinder++;
+    const { volumeId, name, volumeType, osName } = row;
+    summary.dropped.push({ volumeId, name, volumeType, osName, reason: action.reason });
+  }
 }
 
 /**

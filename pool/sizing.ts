@@ -68,7 +68,7 @@ export async function decideTargets(prisma: PrismaClient, now: Date): Promise<Po
     const decision = decideTarget({
       now,
       demand,
-      leadTimeSeconds: leadTimeSeconds(leadMs, settings.createIntervalSeconds),
+      leadTimeSeconds: leadTimeSeconds(leadMs, settings.createIntervalSeconds, settings.replenishIntervalSeconds),
       floor: p.targetFloor,
       ceiling: p.targetCeiling ?? MAX_TARGET,
       previous: before ? { target: before.target, decidedAt: before.targetSince, burstUntil: before.burstUntil } : null,
@@ -115,6 +115,39 @@ export async function answerBurst(prisma: PrismaClient, temporal: Client, kind: 
     data: { burstUntil, reason: `burst: ${recent.length} requests in the last minute; a round started at once` },
   });
   return count > 0 && ifScheduleExists(() => triggerRound(temporal, 'replenish'));
+}
+
+/**
+ * Spares to drop so that each `forecastAndScale` kind comes down to its decided target: available and
+ * unclaimed ones beyond it, older generations first, then the oldest. The decision itself falls
+ * gradually (and never inside a burst window), so this follows it step by step. Reconcile drops them,
+ * each guarded against a claim (a claim meanwhile only makes the surplus smaller).
+ */
+export async function surplusSpares(prisma: PrismaClient) {
+  const [policies, decisions, images] = await Promise.all([
+    prisma.poolPolicy.findMany({ where: { sizing: 'forecastAndScale', enabled: true } }),
+    prisma.poolTarget.findMany(),
+    prisma.osImage.findMany(),
+  ]);
+  const surplus = [];
+  for (const p of policies) {
+    const same = (k: PoolKind) => k.volumeType === p.volumeType && k.osName === p.osName;
+    const decision = decisions.find(same);
+    if (!decision) continue;
+    const kind = { volumeType: p.volumeType, osName: p.osName };
+    const counted = await prisma.spareVolume.findMany({
+      where: { ...kind, allocated: false, status: { in: ['creating', 'available'] } },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    const current = images.find(same)?.snapshotId;
+    const available = counted.filter((s) => s.status === 'available');
+    const oldFirst = [
+      ...available.filter((s) => s.snapshotId !== current),
+      ...available.filter((s) => s.snapshotId === current),
+    ];
+    surplus.push(...oldFirst.slice(0, Math.max(0, counted.length - decision.target)));
+  }
+  return surplus;
 }
 
 async function demandSince(prisma: PrismaClient, kind: PoolKind, now: Date, spanMs: number): Promise<Date[]> {

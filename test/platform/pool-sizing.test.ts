@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PoolKind } from '../../pool/kinds';
 import { ensurePoolSchedules } from '../../pool/schedules';
-import { replenishPool } from '../../workflows';
+import { DropReason } from '../../pool/reconcile';
+import { reconcilePool, replenishPool } from '../../workflows';
 import { waitFor, type Platform } from './harness';
 import { run } from './pool-fixture';
 import { serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
@@ -83,6 +84,22 @@ describe('demand-aware targets', () => {
     expect(scaled.target).toBe(5);
     expect(scaled.sizing).toMatchObject({ mode: 'forecastAndScale', forecastTarget: 5 });
     expect(await unclaimed()).toBe(5);
+  });
+
+  it('forecastAndScale comes down to a lower target: reconcile drops the surplus; a static kind keeps all', async () => {
+    const other: PoolKind = { volumeType: 'sas', osName: 'Debian9 64bit' };
+    const otherSpares = () => p.prisma.spareVolume.count({ where: { ...other, allocated: false } });
+    const before = await otherSpares();
+    expect(await unclaimed()).toBe(5); // the case above
+    expect((await setPolicy({ targetCeiling: 2 })).status).toBe(200);
+    await run(p, replenishPool); // decides: the ceiling, 2
+    expect((await kindStatus()).target).toBe(2);
+    const summary = await run(p, reconcilePool);
+    const above = summary.dropped.filter((d) => d.reason === DropReason.aboveTarget);
+    expect(above.map((d) => `${d.volumeType}/${d.osName}`)).toEqual(Array(3).fill(`${KIND.volumeType}/${KIND.osName}`));
+    expect(await unclaimed()).toBe(2);
+    expect(await otherSpares()).toBe(before);
+    expect((await setPolicy({ targetCeiling: 5 })).status).toBe(200);
   });
 
   it.each([
