@@ -86,7 +86,7 @@ describe('demand-aware targets', () => {
     expect(await unclaimed()).toBe(5);
   });
 
-  it('forecastAndScale comes down to a lower target: reconcile drops the surplus; a static kind keeps all', async () => {
+  it('forecastAndScale comes down to a lower target: reconcile drops the surplus; static kinds keep all', async () => {
     const other: PoolKind = { volumeType: 'sas', osName: 'Debian9 64bit' };
     const otherSpares = () => p.prisma.spareVolume.count({ where: { ...other, allocated: false } });
     const before = await otherSpares();
