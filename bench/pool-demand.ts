@@ -6,7 +6,8 @@
 // static curve); demand-aware runs with `rolling` and `immediate` refresh. Prints a table, writes
 // bench/results/pool-demand.json.
 //
-//   npm run bench:pool-demand -- [--seed N] [--create-seconds 240] [--throttle 2] [--replenish 60]
+//   npm run bench:pool-demand -- [--seed N] [--create-seconds 240] [--throttle 2] [--replenish 60] [--out F]
+// --out names the results file in bench/results/ (default pool-demand.json), for runs of other timings.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -148,9 +149,11 @@ const out = {
   acceptance,
   policies,
 };
+const outIndex = process.argv.indexOf('--out');
+const outFile = outIndex > 0 ? process.argv[outIndex + 1]! : 'pool-demand.json';
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'pool-demand.json'), `${JSON.stringify(out, null, 2)}\n`);
-console.log(`\nwrote bench/results/pool-demand.json in ${out.seconds.toFixed(1)} s`);
+writeFileSync(join(import.meta.dirname, 'results', outFile), `${JSON.stringify(out, null, 2)}\n`);
+console.log(`\nwrote bench/results/${outFile} in ${out.seconds.toFixed(1)} s`);
 
 function summarize(runs: SimResult[]) {
   const claims = runs.reduce((n, r) => n + r.claims, 0);
