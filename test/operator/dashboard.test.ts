@@ -115,7 +115,8 @@ describe('dashboard', () => {
     // The pictures are drawn: a level chart per kind with history, the latency histogram's bars.
     expect(await page.$$eval('#history svg', (s) => s.length)).toBeGreaterThan(0);
     expect(await page.$$eval('#latency svg rect', (r) => r.length)).toBeGreaterThan(0);
-    expect(await page.$$eval('#schedules tbody tr', (r) => r.length)).toBe(2);
+    // replenish, reconcile and the catalog watch (config/pool.json sets catalogSyncIntervalSeconds)
+    expect(await page.$$eval('#schedules tbody tr', (r) => r.length)).toBe(3);
     expect(await page.$$eval('#catalog tbody tr', (r) => r.length)).toBeGreaterThan(0);
     if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
     expect(problems).toEqual([]);

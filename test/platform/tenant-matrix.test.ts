@@ -46,6 +46,7 @@ const ACCESS: Record<string, Access> = {
   'POST /v1/pool/rounds': 'operator',
   'POST /v1/pool/schedules/{action}': 'operator',
   'POST /v1/pool/catalog/sync': 'operator',
+  'POST /v1/pool/refreshes/{volumeType}/{osName}/{action}': 'operator',
   'POST /v1/networks': 'operator',
   'GET /v1/servers': 'tenantRead',
   'GET /v1/servers/{id}': 'tenantRead',
