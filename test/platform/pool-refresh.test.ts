@@ -164,6 +164,12 @@ describe('rolling image refresh', () => {
       (k: PoolKind) => k.osName === KIND.osName && k.volumeType === KIND.volumeType,
     );
     expect(kind.refresh).toMatchObject({ state: 'rolled_back', snapshotId: broken, reason: result.reason });
+    const metrics = await (
+      await fetch(`${p.apiUrl}/metrics`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
+    ).text();
+    expect(metrics).toContain(
+      `blockflow_pool_refresh_state{volume_type="${KIND.volumeType}",os="${KIND.osName}",state="rolled_back"} 1`,
+    );
     const round = await p.prisma.poolRound.findFirst({ where: { kind: 'refresh' }, orderBy: { startedAt: 'desc' } });
     expect(round).toMatchObject({ failed: ROLLBACK_AFTER_ERRORS, summary: { state: 'rolled_back' } });
     // The old generation, whole, still serves; no errored volume is left in Cinder.

@@ -57,9 +57,23 @@ async function poolRegistry(deps: ApiDeps): Promise<Registry> {
     claimed: gauge('blockflow_pool_claimed', 'Spares claimed by a build, not yet handed over', KIND_LABELS),
     stuck: gauge('blockflow_pool_stuck', 'Creates Cinder has not finished in 30 minutes', KIND_LABELS),
   };
+  const refresh = gauge('blockflow_pool_refresh_state', "1 for the state of the kind's latest image refresh", [
+    ...KIND_LABELS,
+    'state',
+  ]);
+  const sizing = {
+    forecast: gauge('blockflow_pool_forecast_per_hour', 'Demand expected per hour (forecast-sized kinds)', KIND_LABELS),
+    forecastTarget: gauge('blockflow_pool_forecast_target', 'The target the forecast sets or would set', KIND_LABELS),
+    leadTime: gauge('blockflow_pool_lead_time_seconds', "A new spare's measured lead time", KIND_LABELS),
+  };
   for (const k of kinds) {
     const labels = { volume_type: k.volumeType, os: k.osName };
     for (const [key, g] of Object.entries(levels)) g.set(labels, k[key as keyof typeof levels]);
+    if (k.refresh) refresh.set({ ...labels, state: k.refresh.state }, 1);
+    if (k.sizing.forecastPerHour === null) continue;
+    sizing.forecast.set(labels, k.sizing.forecastPerHour);
+    sizing.forecastTarget.set(labels, k.sizing.forecastTarget ?? 0);
+    sizing.leadTime.set(labels, k.sizing.leadTimeSeconds ?? 0);
   }
   const created = counter(
     'blockflow_spares_created_total',
