@@ -57,6 +57,14 @@ function levelBar(k) {
   );
 }
 
+/** The kind's image refresh while it matters (running, paused, or ended other than done), its reason as the title. */
+function refreshPill(r) {
+  if (!r || r.state === 'done') return null;
+  const cls = r.state === 'running' ? 'ok' : r.state === 'rolled_back' ? 'rolled_back' : 'paused';
+  const title = `image refresh to ${r.snapshotId}${r.reason ? `: ${r.reason}` : ''}`;
+  return h('span', { class: `pill ${cls}`, 'data-field': 'refresh', title }, `refresh ${r.state.replace('_', ' ')}`);
+}
+
 /** How the target is set, and the forecast behind it (the reason is the cell's title). */
 function sizingText(s) {
   if (s.mode === 'static' || s.forecastPerHour === null) return s.mode;
@@ -74,7 +82,7 @@ function renderKinds(pool, claims) {
         { 'data-kind': kindKey(k.volumeType, k.osName) },
         h('td', {}, k.volumeType),
         h('td', {}, k.osName),
-        h('td', {}, h('span', { class: `pill ${k.status}` }, k.status)),
+        h('td', {}, h('span', { class: `pill ${k.status}` }, k.status), refreshPill(k.refresh)),
         h('td', {}, levelBar(k)),
         h('td', { class: 'num', 'data-field': 'target', title: k.sizing.reason }, k.target),
         h('td', { 'data-field': 'sizing', title: k.sizing.reason }, sizingText(k.sizing)),
