@@ -48,7 +48,7 @@ const NOT_TIMED = -1;
  *     alone: ~60-75 % of fio through the pool, par synchronously). It blocks the
  *     event loop for the copy, ~100-200 µs; bigger I/O (a 16 MiB chunk write)
  *     always goes to the pool;
- *   - every synchronous call is timed; when calls slower than SLOW_SYNC_MS
+ *   - every synchronous write and one read in READ_SAMPLE is timed; when calls slower than SLOW_SYNC_MS
  *     (the page cache did not absorb them) become frequent, all I/O of this
  *     store goes to the thread pool for ASYNC_AFTER_SLOW_MS, so a cold or
  *     write-back-bound store degrades to the plain async behaviour instead of
