@@ -4,7 +4,7 @@ import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import type { Snapshot } from '../openstack/cinder';
 import { DELETING, dropSpare } from './drop-spare';
-import type { PoolKind } from './kinds';
+import { sameKind, type PoolKind } from './kinds';
 import { getPoolSettings } from './settings';
 
 export interface CatalogEntry {
@@ -72,8 +72,7 @@ export async function catalogChanges(prisma: PrismaClient, cloud: CloudClients):
 }
 
 const kindLabel = (e: PoolKind) => `${e.volumeType}/${e.osName}`;
-const entryOf = <T extends PoolKind>(list: T[], k: PoolKind) =>
-  list.find((e) => e.volumeType === k.volumeType && e.osName === k.osName);
+const entryOf = <T extends PoolKind>(list: T[], k: PoolKind) => list.find((e) => sameKind(e, k));
 
 /** Cinder's catalog by the naming rule, and the stored one. */
 async function readCatalogs(prisma: PrismaClient, cloud: CloudClients) {

@@ -6,6 +6,9 @@ export interface PoolKind {
   osName: string;
 }
 
+/** Whether two rows are of one kind. */
+export const sameKind = (a: PoolKind, b: PoolKind) => a.volumeType === b.volumeType && a.osName === b.osName;
+
 /**
  * ok; no_snapshot: the catalog has none for it; disabled: by its policy; rolled_back: its refresh rolled
  * back from the catalog's snapshot and no spare of an older generation is left to refill from.

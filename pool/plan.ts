@@ -3,7 +3,7 @@
 import type { PrismaClient } from '../prisma/client';
 import type { CloudClients } from '../openstack/cloud';
 import { getPoolSettings } from './settings';
-import type { KindPlan, KindStatus, PoolKind } from './kinds';
+import { sameKind, type KindPlan, type KindStatus, type PoolKind } from './kinds';
 import { fitToQuota, readAdminQuota, type QuotaRoom } from './quota';
 import { COUNTED_STATUSES } from './spare-status';
 
@@ -90,9 +90,7 @@ async function servingImages(prisma: PrismaClient) {
   return Promise.all(
     images.map(async (image) => {
       const kind = { volumeType: image.volumeType, osName: image.osName };
-      const broken = rolledBack.some(
-        (r) => r.volumeType === kind.volumeType && r.osName === kind.osName && r.snapshotId === image.snapshotId,
-      );
+      const broken = rolledBack.some((r) => sameKind(r, kind) && r.snapshotId === image.snapshotId);
       if (!broken) return { ...image, snapshotId: image.snapshotId as string | null };
       const serving = await prisma.spareVolume.findFirst({
         where: { ...kind, snapshotId: { not: image.snapshotId } },

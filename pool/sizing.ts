@@ -13,7 +13,8 @@ import {
   SIZING_MODES,
   type SizingMode,
 } from './demand/target';
-import type { PoolKind } from './kinds';
+import { sameKind, type PoolKind } from './kinds';
+import { COUNTED_STATUSES } from './spare-status';
 import { ifScheduleExists, triggerRound } from './schedules';
 import { getPoolSettings } from './settings';
 
@@ -64,7 +65,7 @@ export async function decideTargets(prisma: PrismaClient, now: Date): Promise<Po
       demandSince(prisma, kind, now, HISTORY_MS),
       createToAvailableMs(prisma, kind),
     ]);
-    const before = previous.find((t) => t.volumeType === p.volumeType && t.osName === p.osName);
+    const before = previous.find((t) => sameKind(t, p));
     const decision = decideTarget({
       now,
       demand,
@@ -101,12 +102,11 @@ export async function decideTargets(prisma: PrismaClient, now: Date): Promise<Po
  * True when this call started one. The round's decision then covers the burst and holds the window.
  */
 export async function answerBurst(prisma: PrismaClient, temporal: Client, kind: PoolKind, now: Date) {
-  const [policy, decision] = await Promise.all([
-    prisma.poolPolicy.findUnique({ where: { volumeType_osName: kind } }),
-    prisma.poolTarget.findUnique({ where: { volumeType_osName: kind } }),
-  ]);
-  if (policy?.sizing !== 'forecastAndScale' || !decision) return false;
-  if (decision.burstUntil && decision.burstUntil > now) return false;
+  // On every build's claim step: a kind never forecast-sized has no decision, and costs this one read.
+  const decision = await prisma.poolTarget.findUnique({ where: { volumeType_osName: kind } });
+  if (!decision || (decision.burstUntil && decision.burstUntil > now)) return false;
+  const policy = await prisma.poolPolicy.findUnique({ where: { volumeType_osName: kind } });
+  if (policy?.sizing !== 'forecastAndScale') return false;
   const recent = await demandSince(prisma, kind, now, BURST_LOOK_MS);
   if (!isBurst(recent, now, decision.forecastPerHour)) return false;
   const burstUntil = new Date(now.getTime() + BURST_WINDOW_MS);
@@ -131,15 +131,13 @@ export async function surplusSpares(prisma: PrismaClient) {
   ]);
   const surplus = [];
   for (const p of policies) {
-    const same = (k: PoolKind) => k.volumeType === p.volumeType && k.osName === p.osName;
-    const decision = decisions.find(same);
+    const decision = decisions.find((d) => sameKind(d, p));
     if (!decision) continue;
-    const kind = { volumeType: p.volumeType, osName: p.osName };
     const counted = await prisma.spareVolume.findMany({
-      where: { ...kind, allocated: false, status: { in: ['creating', 'available'] } },
+      where: { volumeType: p.volumeType, osName: p.osName, allocated: false, status: { in: COUNTED_STATUSES } },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
-    const current = images.find(same)?.snapshotId;
+    const current = images.find((i) => sameKind(i, p))?.snapshotId;
     const available = counted.filter((s) => s.status === 'available');
     const oldFirst = [
       ...available.filter((s) => s.snapshotId !== current),
@@ -195,11 +193,13 @@ export function sizingOf(
   const staticReason =
     policy.targetOverride !== null ? "static: the policy's targetOverride" : `static: the ${policy.demand}-demand tier`;
   const reason =
-    mode === 'static' || !decision
-      ? `${staticReason}${mode === 'static' ? '' : ' (no forecast decided yet: the next replenish round decides)'}`
-      : mode === 'forecastOnly'
-        ? `${staticReason}; ${decision.reason}`
-        : decision.reason;
+    mode === 'static'
+      ? staticReason
+      : !decision
+        ? `${staticReason} (no forecast decided yet: the next replenish round decides)`
+        : mode === 'forecastOnly'
+          ? `${staticReason}; ${decision.reason}`
+          : decision.reason;
   return {
     mode,
     reason,

@@ -10,6 +10,7 @@ import type { Activities } from '../../activities';
 import type { CatalogSyncResult, PurgeResult } from '../../pool/catalog';
 import type { PoolKind } from '../../pool/kinds';
 import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
+import { isAlreadyStarted } from './already-started';
 import { refreshPoolImage, refreshWorkflowId } from './refresh-pool-image';
 
 const {
@@ -82,7 +83,6 @@ async function startRefresh(kind: PoolKind): Promise<void> {
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {
-    // @temporalio/common's class, which the workflow package does not re-export: known by its name.
-    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    if (!isAlreadyStarted(err)) throw err;
   }
 }

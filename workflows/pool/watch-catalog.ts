@@ -1,6 +1,7 @@
 import { executeChild, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
+import { isAlreadyStarted } from './already-started';
 import { SYNC_OS_WORKFLOW_ID, syncOsCatalog, type SyncOsResult } from './sync-os-catalog';
 
 const { catalogChanges } = proxyActivities<Activities>({
@@ -29,8 +30,7 @@ export async function watchCatalog(): Promise<CatalogWatchResult> {
     const result = await executeChild(syncOsCatalog, { workflowId: SYNC_OS_WORKFLOW_ID });
     return { changed, sync: 'synced', result };
   } catch (err) {
-    // @temporalio/common's class, which the workflow package does not re-export: known by its name.
-    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    if (!isAlreadyStarted(err)) throw err;
     return { changed, sync: 'running' };
   }
 }

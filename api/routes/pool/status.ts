@@ -1,7 +1,8 @@
 // Read side of the pool: per (type, OS) counts against targets, recent failures, last rounds,
 // the schedules' state and the image catalog.
 import { createRoute, z } from '@hono/zod-openapi';
-import { KIND_STATUSES } from '../../../pool/kinds';
+import { oneOf } from '../../../lib/vocabulary';
+import { KIND_STATUSES, sameKind } from '../../../pool/kinds';
 import { loadReplenishPlan } from '../../../pool/plan';
 import { REFRESH_STATES } from '../../../pool/refresh';
 import { CATALOG_SYNC_SCHEDULE, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../../pool/schedules';
@@ -122,7 +123,6 @@ const FAILURE_WINDOW_MS = 60 * 60_000;
 
 type Kind = { volumeType: string; osName: string };
 const NEW_POLICY = { sizing: 'static', targetOverride: null, demand: 'low' };
-const sameKind = (a: Kind, b: Kind) => a.volumeType === b.volumeType && a.osName === b.osName;
 
 export function poolStatusRoutes(deps: ApiDeps) {
   const { prisma } = deps;
@@ -201,8 +201,7 @@ async function poolKindsAndQuota(prisma: ApiDeps['prisma'], cloud?: ApiDeps['clo
 
 function refreshView(r: RefreshRow | undefined): z.infer<typeof KindStatus>['refresh'] {
   if (!r) return null;
-  const state = REFRESH_STATES.find((s) => s === r.state);
-  if (!state) throw new Error(`pool_refreshes: state ${JSON.stringify(r.state)} is none of ${REFRESH_STATES}`);
+  const state = oneOf(REFRESH_STATES, r.state, 'pool_refreshes.state');
   const { workflowId, snapshotId, reason } = r;
   const finishedAt = r.finishedAt?.toISOString() ?? null;
   return { workflowId, snapshotId, state, reason, startedAt: r.startedAt.toISOString(), finishedAt };
