@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import { formatTable } from './lib/table';
 import { DAY_S, KINDS, WEEK_S, generateRequests } from './lib/pool-demand-workload';
 import { simulatePool, worstWindowHitRate, type SimResult, type SimRun, type Sizing } from './lib/pool-demand-sim';
-import { staticCurve, type CurvePoint } from './lib/pool-demand-curve';
+import { staticCurve } from './lib/pool-demand-curve';
 
-const arg = (name: string, fallback: number) => {
+const argText = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
 };
+const arg = (name: string, fallback: number) => Number(argText(name) ?? fallback);
 const seed = arg('seed', 23);
 const timing = {
   // A real cloud's create from a snapshot with rbd flatten takes minutes (issue 23, seed 001).
@@ -63,6 +64,7 @@ const demandAware = (refresh: SimRun['refresh']) =>
 const daRolling = demandAware('rolling');
 const daImmediate = demandAware('immediate');
 const da = summarize(daRolling);
+const daPurge = summarize(daImmediate);
 // Today: static targets with the purge, at the static point that matches demand-aware's hit rate.
 const match = curve.find((p) => p.hitRate >= da.hitRate) ?? curve[curve.length - 1];
 const today = runAll((i) => ({ kind: 'static', target: match.targets[i] }), 'immediate');
@@ -94,7 +96,7 @@ const policies = [
     name: 'demand-aware, immediate purge',
     kind: 'demand-aware' as const,
     refresh: 'immediate',
-    ...summarize(daImmediate),
+    ...daPurge,
     perKind: perKind(daImmediate),
   },
 ];
@@ -105,7 +107,7 @@ const acceptance = {
   sameHitRateWithin70Percent: match.hitRate >= da.hitRate && da.spareHours <= 0.7 * match.spareHours,
   ninetyNineWhereStaticLess: da.hitRate >= 0.99 && atEqualCost.hitRate < da.hitRate,
   rollingWorstWindowAboveZeroWhereImmediateZero:
-    da.refreshWorstWindowHitRate > 0 && summarize(daImmediate).refreshWorstWindowHitRate === 0,
+    da.refreshWorstWindowHitRate > 0 && daPurge.refreshWorstWindowHitRate === 0,
 };
 
 const shown = [
@@ -149,8 +151,7 @@ const out = {
   acceptance,
   policies,
 };
-const outIndex = process.argv.indexOf('--out');
-const outFile = outIndex > 0 ? process.argv[outIndex + 1]! : 'pool-demand.json';
+const outFile = argText('out') ?? 'pool-demand.json';
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', outFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\nwrote bench/results/${outFile} in ${out.seconds.toFixed(1)} s`);
@@ -193,5 +194,3 @@ function hm(t: number) {
   const two = (n: number) => String(Math.floor(n)).padStart(2, '0');
   return `day ${Math.floor(t / DAY_S) % 7} ${two(s / 3600)}:${two((s % 3600) / 60)}`;
 }
-
-export type { CurvePoint };

@@ -72,7 +72,7 @@ export async function decideTargets(prisma: PrismaClient, now: Date): Promise<Po
       leadTimeSeconds: leadTimeSeconds(leadMs, settings.createIntervalSeconds, settings.replenishIntervalSeconds),
       floor: p.targetFloor,
       ceiling: p.targetCeiling ?? MAX_TARGET,
-      previous: before ? { target: before.target, decidedAt: before.targetSince, burstUntil: before.burstUntil } : null,
+      previous: before ?? null,
       historyStart: recording._min.at ?? now,
     });
     const mode = oneOf(SIZING_MODES, p.sizing, 'pool_policies.sizing');

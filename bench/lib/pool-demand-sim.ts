@@ -4,13 +4,7 @@
 // a round lasts until its creates have ended; an image update either purges the old generation at
 // once (`immediate`) or is rolled in by the rolling refresh's rules (`rolling`). The sizing is a fixed
 // target or the real decideTarget, re-decided every round and after a burst.
-import {
-  decideTarget,
-  isBurst,
-  leadTimeSeconds,
-  type DemandModel,
-  type TargetDecision,
-} from '../../pool/demand/target';
+import { decideTarget, isBurst, leadTimeSeconds, type TargetDecision } from '../../pool/demand/target';
 import { floorOf, surgeOf } from '../../workflows/pool/refresh-pool-image';
 
 export interface PoolTiming {
@@ -22,8 +16,7 @@ export interface PoolTiming {
   replenishSeconds: number;
 }
 
-export type Sizing =
-  { kind: 'static'; target: number } | { kind: 'demand-aware'; floor: number; ceiling: number; model?: DemandModel };
+export type Sizing = { kind: 'static'; target: number } | { kind: 'demand-aware'; floor: number; ceiling: number };
 
 export interface SimRun {
   timing: PoolTiming;
@@ -67,7 +60,8 @@ export function simulatePool(run: SimRun): SimResult {
   let round = null as { remaining: number; nextAt: number; endsAt: number } | null;
   let roundAgain = false;
   let refresh = null as { nextAt: number; created: number } | null;
-  const model = sizing.kind === 'demand-aware' ? sizing.model : undefined;
+  // Every create takes the same time here: the lead time is the same at every decision.
+  const lead = leadTimeSeconds([timing.createSeconds * 1000], timing.throttleSeconds, timing.replenishSeconds);
   const demand: Date[] = [];
   let historyFrom = 0;
   const res: SimResult = {
@@ -93,26 +87,15 @@ export function simulatePool(run: SimRun): SimResult {
     if (sizing.kind !== 'demand-aware') return;
     const wasBurst = decision?.burstUntil != null && decision.burstUntil.getTime() > t * 1000;
     while (historyFrom < demand.length && demand[historyFrom].getTime() < (t - HISTORY_S) * 1000) historyFrom++;
-    decision = decideTarget(
-      {
-        now: new Date(t * 1000),
-        demand: demand.slice(historyFrom),
-        leadTimeSeconds: leadTimeSeconds(
-          [timing.createSeconds * 1000],
-          timing.throttleSeconds,
-          timing.replenishSeconds,
-        ),
-        floor: sizing.floor,
-        ceiling: sizing.ceiling,
-        previous: decision && {
-          target: decision.target,
-          decidedAt: decision.targetSince,
-          burstUntil: decision.burstUntil,
-        },
-        historyStart: new Date(0),
-      },
-      model,
-    );
+    decision = decideTarget({
+      now: new Date(t * 1000),
+      demand: demand.slice(historyFrom),
+      leadTimeSeconds: lead,
+      floor: sizing.floor,
+      ceiling: sizing.ceiling,
+      previous: decision,
+      historyStart: new Date(0),
+    });
     if (decision.burstUntil && !wasBurst && t >= run.measureFrom) res.bursts++;
     target = decision.target;
     // Scale-in: the spares above the target go (older generation first), as the target falls.
@@ -130,12 +113,11 @@ export function simulatePool(run: SimRun): SimResult {
   };
   const roundStep = (t: number) => {
     if (!round) return;
-    if (round.remaining > 0) {
-      startCreate(t, target);
-      round.remaining--;
-      round.nextAt = round.remaining > 0 ? t + timing.throttleSeconds : Infinity;
-      if (round.remaining === 0) round.endsAt = creating.length ? creating[creating.length - 1].doneAt : t;
-    }
+    // Called only at nextAt, which is Infinity once nothing remains.
+    startCreate(t, target);
+    round.remaining--;
+    round.nextAt = round.remaining > 0 ? t + timing.throttleSeconds : Infinity;
+    if (round.remaining === 0) round.endsAt = creating.length ? creating[creating.length - 1].doneAt : t;
   };
   const refreshStep = (t: number) => {
     if (!refresh) return;
@@ -165,7 +147,7 @@ export function simulatePool(run: SimRun): SimResult {
       else res.missTimes.push(t);
     }
     if (t >= run.updateAt - 300 && t < run.updateAt + 3600) res.aroundUpdate.push({ t, hit: from >= 0 });
-    if (decision && isBurst(demand.slice(-64), new Date(t * 1000), decision.forecastPerHour, model)) {
+    if (decision && isBurst(demand.slice(-64), new Date(t * 1000), decision.forecastPerHour)) {
       decide(t);
       startRound(t, true);
     }

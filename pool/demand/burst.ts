@@ -16,15 +16,15 @@ export function isBurst(
   forecastPerHour: number,
   model: DemandModel = DEFAULT_DEMAND_MODEL,
 ): boolean {
-  return burstAt(
+  const lastMinute = lastMinuteClaims(
     demand.map((d) => d.getTime()),
     now.getTime(),
-    forecastPerHour,
-    model,
   );
+  return burstAt(lastMinute, forecastPerHour, model);
 }
 
-export function burstAt(times: readonly number[], nowMs: number, forecastPerHour: number, model: DemandModel) {
+/** Whether `lastMinute` claims are more than the forecast allows in a minute. */
+export function burstAt(lastMinute: number, forecastPerHour: number, model: DemandModel) {
   const allowed = Math.max(model.burstMinClaims, poissonQuantile(forecastPerHour / 60, model.burstQuantile));
-  return lastMinuteClaims(times, nowMs) > allowed;
+  return lastMinute > allowed;
 }

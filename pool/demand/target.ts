@@ -1,8 +1,8 @@
 // Issue 23's demand-aware target of one kind: forecast × lead time + a margin, within the operator's
 // bounds, scaled in gradually and held through a burst. Pure: time is an input, nothing is read or written.
-import { burstAt, lastMinuteClaims } from './burst';
-import { recentPerHour, seasonalPeakPerLead, seasonalPerHour } from './forecast';
-import { DEFAULT_DEMAND_MODEL, poissonQuantile, type DemandModel } from './model';
+import { burstAt } from './burst';
+import { countIn, recentPerHour, seasonalPeakPerLead, seasonalPerHour } from './forecast';
+import { DEFAULT_DEMAND_MODEL, MINUTE_MS, poissonQuantile, type DemandModel } from './model';
 
 export { isBurst } from './burst';
 export { DEFAULT_CREATE_SECONDS, leadTimeSeconds } from './lead-time';
@@ -20,11 +20,8 @@ export interface TargetInput {
   /** Operator's bounds: the decided target is never below floor nor above ceiling (the ceiling wins a conflict). */
   floor: number;
   ceiling: number;
-  /**
-   * The previous decision for this kind (null: first). Carries the state for gradual scale-in and the burst window.
-   * `decidedAt` is when that target was first decided: the previous decision's `targetSince`.
-   */
-  previous: { target: number; decidedAt: Date; burstUntil: Date | null } | null;
+  /** The previous decision for this kind (null: first): the state of gradual scale-in and the burst window. */
+  previous: Pick<TargetDecision, 'target' | 'targetSince' | 'burstUntil'> | null;
   /** Since when the demand is recorded (default: the oldest claim in `demand`): the seasonal profile needs 24 h. */
   historyStart?: Date;
 }
@@ -42,7 +39,7 @@ export interface TargetDecision {
   reason: string;
   /** The busiest lead time (claims) around this time of day on earlier days (null when history < 24 h). */
   peakPerLead: number | null;
-  /** When this target was first decided (unchanged since): store it as the next `previous.decidedAt`. */
+  /** When this target was first decided (unchanged since): gradual scale-in counts from it. */
   targetSince: Date;
 }
 
@@ -59,10 +56,12 @@ export function decideTarget(input: TargetInput, model: DemandModel = DEFAULT_DE
   // costs a slow create, a spare too many costs only its spare-hours.
   const forecast = Math.max(seasonal ?? 0, recent);
   const lead = Math.max(0, input.leadTimeSeconds);
-  const burstNow = burstAt(times, nowMs, forecast, model);
+  // The minute up to and including now, counted once in the sorted times (whole milliseconds).
+  const lastMinute = countIn(times, nowMs - MINUTE_MS + 1, nowMs + 1);
+  const burstNow = burstAt(lastMinute, forecast, model);
   const openUntil = input.previous?.burstUntil?.getTime() ?? 0;
   const burstUntilMs = burstNow ? nowMs + model.burstWindowSeconds * 1000 : openUntil > nowMs ? openUntil : null;
-  const lastMinutePerHour = lastMinuteClaims(times, nowMs) * 60;
+  const lastMinutePerHour = lastMinute * 60;
   const burstExcess = burstNow ? (Math.max(0, lastMinutePerHour - forecast) * model.burstHorizonSeconds) / 3600 : 0;
   const expected = (forecast * lead) / 3600 + burstExcess;
   const peak = seasonalPeakPerLead(times, nowMs, historyStartMs, lead * 1000, model);
@@ -90,12 +89,12 @@ export function decideTarget(input: TargetInput, model: DemandModel = DEFAULT_DE
     if (burstUntilMs !== null) {
       target = held;
       if (!burstNow) why.push(`burst window open until ${new Date(burstUntilMs).toISOString()}: held at ${held}`);
-    } else if (nowMs - prev.decidedAt.getTime() >= stepMs) {
+    } else if (nowMs - prev.targetSince.getTime() >= stepMs) {
       target = Math.max(bounded, held - Math.max(1, Math.floor(held * model.scaleInFraction)));
       if (target > bounded) why.push(`scale-in gradual: ${held} → ${target}, the next step in ${stepMs / 60_000} min`);
     } else {
       target = held;
-      const nextMs = prev.decidedAt.getTime() + stepMs;
+      const nextMs = prev.targetSince.getTime() + stepMs;
       why.push(`scale-in held at ${held} until ${new Date(nextMs).toISOString()}`);
     }
   }
@@ -109,7 +108,7 @@ export function decideTarget(input: TargetInput, model: DemandModel = DEFAULT_DE
     burstUntil: burstUntilMs === null ? null : new Date(burstUntilMs),
     reason: why.join('; '),
     peakPerLead: peak,
-    targetSince: changed ? input.now : prev.decidedAt,
+    targetSince: changed ? input.now : prev.targetSince,
   };
 }
 

@@ -32,7 +32,6 @@ const input = (over: Partial<TargetInput> & { now: Date }): TargetInput => ({
   previous: null,
   ...over,
 });
-const asPrevious = (d: TargetDecision) => ({ target: d.target, decidedAt: d.targetSince, burstUntil: d.burstUntil });
 
 describe('decideTarget', () => {
   it('flat demand: the forecast is its rate and the target covers it over the lead time with a margin', () => {
@@ -120,7 +119,7 @@ describe('decideTarget', () => {
     expect(high).toBeGreaterThan(10);
     const seen: number[] = [];
     for (let t = peak + MIN; t <= peak + 30 * MIN; t += MIN) {
-      d = decideTarget(input({ now: new Date(t), demand, previous: asPrevious(d) }));
+      d = decideTarget(input({ now: new Date(t), demand, previous: d }));
       seen.push(d.target);
     }
     // Never more than one spare lower per minute, and about one per 5 minutes over the half hour.
@@ -136,18 +135,18 @@ describe('decideTarget', () => {
     const calm = evenly(T0, now - MIN, 6 * MIN); // 10/h
     const before = decideTarget(input({ now: new Date(now - MIN), demand: calm }));
     const burst = [...calm, ...evenly(now - 50_000, now, 2_000)]; // 25 claims in the last 50 s
-    const d = decideTarget(input({ now: new Date(now), demand: burst, previous: asPrevious(before) }));
+    const d = decideTarget(input({ now: new Date(now), demand: burst, previous: before }));
     expect(d.burstUntil).not.toBeNull();
     expect(d.burstUntil!.getTime()).toBeGreaterThan(now + 5 * MIN);
     expect(d.target).toBeGreaterThan(before.target + 10);
     expect(d.reason).toMatch(/burst/);
     // 8 minutes later (past a scale-in step), no more claims: inside the window the target holds.
-    const later = decideTarget(input({ now: new Date(now + 8 * MIN), demand: burst, previous: asPrevious(d) }));
+    const later = decideTarget(input({ now: new Date(now + 8 * MIN), demand: burst, previous: d }));
     expect(later.target).toBe(d.target);
     expect(later.burstUntil).toEqual(d.burstUntil);
     // After the window it scales in, one step: a tenth of the target (at least one spare).
     const after = decideTarget(
-      input({ now: new Date(d.burstUntil!.getTime() + 6 * MIN), demand: burst, previous: asPrevious(later) }),
+      input({ now: new Date(d.burstUntil!.getTime() + 6 * MIN), demand: burst, previous: later }),
     );
     expect(after.burstUntil).toBeNull();
     expect(after.target).toBe(d.target - Math.max(1, Math.floor(d.target / 10)));
