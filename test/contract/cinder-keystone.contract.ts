@@ -11,13 +11,9 @@ import { SIMULATOR_ADMIN, SIMULATOR_TENANT } from '../../infra/stack';
 import { call as rawCall, waitFor } from '../openstack-sim/helpers';
 import { rawVolumeApi, type RawVolumeApi } from './raw';
 import { ShapeBook } from './shapes';
-import { startReal, startSim, type Target } from './targets';
+import { CONTRACT_TARGETS, type Target } from './targets';
 
 const shapes = new ShapeBook();
-const TARGETS = [
-  ['simulator', startSim],
-  ['real', startReal],
-] as const;
 const UNAUTHORIZED = {
   error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' },
 };
@@ -54,7 +50,7 @@ async function observeStatuses(
   return seen;
 }
 
-describe.each(TARGETS)('contract: %s', (target, start) => {
+describe.each(CONTRACT_TARGETS)('contract: %s', (target, start) => {
   let cloud: Target | undefined;
   let clients: CloudClients;
   let admin: RawVolumeApi;

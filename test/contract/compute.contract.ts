@@ -11,15 +11,10 @@ import { computeFlowChecks } from './compute-flow-checks';
 import { computeNetworkChecks } from './compute-network-checks';
 import { ShapeBook } from './shapes';
 import { useContractTarget } from './suite';
-import { startReal, startSim } from './targets';
+import { CONTRACT_TARGETS, startReal } from './targets';
 
 const shapes = new ShapeBook();
-const TARGETS = [
-  ['simulator', startSim],
-  ['real', startReal],
-] as const;
-
-describe.each(TARGETS)('contract (compute + network): %s', (target, start) => {
+describe.each(CONTRACT_TARGETS)('contract (compute + network): %s', (target, start) => {
   const ctx = useContractTarget(target, start, shapes);
 
   describe('nova: flavors, boot from volumes, show/list/delete', () => computeChecks(ctx));

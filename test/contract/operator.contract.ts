@@ -14,15 +14,10 @@ import { quotaChecks } from './quota-checks';
 import { registryChecks } from './registry-checks';
 import { ShapeBook } from './shapes';
 import { useContractTarget } from './suite';
-import { startReal, startSim } from './targets';
+import { CONTRACT_TARGETS } from './targets';
 
 const shapes = new ShapeBook();
-const TARGETS = [
-  ['simulator', startSim],
-  ['real', startReal],
-] as const;
-
-describe.each(TARGETS)('contract (operator commands): %s', (target, start) => {
+describe.each(CONTRACT_TARGETS)('contract (operator commands): %s', (target, start) => {
   const ctx = useContractTarget(target, start, shapes);
 
   describe('keystone: projects and users', () => identityChecks(ctx));

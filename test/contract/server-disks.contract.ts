@@ -22,18 +22,13 @@ import {
 import { BUILD_METADATA_KEY, ensureTenantDisk } from '../../servers/tenant-disks';
 import { waitForWith } from '../support/wait-for';
 import { rawVolumeApi, type RawVolumeApi } from './raw';
-import { startReal, startSim, type Target } from './targets';
-
-const TARGETS = [
-  ['simulator', startSim],
-  ['real', startReal],
-] as const;
+import { CONTRACT_TARGETS, type Target } from './targets';
 
 const WAIT_MS = 60_000;
 /** Gentler on the real cinder-api than the simulator helpers' 20 ms. */
 const waitFor = waitForWith({ timeoutMs: WAIT_MS, intervalMs: 100 });
 
-describe.each(TARGETS)('contract (server build disks through a trust): %s', (target, start) => {
+describe.each(CONTRACT_TARGETS)('contract (server build disks through a trust): %s', (target, start) => {
   const run = `${target}-${Date.now().toString(36)}`;
   const buildId = `build-${run}`;
   const server = `vm-${run}`;

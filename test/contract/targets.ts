@@ -62,3 +62,9 @@ async function bringUpReal(): Promise<Target> {
   );
   return { authUrl: real.authUrl, newRbacAuthUrl: real.newRbacAuthUrl, stop: () => real.stop() };
 }
+
+/** Both clouds, for `describe.each`: every contract module runs its checks against each. */
+export const CONTRACT_TARGETS = [
+  ['simulator', startSim],
+  ['real', startReal],
+] as const;

@@ -7,19 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { cinderBodyChecks } from './cinder-body-checks';
 import { ShapeBook } from './shapes';
 import { useContractTarget } from './suite';
-import { startReal, startSim } from './targets';
+import { CONTRACT_TARGETS } from './targets';
 import { tenantSetupChecks } from './tenant-setup-checks';
 import { trustChecks } from './trust-checks';
 import { newRbacKeystone, trustLifecycleChecks, usualKeystone } from './trust-lifecycle-checks';
 
 const shapes = new ShapeBook();
-const TARGETS = [
-  ['simulator', startSim],
-  // Its second Keystone, under the new RBAC defaults, serves the trust lifecycle (trust-lifecycle-checks.ts).
-  ['real', startReal],
-] as const;
-
-describe.each(TARGETS)('contract (trusts, quota, bodies): %s', (target, start) => {
+// The real target's second Keystone, under the new RBAC defaults, serves the trust lifecycle (trust-lifecycle-checks).
+describe.each(CONTRACT_TARGETS)('contract (trusts, quota, bodies): %s', (target, start) => {
   const ctx = useContractTarget(target, start, shapes);
 
   describe('keystone: tenant set-up (project, user, role add)', () => tenantSetupChecks(ctx));
