@@ -33,6 +33,7 @@ import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataStore } from '../chunkstore/index';
+import { RECORD_HEADER } from '../chunkstore/log-record';
 import { randomIo, type LoadResult } from './lib/closed-loop';
 import { CountingFs } from './lib/counting-fs';
 import { ensureFio } from './lib/ensure-fio';
@@ -89,7 +90,6 @@ const depthEngine = (n: number): FioOptions => (n === 1 ? { ioengine: 'psync' } 
 const chunkFiles: FioOptions = { filename: FILES.join(':'), filesize: CHUNK_SIZE, file_service_type: 'random' };
 
 interface Ctx {
-  root: string;
   fioDir: string;
   fs: CountingFs;
   store: DataStore;
@@ -178,7 +178,7 @@ async function durable(ctx: Ctx) {
 async function logTwin(ctx: Ctx, c64: DurableRow) {
   const out = [];
   for (const run of c64.runs) {
-    const bs = Math.ceil((run.store.writesPerSync * (BS + 64)) / BS) * BS;
+    const bs = Math.ceil((run.store.writesPerSync * (BS + RECORD_HEADER)) / BS) * BS;
     const f = await fio(ctx.fioDir, { rw: 'write', filename: DURABLE_FILE, bs, fdatasync: 1, ioengine: 'psync' });
     settle();
     out.push({ bs, syncsPerSec: f.iops, writesPerSecCeiling: f.iops * run.store.writesPerSync });
@@ -268,7 +268,7 @@ async function main(): Promise<void> {
     await runFio({ ...layout, filename: DURABLE_FILE, filesize: CHUNKS * CHUNK_SIZE });
     settle();
     console.log(`chunkstore vs ${fioVersion} on ${fileSystem(root)}, ${cpus().length} CPUs, load ${loadBefore[0]}`);
-    const ctx: Ctx = { root, fioDir, fs, store };
+    const ctx: Ctx = { fioDir, fs, store };
     const durableRows = await durable(ctx);
     const c64Ceiling = await logTwin(ctx, durableRows[2]!);
     const pg = [];

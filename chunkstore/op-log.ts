@@ -169,9 +169,8 @@ export class OpLog {
     let synced: Pending[] = [];
     try {
       while (this.queue.length > 0 && !this.failed) {
-        const next = this.writeBatch(synced);
-        synced = [];
-        synced = await next;
+        // writeBatch empties `synced` in place as it resolves it, whatever happens to the next batch
+        synced = await this.writeBatch(synced);
       }
     } catch (err) {
       // durability of what was written is unknown: refuse everything from now on
@@ -200,9 +199,10 @@ export class OpLog {
     const bytes = batch.reduce((n, p) => n + p.size, 0);
     const pad = this.padding(bytes);
     const buf = Buffer.allocUnsafe(bytes + pad);
+    const last = batch[batch.length - 1];
     let at = 0;
     for (const p of batch) {
-      encodeRecord({ seq: p.seq, epoch: this.epoch, op: p.op, pad: p === batch.at(-1) ? pad : 0 }, buf, at);
+      encodeRecord({ seq: p.seq, epoch: this.epoch, op: p.op, pad: p === last ? pad : 0 }, buf, at);
       at += p.size;
     }
     buf.fill(0, bytes);
@@ -210,7 +210,7 @@ export class OpLog {
     try {
       await this.io.writeBatch(seg.file, this.position, buf);
       this.position += buf.length;
-      seg.lastSeq = batch[batch.length - 1].seq;
+      seg.lastSeq = last.seq;
       // the next segment is made ahead, off the appenders' path, once this one is half full
       if (this.free.length === 0 && this.position > this.opts.segmentSize / 2) {
         void this.makeSpare().catch(() => undefined);

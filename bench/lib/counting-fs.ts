@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { LogSegment } from '../../chunkstore/log-segment';
 import { nodeFs, type StoreFile, type StoreFs } from '../../chunkstore/store-fs';
 
 /**
@@ -21,7 +22,8 @@ export class CountingFs implements StoreFs {
 
   async open(path: string, how: 'create' | 'existing'): Promise<StoreFile> {
     const file = await nodeFs.open(path, how);
-    const isLog = basename(path).startsWith('log_');
+    // A log segment (opened as log_<n>.tmp when new): not log_checkpoint, whose syncs are the checkpoint's.
+    const isLog = LogSegment.indexOf(basename(path).replace(/\.tmp$/, '')) !== null;
     const count = () => (isLog ? this.logSyncs++ : this.otherSyncs++);
     const took = (since: number) => {
       if (isLog) this.logSyncMs += performance.now() - since;

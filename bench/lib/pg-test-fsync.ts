@@ -1,20 +1,19 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { postgresBinDir } from '../../infra/postgres';
 
 const run = promisify(execFile);
 
 /** pg_test_fsync from the installed PostgreSQL (not on PATH in Debian: /usr/lib/postgresql/<v>/bin). */
 function findPgTestFsync(): string | null {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return null;
-  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) {
-    const path = join(root, v, 'bin', 'pg_test_fsync');
-    if (existsSync(path)) return path;
+  try {
+    const path = join(postgresBinDir(), 'pg_test_fsync');
+    return existsSync(path) ? path : null;
+  } catch {
+    return null; // no PostgreSQL installed
   }
-  return null;
 }
 
 /**
