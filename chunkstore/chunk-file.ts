@@ -68,6 +68,11 @@ export class ChunkFile {
     this.snapshot = await SnapshotFile.load(this.pool, this.meta.chunkId, sn, this.geometry);
   }
 
+  /** True while writes of the chunk file are owed to the write-behind thread. */
+  get owing(): boolean {
+    return this.file.owing;
+  }
+
   get isClone(): boolean {
     return this.meta.clone;
   }

@@ -9,6 +9,7 @@ import { OpLog } from './op-log';
 import { checkNumber, logOptions, type DataStoreOptions } from './store-options';
 import { nodeFs } from './store-fs';
 import { DEFAULT_SYNC_IO_MAX_BYTES, SyncIoPolicy } from './sync-io-policy';
+import { WriteBehind } from './write-behind';
 
 export type { DataStoreOptions } from './store-options';
 
@@ -33,6 +34,7 @@ export class DataStore {
     private readonly storeGeometry: Geometry,
     private readonly locks: KeyedRwLock<number>,
     private readonly io: SyncIoPolicy,
+    private readonly behind: WriteBehind,
   ) {}
 
   /**
@@ -50,8 +52,10 @@ export class DataStore {
     const syncIoMaxBytes = opts.syncIoMaxBytes ?? DEFAULT_SYNC_IO_MAX_BYTES;
     checkNumber('syncIoMaxBytes', syncIoMaxBytes);
     const locks = new KeyedRwLock<number>();
-    const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending);
-    const store = new DataStore(new ChunkDir(new FilePool(opts.dir, geometry, io, fs), geometry), geometry, locks, io);
+    const behind = new WriteBehind(fs.backgroundWriter());
+    const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending, behind);
+    const chunks = new ChunkDir(new FilePool(opts.dir, geometry, io, fs), geometry);
+    const store = new DataStore(chunks, geometry, locks, io, behind);
     try {
       await store.chunks.load();
       const { log, replay } = await OpLog.open(fs, opts.dir, logOptions(opts, geometry), io);
@@ -62,6 +66,7 @@ export class DataStore {
     } catch (err) {
       await store.log?.close().catch(() => undefined);
       await store.chunks.closeAll();
+      await behind.close();
       throw err;
     }
     return store;
@@ -101,11 +106,13 @@ export class DataStore {
     // not `async`: the hottest path of the store, one promise fewer per read
     try {
       this.checkIdAndSn(id, sn);
-      // A synchronous read while no mutation of the chunk runs or waits completes in this
-      // tick: nothing can interleave with it, so the lock's bookkeeping (a third of a small
-      // read) is skipped. The read returns a settled promise then.
-      if (this.io.useSync(target.length) && this.locks.sharedNow(id))
-        return this.chunks.existing(id).readInto(offset, target);
+      // A synchronous read while no mutation of the chunk runs or waits, and none of its
+      // writes is owed, completes in this tick: nothing can interleave with it, so the lock's
+      // bookkeeping (a third of a small read) is skipped. The read returns a settled promise then.
+      if (this.io.useSync(target.length) && this.locks.sharedNow(id)) {
+        const chunk = this.chunks.existing(id);
+        if (!chunk.owing) return chunk.readInto(offset, target);
+      }
     } catch (err) {
       return Promise.reject(err);
     }
@@ -201,6 +208,7 @@ export class DataStore {
     } finally {
       await this.log.close();
       await this.chunks.closeAll();
+      await this.behind.close();
     }
   }
 
@@ -246,6 +254,7 @@ export class DataStore {
 
   private checkIdAndSn(id: number, sn: number): void {
     if (this.closed) throw new Error('DataStore is closed');
+    if (this.behind.failure) throw this.behind.failure;
     checkNumber('chunk id', id);
     checkNumber('sn', sn);
   }

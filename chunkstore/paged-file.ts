@@ -1,7 +1,7 @@
 import type { Geometry } from './geometry';
 import { decodeMetaPage, encodeMetaPage, type MetaPage } from './metapage';
 import type { StoreFile } from './store-fs';
-import type { SyncIoPolicy } from './sync-io-policy';
+import { BEHIND_MAX_BYTES, type SyncIoPolicy } from './sync-io-policy';
 
 /** What the synchronous paths return: already settled, shared. */
 const DONE: Promise<void> = Promise.resolve();
@@ -14,12 +14,16 @@ const DONE: Promise<void> = Promise.resolve();
  * SyncIoPolicy for why and when), the rest through the thread pool.
  * Remembers whether data was written since the last sync (`dirty`), so the
  * chunk can make it durable before a metapage change or at a checkpoint.
+ * Data writes may be owed to the write-behind thread (SyncIoPolicy.useBehind):
+ * every later call on the file (reads, writes, syncs, close) runs after them.
  */
 export class PagedFile {
   private unsynced = false;
   /** the datasync running now, if any */
   private syncing: Promise<void> | null = null;
   private closed = false;
+  /** the last write owed to the write-behind thread, until it is done; a failed one stays (the store failed) */
+  private owed: Promise<void> | null = null;
 
   constructor(
     readonly path: string,
@@ -41,6 +45,7 @@ export class PagedFile {
    * never runs ahead of disk.
    */
   async writeMeta(meta: MetaPage): Promise<void> {
+    await this.owed;
     await this.writeAt(0, encodeMetaPage(meta, this.geometry));
     await this.datasync();
   }
@@ -61,10 +66,26 @@ export class PagedFile {
     return this.readInto(this.geometry.metaPageSize + offset, target);
   }
 
-  /** Writes into the data area at chunk offset `offset` (not synced; may throw synchronously). */
+  /**
+   * Writes into the data area at chunk offset `offset` (not synced; may throw synchronously). When the
+   * policy owes it to the write-behind thread, or earlier owed writes are pending (their order must hold),
+   * resolves once it is handed over (while not congested), not written: later calls wait for it.
+   */
   writeData(offset: number, data: Uint8Array): Promise<void> {
     this.unsynced = true;
-    return this.writeAt(this.geometry.metaPageSize + offset, data);
+    const position = this.geometry.metaPageSize + offset;
+    const behind = this.io.behind;
+    if (behind && (this.owed || this.io.useBehind(data.length))) {
+      if (data.length > BEHIND_MAX_BYTES) return this.afterOwed(() => this.writeAt(position, data));
+      const written = behind.write(this.handle, position, data).then(() => {
+        this.unsynced = true; // a sync that began before it landed did not cover it
+        if (this.owed === written) this.owed = null;
+      });
+      written.catch(() => undefined); // the failure is the store's, reported by every later call
+      this.owed = written;
+      return behind.congested ? written : DONE;
+    }
+    return this.writeAt(position, data);
   }
 
   /** True when data was written since the last datasync began. */
@@ -73,6 +94,7 @@ export class PagedFile {
   }
 
   async datasync(): Promise<void> {
+    await this.owed;
     // cleared before the call: a write racing with it marks the file again
     this.unsynced = false;
     const sync = this.handle.datasync();
@@ -94,11 +116,13 @@ export class PagedFile {
    * not only a sync started.
    */
   async syncIfDirty(): Promise<void> {
+    await this.owed;
     if (this.syncing) await this.syncing.catch(() => undefined); // a failure marked the file dirty again
     if (this.unsynced && !this.closed) await this.datasync();
   }
 
   async close(): Promise<void> {
+    await this.owed?.catch(() => undefined); // the worker must be done with the descriptor
     this.closed = true;
     await this.syncing?.catch(() => undefined); // a checkpoint's sync may still run on the handle
     return this.handle.close();
@@ -113,6 +137,7 @@ export class PagedFile {
    * synchronously reach the caller's lock as a rejection.
    */
   private readInto(position: number, target: Uint8Array): Promise<void> {
+    if (this.owed) return this.afterOwed(() => this.readInto(position, target));
     if (!this.io.useSync(target.length)) return this.readIntoAsync(position, target);
     const started = this.io.readStarted();
     let done = 0;
@@ -137,6 +162,17 @@ export class PagedFile {
       done += bytesRead;
     }
     if (done < target.length) target.fill(0, done);
+  }
+
+  /** Runs `io` after the owed writes (their failure is thrown instead). */
+  private async afterOwed(io: () => Promise<void>): Promise<void> {
+    while (this.owed) await this.owed;
+    return io();
+  }
+
+  /** True while writes of this file are owed to the write-behind thread (reads then wait for them). */
+  get owing(): boolean {
+    return this.owed !== null;
   }
 
   private writeAt(position: number, data: Uint8Array): Promise<void> {

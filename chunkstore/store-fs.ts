@@ -1,5 +1,6 @@
 import { fdatasyncSync, readSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { WriteThread } from './write-thread';
 
 /**
  * The only file-system calls the store makes. The real one is NodeFs; the
@@ -25,7 +26,24 @@ export interface StoreFile {
   close(): Promise<void>;
 }
 
+/** One positional write of a BackgroundWriter batch. */
+export interface BackgroundWrite {
+  readonly file: StoreFile;
+  readonly position: number;
+  readonly data: Uint8Array;
+}
+
+/** Writes carried out off the event loop, batch after batch in the order given (WriteBehind). */
+export interface BackgroundWriter {
+  /** Writes every item whole, in order; resolves with each item's error (undefined: written). */
+  writeAll(items: readonly BackgroundWrite[]): Promise<Array<Error | undefined>>;
+  /** After the batches given so far are written. */
+  close(): Promise<void>;
+}
+
 export interface StoreFs {
+  /** A writer for this store's background writes (one per open store). */
+  backgroundWriter(): BackgroundWriter;
   mkdirp(dir: string): Promise<void>;
   readdir(dir: string): Promise<string[]>;
   /** 'create' fails when the file exists (O_EXCL); 'existing' fails when it does not. */
@@ -37,8 +55,39 @@ export interface StoreFs {
   syncDir(dir: string): Promise<void>;
 }
 
+/**
+ * A BackgroundWriter that writes with each file's writeSync one event-loop turn later (setImmediate runs in
+ * order): the same contract as the real thread, for simulated files (tests) that have no descriptor.
+ */
+export function inProcessWriter(): BackgroundWriter {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    writeAll(items) {
+      const done = new Promise<Array<Error | undefined>>((resolve) =>
+        setImmediate(() => resolve(items.map(writeWhole))),
+      );
+      last = done;
+      return done;
+    },
+    close: () => last.then(() => undefined),
+  };
+}
+
+function writeWhole({ file, position, data }: BackgroundWrite): Error | undefined {
+  try {
+    for (let n = 0; n < data.length;) n += file.writeSync(data, n, data.length - n, position + n);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
 class NodeFile implements StoreFile {
   constructor(private readonly handle: FileHandle) {}
+
+  get fd(): number {
+    return this.handle.fd;
+  }
 
   readSync(target: Uint8Array, offset: number, length: number, position: number): number {
     return readSync(this.handle.fd, target, offset, length, position);
@@ -79,6 +128,13 @@ class NodeFile implements StoreFile {
 
 /** The real file system (node:fs). */
 export const nodeFs: StoreFs = {
+  backgroundWriter() {
+    const thread = new WriteThread();
+    return {
+      writeAll: (items) => thread.writeAll(items.map((w) => ({ ...w, fd: descriptorOf(w.file) }))),
+      close: () => thread.close(),
+    };
+  },
   async mkdirp(dir) {
     await mkdir(dir, { recursive: true });
   },
@@ -97,3 +153,8 @@ export const nodeFs: StoreFs = {
     }
   },
 };
+
+function descriptorOf(file: StoreFile): number {
+  if (!(file instanceof NodeFile)) throw new Error('nodeFs background writes take only its own files');
+  return file.fd;
+}

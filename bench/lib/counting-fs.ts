@@ -14,6 +14,7 @@ export class CountingFs implements StoreFs {
   /** time spent in the log's fdatasyncs: group commit keeps it near the measurement's whole time */
   logSyncMs = 0;
 
+  backgroundWriter = nodeFs.backgroundWriter;
   mkdirp = nodeFs.mkdirp;
   readdir = nodeFs.readdir;
   rename = nodeFs.rename;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DataStore, type DataStoreOptions } from '../../chunkstore/index';
-import { nodeFs, type StoreFile, type StoreFs } from '../../chunkstore/store-fs';
+import { inProcessWriter, nodeFs, type StoreFile, type StoreFs } from '../../chunkstore/store-fs';
 import { GEOMETRY } from './replay-env';
 
 /**
@@ -27,6 +27,8 @@ export class CallCounter {
   readonly fs: StoreFs = {
     ...nodeFs,
     open: async (path, how) => this.wrap(basename(path), await nodeFs.open(path, how)),
+    // the counted files are wrappers without a descriptor: owed writes go through their writeSync
+    backgroundWriter: inProcessWriter,
   };
 
   reset(): void {

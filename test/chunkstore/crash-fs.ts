@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import type { StoreFile, StoreFs } from '../../chunkstore/store-fs';
+import { inProcessWriter, type StoreFile, type StoreFs } from '../../chunkstore/store-fs';
 
 /**
  * An in-memory StoreFs that records every write, truncate, sync and
@@ -146,6 +146,9 @@ export class CrashFs implements StoreFs {
   tick(): Promise<void> {
     return new Promise((resolve) => setImmediate(resolve));
   }
+
+  /** Owed chunk writes land a turn later, each recorded like any write (a crash point after it). */
+  backgroundWriter = inProcessWriter;
 
   async mkdirp(): Promise<void> {}
 

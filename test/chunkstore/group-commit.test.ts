@@ -16,6 +16,11 @@ function writeAll(store: DataStore, page: number, fill: number): Promise<void[]>
   return Promise.all(CHUNKS.map((id) => store.writeChunk(id, 1, new Uint8Array(PAGE).fill(fill), page * PAGE)));
 }
 
+/** A read of each chunk runs after its owed writes: once it resolves, they have landed. */
+function readAll(store: DataStore): Promise<unknown> {
+  return Promise.all(CHUNKS.map((id) => store.readChunk(id, 1, 0, PAGE)));
+}
+
 describe('group commit: the log writer keeps the device busy', () => {
   it("a batch's record goes out on the event loop, even above 64 KiB: no pool trip before its sync", async () => {
     // 32 records of a 4 KiB write are 133 KiB: above the policy's 64 KiB they went through the pool, a trip
@@ -33,6 +38,7 @@ describe('group commit: the log writer keeps the device busy', () => {
     // the apply step (the chunk writes after the log sync) ran first, leaving the device idle meanwhile
     await withCountedStore(undefined, async (store, counter) => {
       await writeAll(store, 0, 1);
+      await readAll(store);
       const { reached, open } = counter.holdSyncs('log');
       const first = writeAll(store, 1, 2);
       await reached; // the first batch's sync is held
@@ -41,9 +47,11 @@ describe('group commit: the log writer keeps the device busy', () => {
       counter.reset();
       open();
       await Promise.all([first, second]);
+      await readAll(store);
       const nextSync = counter.trace.indexOf('log.datasync');
       expect(nextSync).toBeGreaterThanOrEqual(0);
       expect(counter.trace.slice(0, nextSync)).not.toContain('chunk.writeSync');
+      expect(counter.trace.slice(nextSync).filter((call) => call === 'chunk.writeSync')).toHaveLength(16);
     });
   });
 });
