@@ -131,7 +131,7 @@ export const nodeFs: StoreFs = {
   backgroundWriter() {
     const thread = new WriteThread();
     return {
-      writeAll: (items) => thread.writeAll(items.map((w) => ({ ...w, fd: descriptorOf(w.file) }))),
+      writeAll: (items) => thread.writeAll(items, (w) => descriptorOf(w.file)),
       close: () => thread.close(),
     };
   },

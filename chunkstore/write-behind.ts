@@ -6,10 +6,16 @@ import type { BackgroundWrite, BackgroundWriter, StoreFile } from './store-fs';
  */
 const MAX_OWED_BYTES = 8 * 1024 * 1024;
 
-interface Owed {
-  readonly write: BackgroundWrite;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
+/** Where a batch's copies start; it doubles as needed (a batch at depth 64 is ~128 KiB). */
+const FIRST_BATCH_BYTES = 256 * 1024;
+
+interface Batch {
+  readonly writes: Array<{ file: StoreFile; position: number; at: number; length: number }>;
+  /** the copies of the writes' data, back to back */
+  bytes: Uint8Array;
+  used: number;
+  readonly done: Promise<void>;
+  readonly settle: (error: Error | undefined) => void;
 }
 
 /**
@@ -25,8 +31,8 @@ interface Owed {
  * the record is still in the log, so reopening the store replays it.
  */
 export class WriteBehind {
-  private queue: Owed[] = [];
-  private scheduled = false;
+  /** the batch this event-loop turn fills; sent at the turn's end */
+  private open: Batch | null = null;
   private owedBytes = 0;
   /** The first failed write's error; the store refuses everything after it. */
   failure: Error | null = null;
@@ -40,46 +46,64 @@ export class WriteBehind {
 
   /**
    * Owes a write of a copy of `data` (the caller may reuse its buffer) at `position` of `file`; resolves
-   * once it is written, after every write owed before it. Rejects with the write's error, or with the
-   * store's failure when an earlier write failed.
+   * once its batch is written, after every batch before it. Rejects with the store's failure when this
+   * or an earlier write failed.
    */
   write(file: StoreFile, position: number, data: Uint8Array): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    const batch = (this.open ??= this.startBatch());
+    if (batch.used + data.length > batch.bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(batch.bytes.length * 2, batch.used + data.length));
+      grown.set(batch.bytes.subarray(0, batch.used));
+      batch.bytes = grown;
+    }
+    batch.bytes.set(data, batch.used);
+    batch.writes.push({ file, position, at: batch.used, length: data.length });
+    batch.used += data.length;
     this.owedBytes += data.length;
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ write: { file, position, data: data.slice() }, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.send()); // after this turn's callers have all queued theirs
-      }
-    });
+    return batch.done;
   }
 
   /** Waits for every owed write, then stops the writer. */
   async close(): Promise<void> {
-    while (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
+    while (this.open) await new Promise((resolve) => setImmediate(resolve));
     await this.writer.close();
   }
 
-  private send(): void {
-    this.scheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    this.writer.writeAll(batch.map((o) => o.write)).then(
-      (errors) => batch.forEach((o, k) => this.settle(o, errors[k])),
-      (err: unknown) => batch.forEach((o) => this.settle(o, err instanceof Error ? err : new Error(String(err)))),
-    );
+  private startBatch(): Batch {
+    let settle!: Batch['settle'];
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
+    done.catch(() => undefined); // each file waiting on it reports the failure; none may be waiting
+    setImmediate(() => this.send()); // after this turn's callers have all owed theirs
+    return { writes: [], bytes: Buffer.allocUnsafeSlow(FIRST_BATCH_BYTES), used: 0, done, settle };
   }
 
-  private settle(owed: Owed, error: Error | undefined): void {
-    this.owedBytes -= owed.write.data.length;
-    if (error) {
-      this.failure ??= new Error(
-        `a chunk write owed after its log record failed (reopen the store to replay it): ${error.message}`,
-        { cause: error },
-      );
-      owed.reject(this.failure);
-    } else if (this.failure) owed.reject(this.failure);
-    else owed.resolve();
+  private send(): void {
+    const batch = this.open!;
+    this.open = null;
+    const { bytes, used } = batch;
+    // views of one buffer: the real writer hands that buffer to its thread whole, without a copy
+    const items: BackgroundWrite[] = batch.writes.map((w) => ({
+      file: w.file,
+      position: w.position,
+      data: bytes.subarray(w.at, w.at + w.length),
+    }));
+    const owed = used;
+    const end = (error: Error | undefined) => {
+      this.owedBytes -= owed;
+      if (error && !this.failure) {
+        this.failure = new Error(
+          `a chunk write owed after its log record failed (reopen the store to replay it): ${error.message}`,
+          { cause: error },
+        );
+      }
+      batch.settle(this.failure ?? undefined);
+    };
+    this.writer.writeAll(items).then(
+      (errors) => end(errors.find((e) => e !== undefined)),
+      (err: unknown) => end(err instanceof Error ? err : new Error(String(err))),
+    );
   }
 }

@@ -28,8 +28,8 @@ parentPort.on('message', ({ id, layout, data }) => {
 });
 `;
 
-export interface FdWrite {
-  readonly fd: number;
+/** One positional write: its bytes are `data` (a view; see writeAll). */
+export interface PositionalWrite {
   readonly position: number;
   readonly data: Uint8Array;
 }
@@ -43,25 +43,34 @@ export class WriteThread {
   private readonly waiting = new Map<number, Waiter>();
 
   /**
-   * Writes every item whole, in order, after every batch sent before; resolves with each item's error
-   * (undefined: written). Rejects only when the thread itself dies. The data is copied before this returns.
+   * Writes every item whole, on the descriptor `fdOf` gives, in order, after every batch sent before;
+   * resolves with each item's error (undefined: written). Rejects only when the thread itself dies. When
+   * all the items' data are views of one buffer (WriteBehind's batches) that buffer is handed to the thread
+   * and unusable here afterwards; otherwise the data is copied.
    */
-  writeAll(items: readonly FdWrite[]): Promise<Array<Error | undefined>> {
-    const total = items.reduce((n, item) => n + item.data.length, 0);
-    const data = new Uint8Array(total);
+  writeAll<T extends PositionalWrite>(
+    items: readonly T[],
+    fdOf: (item: T) => number,
+  ): Promise<Array<Error | undefined>> {
+    const shared = items.length > 0 && items.every((item) => item.data.buffer === items[0]!.data.buffer);
+    const data = shared ? new Uint8Array(items[0]!.data.buffer) : packed(items);
     const layout = new Float64Array(items.length * 4);
-    let offset = 0;
-    items.forEach((item, k) => {
-      data.set(item.data, offset);
-      layout.set([item.fd, item.position, offset, item.data.length], k * 4);
-      offset += item.data.length;
-    });
+    let packedAt = 0;
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k]!;
+      layout[k * 4] = fdOf(item);
+      layout[k * 4 + 1] = item.position;
+      layout[k * 4 + 2] = shared ? item.data.byteOffset : packedAt;
+      layout[k * 4 + 3] = item.data.length;
+      packedAt += item.data.length;
+    }
     const id = this.nextId++;
     const worker = (this.worker ??= this.start());
     worker.ref(); // keeps the process alive while writes are owed
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { count: items.length, resolve, reject });
-      worker.postMessage({ id, layout: layout.buffer, data: data.buffer }, [layout.buffer, data.buffer]);
+      const buffer = data.buffer as ArrayBuffer;
+      worker.postMessage({ id, layout: layout.buffer, data: buffer }, [layout.buffer, buffer]);
     });
   }
 
@@ -93,4 +102,14 @@ export class WriteThread {
     worker.on('exit', (code) => this.waiting.size > 0 && die(new Error(`write thread exited (${code})`)));
     return worker;
   }
+}
+
+function packed(items: readonly PositionalWrite[]): Uint8Array {
+  const out = new Uint8Array(items.reduce((n, item) => n + item.data.length, 0));
+  let at = 0;
+  for (const item of items) {
+    out.set(item.data, at);
+    at += item.data.length;
+  }
+  return out;
 }
