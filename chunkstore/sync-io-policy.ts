@@ -23,6 +23,13 @@ const SLOW_CALLS_TO_BACK_OFF = 3;
 const LEAK = 32;
 /** A lone fdatasync slower than this (the device is congested) sends the next ones to the pool. */
 const SLOW_FLUSH_MS = 5;
+/**
+ * How long the first slow fdatasync sends the next ones to the pool; doubled while the one tried after
+ * that is slow too (up to ASYNC_AFTER_SLOW_MS), reset by a fast one. Short, because the usual cause is
+ * short: the store's own checkpoint writing chunk pages back (bench c1: a second of pool trips after each
+ * left the event loop idle 22 % of a run).
+ */
+const FIRST_FLUSH_BACKOFF_MS = 100;
 /** After a slow synchronous call, everything goes through the thread pool for this long. */
 export const ASYNC_AFTER_SLOW_MS = 1_000;
 /** The read path times one call in this many (readStarted). */
@@ -62,11 +69,12 @@ const NOT_TIMED = -1;
  * ~140 µs per trip on this loaded 2-core VM, as much as the device's sync
  * (bare Node pwrite + fdatasync: 3.3-4.6k/s through the pool, 6.5-8.2k/s
  * blocking, fio --fdatasync=1 5-8.6k/s). A lone fdatasync slower than
- * SLOW_FLUSH_MS sends the next ones to the pool for ASYNC_AFTER_SLOW_MS.
+ * SLOW_FLUSH_MS sends the next ones to the pool for FIRST_FLUSH_BACKOFF_MS, longer while they stay slow.
  */
 export class SyncIoPolicy {
   private asyncUntil = 0;
   private flushAsyncUntil = 0;
+  private flushBackoffMs = FIRST_FLUSH_BACKOFF_MS;
   private slowDebt = 0;
   private reads = 0;
   private readonly loneMaxBytes: number;
@@ -171,7 +179,10 @@ export class SyncIoPolicy {
     if (started < this.flushAsyncUntil) return file.datasync();
     file.datasyncSync();
     const end = performance.now();
-    if (end - started > SLOW_FLUSH_MS) this.flushAsyncUntil = end + ASYNC_AFTER_SLOW_MS;
+    if (end - started > SLOW_FLUSH_MS) {
+      this.flushAsyncUntil = end + this.flushBackoffMs;
+      this.flushBackoffMs = Math.min(2 * this.flushBackoffMs, ASYNC_AFTER_SLOW_MS);
+    } else this.flushBackoffMs = FIRST_FLUSH_BACKOFF_MS;
     return DONE;
   }
 
