@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up shared by `npm start` and `npm test`: `ensure-deps.sh --for start|test` (default test).
+# Idempotent set-up shared by `npm start` and `npm test`: `ensure-deps.sh --for start|test` (default test);
+# `--for bench`: step 1 only, for bench.txt (bench/lib/ensure-fio.ts).
 #   1. Debian packages listed in scripts/apt-packages.d/*.txt ("<probe> <package>" per line;
 #      the probe is a command name or an absolute path; the package is installed when the probe is missing).
 #      start: start.txt only; test: every list (the contract peer's ~280 packages, QEMU, Prometheus, …)
@@ -16,7 +17,8 @@ if [[ "${1:-}" == "--for" ]]; then purpose="${2:-}"; fi
 case "$purpose" in
   start) lists=(scripts/apt-packages.d/start.txt) ;;
   test) lists=(scripts/apt-packages.d/*.txt) ;;
-  *) echo "usage: $0 [--for start|test]" >&2; exit 2 ;;
+  bench) lists=(scripts/apt-packages.d/bench.txt) ;;
+  *) echo "usage: $0 [--for start|test|bench]" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -37,6 +39,8 @@ if (( ${#missing[@]} )); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+[[ "$purpose" == bench ]] && exit 0
 
 # The stamp says which lock was installed and whether with the devDependencies ("all") or without ("prod").
 stamp=node_modules/.blockflow-lock-hash
