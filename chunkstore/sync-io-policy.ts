@@ -96,7 +96,7 @@ export class SyncIoPolicy {
   /** True when an I/O of `length` bytes should run synchronously now. */
   useSync(length: number): boolean {
     if (length > this.maxBytes && (length > this.loneMaxBytes || this.inProgress() > 1)) return false;
-    return this.asyncUntil === 0 || this.checkBackoff();
+    return this.notBackedOff();
   }
 
   /**
@@ -158,7 +158,7 @@ export class SyncIoPolicy {
    */
   writeBatch(file: StoreFile, position: number, data: Uint8Array): Promise<void> {
     const small = data.length <= this.loneMaxBytes;
-    return this.writeIf(small && (this.asyncUntil === 0 || this.checkBackoff()), file, position, data);
+    return this.writeIf(small && this.notBackedOff(), file, position, data);
   }
 
   private writeIf(sync: boolean, file: StoreFile, position: number, data: Uint8Array): Promise<void> {
@@ -188,7 +188,12 @@ export class SyncIoPolicy {
 
   /** Whether synchronous I/O is suspended after a slow call (for tests and diagnostics). */
   get suspended(): boolean {
-    return this.asyncUntil !== 0 && !this.checkBackoff();
+    return !this.notBackedOff();
+  }
+
+  /** False while synchronous I/O is suspended after slow calls. */
+  private notBackedOff(): boolean {
+    return this.asyncUntil === 0 || this.checkBackoff();
   }
 
   private checkBackoff(): boolean {
