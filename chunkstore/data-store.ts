@@ -109,7 +109,7 @@ export class DataStore {
       // A synchronous read while no mutation of the chunk runs or waits, and none of its
       // writes is owed, completes in this tick: nothing can interleave with it, so the lock's
       // bookkeeping (a third of a small read) is skipped. The read returns a settled promise then.
-      if (this.io.useSync(target.length) && this.locks.sharedNow(id)) {
+      if (this.io.useSyncUncounted(target.length) && this.locks.sharedNow(id)) {
         const chunk = this.chunks.existing(id);
         if (!chunk.owing) return chunk.readInto(offset, target);
       }

@@ -95,8 +95,12 @@ export class SyncIoPolicy {
 
   /** True when an I/O of `length` bytes should run synchronously now. */
   useSync(length: number): boolean {
-    if (length > this.maxBytes && (length > this.loneMaxBytes || this.inProgress() > 1)) return false;
-    return this.notBackedOff();
+    return this.useSyncBeside(length, this.inProgress() - 1);
+  }
+
+  /** useSync() for a caller that `inProgress` does not count (the lock-free read path): it adds itself. */
+  useSyncUncounted(length: number): boolean {
+    return this.useSyncBeside(length, this.inProgress());
   }
 
   /**
@@ -189,6 +193,12 @@ export class SyncIoPolicy {
   /** Whether synchronous I/O is suspended after a slow call (for tests and diagnostics). */
   get suspended(): boolean {
     return !this.notBackedOff();
+  }
+
+  /** `others`: store operations in progress besides this one. */
+  private useSyncBeside(length: number, others: number): boolean {
+    if (length > this.maxBytes && (length > this.loneMaxBytes || others > 0)) return false;
+    return this.notBackedOff();
   }
 
   /** False while synchronous I/O is suspended after slow calls. */

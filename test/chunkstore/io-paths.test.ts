@@ -6,6 +6,7 @@ import { DataStore } from '../../chunkstore/index';
 import { checkHistory } from './concurrency-checker';
 import { perform, Recorder, runSeed, tally, writerOps, type Workload } from './concurrency-workload';
 import { expectCode } from './helpers';
+import { withCountedStore } from './call-counter';
 import { GEOMETRY, PAGE } from './replay-env';
 
 /**
@@ -102,4 +103,23 @@ describe('I/O paths: synchronous small I/O and the thread pool', () => {
       });
     });
   }
+});
+
+describe('I/O paths: the lock-free read counts itself as an operation in progress', () => {
+  it('a 256 KiB read beside one other operation goes through the pool, as the locked path would send it', async () => {
+    // large I/O runs synchronously only as the store's one operation (SyncIoPolicy); the lock-free read
+    // path asked without counting itself, so beside exactly one other it blocked the event loop instead
+    const MiB = 1024 * 1024;
+    await withCountedStore({ chunkSize: 4 * MiB }, async (store, counter) => {
+      await store.writeChunk(1, 1, new Uint8Array(MiB).fill(1), 0);
+      await store.writeChunk(2, 1, new Uint8Array(4 * MiB).fill(2), 0);
+      counter.reset();
+      const other = store.readChunk(2, 1, 0, 4 * MiB); // above 1 MiB: the pool, in progress meanwhile
+      const target = new Uint8Array(256 * 1024);
+      await Promise.all([store.readChunkInto(1, 1, 0, target), other]);
+      expect(target).toEqual(new Uint8Array(256 * 1024).fill(1));
+      expect(counter.calls.get('chunk.readSync')).toBeUndefined();
+      expect(counter.calls.get('chunk.read')).toBeGreaterThanOrEqual(2);
+    });
+  });
 });
