@@ -6,7 +6,7 @@ import { makeGeometry, maxLocationLength, type Geometry } from './geometry';
 import { KeyedRwLock } from './keyed-rw-lock';
 import type { LoggedOp } from './log-record';
 import { OpLog } from './op-log';
-import { checkNumber, logOptions, type DataStoreOptions } from './store-options';
+import { checkNumber, logOptions, writeBehindOption, type DataStoreOptions } from './store-options';
 import { nodeFs } from './store-fs';
 import { DEFAULT_SYNC_IO_MAX_BYTES, SyncIoPolicy } from './sync-io-policy';
 import { WriteBehind } from './write-behind';
@@ -48,17 +48,19 @@ export class DataStore {
   static async open(opts: DataStoreOptions): Promise<DataStore> {
     const geometry = makeGeometry(opts);
     const fs = opts.fs ?? nodeFs;
-    await fs.mkdirp(opts.dir);
     const syncIoMaxBytes = opts.syncIoMaxBytes ?? DEFAULT_SYNC_IO_MAX_BYTES;
     checkNumber('syncIoMaxBytes', syncIoMaxBytes);
+    const writeBehind = writeBehindOption(opts);
+    const logOpts = logOptions(opts, geometry);
+    await fs.mkdirp(opts.dir); // after every check: refused options leave nothing behind
     const locks = new KeyedRwLock<number>();
     const behind = new WriteBehind(fs.backgroundWriter());
-    const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending, behind);
+    const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending, writeBehind ? behind : null);
     const chunks = new ChunkDir(new FilePool(opts.dir, geometry, io, fs), geometry);
     const store = new DataStore(chunks, geometry, locks, io, behind);
     try {
       await store.chunks.load();
-      const { log, replay } = await OpLog.open(fs, opts.dir, logOptions(opts, geometry), io);
+      const { log, replay } = await OpLog.open(fs, opts.dir, logOpts, io);
       store.log = log;
       log.onCheckpointWanted = () => void store.checkpoint().catch(() => undefined);
       await store.chunks.replay(replay);

@@ -33,6 +33,19 @@ export interface DataStoreOptions {
   batchIntervalMs?: number;
   /** bytes of one preallocated op-log segment; default 4 x chunkSize, at least 1 MiB */
   logSegmentSize?: number;
+  /**
+   * true (default): with other operations in progress, a small chunk page write is owed to a worker thread
+   * once its record is durable, and the caller answered then (FORMAT.md "Write-behind"); a failed owed
+   * write then fails the store. false: every caller waits for its page write and gets its error itself.
+   */
+  writeBehind?: boolean;
+}
+
+/** The writeBehind option, checked. */
+export function writeBehindOption(opts: DataStoreOptions): boolean {
+  const value = opts.writeBehind ?? true;
+  if (typeof value !== 'boolean') fail('InvalidArgError', `writeBehind must be true or false, got ${String(value)}`);
+  return value;
 }
 
 /** The op log's settings from the store's options and geometry. */

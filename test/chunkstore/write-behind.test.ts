@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DataStore } from '../../chunkstore/index';
+import { DataStore } from '../../chunkstore/index';
 import { inProcessWriter, type BackgroundWriter } from '../../chunkstore/store-fs';
 import { settledWithin } from './call-counter';
 import { CrashFs } from './crash-fs';
@@ -108,5 +111,28 @@ describe('write-behind: a write is answered once its record is durable, its page
     for (const p of PAGES) expect(await reopened.readChunk(1, 1, p * PAGE, PAGE)).toEqual(page(p + 1));
     await expect(reopened.getChunkInfo(2)).rejects.toMatchObject({ code: 'ChunkNotExistError' });
     await reopened.close();
+  });
+});
+
+describe('write-behind: the option', () => {
+  it('writeBehind: false: every page is written before its caller is answered; no background batch', async () => {
+    const fs = new CrashFs();
+    const writer = gated(fs);
+    const store = await openOn(fs, { writeBehind: false });
+    expect(await settledWithin(ownedWrites(store), 2000)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.state.batches).toBe(0);
+    for (const p of PAGES) expect(await onDisk(fs, p)).toEqual(page(p + 1));
+    await store.close();
+  });
+
+  it('a writeBehind that is not a boolean is refused, naming it, and nothing is created', async () => {
+    const dir = join(tmpdir(), `write-behind-refused-${process.pid}`);
+    const opening = DataStore.open({ dir, ...GEOMETRY, writeBehind: 'no' as unknown as boolean });
+    await expect(opening).rejects.toMatchObject({
+      code: 'InvalidArgError',
+      message: expect.stringMatching(/writeBehind/),
+    });
+    expect(existsSync(dir), 'the store directory was not made').toBe(false);
   });
 });
