@@ -3,6 +3,7 @@
 // set-up starts), a worker on its own task queue, the API over HTTP, the pool filled from the peer's
 // OS image snapshot and its network "private" managed. Started only by the suite that needs it.
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,11 +69,13 @@ export async function startFlowPlatform(authUrl: string): Promise<FlowPlatform> 
   let blockflow: Composition | undefined;
   let worker: RunningWorker | undefined;
   let server: ReturnType<typeof serve> | undefined;
+  const chunkStoreDir = join(tmpdir(), `blockflow-chunkstore-${taskQueue}`);
   const stop = async () => {
     await worker?.stop();
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     await blockflow?.close();
     await services.stop();
+    await rm(chunkStoreDir, { recursive: true, force: true });
   };
   try {
     blockflow = await compose({
@@ -81,7 +84,7 @@ export async function startFlowPlatform(authUrl: string): Promise<FlowPlatform> 
       temporalAddress: services.temporalAddress,
       namespace: 'default',
       taskQueue,
-      chunkStoreDir: join(tmpdir(), `blockflow-chunkstore-${taskQueue}`),
+      chunkStoreDir,
     });
     const app = createApp({
       temporal: blockflow.temporal,

@@ -2,6 +2,7 @@
 // the Temporal server from the global set-up, a worker on a task queue of its own, and the API
 // served over HTTP.
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -145,6 +146,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await blockflow.close();
       await sim.stop().catch(() => {});
+      // volumes of the file's tests: GBs per file, which filled /tmp (72 GB) over a day of runs
+      await rm(chunkStoreDir, { recursive: true, force: true });
     },
   };
   if (opts.worker !== false) await platform.startWorker();
