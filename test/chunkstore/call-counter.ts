@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DataStore, type DataStoreOptions } from '../../chunkstore/index';
-import { inProcessWriter, nodeFs, type StoreFile, type StoreFs } from '../../chunkstore/store-fs';
+import { nodeFs, type StoreFile, type StoreFs } from '../../chunkstore/store-fs';
+import { inProcessWriter } from './in-process-writer';
 import { GEOMETRY } from './replay-env';
 
 /**

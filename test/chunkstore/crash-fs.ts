@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
-import { inProcessWriter, type StoreFile, type StoreFs } from '../../chunkstore/store-fs';
+import type { StoreFile, StoreFs } from '../../chunkstore/store-fs';
+import { inProcessWriter } from './in-process-writer';
 
 /**
  * An in-memory StoreFs that records every write, truncate, sync and

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataStore } from '../../chunkstore/index';
-import { inProcessWriter, type BackgroundWriter } from '../../chunkstore/store-fs';
+import type { BackgroundWriter } from '../../chunkstore/store-fs';
 import { settledWithin } from './call-counter';
 import { CrashFs } from './crash-fs';
 import { DIR, openOn } from './crash-harness';
+import { inProcessWriter } from './in-process-writer';
 import { GEOMETRY, PAGE } from './replay-env';
 
 /**
