@@ -19,12 +19,10 @@ import { SPARE_METADATA } from '../pool/create-spare';
 import { startSimulator } from '../openstack-sim';
 import { connectCloud } from '../openstack/cloud';
 import { SIMULATOR_ADMIN } from '../infra/stack';
+import { argNumber } from './lib/args';
 import { summarize } from './lib/stats';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = argNumber;
 const RATE = arg('rate', 1000);
 const SECONDS = arg('seconds', 30);
 const CLAIM_ROWS = arg('rows', 30_000);

@@ -14,13 +14,10 @@ import { join } from 'node:path';
 import { formatTable } from './lib/table';
 import { DAY_S, KINDS, WEEK_S, generateRequests } from './lib/pool-demand-workload';
 import { simulatePool, worstWindowHitRate, type SimResult, type SimRun, type Sizing } from './lib/pool-demand-sim';
+import { argNumber, argValue } from './lib/args';
 import { staticCurve } from './lib/pool-demand-curve';
 
-const argText = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const arg = (name: string, fallback: number) => Number(argText(name) ?? fallback);
+const arg = argNumber;
 const seed = arg('seed', 23);
 const timing = {
   // A real cloud's create from a snapshot with rbd flatten takes minutes (issue 23, seed 001).
@@ -151,7 +148,7 @@ const out = {
   acceptance,
   policies,
 };
-const outFile = argText('out') ?? 'pool-demand.json';
+const outFile = argValue('out') ?? 'pool-demand.json';
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', outFile), `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\nwrote bench/results/${outFile} in ${out.seconds.toFixed(1)} s`);

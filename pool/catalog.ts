@@ -54,7 +54,7 @@ export interface CatalogSyncResult {
 /** Replaces the catalog in one transaction, so a replenish round never sees it half-built. */
 export async function syncCatalog(prisma: PrismaClient, cloud: CloudClients): Promise<CatalogSyncResult> {
   const { entries, unmatched, before } = await readCatalogs(prisma, cloud);
-  const changed = before.filter((b) => entryOf(entries, b)?.snapshotId !== b.snapshotId).map(kindLabel);
+  const changed = replacedOrGone(entries, before).map(kindLabel);
   await prisma.$transaction([prisma.osImage.deleteMany(), prisma.osImage.createMany({ data: entries })]);
   return { entries, unmatched, changed };
 }
@@ -66,13 +66,17 @@ export async function syncCatalog(prisma: PrismaClient, cloud: CloudClients): Pr
  */
 export async function catalogChanges(prisma: PrismaClient, cloud: CloudClients): Promise<string[]> {
   const { entries, before } = await readCatalogs(prisma, cloud);
-  const gone = before.filter((b) => entryOf(entries, b)?.snapshotId !== b.snapshotId);
+  const gone = replacedOrGone(entries, before);
   const added = entries.filter((e) => !entryOf(before, e));
   return [...gone, ...added].map(kindLabel);
 }
 
 const kindLabel = (e: PoolKind) => `${e.volumeType}/${e.osName}`;
 const entryOf = <T extends PoolKind>(list: T[], k: PoolKind) => list.find((e) => sameKind(e, k));
+
+/** The catalog entries of `before` whose kind is gone from `entries` or has another snapshot there. */
+const replacedOrGone = <T extends PoolKind & { snapshotId: string }>(entries: T[], before: T[]) =>
+  before.filter((b) => entryOf(entries, b)?.snapshotId !== b.snapshotId);
 
 /** Cinder's catalog by the naming rule, and the stored one. */
 async function readCatalogs(prisma: PrismaClient, cloud: CloudClients) {

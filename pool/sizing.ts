@@ -50,7 +50,7 @@ export type PoolTargetRow = NonNullable<Awaited<ReturnType<PrismaClient['poolTar
  * `forecastAndScale` kind's target from it; a `forecastOnly` kind's is shown and changes nothing.
  * Demand older than KEEP_MS goes. Idempotent for one `now`; safe to run beside another (last write wins).
  */
-export async function decideTargets(prisma: PrismaClient, now: Date): Promise<PoolTargetRow[]> {
+export async function decideTargets(prisma: PrismaClient, now: Date): Promise<void> {
   const [settings, policies, previous, recording] = await Promise.all([
     getPoolSettings(prisma),
     prisma.poolPolicy.findMany({ where: { enabled: true, sizing: { not: 'static' } } }),
@@ -58,7 +58,6 @@ export async function decideTargets(prisma: PrismaClient, now: Date): Promise<Po
     // Since when demand is recorded (any kind's oldest row): a kind without requests since then had none.
     prisma.poolDemand.aggregate({ _min: { at: true } }),
   ]);
-  const decided: PoolTargetRow[] = [];
   for (const p of policies) {
     const kind = { volumeType: p.volumeType, osName: p.osName };
     const [demand, leadMs] = await Promise.all([
@@ -89,10 +88,9 @@ export async function decideTargets(prisma: PrismaClient, now: Date): Promise<Po
       decidedAt: now,
       targetSince: decision.targetSince,
     };
-    decided.push(await prisma.poolTarget.upsert({ where: { volumeType_osName: kind }, create: row, update: row }));
+    await prisma.poolTarget.upsert({ where: { volumeType_osName: kind }, create: row, update: row });
   }
   await prisma.poolDemand.deleteMany({ where: { at: { lt: new Date(now.getTime() - KEEP_MS) } } });
-  return decided;
 }
 
 /**

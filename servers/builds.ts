@@ -146,7 +146,6 @@ export async function findBuild(prisma: PrismaClient, projectId: string, buildId
 /** The largest page of GET /v1/servers (Nova's max_limit), and the page when no limit is given. */
 export const MAX_PAGE = 1000;
 
-/** A page of the project's builds, newest first (the id breaks ties), after the build `marker`. */
 /** Each build's system-disk snapshot (its handout's: a spare's generation), by build id; one query for a page. */
 export async function systemDiskSnapshots(
   prisma: PrismaClient,
@@ -159,6 +158,7 @@ export async function systemDiskSnapshots(
   return new Map(handouts.map((h) => [h.buildId, h.snapshotId]));
 }
 
+/** A page of the project's builds, newest first (the id breaks ties), after the build `marker`. */
 export async function listBuilds(
   prisma: PrismaClient,
   projectId: string,

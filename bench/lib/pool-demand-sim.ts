@@ -7,7 +7,7 @@
 import { decideTarget, isBurst, leadTimeSeconds, type TargetDecision } from '../../pool/demand/target';
 import { floorOf, surgeOf } from '../../workflows/pool/refresh-pool-image';
 
-export interface PoolTiming {
+interface PoolTiming {
   /** Create-to-available of one spare (s). */
   createSeconds: number;
   /** The fixed throttle between creates (s). */
@@ -42,8 +42,6 @@ export interface SimResult {
   bursts: number;
   /** Seconds in the hour after the image update with no spare available. */
   emptyAfterUpdateSeconds: number;
-  /** When the measured fallbacks happened (s). */
-  missTimes: number[];
 }
 
 const HISTORY_S = 8 * 86_400;
@@ -72,7 +70,6 @@ export function simulatePool(run: SimRun): SimResult {
     meanTarget: 0,
     maxTarget: 0,
     bursts: 0,
-    missTimes: [],
     emptyAfterUpdateSeconds: 0,
   };
   let targetSeconds = 0;
@@ -144,7 +141,6 @@ export function simulatePool(run: SimRun): SimResult {
     if (t >= run.measureFrom) {
       res.claims++;
       if (from >= 0) res.hits++;
-      else res.missTimes.push(t);
     }
     if (t >= run.updateAt - 300 && t < run.updateAt + 3600) res.aroundUpdate.push({ t, hit: from >= 0 });
     if (decision && isBurst(demand.slice(-64), new Date(t * 1000), decision.forecastPerHour)) {

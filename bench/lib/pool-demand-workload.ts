@@ -45,7 +45,7 @@ const SHAPE = [
 ];
 
 /** Time 0 is a Monday 00:00; a day's level (0.8–1.2 of its profile) varies day to day. */
-export function rateAt(load: KindLoad, t: number, dayLevel: number[]): number {
+function rateAt(load: KindLoad, t: number, dayLevel: number[]): number {
   const day = Math.floor(t / DAY_S);
   const hour = (t % DAY_S) / 3600;
   const h = Math.floor(hour);

@@ -1,6 +1,7 @@
 // The parameters of bench/server-create.ts (simulated cloud delays, sample counts, targets, pool,
 // request) and the types its run, claims benchmark and report share: one place to read what a
 // run measured.
+import { argValue } from './args';
 import type { LoadReport } from './load-probe';
 import { DEFAULT_NETWORK_ID, DEFAULT_USERS, type SimulatorOptions } from '../../openstack-sim';
 import type { PoolConfig } from '../../pool/settings';
@@ -31,10 +32,6 @@ export const OVERHEAD_FORMULA =
 
 const LEVELS = [1, 10, 50] as const;
 export type Level = (typeof LEVELS)[number];
-const argValue = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 /** `--levels 1,50`: only those concurrency levels (a partial run, for iterating on one figure). */
 const onlyLevels = argValue('levels')?.split(',').map(Number);
 export const CONCURRENCY: readonly Level[] = LEVELS.filter((l) => !onlyLevels || onlyLevels.includes(l));

@@ -2,7 +2,6 @@
 // generated data, a clone that exists (and reads as the source) at once, a throttled flatten whose
 // progress only grows to 100 % across continue-as-new runs, every chunk a normal chunk at the end,
 // a worker restart in the middle of the flatten, and bad input refused with the field named.
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedVolumeDigest } from '../../chunk-volumes/generated-data';
 import { cloneProgressQuery, type CloneProgress } from '../../workflows/volumes/clone-progress';
@@ -26,7 +25,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await p?.close();
-  if (p) await rm(p.chunkStoreDir, { recursive: true, force: true });
 });
 
 /** Watches a clone's progress query until the workflow ends; every answer is kept, in order. */

@@ -34,7 +34,7 @@ export interface Platform {
   prisma: PrismaClient;
   client: Client;
   taskQueue: string;
-  /** the workers' chunk store (clone tests remove it) */
+  /** the workers' chunk store (close() removes it) */
   chunkStoreDir: string;
   apiUrl: string;
   databaseUrl: string;

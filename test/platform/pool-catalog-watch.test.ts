@@ -14,7 +14,7 @@ const TARGET = 2;
 
 let p: Platform;
 beforeAll(async () => {
-  p = await startPool(testPoolConfig({ targetHighDemand: TARGET, targetLowDemand: 0 }), { createDelayMs: 300 });
+  p = await startPool(testPoolConfig({ targetHighDemand: TARGET, targetLowDemand: 0 }));
   await run(p, replenishPool);
   await waitFor('the spares available', async () => {
     await run(p, reconcilePool);

@@ -3,7 +3,7 @@
 // + PostgreSQL + the simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimSpareVolume } from '../../pool/claim';
-import type { PoolKind } from '../../pool/kinds';
+import { sameKind, type PoolKind } from '../../pool/kinds';
 import { API_TOKEN, waitFor, type Platform } from './harness';
 import { publishSnapshot, run, startPool, testPoolConfig } from './pool-fixture';
 import { reconcilePool, replenishPool, type refreshPoolImage } from '../../workflows';
@@ -14,8 +14,8 @@ const TARGET = 3;
 
 let p: Platform;
 beforeAll(async () => {
-  // Creates take 300 ms (the simulator's default is 3 s): each case stays well under 30 s.
-  p = await startPool(testPoolConfig({ targetHighDemand: TARGET }), { createDelayMs: 300 });
+  // Creates take 300 ms (the harness's SIM_DELAYS): each case stays well under 30 s.
+  p = await startPool(testPoolConfig({ targetHighDemand: TARGET }));
 });
 afterAll(async () => {
   await p?.close();
@@ -65,7 +65,7 @@ describe('refresh policy', () => {
 
   it('a kind refreshes rolling at 100 % by default; refresh and minHealthyPercent are stored as given', async () => {
     const policies = (await p.api('/v1/pool/policies')).body.policies;
-    expect(policies.find((x: PoolKind) => x.osName === KIND.osName && x.volumeType === KIND.volumeType)).toMatchObject({
+    expect(policies.find((x: PoolKind) => sameKind(x, KIND))).toMatchObject({
       refresh: 'rolling',
       minHealthyPercent: 100,
     });
@@ -160,9 +160,7 @@ describe('rolling image refresh', () => {
     expect(result).toMatchObject({ state: 'rolled_back', snapshotId: broken, errored: ROLLBACK_AFTER_ERRORS });
     expect(result.reason).toContain('ended in error');
     // Why, in the pool's view and the round record.
-    const kind = (await p.api('/v1/pool')).body.kinds.find(
-      (k: PoolKind) => k.osName === KIND.osName && k.volumeType === KIND.volumeType,
-    );
+    const kind = (await p.api('/v1/pool')).body.kinds.find((k: PoolKind) => sameKind(k, KIND));
     expect(kind.refresh).toMatchObject({ state: 'rolled_back', snapshotId: broken, reason: result.reason });
     const metrics = await (
       await fetch(`${p.apiUrl}/metrics`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
@@ -182,11 +180,10 @@ describe('rolling image refresh', () => {
     // Refilled from the generation still serving, not from the snapshot that rolled back.
     await run(p, replenishPool);
     expect((await spares()).map((s) => s.snapshotId)).toEqual(serving);
-    expect(
-      (await p.api('/v1/pool')).body.kinds.find(
-        (k: PoolKind) => k.osName === KIND.osName && k.volumeType === KIND.volumeType,
-      ),
-    ).toMatchObject({ status: 'ok', snapshotId: serving[0] });
+    expect((await p.api('/v1/pool')).body.kinds.find((k: PoolKind) => sameKind(k, KIND))).toMatchObject({
+      status: 'ok',
+      snapshotId: serving[0],
+    });
     // A sync with the same broken snapshot does not start it again.
     const again = (await (await sync()).json()) as { result: { purge: { rolling?: unknown } } };
     expect(again.result.purge.rolling).toBeUndefined();
@@ -222,7 +219,7 @@ describe("an operator's hold on a refresh", () => {
     // The catalog still names the snapshot that rolled back, with no older spare left: nothing to refill
     // from (status rolled_back, no create) until a new one is published.
     const kinds = (await p.api('/v1/pool')).body.kinds as (PoolKind & { status: string })[];
-    expect(kinds.find((k) => k.osName === KIND.osName && k.volumeType === KIND.volumeType)?.status).toBe('rolled_back');
+    expect(kinds.find((k) => sameKind(k, KIND))?.status).toBe('rolled_back');
     await publishSnapshot(p, KIND);
     expect((await sync()).status).toBe(200);
     await fill();

@@ -2,7 +2,7 @@
 // stored as given or refused, forecastOnly shows what it would set and changes nothing, forecastAndScale
 // sets the target, and a burst of real server builds starts a replenish round at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PoolKind } from '../../pool/kinds';
+import { sameKind, type PoolKind } from '../../pool/kinds';
 import { ensurePoolSchedules } from '../../pool/schedules';
 import { DropReason } from '../../pool/reconcile';
 import { reconcilePool, replenishPool } from '../../workflows';
@@ -26,7 +26,7 @@ const setPolicy = (body: Record<string, unknown>) => p.api(POLICY, { method: 'PU
 const kindStatus = async () => {
   const res = await p.api('/v1/pool');
   expect(res.status).toBe(200);
-  return res.body.kinds.find((k: PoolKind) => k.volumeType === KIND.volumeType && k.osName === KIND.osName);
+  return res.body.kinds.find((k: PoolKind) => sameKind(k, KIND));
 };
 const unclaimed = () => p.prisma.spareVolume.count({ where: { ...KIND, allocated: false } });
 
