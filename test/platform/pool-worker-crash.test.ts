@@ -52,6 +52,8 @@ describe('worker crash in a throttled round', () => {
 
   it('a rolling refresh killed mid-way finishes on a new worker: floor held, no duplicate, no orphan', async () => {
     const kind = { volumeType: 'sas', osName: 'Debian9 64bit' };
+    // the first case's second worker would still poll: the refresh would never be without a worker
+    workers.killAll();
     const { child } = workers.spawn();
     const counted = () => p.prisma.spareVolume.findMany({ where: { ...kind, allocated: false } });
     await waitFor('the kind at its target, all available', async () => {
