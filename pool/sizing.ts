@@ -127,21 +127,30 @@ export async function surplusSpares(prisma: PrismaClient) {
     prisma.poolTarget.findMany(),
     prisma.osImage.findMany(),
   ]);
-  const surplus = [];
-  for (const p of policies) {
+  const decided = policies.flatMap((p) => {
     const decision = decisions.find((d) => sameKind(d, p));
-    if (!decision) continue;
-    const counted = await prisma.spareVolume.findMany({
-      where: { volumeType: p.volumeType, osName: p.osName, allocated: false, status: { in: COUNTED_STATUSES } },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
+    return decision ? [{ kind: p, target: decision.target }] : [];
+  });
+  if (decided.length === 0) return [];
+  // one read for every kind (this runs on each reconcile pass), split per kind below
+  const spares = await prisma.spareVolume.findMany({
+    where: {
+      allocated: false,
+      status: { in: COUNTED_STATUSES },
+      OR: decided.map(({ kind }) => ({ volumeType: kind.volumeType, osName: kind.osName })),
+    },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  const surplus = [];
+  for (const { kind: p, target } of decided) {
+    const counted = spares.filter((s) => sameKind(s, p));
     const current = images.find((i) => sameKind(i, p))?.snapshotId;
     const available = counted.filter((s) => s.status === 'available');
     const oldFirst = [
       ...available.filter((s) => s.snapshotId !== current),
       ...available.filter((s) => s.snapshotId === current),
     ];
-    surplus.push(...oldFirst.slice(0, Math.max(0, counted.length - decision.target)));
+    surplus.push(...oldFirst.slice(0, Math.max(0, counted.length - target)));
   }
   return surplus;
 }
