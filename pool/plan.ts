@@ -23,23 +23,49 @@ export interface ReplenishPlan {
 
 export { COUNTED_STATUSES } from './spare-status';
 
+/** What a plan is made of, read in one go (GET /v1/pool reads it once for the plan and its own views). */
+export interface PlanInputs {
+  settings: Awaited<ReturnType<typeof getPoolSettings>>;
+  policies: Awaited<ReturnType<PrismaClient['poolPolicy']['findMany']>>;
+  decisions: Awaited<ReturnType<PrismaClient['poolTarget']['findMany']>>;
+  refreshes: Awaited<ReturnType<PrismaClient['poolRefresh']['findMany']>>;
+  images: ServingImage[];
+  /** unclaimed creating + available spares per kind */
+  counts: Array<PoolKind & { _count: { _all: number } }>;
+  /** null: the plan is not fitted into the quota (no `cloud` given) */
+  quota: QuotaRead | null;
+}
+
 /**
  * The plan: per kind its target, what it has and what is missing, fitted into the admin project's
  * Cinder quota when `cloud` is given (what cannot fit is `beyondQuota`, not planned).
  */
 export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClients): Promise<ReplenishPlan> {
-  const [settings, policies, decisions, images, counts, quota] = await Promise.all([
+  return planOf(await readPlanInputs(prisma, cloud));
+}
+
+/** Reads everything planOf needs; the quota only when `cloud` is given. */
+export async function readPlanInputs(prisma: PrismaClient, cloud?: CloudClients): Promise<PlanInputs> {
+  const [settings, policies, decisions, refreshes, catalog, counts, quota] = await Promise.all([
     getPoolSettings(prisma),
     prisma.poolPolicy.findMany({ orderBy: [{ volumeType: 'asc' }, { osName: 'asc' }] }),
     prisma.poolTarget.findMany(),
-    servingImages(prisma),
+    prisma.poolRefresh.findMany(),
+    prisma.osImage.findMany(),
     prisma.spareVolume.groupBy({
       by: ['volumeType', 'osName'],
       where: { status: { in: COUNTED_STATUSES }, allocated: false },
       _count: { _all: true },
     }),
-    cloud ? quotaOf(cloud) : Promise.resolve<QuotaRead>({ room: null }),
+    cloud ? quotaOf(cloud) : Promise.resolve(null),
   ]);
+  const images = await servingImages(prisma, catalog, refreshes);
+  return { settings, policies, decisions, refreshes, images, counts, quota };
+}
+
+/** The plan from its inputs (pure). */
+export function planOf(inputs: PlanInputs): ReplenishPlan {
+  const { settings, policies, decisions, images, counts, quota } = inputs;
   const key = (k: PoolKind) => `${k.volumeType}\u0000${k.osName}`;
   const haveByKind = new Map(counts.map((c) => [key(c), c._count._all]));
   const imageByKind = new Map(images.map((i) => [key(i), i]));
@@ -68,8 +94,8 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
   });
   const mode = settings.throttleMode === 'adaptive' ? 'adaptive' : 'fixed';
   return {
-    kinds: cloud ? fitToQuota(kinds, quota.room) : kinds,
-    ...(quota.error ? { quotaError: quota.error } : {}),
+    kinds: quota ? fitToQuota(kinds, quota.room) : kinds,
+    ...(quota?.error ? { quotaError: quota.error } : {}),
     throttle: {
       mode,
       intervalSeconds: settings.createIntervalSeconds,
@@ -78,15 +104,18 @@ export async function loadReplenishPlan(prisma: PrismaClient, cloud?: CloudClien
   };
 }
 
+type ServingImage = PoolKind & { snapshotId: string | null; sizeGb: number };
+
 /**
  * Per kind, the snapshot rounds build from: the catalog's, except where the kind's refresh rolled back
  * from it (a broken snapshot): then the newest older generation still among its spares (null: none left).
  */
-async function servingImages(prisma: PrismaClient) {
-  const [images, rolledBack] = await Promise.all([
-    prisma.osImage.findMany(),
-    prisma.poolRefresh.findMany({ where: { state: 'rolled_back' } }),
-  ]);
+async function servingImages(
+  prisma: PrismaClient,
+  images: Awaited<ReturnType<PrismaClient['osImage']['findMany']>>,
+  refreshes: PlanInputs['refreshes'],
+): Promise<ServingImage[]> {
+  const rolledBack = refreshes.filter((r) => r.state === 'rolled_back');
   return Promise.all(
     images.map(async (image) => {
       const kind = { volumeType: image.volumeType, osName: image.osName };

@@ -3,7 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { oneOf } from '../../../lib/vocabulary';
 import { KIND_STATUSES, sameKind } from '../../../pool/kinds';
-import { loadReplenishPlan } from '../../../pool/plan';
+import { planOf, readPlanInputs } from '../../../pool/plan';
 import { REFRESH_STATES } from '../../../pool/refresh';
 import { CATALOG_SYNC_SCHEDULE, RECONCILE_SCHEDULE, REPLENISH_SCHEDULE } from '../../../pool/schedules';
 import { SIZING_MODES, sizingOf } from '../../../pool/sizing';
@@ -122,7 +122,6 @@ const catalogRoute = createRoute({
 const FAILURE_WINDOW_MS = 60 * 60_000;
 
 type Kind = { volumeType: string; osName: string };
-const NEW_POLICY = { sizing: 'static', targetOverride: null, demand: 'low' };
 
 export function poolStatusRoutes(deps: ApiDeps) {
   const { prisma } = deps;
@@ -164,14 +163,13 @@ export async function poolKinds(prisma: ApiDeps['prisma']): Promise<z.infer<type
 /** poolKinds, with the plan fitted into the admin project's quota when `cloud` is given. */
 async function poolKindsAndQuota(prisma: ApiDeps['prisma'], cloud?: ApiDeps['cloud']) {
   const since = new Date(Date.now() - FAILURE_WINDOW_MS);
-  const [plan, groups, rounds, refreshes, policies, decisions] = await Promise.all([
-    loadReplenishPlan(prisma, cloud),
+  // one read of policies, decisions and refreshes serves the plan and the views below alike
+  const [inputs, groups, rounds] = await Promise.all([
+    readPlanInputs(prisma, cloud),
     prisma.spareVolume.groupBy({ by: ['volumeType', 'osName', 'status', 'allocated'], _count: { _all: true } }),
     prisma.poolRound.findMany({ where: { kind: 'reconcile', dropped: { gt: 0 }, startedAt: { gt: since } } }),
-    prisma.poolRefresh.findMany(),
-    prisma.poolPolicy.findMany(),
-    prisma.poolTarget.findMany(),
   ]);
+  const plan = planOf(inputs);
   const count = (k: Kind, pick: (g: (typeof groups)[number]) => boolean) =>
     groups.filter((g) => sameKind(g, k) && pick(g)).reduce((n, g) => n + g._count._all, 0);
   const failures = rounds
@@ -189,11 +187,11 @@ async function poolKindsAndQuota(prisma: ApiDeps['prisma'], cloud?: ApiDeps['clo
     stuck: count(k, (g) => g.status === 'stuck' && !g.allocated),
     recentFailures: failures.filter((f) => sameKind(f, k)).length,
     beyondQuota: k.beyondQuota ?? 0,
-    refresh: refreshView(refreshes.find((r) => sameKind(r, k))),
-    // The plan read its policies apart from these: one made in between is new, hence static.
+    refresh: refreshView(inputs.refreshes.find((r) => sameKind(r, k))),
+    // every kind of the plan is one of these policies
     sizing: sizingOf(
-      policies.find((p) => sameKind(p, k)) ?? NEW_POLICY,
-      decisions.find((d) => sameKind(d, k)),
+      inputs.policies.find((p) => sameKind(p, k))!,
+      inputs.decisions.find((d) => sameKind(d, k)),
     ),
   }));
   return { kinds, quotaError: plan.quotaError };
