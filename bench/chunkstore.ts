@@ -132,7 +132,7 @@ async function storeWrites(ctx: Ctx, callers: number, seconds: number) {
 async function durable(ctx: Ctx) {
   const rows = [];
   const fh = await open(join(ctx.fioDir, DURABLE_FILE), 'r+');
-  const chunk = await open(join(ctx.fioDir, FILES[0]!), 'r+');
+  const chunks = await Promise.all(FILES.map((f) => open(join(ctx.fioDir, f), 'r+')));
   for (const callers of DEPTHS) {
     const runs = [];
     for (let run = 0; run < RUNS; run++) {
@@ -152,7 +152,7 @@ async function durable(ctx: Ctx) {
           callers === 1
             ? Object.fromEntries(
                 await seq(NODE_MODES, (m) =>
-                  nodeDurable(fh, chunk, m, DURABLE_SECONDS / SLICES, CHUNKS * CHUNK_SIZE).finally(settle),
+                  nodeDurable(fh, chunks, m, DURABLE_SECONDS / SLICES, CHUNKS * CHUNK_SIZE).finally(settle),
                 ),
               )
             : null;
@@ -169,7 +169,7 @@ async function durable(ctx: Ctx) {
     rows.push({ callers, runs });
     process.stdout.write('.');
   }
-  await Promise.all([fh.close(), chunk.close()]);
+  await Promise.all([fh, ...chunks].map((f) => f.close()));
   return rows;
 }
 
