@@ -37,9 +37,13 @@ const LEAD_SAMPLES = 20;
 
 export type KindDemand = PoolKind & { buildId: string; hit: boolean };
 
-/** One build's request of the pool; idempotent (a retried claim step records it once). */
-export async function recordDemand(prisma: PrismaClient, demand: KindDemand): Promise<void> {
-  await prisma.poolDemand.createMany({ data: [demand], skipDuplicates: true });
+/**
+ * One build's request of the pool; idempotent (a retried claim step records it once). True when this
+ * call recorded it: what follows the demand once (the burst check) runs only then.
+ */
+export async function recordDemand(prisma: PrismaClient, demand: KindDemand): Promise<boolean> {
+  const { count } = await prisma.poolDemand.createMany({ data: [demand], skipDuplicates: true });
+  return count > 0;
 }
 
 export type PoolTargetRow = NonNullable<Awaited<ReturnType<PrismaClient['poolTarget']['findUnique']>>>;

@@ -37,7 +37,7 @@ export async function takeSystemDisk(
   prisma: PrismaClient,
   h: Handover,
   req: SystemDiskRequest,
-  opts: { locking?: boolean } = {},
+  opts: { locking?: boolean; afterDemand?: () => Promise<void> } = {},
 ): Promise<ObtainedSystemDisk | null> {
   const recorded = await recordedSystemDisk(prisma, req.buildId);
   if (recorded?.handedVolumeId) return { volumeId: recorded.handedVolumeId, path: recorded.handedPath! };
@@ -60,7 +60,10 @@ export async function takeSystemDisk(
   const spare = await underFence(prisma, req.buildId, (tx) => claimSpareVolume(tx, req, req.buildId, opts));
   // The kind's demand, hit or not: what its forecast is made from (pool/sizing).
   const { buildId, volumeType, osName } = req;
-  await recordDemand(prisma, { buildId, volumeType, osName, hit: spare !== null });
+  const newDemand = await recordDemand(prisma, { buildId, volumeType, osName, hit: spare !== null });
+  // The demand happened whatever becomes of the handover: `afterDemand` (the burst check) runs here,
+  // before it, and once per build (a retry finds its demand recorded and checks nothing again).
+  if (newDemand) await opts.afterDemand?.();
   if (!spare) return null;
   return deliverSystemDisk(prisma, h, req, { volumeId: spare.volumeId, path: 'pool-hit', startedAt }, spare.snapshotId);
 }

@@ -75,17 +75,20 @@ export function serverActivities(deps: ServerActivityDeps) {
      * The system disk when the pool can give one (or the build already has one): claim, hand over,
      * rename, record, in one call (servers/obtain-system-disk). null: the pool is empty.
      */
-    takeSystemDisk: async (req: AsTenant & { projectId: string } & SystemDiskRequest) => {
-      const taken = await asBuildFailure(() =>
-        takeSystemDisk(prisma, handover(req), req, { locking: !deps.unsafeNoLocking }),
-      );
-      // Demand faster than the pool's forecast starts a round now (a few reads); the build never fails for it.
+    takeSystemDisk: (req: AsTenant & { projectId: string } & SystemDiskRequest) => {
+      // Demand faster than the pool's forecast starts a round now (a few reads), checked once the
+      // demand is recorded, before the handover; the build never fails for it.
       const kind = { volumeType: req.volumeType, osName: req.osName };
-      await answerBurst(prisma, deps.temporal, kind, new Date()).then(
-        (started) => started && log.info('pool burst: replenish round started', kind),
-        (err: Error) => log.warn('pool burst check failed', { ...kind, error: err.message }),
+      const afterDemand = () =>
+        answerBurst(prisma, deps.temporal, kind, new Date()).then(
+          (started) => {
+            if (started) log.info('pool burst: replenish round started', kind);
+          },
+          (err: Error) => log.warn('pool burst check failed', { ...kind, error: err.message }),
+        );
+      return asBuildFailure(() =>
+        takeSystemDisk(prisma, handover(req), req, { locking: !deps.unsafeNoLocking, afterDemand }),
       );
-      return taken;
     },
 
     /** A system disk built on demand, now available, made the tenant's (fallback path). */
