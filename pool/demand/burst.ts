@@ -1,13 +1,7 @@
 // Burst (issue 23): the last minute's claims beyond what the forecast makes plausible (Knative's panic
 // mode, judged on a minute: spares take minutes to build, so a 6 s panic window would only flood).
+import { countIn } from './forecast';
 import { DEFAULT_DEMAND_MODEL, MINUTE_MS, poissonQuantile, type DemandModel } from './model';
-
-/** Claims in the minute up to and including `nowMs`. */
-export function lastMinuteClaims(times: readonly number[], nowMs: number): number {
-  let n = 0;
-  for (const t of times) if (t > nowMs - MINUTE_MS && t <= nowMs) n++;
-  return n;
-}
 
 /** A burst now: more claims in the last minute than the forecast allows (the claim path calls it after each claim). */
 export function isBurst(
@@ -16,11 +10,11 @@ export function isBurst(
   forecastPerHour: number,
   model: DemandModel = DEFAULT_DEMAND_MODEL,
 ): boolean {
-  const lastMinute = lastMinuteClaims(
-    demand.map((d) => d.getTime()),
-    now.getTime(),
-  );
-  return burstAt(lastMinute, forecastPerHour, model);
+  // Callers pass the times in any order (the claim path reads them unordered): sorted for countIn.
+  const sorted = demand.map((d) => d.getTime()).sort((a, b) => a - b);
+  const nowMs = now.getTime();
+  // The minute up to and including now, in whole milliseconds, as decideTarget counts it.
+  return burstAt(countIn(sorted, nowMs - MINUTE_MS + 1, nowMs + 1), forecastPerHour, model);
 }
 
 /** Whether `lastMinute` claims are more than the forecast allows in a minute. */
