@@ -6,6 +6,7 @@ import { claimSpareVolume } from '../../pool/claim';
 import { sameKind, type PoolKind } from '../../pool/kinds';
 import { API_TOKEN, waitFor, type Platform } from './harness';
 import { publishSnapshot, run, startPool, testPoolConfig } from './pool-fixture';
+import { metricsText, sampleLowest } from './pool-observe';
 import { reconcilePool, replenishPool, type refreshPoolImage } from '../../workflows';
 import { refreshWorkflowId, ROLLBACK_AFTER_ERRORS } from '../../workflows/pool/refresh-pool-image';
 
@@ -33,26 +34,8 @@ async function fill() {
   });
 }
 
-/** Samples the kind's available, unclaimed spares every 100 ms until stopped; returns the lowest seen. */
-function sampleAvailable() {
-  let lowest = Number.POSITIVE_INFINITY;
-  let samples = 0;
-  let on = true;
-  const loop = (async () => {
-    while (on) {
-      lowest = Math.min(lowest, (await availableSpares()).length);
-      samples++;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return {
-    stop: async () => {
-      on = false;
-      await loop;
-      return { lowest, samples };
-    },
-  };
-}
+/** The kind's available, unclaimed spares sampled every 100 ms until stopped; the lowest seen. */
+const sampleAvailable = () => sampleLowest(async () => (await availableSpares()).length);
 
 /** The kind's latest refresh, to its end. */
 const refreshResult = () => p.client.workflow.getHandle<typeof refreshPoolImage>(refreshWorkflowId(KIND)).result();
@@ -162,9 +145,7 @@ describe('rolling image refresh', () => {
     // Why, in the pool's view and the round record.
     const kind = (await p.api('/v1/pool')).body.kinds.find((k: PoolKind) => sameKind(k, KIND));
     expect(kind.refresh).toMatchObject({ state: 'rolled_back', snapshotId: broken, reason: result.reason });
-    const metrics = await (
-      await fetch(`${p.apiUrl}/metrics`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
-    ).text();
+    const metrics = await metricsText(p);
     expect(metrics).toContain(
       `blockflow_pool_refresh_state{volume_type="${KIND.volumeType}",os="${KIND.osName}",state="rolled_back"} 1`,
     );

@@ -6,8 +6,9 @@ import { sameKind, type PoolKind } from '../../pool/kinds';
 import { ensurePoolSchedules } from '../../pool/schedules';
 import { DropReason } from '../../pool/reconcile';
 import { reconcilePool, replenishPool } from '../../workflows';
-import { API_TOKEN, waitFor, type Platform } from './harness';
+import { waitFor, type Platform } from './harness';
 import { run } from './pool-fixture';
+import { metricsText } from './pool-observe';
 import { serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
 
 const KIND: PoolKind = { volumeType: 'ssd', osName: 'Debian9 64bit' };
@@ -75,9 +76,7 @@ describe('demand-aware targets', () => {
     expect(shown.sizing.forecastPerHour).toBeGreaterThan(60);
     expect(shown.sizing.leadTimeSeconds).toBeGreaterThan(0);
     expect(shown.sizing.reason).toMatch(/would set 5/);
-    const metrics = await (
-      await fetch(`${p.apiUrl}/metrics`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
-    ).text();
+    const metrics = await metricsText(p);
     expect(metrics).toContain(`blockflow_pool_forecast_target{volume_type="ssd",os="Debian9 64bit"} 5`);
     expect(await unclaimed()).toBe(STATIC_TARGET);
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, publishSnapshot, run, startPool, testPoolConfig } from './pool-fixture';
+import { sampleLowest } from './pool-observe';
 import { reconcilePool, replenishPool, type refreshPoolImage } from '../../workflows';
 import { refreshWorkflowId } from '../../workflows/pool/refresh-pool-image';
 import { standaloneWorkers } from './standalone-worker';
@@ -61,14 +62,7 @@ describe('worker crash in a throttled round', () => {
       return (await counted()).filter((s) => s.status === 'available').length === 4;
     });
     const published = await publishSnapshot(p, kind);
-    let lowest = Number.POSITIVE_INFINITY;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        lowest = Math.min(lowest, (await counted()).filter((s) => s.status === 'available').length);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    const sampler = sampleLowest(async () => (await counted()).filter((s) => s.status === 'available').length);
     expect((await p.api('/v1/pool/catalog/sync', { method: 'POST' })).status).toBe(200);
     await waitFor('a new-generation spare', async () => (await counted()).some((s) => s.snapshotId === published));
     child.kill('SIGKILL');
@@ -76,8 +70,7 @@ describe('worker crash in a throttled round', () => {
     workers.spawn();
     const handle = p.client.workflow.getHandle<typeof refreshPoolImage>(refreshWorkflowId(kind));
     expect(await handle.result()).toMatchObject({ state: 'done', snapshotId: published });
-    sampling = false;
-    await sampler;
+    const { lowest } = await sampler.stop();
     expect(lowest, 'available spares of the kind during the refresh').toBeGreaterThanOrEqual(4);
     // Retired spares a kill left half-dropped are reconcile's to finish: then both sides agree.
     await waitFor('rows and volumes the same', async () => {
