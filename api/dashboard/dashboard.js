@@ -67,7 +67,7 @@ function refreshPill(r) {
 
 /** How the target is set, and the forecast behind it (the reason is the cell's title). */
 function sizingText(s) {
-  if (s.mode === 'static' || s.forecastPerHour === null) return s.mode;
+  if (s.forecastPerHour === null) return s.mode; // static, or no forecast decided yet
   const burst = s.burstUntil && new Date(s.burstUntil) > new Date() ? ' · burst' : '';
   return `${s.mode} · ${s.forecastPerHour.toFixed(1)}/h · lead ${Math.round(s.leadTimeSeconds)} s${burst}`;
 }
