@@ -12,8 +12,8 @@ const DONE: Promise<void> = Promise.resolve();
  * all I/O is positional, so no shared file offset exists. Small reads and
  * writes run synchronously on the fd when the policy allows (see
  * SyncIoPolicy for why and when), the rest through the thread pool.
- * Remembers whether data was written since the last sync (`dirty`), so the
- * chunk can make it durable before a metapage change or at a checkpoint.
+ * Remembers whether data was written since the last sync began (`unsynced`),
+ * so syncIfDirty (before a metapage change, at a checkpoint) syncs only then.
  * Data writes may be owed to the write-behind thread (SyncIoPolicy.useBehind):
  * every later call on the file (reads, writes, syncs, close) runs after them.
  */
@@ -86,11 +86,6 @@ export class PagedFile {
       return behind.congested ? written : DONE;
     }
     return this.writeAt(position, data);
-  }
-
-  /** True when data was written since the last datasync began. */
-  get dirty(): boolean {
-    return this.unsynced;
   }
 
   async datasync(): Promise<void> {
