@@ -211,7 +211,7 @@ describe('worker SIGKILLed while servers are built and deleted', () => {
       buildId = res.body.id;
       handle = p.client.workflow.getHandle(buildId);
       // The system-disk step (a local activity: not among the pending activities) waits on the lock.
-      await untilSomeoneWaits(p.prisma);
+      await untilSomeoneWaits(p.prisma, 'spare_volumes');
       await new Promise((r) => setTimeout(r, 500));
       expect((await tenantApi(p, `/v1/servers/${buildId}`, { method: 'DELETE', token })).status).toBe(202);
       // Until the build has closed, or 3 s (an undo waiting on the lock keeps it open: then the

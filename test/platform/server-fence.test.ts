@@ -78,7 +78,7 @@ describe('the build fence', () => {
     // Reads pass this lock, the claim's update waits behind it, inside the claim's transaction.
     const lock = await lockTable(p.prisma, 'spare_volumes', 'EXCLUSIVE');
     const claim = takeSystemDisk(p.prisma, h, request(buildId, 'in-flight'));
-    await untilSomeoneWaits(p.prisma);
+    await untilSomeoneWaits(p.prisma, 'spare_volumes');
     let fenced = false;
     const fence = fenceBuild(p.prisma, buildId).then(() => (fenced = true));
     await new Promise((r) => setTimeout(r, 500));

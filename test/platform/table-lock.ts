@@ -32,14 +32,25 @@ export async function lockTable(prisma: PrismaClient, table: 'spare_volumes', mo
   };
 }
 
-/** Resolves once some statement waits on a lock (pg_stat_activity); throws after `timeoutMs`. */
-export async function untilSomeoneWaits(prisma: PrismaClient, timeoutMs = 30_000): Promise<void> {
+/**
+ * Resolves once some statement waits for a lock on `table` of this database (pg_locks: not granted);
+ * throws after `timeoutMs`. Not any lock wait: files side by side share the server, each with its own
+ * database, and a wait in another file's (or on another lock) is not the one this test arranged
+ * (server-fence once went on early that way).
+ */
+export async function untilSomeoneWaits(
+  prisma: PrismaClient,
+  table: 'spare_volumes',
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const [{ waiting }] = await prisma.$queryRaw<{ waiting: bigint }[]>`
-      SELECT count(*) AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock'`;
+      SELECT count(*) AS waiting FROM pg_locks
+      WHERE NOT granted AND relation = ${table}::regclass
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
     if (waiting > 0n) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`no statement waited on a lock within ${timeoutMs} ms`);
+  throw new Error(`no statement waited for a lock on ${table} within ${timeoutMs} ms`);
 }
