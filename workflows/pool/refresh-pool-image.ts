@@ -71,11 +71,43 @@ export interface RefreshResult {
  * ROLLBACK_AFTER_ERRORS failed creates, or when nothing has changed for the create deadline.
  */
 export async function refreshPoolImage(kind: PoolKind, carried?: RefreshProgress): Promise<RefreshResult> {
+  const begun: { p?: RefreshProgress } = { p: carried };
+  try {
+    return await refresh(kind, begun);
+  } catch (err) {
+    // An operator's cancel: the refresh stops where it is; both generations stay and serve. Also one
+    // that came before the refresh had looked or recorded itself running: it ends recorded all the same.
+    if (!isCancellation(err)) throw err;
+    return CancellationScope.nonCancellable(async () => {
+      const p = begun.p ?? progressOf(await lookAtRefresh(kind));
+      if (!p) return { state: 'cancelled', reason: 'cancelled by an operator', snapshotId: null, ...NONE };
+      return end(kind, p, 'cancelled', 'cancelled by an operator');
+    });
+  }
+}
+
+/** The refresh from its first look (a new one) or its carried progress; `begun.p` once it has one. */
+async function refresh(kind: PoolKind, begun: { p?: RefreshProgress }): Promise<RefreshResult> {
   const { workflowId } = workflowInfo();
-  let look = await lookAtRefresh(kind);
+  const look = await lookAtRefresh(kind);
   if (!look.snapshotId) return { state: 'done', reason: 'the catalog has no snapshot for it', ...none(look) };
-  const p: RefreshProgress = carried ?? {
-    startedAt: workflowInfo().startTime.toISOString(),
+  const carried = begun.p !== undefined;
+  const p = (begun.p ??= progressOf(look)!);
+  if (!carried) {
+    log.info('image refresh', { workflowId, ...kind, snapshotId: look.snapshotId });
+    await recordRefresh({ kind, workflowId, snapshotId: look.snapshotId, state: 'running' });
+  }
+  setHandler(pauseRefreshSignal, () => void (p.paused = true));
+  setHandler(resumeRefreshSignal, () => void (p.paused = false));
+  return refreshSteps(kind, p, look);
+}
+
+/** A new refresh's progress from its first look (none without a snapshot to refresh to). */
+function progressOf(look: RefreshLook): RefreshProgress | undefined {
+  if (!look.snapshotId) return undefined;
+  const startedAt = workflowInfo().startTime.toISOString();
+  return {
+    startedAt,
     snapshotId: look.snapshotId,
     slot: 0,
     created: 0,
@@ -83,19 +115,6 @@ export async function refreshPoolImage(kind: PoolKind, carried?: RefreshProgress
     errored: 0,
     progressAtMs: Date.now(),
   };
-  if (!carried) {
-    log.info('image refresh', { workflowId, ...kind, snapshotId: look.snapshotId });
-    await recordRefresh({ kind, workflowId, snapshotId: look.snapshotId, state: 'running' });
-  }
-  setHandler(pauseRefreshSignal, () => void (p.paused = true));
-  setHandler(resumeRefreshSignal, () => void (p.paused = false));
-  try {
-    return await refreshSteps(kind, p, look);
-  } catch (err) {
-    // An operator's cancel: the refresh stops where it is; both generations stay and serve.
-    if (!isCancellation(err)) throw err;
-    return CancellationScope.nonCancellable(() => end(kind, p, 'cancelled', 'cancelled by an operator'));
-  }
 }
 
 /** The refresh's steps, from `look`, until it ends or continues as new. */
@@ -158,8 +177,10 @@ async function pauseHere(kind: PoolKind, p: RefreshProgress): Promise<RefreshLoo
   return lookAtRefresh(kind);
 }
 
+const NONE = { created: 0, retired: 0, errored: 0 };
+
 function none(look: RefreshLook) {
-  return { snapshotId: look.snapshotId, created: 0, retired: 0, errored: 0 };
+  return { snapshotId: look.snapshotId, ...NONE };
 }
 
 async function end(kind: PoolKind, p: RefreshProgress, state: RefreshResult['state'], reason?: string) {
