@@ -40,6 +40,11 @@ export const floorOf = (target: number, minHealthyPercent: number) => Math.ceil(
 /** An operator's pause: the refresh builds and retires nothing until resumed (EC2: a suspended refresh). */
 export const pauseRefreshSignal = defineSignal('pauseRefresh');
 export const resumeRefreshSignal = defineSignal('resumeRefresh');
+/**
+ * A catalog sync found this refresh running (its start refused): the refresh follows the catalog at
+ * each look anyway, but one that has made its last look and is ending would not; told, it looks again.
+ */
+export const catalogChangedSignal = defineSignal('catalogChanged');
 
 export interface RefreshProgress {
   startedAt: string;
@@ -52,6 +57,8 @@ export interface RefreshProgress {
   progressAtMs: number;
   /** Paused by an operator (carried across continue-as-new). */
   paused?: boolean;
+  /** A sync told it the catalog changed since its last look (catalogChangedSignal). */
+  lookAgain?: boolean;
 }
 
 export interface RefreshResult {
@@ -99,6 +106,7 @@ async function refresh(kind: PoolKind, begun: { p?: RefreshProgress }): Promise<
   }
   setHandler(pauseRefreshSignal, () => void (p.paused = true));
   setHandler(resumeRefreshSignal, () => void (p.paused = false));
+  setHandler(catalogChangedSignal, () => void (p.lookAgain = true));
   return refreshSteps(kind, p, look);
 }
 
@@ -131,12 +139,12 @@ async function refreshSteps(kind: PoolKind, p: RefreshProgress, look: RefreshLoo
         : Date.now() - p.progressAtMs >= deadlineMs
           ? `no progress for ${deadlineMs / 1000} s`
           : undefined;
-    if (reason) return end(kind, p, 'rolled_back', reason);
+    if (reason) return endUnlessTold(kind, p, 'rolled_back', reason);
     const fresh = look.fresh.available + look.fresh.creating;
     // Done: no older spare left and the new generation at the target (or all its creates made and
     // ended: claims meanwhile are the replenish rounds' to refill).
     const built = look.fresh.available >= look.target || (look.fresh.creating === 0 && p.created >= look.target);
-    if (look.old === 0 && built) return end(kind, p, 'done');
+    if (look.old === 0 && built) return endUnlessTold(kind, p, 'done');
     p.snapshotId = look.snapshotId!; // the catalog may have moved on meanwhile: follow it
     const floor = floorOf(look.target, look.minHealthyPercent);
     while (await retireOldSpare(kind, p.snapshotId, floor)) {
@@ -160,6 +168,7 @@ async function refreshSteps(kind: PoolKind, p: RefreshProgress, look: RefreshLoo
     // Temporal timers resolve to about a second: the fixed interval, at least that.
     await sleep(Math.max(1, look.intervalSeconds) * 1000);
     const before = look;
+    p.lookAgain = false; // what this look sees, it follows
     look = await lookAtRefresh(kind);
     if (look.fresh.available !== before.fresh.available) p.progressAtMs = Date.now();
   }
@@ -174,10 +183,24 @@ async function pauseHere(kind: PoolKind, p: RefreshProgress): Promise<RefreshLoo
   await condition(() => !p.paused);
   await recordRefresh({ kind, workflowId, snapshotId: p.snapshotId, state: 'running', resumed: true });
   p.progressAtMs = Date.now();
+  p.lookAgain = false;
   return lookAtRefresh(kind);
 }
 
 const NONE = { created: 0, retired: 0, errored: 0 };
+
+/**
+ * Ends the refresh, unless a sync told it of a catalog change meanwhile: its last look may predate
+ * that change, so a new refresh starts from a new look (the one ending is recorded all the same). A
+ * signal that arrives while the workflow completes makes Temporal refuse the completion; the replayed
+ * task then sees the signal before this check.
+ */
+async function endUnlessTold(kind: PoolKind, p: RefreshProgress, state: RefreshResult['state'], reason?: string) {
+  const ended = await end(kind, p, state, reason);
+  if (!p.lookAgain) return ended;
+  log.info('image refresh: the catalog changed as it ended; a new one looks again', { ...kind });
+  return continueAsNew<typeof refreshPoolImage>(kind);
+}
 
 function none(look: RefreshLook) {
   return { snapshotId: look.snapshotId, ...NONE };

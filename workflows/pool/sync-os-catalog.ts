@@ -1,5 +1,6 @@
 import {
   CancellationScope,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -11,7 +12,7 @@ import type { CatalogSyncResult, PurgeResult } from '../../pool/catalog';
 import type { PoolKind } from '../../pool/kinds';
 import { OPENSTACK_NON_RETRYABLE } from '../../openstack/errors';
 import { isAlreadyStarted } from './already-started';
-import { refreshPoolImage, refreshWorkflowId } from './refresh-pool-image';
+import { catalogChangedSignal, refreshPoolImage, refreshWorkflowId } from './refresh-pool-image';
 
 const {
   pauseReplenishment,
@@ -74,15 +75,34 @@ export async function syncOsCatalog(): Promise<SyncOsResult> {
 /** Marks the histories of syncs that may start refreshes (issue 23), for replay of the older ones. */
 export const ROLLING_REFRESH = 'rolling-refresh';
 
-/** Starts the kind's refresh; one already running follows the catalog by itself. */
+/** Marks the histories of syncs that tell a running refresh of the catalog change (see startRefresh). */
+export const TELL_RUNNING_REFRESH = 'tell-running-refresh';
+
+/** Starts and tells: a refresh that closes between the two is started again, a few times at most. */
+const REFRESH_START_TRIES = 3;
+
+/**
+ * Starts the kind's refresh. One already running follows the catalog at its next look, and is told of
+ * the change, in case it has made its last look and is ending (it then looks again).
+ */
 async function startRefresh(kind: PoolKind): Promise<void> {
-  try {
-    await startChild(refreshPoolImage, {
-      workflowId: refreshWorkflowId(kind),
-      args: [kind],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  } catch (err) {
-    if (!isAlreadyStarted(err)) throw err;
+  for (let tries = 1; ; tries++) {
+    try {
+      await startChild(refreshPoolImage, {
+        workflowId: refreshWorkflowId(kind),
+        args: [kind],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      return;
+    } catch (err) {
+      if (!isAlreadyStarted(err)) throw err;
+      if (!patched(TELL_RUNNING_REFRESH)) return;
+    }
+    try {
+      await getExternalWorkflowHandle(refreshWorkflowId(kind)).signal(catalogChangedSignal);
+      return;
+    } catch (err) {
+      if (tries >= REFRESH_START_TRIES) throw err; // it closed before the signal: start it again
+    }
   }
 }
