@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { ProjectClients } from '../../openstack/cloud';
 import { insertBuild } from '../../servers/builds';
+import type { Handover } from '../../servers/system-disk';
 import { waitFor, type Platform } from './harness';
 import { TENANTS, tenantApi, waitForBuild } from './server-fixture';
 
@@ -12,6 +13,12 @@ export const KIND = { volumeType: 'ssd', osName: 'Debian9 64bit' } as const;
 /** A tenant's clients as the simulator's user of that project (to see and make what the tenant owns). */
 export const clientsOf = (p: Platform, who: keyof typeof TENANTS = 'demo'): ProjectClients =>
   p.cloud.tenant(TENANTS[who]);
+
+/** What takeSystemDisk hands a spare over with: the admin's clients, the tenant's and its project. */
+export async function handoverTo(p: Platform, who: keyof typeof TENANTS = 'demo'): Promise<Handover> {
+  const tenant = clientsOf(p, who);
+  return { admin: p.cloud.admin, tenant, projectId: (await tenant.session.authenticate()).projectId };
+}
 
 /** A volume the tenant made itself, available (bootable on request: `os-set_bootable`, as the owner may). */
 export async function tenantVolume(

@@ -8,8 +8,8 @@ import { takeSystemDisk } from '../../servers/obtain-system-disk';
 import type { Handover } from '../../servers/system-disk';
 import { replenishPool } from '../../workflows';
 import { waitFor, type Platform } from './harness';
-import { clientsOf, KIND, newBuildRow, setVolumeQuota } from './ownership-fixture';
-import { run } from './pool-fixture';
+import { clientsOf, handoverTo, KIND, newBuildRow, setVolumeQuota } from './ownership-fixture';
+import { run, seedDemand } from './pool-fixture';
 import { fillPool, serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
 
 const POLICY = `/v1/pool/policies/${KIND.volumeType}/${encodeURIComponent(KIND.osName)}`;
@@ -18,22 +18,9 @@ let p: Platform;
 let h: Handover;
 beforeAll(async () => {
   p = await startServerPlatform();
-  h = { admin: p.cloud.admin, tenant: clientsOf(p), projectId: (await clientsOf(p).session.authenticate()).projectId };
+  h = await handoverTo(p);
 });
 afterAll(async () => p?.close());
-
-/** `n` requests of KIND in the last minute, by builds other than the test's. */
-async function earlierDemand(n: number) {
-  const now = Date.now();
-  await p.prisma.poolDemand.createMany({
-    data: Array.from({ length: n }, (_, i) => ({
-      buildId: `earlier-${now}-${i}`,
-      ...KIND,
-      at: new Date(now - i),
-      hit: true,
-    })),
-  });
-}
 
 describe('the burst check follows the recorded demand', () => {
   it('a build whose handover the quota refuses still completes a burst: a round starts at once', async () => {
@@ -45,7 +32,9 @@ describe('the burst check follows the recorded demand', () => {
     await run(p, replenishPool); // decides: no demand, a forecast of 0
     // An hourly schedule: only a burst starts a round during the test.
     await ensurePoolSchedules(p.client, p.taskQueue, { replenishSeconds: 3600, reconcileSeconds: 3600 });
-    await earlierDemand(3); // as many as a quiet kind may have in a minute (burstMinClaims): one more is a burst
+    // Other builds' requests just now: as many as a quiet kind may have in a minute (burstMinClaims);
+    // one more is a burst.
+    await seedDemand(p, KIND, 3, 3);
     const since = new Date();
 
     const token = await tenantToken(p, 'demo');

@@ -56,3 +56,16 @@ export async function publishSnapshot(p: Platform, kind: PoolKind): Promise<stri
   );
   return id;
 }
+
+/** `n` pool requests of `kind`, all hits, by builds no test made, spread evenly over the last `withinMs`. */
+export async function seedDemand(p: Platform, kind: PoolKind, n: number, withinMs: number): Promise<void> {
+  const now = Date.now();
+  await p.prisma.poolDemand.createMany({
+    data: Array.from({ length: n }, (_, i) => ({
+      buildId: `seeded-${now}-${i}`,
+      ...kind,
+      at: new Date(now - (i * withinMs) / n),
+      hit: true,
+    })),
+  });
+}

@@ -7,7 +7,7 @@ import { ensurePoolSchedules } from '../../pool/schedules';
 import { DropReason } from '../../pool/reconcile';
 import { reconcilePool, replenishPool } from '../../workflows';
 import { waitFor, type Platform } from './harness';
-import { run } from './pool-fixture';
+import { run, seedDemand } from './pool-fixture';
 import { metricsText } from './pool-observe';
 import { serverRequest, startServerPlatform, tenantApi, tenantToken, waitForBuild } from './server-fixture';
 
@@ -30,19 +30,6 @@ const kindStatus = async () => {
   return res.body.kinds.find((k: PoolKind) => sameKind(k, KIND));
 };
 const unclaimed = () => p.prisma.spareVolume.count({ where: { ...KIND, allocated: false } });
-
-/** `n` requests of KIND spread over the last five minutes: far more than the pool's lead time covers. */
-async function recordDemand(n: number) {
-  const now = Date.now();
-  await p.prisma.poolDemand.createMany({
-    data: Array.from({ length: n }, (_, i) => ({
-      buildId: `past-${now}-${i}`,
-      ...KIND,
-      at: new Date(now - (i * 300_000) / n),
-      hit: true,
-    })),
-  });
-}
 
 describe('demand-aware targets', () => {
   it('stores sizing, floor and ceiling as given; a bad one is a 400 naming the field and changes nothing', async () => {
@@ -67,7 +54,7 @@ describe('demand-aware targets', () => {
   });
 
   it('forecastOnly shows the target it would set and changes nothing; forecastAndScale sets it', async () => {
-    await recordDemand(600);
+    await seedDemand(p, KIND, 600, 300_000); // far more than the pool's lead time covers
     expect((await setPolicy({ sizing: 'forecastOnly', targetFloor: 0, targetCeiling: 5 })).status).toBe(200);
     await run(p, replenishPool);
     const shown = await kindStatus();

@@ -13,7 +13,8 @@ import { takeSystemDisk } from '../../servers/obtain-system-disk';
 import { releaseSystemDisk } from '../../servers/release';
 import type { Handover } from '../../servers/system-disk';
 import type { Platform } from './harness';
-import { startServerPlatform, TENANTS } from './server-fixture';
+import { handoverTo } from './ownership-fixture';
+import { startServerPlatform } from './server-fixture';
 import { lockTable, untilSomeoneWaits } from './table-lock';
 
 let p: Platform;
@@ -22,8 +23,7 @@ const kind = { volumeType: 'ssd', osName: 'Debian9 64bit' };
 
 beforeAll(async () => {
   p = await startServerPlatform();
-  const tenant = p.cloud.tenant(TENANTS.demo);
-  h = { admin: p.cloud.admin, tenant, projectId: (await tenant.session.authenticate()).projectId };
+  h = await handoverTo(p);
 });
 afterAll(async () => p?.close());
 

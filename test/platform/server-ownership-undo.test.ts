@@ -14,7 +14,7 @@ import { releaseSystemDisk } from '../../servers/release';
 import type { Handover } from '../../servers/system-disk';
 import { BUILD_METADATA_KEY } from '../../servers/tenant-disks';
 import type { Platform } from './harness';
-import { clientsOf, KIND, newBuildRow, tenantVolume } from './ownership-fixture';
+import { clientsOf, handoverTo, KIND, newBuildRow, tenantVolume } from './ownership-fixture';
 import { fillPool, startServerPlatform } from './server-fixture';
 
 let p: Platform;
@@ -22,7 +22,7 @@ let h: Handover;
 
 beforeAll(async () => {
   p = await startServerPlatform();
-  h = { admin: p.cloud.admin, tenant: clientsOf(p), projectId: (await clientsOf(p).session.authenticate()).projectId };
+  h = await handoverTo(p);
 });
 afterAll(async () => p?.close());
 beforeEach(async () => fillPool(p)); // most tests below claim a spare
