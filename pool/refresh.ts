@@ -7,6 +7,7 @@ import type { CloudClients } from '../openstack/cloud';
 import type { PoolKind } from './kinds';
 import { SPARE_METADATA } from './create-spare';
 import { dropSpare } from './drop-spare';
+import { NotFoundError } from '../openstack/errors';
 import { targetOf } from './plan';
 import { getPoolSettings } from './settings';
 import { COUNTED_STATUSES } from './spare-status';
@@ -91,9 +92,9 @@ async function settleCreates(prisma: PrismaClient, cloud: CloudClients, kind: Po
 }
 
 /**
- * Retires one unclaimed spare of an older generation, if the floor allows: one still `creating`
- * serves nobody yet and is marked `purging` (reconcile deletes it once Cinder lets go); an available
- * one goes only while the kind keeps more than `floor` available. True when one went.
+ * Retires one unclaimed spare of an older generation, if the floor allows: one still `creating` serves
+ * nobody yet and goes first (retirePending); an available one goes only while the kind keeps more than
+ * `floor` available. True when one went.
  */
 export async function retireOldSpare(
   prisma: PrismaClient,
@@ -107,16 +108,41 @@ export async function retireOldSpare(
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   const pending = old.find((r) => r.status === 'creating');
-  if (pending) {
-    const { count } = await prisma.spareVolume.updateMany({
-      where: { id: pending.id, allocated: false, status: 'creating' },
-      data: { status: 'purging' },
-    });
-    return count > 0;
-  }
+  if (pending) return retirePending(prisma, cloud, pending);
   const available = await prisma.spareVolume.count({ where: { ...kind, allocated: false, status: 'available' } });
   if (!old[0] || available - 1 < floor) return false;
   return dropSpare(prisma, cloud, old[0], { deleteInCinder: true });
+}
+
+/**
+ * An older spare the pool records `creating`. The refresh settles only its own generation's creates, so
+ * Cinder may be done with this one: finished or failed, it goes now with its volume; gone, its row goes.
+ * Still creating (Cinder refuses to delete it; so is one whose create was not answered yet), it is
+ * marked `purging` for reconcile to delete once Cinder lets go.
+ */
+async function retirePending(
+  prisma: PrismaClient,
+  cloud: CloudClients,
+  spare: { id: number; volumeId: string | null },
+): Promise<boolean> {
+  const status = spare.volumeId ? await cinderStatus(cloud, spare.volumeId) : 'creating';
+  if (status === 'available' || status === 'error') return dropSpare(prisma, cloud, spare, { deleteInCinder: true });
+  if (status === null) return dropSpare(prisma, cloud, spare, { deleteInCinder: false });
+  const { count } = await prisma.spareVolume.updateMany({
+    where: { id: spare.id, allocated: false, status: 'creating' },
+    data: { status: 'purging' },
+  });
+  return count > 0;
+}
+
+/** The volume's status in Cinder; null when Cinder no longer has it. */
+async function cinderStatus(cloud: CloudClients, volumeId: string): Promise<string | null> {
+  try {
+    return (await cloud.admin.cinder.getVolume(volumeId)).status;
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
 }
 
 /**
