@@ -1,7 +1,7 @@
 // Runs Schemathesis (pinned, installed by scripts/ensure-schemathesis.sh) against a running API,
 // from the API's own /openapi.json, and reads back what it found.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -66,8 +66,23 @@ export async function runSchemathesis(st: string, o: FuzzOptions): Promise<FuzzR
     '30',
     ...o.exclude.flatMap((name) => ['--exclude-name', name]),
   ];
+  let run: { code: number; output: string; junit: string };
+  try {
+    run = await runIn(dir, st, args, junitPath);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // the report is read; the run's cache goes with it
+  }
+  const { code, output, junit } = run;
+  // The summary: "Test cases: N generated, M found M unique failures" and "❌ ST103 <what>: K" per kind.
+  const cases = Number(/(\d+) generated/.exec(output)?.[1] ?? NaN);
+  const summary = output.slice(output.lastIndexOf('SUMMARY'));
+  const failures = [...summary.matchAll(/❌ (ST\d+ [^:\n]+): (\d+)/g)].map((m) => `${m[1]}: ${m[2]}`);
+  return { exitCode: code, output, junit, cases, failures };
+}
+
+/** Schemathesis run in `dir` (it keeps a cache, .schemathesis/, in its working directory): its output, its report. */
+async function runIn(dir: string, st: string, args: string[], junitPath: string) {
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-    // In the run's own folder: Schemathesis keeps a cache (.schemathesis/) in its working directory.
     const child = spawn(st, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1' } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -81,11 +96,7 @@ export async function runSchemathesis(st: string, o: FuzzOptions): Promise<FuzzR
   } catch {
     /* no report: the output says why */
   }
-  // The summary: "Test cases: N generated, M found M unique failures" and "❌ ST103 <what>: K" per kind.
-  const cases = Number(/(\d+) generated/.exec(output)?.[1] ?? NaN);
-  const summary = output.slice(output.lastIndexOf('SUMMARY'));
-  const failures = [...summary.matchAll(/❌ (ST\d+ [^:\n]+): (\d+)/g)].map((m) => `${m[1]}: ${m[2]}`);
-  return { exitCode: code, output, junit, cases, failures };
+  return { code, output, junit };
 }
 
 /** Schemathesis's FAILURES section (each case, its check and a curl to reproduce it), bounded. */

@@ -1,11 +1,12 @@
 // The pool's config file: the project's names, or seed 001's names mapped to them at load.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readPoolConfig } from '../../pool/settings';
 
 const dir = mkdtempSync(join(tmpdir(), 'blockflow-pool-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const file = (body: object) => {
   const path = join(dir, `pool-${n++}.json`);

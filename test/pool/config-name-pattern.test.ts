@@ -1,14 +1,15 @@
 // The snapshot naming rule in the pool's config file (the start-up path) is bounded as the API's
 // PATCH bounds it (issue 20 review, finding 4): a pattern that backtracks for ever on a name that
 // almost matches would stall the worker whichever way it came in.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/settings';
 import { readPoolConfig } from '../../pool/settings';
 
 const dir = mkdtempSync(join(tmpdir(), 'blockflow-pool-pattern-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const config = (snapshotNamePattern: string) => {
   const path = join(dir, 'pool.json');
   writeFileSync(
