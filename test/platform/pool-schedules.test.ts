@@ -1,13 +1,13 @@
 // Seed 000/001: the rounds run on Temporal Schedules at their configured intervals; a round due
 // while the previous one still runs is skipped (overlap SKIP); changed settings reach the
 // schedules without a restart; sync_os pauses replenishment, purges stale spares and resumes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { REPLENISH_SCHEDULE, RECONCILE_SCHEDULE, ensurePoolSchedules } from '../../pool/schedules';
 import type { Platform } from './harness';
 import { waitFor } from './harness';
 import { cinderSpares, run, startPool, testPoolConfig } from './pool-fixture';
 import { lockTable } from './table-lock';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUpPool } from '../../bin/deployment-start-up';
@@ -217,7 +217,9 @@ describe('pool schedules', () => {
       body: { replenishIntervalSeconds: 3600, reconcileIntervalSeconds: 3600 },
     });
     expect(patched.status).toBe(200);
-    const configFile = join(mkdtempSync(join(tmpdir(), 'pool-config-')), 'pool.json');
+    const configDir = mkdtempSync(join(tmpdir(), 'pool-config-'));
+    onTestFinished(() => rmSync(configDir, { recursive: true, force: true }));
+    const configFile = join(configDir, 'pool.json');
     writeFileSync(configFile, JSON.stringify(testPoolConfig()));
     const start = () =>
       startUpPool({ client: p.client, prisma: p.prisma, taskQueue: p.taskQueue, configFile, log() {} });
