@@ -34,6 +34,14 @@ export class ServiceError extends OpenStackError {}
 /** No HTTP answer at all: refused, DNS, timeout. */
 export class UnreachableError extends OpenStackError {}
 
+/** A `.catch` handler: a 404 becomes `value` (the resource is gone), any other error stays thrown. */
+export const notFoundAs =
+  <T>(value: T) =>
+  (err: unknown): T => {
+    if (err instanceof NotFoundError) return value;
+    throw err;
+  };
+
 export const OPENSTACK_NON_RETRYABLE = [
   'BadRequestError',
   'UnauthorizedError',

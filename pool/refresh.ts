@@ -7,7 +7,7 @@ import type { CloudClients } from '../openstack/cloud';
 import type { PoolKind } from './kinds';
 import { SPARE_METADATA } from './create-spare';
 import { dropSpare } from './drop-spare';
-import { NotFoundError } from '../openstack/errors';
+import { notFoundAs } from '../openstack/errors';
 import { targetOf } from './plan';
 import { getPoolSettings } from './settings';
 import { COUNTED_STATUSES } from './spare-status';
@@ -125,24 +125,17 @@ async function retirePending(
   cloud: CloudClients,
   spare: { id: number; volumeId: string | null },
 ): Promise<boolean> {
-  const status = spare.volumeId ? await cinderStatus(cloud, spare.volumeId) : 'creating';
-  if (status === 'available' || status === 'error') return dropSpare(prisma, cloud, spare, { deleteInCinder: true });
-  if (status === null) return dropSpare(prisma, cloud, spare, { deleteInCinder: false });
+  // null: gone from Cinder; undefined: its create was not answered yet (no volume to ask about)
+  const volume = spare.volumeId
+    ? await cloud.admin.cinder.getVolume(spare.volumeId).catch(notFoundAs(null))
+    : undefined;
+  const settled = volume === null || volume?.status === 'available' || volume?.status === 'error';
+  if (settled) return dropSpare(prisma, cloud, spare, { deleteInCinder: volume !== null });
   const { count } = await prisma.spareVolume.updateMany({
     where: { id: spare.id, allocated: false, status: 'creating' },
     data: { status: 'purging' },
   });
   return count > 0;
-}
-
-/** The volume's status in Cinder; null when Cinder no longer has it. */
-async function cinderStatus(cloud: CloudClients, volumeId: string): Promise<string | null> {
-  try {
-    return (await cloud.admin.cinder.getVolume(volumeId)).status;
-  } catch (err) {
-    if (err instanceof NotFoundError) return null;
-    throw err;
-  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../prisma/client';
 import type { CloudClients } from '../../openstack/cloud';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../openstack/errors';
+import { ForbiddenError, notFoundAs, UnauthorizedError } from '../../openstack/errors';
 import { DurationEstimator, waitExpected } from '../../lib/expected-wait';
 import { updateBuild, type BuildUpdate } from '../../servers/builds';
 import { assertNotFenced, BuildUndoneError, fenceBuild, underFence } from '../../servers/build-fence';
@@ -286,10 +286,3 @@ const heartbeat = () => {
   const context = Context.current();
   if (!context.info.isLocal) context.heartbeat();
 };
-
-const notFoundAs =
-  <T>(value: T) =>
-  (err: unknown): T => {
-    if (err instanceof NotFoundError) return value;
-    throw err;
-  };

@@ -62,7 +62,7 @@ describe('catalog watch', () => {
     expect(await catalogSnapshot()).toBe(before);
     // The catalog now matches Cinder again, for the next case, and so do the spares once the refresh
     // this sync started has ended: one still running when the next case's sync moves the catalog on
-    // leaves its create then in flight `purging` until a reconcile pass (hourly here), and that case
+    // can leave its create then in flight `purging` until a reconcile pass (hourly here), and that case
     // would wait for it in vain.
     expect((await p.api('/v1/pool/catalog/sync', { method: 'POST' })).status).toBe(200);
     await refreshEnded(published);

@@ -86,9 +86,11 @@ export async function refreshPoolImage(kind: PoolKind, carried?: RefreshProgress
     // that came before the refresh had looked or recorded itself running: it ends recorded all the same.
     if (!isCancellation(err)) throw err;
     return CancellationScope.nonCancellable(async () => {
-      const p = begun.p ?? progressOf(await lookAtRefresh(kind));
-      if (!p) return { state: 'cancelled', reason: 'cancelled by an operator', snapshotId: null, ...NONE };
-      return end(kind, p, 'cancelled', 'cancelled by an operator');
+      const reason = 'cancelled by an operator';
+      if (begun.p) return end(kind, begun.p, 'cancelled', reason);
+      const look = await lookAtRefresh(kind);
+      const p = progressOf(look);
+      return p ? end(kind, p, 'cancelled', reason) : { state: 'cancelled', reason, ...none(look) };
     });
   }
 }
@@ -187,8 +189,6 @@ async function pauseHere(kind: PoolKind, p: RefreshProgress): Promise<RefreshLoo
   return lookAtRefresh(kind);
 }
 
-const NONE = { created: 0, retired: 0, errored: 0 };
-
 /**
  * Ends the refresh, unless a sync told it of a catalog change meanwhile: its last look may predate
  * that change, so a new refresh starts from a new look (the one ending is recorded all the same). A
@@ -203,7 +203,7 @@ async function endUnlessTold(kind: PoolKind, p: RefreshProgress, state: RefreshR
 }
 
 function none(look: RefreshLook) {
-  return { snapshotId: look.snapshotId, ...NONE };
+  return { snapshotId: look.snapshotId, created: 0, retired: 0, errored: 0 };
 }
 
 async function end(kind: PoolKind, p: RefreshProgress, state: RefreshResult['state'], reason?: string) {

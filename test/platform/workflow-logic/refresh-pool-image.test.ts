@@ -52,9 +52,9 @@ async function cancelDuring(stalled: 'lookAtRefresh' | 'recordRefresh') {
     }
   };
   const stubs = refreshStubs(log, {
-    [stalled]: async (...args: unknown[]) => {
+    [stalled]: async () => {
       await stall();
-      return stalled === 'lookAtRefresh' ? look : (void args, undefined);
+      return stalled === 'lookAtRefresh' ? look : undefined;
     },
   });
   const result = await withStubWorker(stubs, async ({ client, options }) => {
