@@ -25,9 +25,12 @@ export async function fenceBuild(prisma: PrismaClient, buildId: string): Promise
 }
 
 /**
- * Runs `grant` in one transaction that holds the build's row (FOR SHARE: grants of one build do
- * not wait on each other, the fence waits on them all), unless the build is fenced or unknown.
- * Whatever `grant` locks stays locked until it returns.
+ * Runs `grant` in one transaction that holds the build's row, unless the build is fenced or unknown.
+ * Whatever `grant` locks stays locked until it returns. FOR NO KEY UPDATE: the fence waits on the
+ * grant, and so does another grant to the same build. A step re-run beside its first run (a local
+ * activity whose workflow task timed out runs on) then sees what the first one took, and its
+ * idempotent grant returns that instead of taking a second spare or address (each holds the row for
+ * one short statement; builds never wait on each other).
  */
 export async function underFence<T>(
   prisma: PrismaClient,
@@ -37,7 +40,7 @@ export async function underFence<T>(
   return prisma.$transaction(
     async (tx) => {
       const live = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM server_builds WHERE id = ${buildId} AND undo_started_at IS NULL FOR SHARE`;
+        SELECT id FROM server_builds WHERE id = ${buildId} AND undo_started_at IS NULL FOR NO KEY UPDATE`;
       if (!live.length) throw new BuildUndoneError(`build ${buildId} is being undone: nothing more is granted to it`);
       return grant(asClient(tx));
     },

@@ -92,4 +92,25 @@ describe('the build fence', () => {
     expect(await releaseSystemDisk(p.prisma, h, { buildId, serverName: 'in-flight' })).toBe('returned to the pool');
     expect(await claimsOf(buildId)).toBe(0);
   });
+
+  it("two runs of one build's claim at once (a local activity re-run beside its first) take one spare", async () => {
+    // A local activity whose workflow task timed out under load runs on while the task's replay runs
+    // it again: server-concurrency once ended with a spare handed to a build that went the fallback way.
+    const buildId = await newBuild('twice');
+    expect(await freeSpares()).toBeGreaterThanOrEqual(2);
+    const claim = () => underFence(p.prisma, buildId, (tx) => claimSpareVolume(tx, kind, buildId));
+    // Both claims queue behind this lock and go on together once it is released.
+    const lock = await lockTable(p.prisma, 'spare_volumes', 'EXCLUSIVE');
+    const both = Promise.all([claim(), claim()]);
+    await untilSomeoneWaits(p.prisma, 'spare_volumes');
+    await new Promise((r) => setTimeout(r, 500)); // the second is on its way too
+    await lock.release();
+    const [first, second] = await both;
+    expect(await claimsOf(buildId)).toBe(1);
+    expect(second?.volumeId).toBe(first?.volumeId);
+    await p.prisma.spareVolume.updateMany({
+      where: { claimedBy: buildId },
+      data: { allocated: false, claimedBy: null, claimedAt: null },
+    });
+  });
 });
