@@ -2,7 +2,8 @@ import { ChunkFile } from './chunk-file';
 import { ChunkStoreError, fail } from './errors';
 import { chunkFileName, type FilePool } from './file-pool';
 import type { Geometry } from './geometry';
-import type { LoggedOp, LogRecord } from './log-record';
+import type { TailRecord } from './log-chain';
+import type { LoggedOp } from './log-record';
 
 /**
  * For chunks missing on disk: the seq of their last DeleteChunk in the replayed
@@ -10,9 +11,9 @@ import type { LoggedOp, LogRecord } from './log-record';
  * would have left the chunk durable on disk), and replaying them on an empty
  * chunk could build a state the delete did not remove.
  */
-function lastDeletes(tail: readonly LogRecord[], exists: (id: number) => boolean): Map<number, number> {
+function lastDeletes(tail: readonly TailRecord[], exists: (id: number) => boolean): Map<number, number> {
   const out = new Map<number, number>();
-  for (const rec of tail) if (rec.op.kind === 'delete' && !exists(rec.op.id)) out.set(rec.op.id, rec.seq);
+  for (const rec of tail) if (rec.kind === 'delete' && !exists(rec.id)) out.set(rec.id, rec.seq);
   return out;
 }
 
@@ -61,10 +62,12 @@ export class ChunkDir {
    * Replays the log's tail after the checkpoint, in seq order, idempotent by seq (FORMAT.md "Open").
    * @throws what apply throws but a refusal (ChunkStoreError: already applied).
    */
-  async replay(tail: readonly LogRecord[]): Promise<void> {
+  async replay(tail: readonly TailRecord[]): Promise<void> {
     const skip = lastDeletes(tail, (id) => this.chunks.has(id));
-    for (const rec of tail) {
-      if (rec.seq > (skip.get(rec.op.id) ?? 0)) await this.apply(rec.op, rec.seq).catch(expectedOnReplay);
+    for (const entry of tail) {
+      if (entry.seq <= (skip.get(entry.id) ?? 0)) continue;
+      const rec = entry.read();
+      await this.apply(rec.op, rec.seq).catch(expectedOnReplay);
     }
   }
 

@@ -1,13 +1,41 @@
+import { fail } from './errors';
 import type { CheckpointState } from './log-checkpoint';
-import { recordSize, type LogRecord } from './log-record';
+import { recordSize, type LoggedOp, type LogRecord } from './log-record';
 import type { LogSegment } from './log-segment';
+
+/**
+ * A record of the tail to replay, by its place: read back from its segment when its turn comes, so that
+ * a tail of hundreds of MiB (a checkpoint every `checkpointSegments`) is not held in memory at open.
+ */
+export class TailRecord {
+  constructor(
+    readonly seq: number,
+    readonly kind: LoggedOp['kind'],
+    readonly id: number,
+    private readonly seg: LogSegment,
+    private readonly pos: number,
+    private readonly size: number,
+  ) {}
+
+  /**
+   * The record, read again (its CRC checked again).
+   * @throws CrcCheckError when it no longer reads back as found at open
+   */
+  read(): LogRecord {
+    const rec = this.seg.read(this.pos, this.size);
+    if (!rec || rec.seq !== this.seq) {
+      fail('CrcCheckError', `op log record ${this.seq} no longer reads back at log_${this.seg.index}:${this.pos}`);
+    }
+    return rec;
+  }
+}
 
 /** What the op log continues from at open (FORMAT.md "Op log", "Open"). */
 export interface LogChain {
   /** the chain's segments in order; appends continue in the last one */
   readonly segments: LogSegment[];
   /** the records after the checkpoint, to replay */
-  readonly records: LogRecord[];
+  readonly records: TailRecord[];
   /** where the next record goes in the last segment */
   readonly position: number;
   /** the seq of the next record */
@@ -36,7 +64,7 @@ export function findChain(segments: readonly LogSegment[], ckpt: CheckpointState
     return rec && rec.epoch < epoch ? [{ seg, rec }] : [];
   });
   const chain: LogSegment[] = [];
-  const records: LogRecord[] = [];
+  const records: TailRecord[] = [];
   let at = best(firsts.filter((f) => f.rec.seq <= ckpt.seq + 1));
   let expected = at?.rec.seq ?? 0;
   let lastEpoch = 0;
@@ -47,7 +75,7 @@ export function findChain(segments: readonly LogSegment[], ckpt: CheckpointState
     let pos = 0;
     for (let rec = seg.read(0, size); rec; rec = seg.read(pos, size)) {
       if (rec.seq !== expected || rec.epoch < lastEpoch || rec.epoch >= epoch) break;
-      if (rec.seq > ckpt.seq) records.push(rec);
+      if (rec.seq > ckpt.seq) records.push(new TailRecord(rec.seq, rec.op.kind, rec.op.id, seg, pos, size));
       seg.lastSeq = rec.seq;
       lastEpoch = rec.epoch;
       expected++;

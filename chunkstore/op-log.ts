@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fail } from './errors';
-import { findChain, type LogChain } from './log-chain';
+import { findChain, type LogChain, type TailRecord } from './log-chain';
 import { CheckpointFile } from './log-checkpoint';
-import { encodeRecord, recordSize, type LoggedOp, type LogRecord } from './log-record';
+import { encodeRecord, recordSize, type LoggedOp } from './log-record';
 import { LogSegment } from './log-segment';
 import type { StoreFs } from './store-fs';
 import type { SyncIoPolicy } from './sync-io-policy';
@@ -27,6 +27,8 @@ export interface OpLogOptions {
   readonly sync: SyncMode;
   /** batch mode: how long an acknowledged record may stay unsynced */
   readonly batchIntervalMs: number;
+  /** more segments in use (not free) than this make the log ask for a checkpoint */
+  readonly checkpointSegments: number;
 }
 
 /** Most bytes one write + sync carries (braft: 256 entries / 256 KiB; larger suits 4 KiB pages at depth 64). */
@@ -38,8 +40,6 @@ const MAX_BATCH_BYTES = 1024 * 1024;
  * fio --rw=write --fdatasync=1 on this machine).
  */
 const BLOCK = 4096;
-/** Segments in use (not free) that make the log ask for a checkpoint. */
-const CHECKPOINT_SEGMENTS = 2;
 
 interface Pending {
   readonly seq: number;
@@ -96,7 +96,7 @@ export class OpLog {
     dir: string,
     opts: OpLogOptions,
     io: SyncIoPolicy,
-  ): Promise<{ log: OpLog; replay: LogRecord[] }> {
+  ): Promise<{ log: OpLog; replay: TailRecord[] }> {
     const { file, state } = await CheckpointFile.open(fs, dir);
     const epoch = state.epoch + 1;
     if (epoch > 0xffffffff) fail('InvalidArgError', 'op log epoch overflow');
@@ -282,7 +282,7 @@ export class OpLog {
     this.used.push(seg);
     this.current = seg;
     this.position = 0;
-    if (this.used.length > CHECKPOINT_SEGMENTS) this.onCheckpointWanted();
+    if (this.used.length > this.opts.checkpointSegments) this.onCheckpointWanted();
   }
 
   /** Preallocates one more segment (zero-filled, synced, renamed into place); one at a time. */

@@ -5,6 +5,9 @@ import type { StoreFs } from './store-fs';
 
 /** What DataStore.open takes, and their checks. */
 
+/** Op-log segments in use beyond which a checkpoint starts, unless set (checkpointSegments). */
+export const DEFAULT_CHECKPOINT_SEGMENTS = 8;
+
 export interface DataStoreOptions {
   dir: string;
   /** default 16 MiB */
@@ -34,6 +37,13 @@ export interface DataStoreOptions {
   /** bytes of one preallocated op-log segment; default 4 x chunkSize, at least 1 MiB */
   logSegmentSize?: number;
   /**
+   * A checkpoint starts once more than this many op-log segments are in use; default 8 (512 MiB of log
+   * with 16 MiB chunks). More: a page rewritten between two checkpoints is written back once, and fewer
+   * log syncs wait behind a checkpoint's; but the log takes up to one segment more than this on disk, and
+   * `open` after a crash replays up to that much. FORMAT.md "Checkpoint".
+   */
+  checkpointSegments?: number;
+  /**
    * true (default): with other operations in progress, a small chunk page write is owed to a worker thread
    * once its record is durable, and the caller answered then (FORMAT.md "Write-behind"); a failed owed
    * write then fails the store. false: every caller waits for its page write and gets its error itself.
@@ -52,12 +62,16 @@ export function writeBehindOption(opts: DataStoreOptions): boolean {
 export function logOptions(opts: DataStoreOptions, geometry: Geometry): OpLogOptions {
   const segmentSize = opts.logSegmentSize ?? Math.max(1024 * 1024, 4 * geometry.chunkSize);
   const batchIntervalMs = opts.batchIntervalMs ?? 10;
+  const checkpointSegments = opts.checkpointSegments ?? DEFAULT_CHECKPOINT_SEGMENTS;
   checkNumber('logSegmentSize', segmentSize);
   checkNumber('batchIntervalMs', batchIntervalMs);
+  checkNumber('checkpointSegments', checkpointSegments);
+  if (checkpointSegments < 1)
+    fail('InvalidArgError', `checkpointSegments must be at least 1, got ${checkpointSegments}`);
   if (segmentSize < geometry.chunkSize + 4096) fail('InvalidArgError', 'logSegmentSize must exceed chunkSize + 4 KiB');
   const sync = opts.sync ?? 'always';
   if (sync !== 'always' && sync !== 'batch') fail('InvalidArgError', `sync must be 'always' or 'batch', got ${sync}`);
-  return { segmentSize, sync, batchIntervalMs: Math.max(1, batchIntervalMs) };
+  return { segmentSize, sync, batchIntervalMs: Math.max(1, batchIntervalMs), checkpointSegments };
 }
 
 export function checkNumber(name: string, value: number): void {

@@ -19,8 +19,12 @@ import { GEOMETRY, picture } from './replay-env';
  */
 
 export const DIR = '/store';
-/** Small log segments: the runs move between segments and checkpoint, and build small disks. */
+/**
+ * Small log segments, and a checkpoint once more than two are in use: the runs move between segments and
+ * checkpoint, and build small disks.
+ */
 const SEGMENT = 96 * 1024;
+const CHECKPOINT_SEGMENTS = 2;
 
 export interface Stream {
   readonly chunk: number;
@@ -45,7 +49,8 @@ export interface Recording {
 export type StoreOptions = Omit<DataStoreOptions, 'dir' | 'fs'>;
 
 export function openOn(fs: CrashFs, options: StoreOptions = {}): Promise<DataStore> {
-  return DataStore.open({ dir: DIR, ...GEOMETRY, syncIoMaxBytes: 0, logSegmentSize: SEGMENT, ...options, fs });
+  const log = { logSegmentSize: SEGMENT, checkpointSegments: CHECKPOINT_SEGMENTS };
+  return DataStore.open({ dir: DIR, ...GEOMETRY, syncIoMaxBytes: 0, ...log, ...options, fs });
 }
 
 /** What the API shows of a chunk: info and page digests; one whole-chunk read when it succeeds (fast path). */

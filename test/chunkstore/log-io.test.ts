@@ -18,11 +18,12 @@ import { GEOMETRY, PAGE } from './replay-env';
 
 /**
  * Runs `body` while a checkpoint waits in chunk_1's fdatasync (held until `open` or the end), chunk_1 clean
- * since that sync began: small log segments (9 records of a 4 KiB write), so a checkpoint starts after ~20 writes.
+ * since that sync began: small log segments (9 records of a 4 KiB write), a checkpoint once more than two are in
+ * use, so one starts after ~20 writes.
  */
 async function withGatedCheckpoint(body: (store: DataStore, c: CallCounter, open: () => void) => Promise<void>) {
   const segmentSize = GEOMETRY.chunkSize + 2 * PAGE;
-  await withCountedStore({ logSegmentSize: segmentSize }, async (store, counter) => {
+  await withCountedStore({ logSegmentSize: segmentSize, checkpointSegments: 2 }, async (store, counter) => {
     const { reached, open } = counter.holdSyncs('chunk');
     let gated = false;
     void reached.then(() => (gated = true));
@@ -84,8 +85,9 @@ describe('op log I/O: what a durable write costs', () => {
       // as after a power cut (no close, no checkpoint): the chain is read back across the gaps
       const opts = logOptions({ dir, ...GEOMETRY }, makeGeometry(GEOMETRY));
       const { log, replay } = await OpLog.open(nodeFs, dir, opts, new SyncIoPolicy(0, () => 0));
+      const ops = replay.map((r) => r.read().op); // read back from the segments: before they are closed
       await log.close();
-      expect(replay.map((r) => r.op.kind === 'write' && r.op.offset)).toEqual([0, PAGE, 2 * PAGE, 3 * PAGE, 4 * PAGE]);
+      expect(ops.map((op) => op.kind === 'write' && op.offset)).toEqual([0, PAGE, 2 * PAGE, 3 * PAGE, 4 * PAGE]);
     });
   });
 
