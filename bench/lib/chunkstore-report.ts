@@ -14,7 +14,13 @@ interface TwoSides {
 export interface DurableRow {
   callers: number;
   runs: Array<{
-    store: TwoSides & { chunkSyncs: number; eventLoopBusy: number; syncsPerSec: number; logSyncing: number };
+    store: TwoSides & {
+      chunkSyncs: number;
+      eventLoopBusy: number;
+      syncsPerSec: number;
+      logSyncing: number;
+      iopsWithWriteback: number;
+    };
     fio: TwoSides;
     ratio: number;
     node?: NodeDurable;
@@ -80,6 +86,7 @@ export async function reportChunkstore(r: Report, out: string): Promise<void> {
       [
         'durable 4K write',
         'store IOPS',
+        'with writeback',
         'writes/sync',
         'syncs/s',
         'log syncing',
@@ -89,6 +96,7 @@ export async function reportChunkstore(r: Report, out: string): Promise<void> {
       r.durableRows.map((row) => [
         `x${row.callers}`,
         both(row.runs, (x) => n0(x.store.iops)),
+        both(row.runs, (x) => n0(x.store.iopsWithWriteback)),
         both(row.runs, (x) => x.store.writesPerSync.toFixed(1)),
         both(row.runs, (x) => n0(x.store.syncsPerSec)),
         both(row.runs, (x) => pct(x.store.logSyncing)),

@@ -10,6 +10,8 @@ export interface StoreSlice {
   logSyncMs: number;
   chunkSyncs: number;
   eventLoopBusy: number;
+  /** the sync(1) after the slice: the chunk pages its writes left dirty (a checkpoint's work, outside it) */
+  writebackMs: number;
 }
 
 /** A run's slices as one measurement: rates over the summed time, the loop's busy share weighted by time. */
@@ -23,6 +25,8 @@ export function sumStore(slices: StoreSlice[]) {
     /** share of the time a log fdatasync was running: the rest, the device waited for the store */
     logSyncing: sum((x) => x.logSyncMs) / 1000 / seconds,
     chunkSyncs: sum((x) => x.chunkSyncs),
+    /** the rate counting the writeback each slice left (sync(1) after it) as its own time */
+    iopsWithWriteback: ios / (seconds + sum((x) => x.writebackMs) / 1000),
     eventLoopBusy: sum((x) => x.eventLoopBusy * x.seconds) / seconds,
   };
 }
