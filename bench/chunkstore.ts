@@ -34,6 +34,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataStore } from '../chunkstore/index';
 import { RECORD_HEADER } from '../chunkstore/log-record';
+import { DEFAULT_CHECKPOINT_SEGMENTS } from '../chunkstore/store-options';
 import { randomIo, type LoadResult } from './lib/closed-loop';
 import { CountingFs } from './lib/counting-fs';
 import { ensureFio } from './lib/ensure-fio';
@@ -59,6 +60,8 @@ const SLICES = QUICK ? 1 : 4;
 const BS = 4096;
 const MiB = 1024 * 1024;
 const CHUNK_SIZE = 16 * MiB;
+/** the store's default op-log segment: 4 x chunkSize */
+const LOG_SEGMENT = 4 * CHUNK_SIZE;
 const CHUNKS = 8;
 const SN = 1;
 const DEPTHS = [1, 16, 64] as const;
@@ -98,10 +101,17 @@ interface Ctx {
   store: DataStore;
 }
 
+/**
+ * Writes every chunk whole, then goes on until the op log has all the segments it will cycle through
+ * (checkpointSegments + 1, made once and reused): the rows measure a store in its steady state, not one
+ * still zero-filling a new 64 MiB segment in the middle of a slice (a fresh store pays that once).
+ */
 async function prefill(store: DataStore): Promise<void> {
   const data = new Uint8Array(MiB).fill(0x5a);
-  for (let id = 1; id <= CHUNKS; id++) {
-    for (let off = 0; off < CHUNK_SIZE; off += MiB) await store.writeChunk(id, SN, data, off);
+  const logBytes = (DEFAULT_CHECKPOINT_SEGMENTS + 1) * LOG_SEGMENT;
+  for (let written = 0; written < Math.max(logBytes, CHUNKS * CHUNK_SIZE); written += MiB) {
+    const at = (written % (CHUNKS * CHUNK_SIZE)) / MiB;
+    await store.writeChunk(1 + Math.floor(at / (CHUNK_SIZE / MiB)), SN, data, (at % (CHUNK_SIZE / MiB)) * MiB);
   }
 }
 
