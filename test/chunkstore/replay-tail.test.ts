@@ -9,8 +9,8 @@ import { GEOMETRY, PAGE } from './replay-env';
 
 /**
  * The op log's tail at open is replayed from the segments, not from memory: with a checkpoint every
- * `checkpointSegments` (8 x 64 MiB by default) it can be hundreds of MiB, and holding it all cost an
- * open ~700 MiB of RSS (bench c64 killed after 6-12 s, 300 MiB of tail).
+ * `checkpointSegments` (8 x 64 MiB by default) it can be hundreds of MiB: held in memory, 302 MiB of tail cost
+ * the log's scan +369 MiB of RSS (c64 killed after 6-12 s); read by place, 334 MiB cost +63 MiB.
  */
 describe('replay tail', () => {
   it("holds each record's place, not its data, and reads the record back when its turn comes", async () => {
