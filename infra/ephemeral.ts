@@ -5,10 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { ensureDatabase, startPostgres } from './postgres';
 import { migrate } from './migrate';
 import { startTemporalServer } from './temporal-server';
+import { freePort } from './free-port';
+
+export { freePort };
 
 export interface EphemeralServices {
   databaseUrl: string;
@@ -57,16 +59,4 @@ export async function startEphemeralServices(opts: {
     await pg.stop();
     throw err;
   }
-}
-
-/** A TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
