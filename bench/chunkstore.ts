@@ -34,7 +34,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataStore } from '../chunkstore/index';
 import { RECORD_HEADER } from '../chunkstore/log-record';
-import { DEFAULT_CHECKPOINT_SEGMENTS } from '../chunkstore/store-options';
+import { DEFAULT_CHECKPOINT_SEGMENTS, defaultLogSegmentSize } from '../chunkstore/store-options';
 import { randomIo, type LoadResult } from './lib/closed-loop';
 import { CountingFs } from './lib/counting-fs';
 import { ensureFio } from './lib/ensure-fio';
@@ -60,8 +60,6 @@ const SLICES = QUICK ? 1 : 4;
 const BS = 4096;
 const MiB = 1024 * 1024;
 const CHUNK_SIZE = 16 * MiB;
-/** the store's default op-log segment: 4 x chunkSize */
-const LOG_SEGMENT = 4 * CHUNK_SIZE;
 const CHUNKS = 8;
 const SN = 1;
 const DEPTHS = [1, 16, 64] as const;
@@ -108,10 +106,12 @@ interface Ctx {
  */
 async function prefill(store: DataStore): Promise<void> {
   const data = new Uint8Array(MiB).fill(0x5a);
-  const logBytes = (DEFAULT_CHECKPOINT_SEGMENTS + 1) * LOG_SEGMENT;
-  for (let written = 0; written < Math.max(logBytes, CHUNKS * CHUNK_SIZE); written += MiB) {
-    const at = (written % (CHUNKS * CHUNK_SIZE)) / MiB;
-    await store.writeChunk(1 + Math.floor(at / (CHUNK_SIZE / MiB)), SN, data, (at % (CHUNK_SIZE / MiB)) * MiB);
+  const logBytes = (DEFAULT_CHECKPOINT_SEGMENTS + 1) * defaultLogSegmentSize(CHUNK_SIZE);
+  const perChunk = CHUNK_SIZE / MiB;
+  // 1 MiB writes round the chunks, again from the first once all are written
+  for (let i = 0; i < Math.max(logBytes, CHUNKS * CHUNK_SIZE) / MiB; i++) {
+    const page = i % (CHUNKS * perChunk);
+    await store.writeChunk(1 + Math.floor(page / perChunk), SN, data, (page % perChunk) * MiB);
   }
 }
 

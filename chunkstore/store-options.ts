@@ -58,9 +58,14 @@ export function writeBehindOption(opts: DataStoreOptions): boolean {
   return value;
 }
 
+/** The op-log segment size unless set (logSegmentSize): 4 x chunkSize, at least 1 MiB. */
+export function defaultLogSegmentSize(chunkSize: number): number {
+  return Math.max(1024 * 1024, 4 * chunkSize);
+}
+
 /** The op log's settings from the store's options and geometry. */
 export function logOptions(opts: DataStoreOptions, geometry: Geometry): OpLogOptions {
-  const segmentSize = opts.logSegmentSize ?? Math.max(1024 * 1024, 4 * geometry.chunkSize);
+  const segmentSize = opts.logSegmentSize ?? defaultLogSegmentSize(geometry.chunkSize);
   const batchIntervalMs = opts.batchIntervalMs ?? 10;
   const checkpointSegments = opts.checkpointSegments ?? DEFAULT_CHECKPOINT_SEGMENTS;
   checkNumber('logSegmentSize', segmentSize);

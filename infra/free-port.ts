@@ -7,17 +7,17 @@ const LOWEST = 10_000;
 const TRIES = 200;
 
 /**
- * The range the kernel picks outgoing connections' local ports from (Linux: ip_local_port_range;
- * elsewhere Linux's default).
+ * The first port of the range the kernel picks outgoing connections' local ports from (Linux:
+ * ip_local_port_range; elsewhere Linux's default).
  */
-function ephemeralRange(): [number, number] {
+function ephemeralStart(): number {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
-    if (Number.isInteger(Number(low)) && Number.isInteger(Number(high))) return [Number(low), Number(high)];
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low)) return low;
   } catch {
     // not Linux: assume its default
   }
-  return [32768, 60999];
+  return 32768;
 }
 
 /** Whether a server can bind 127.0.0.1:`port` now (it is released again before this resolves). */
@@ -48,7 +48,7 @@ function kernelPort(): Promise<number> {
  * use" that way). Falls back to a kernel-picked port when the range leaves no room below it.
  */
 export async function freePort(): Promise<number> {
-  const highest = ephemeralRange()[0] - 1;
+  const highest = ephemeralStart() - 1;
   if (highest < LOWEST) return kernelPort();
   for (let i = 0; i < TRIES; i++) {
     const port = LOWEST + Math.floor(Math.random() * (highest - LOWEST + 1));
