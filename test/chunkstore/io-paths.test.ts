@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataStore } from '../../chunkstore/index';
+import { LogSegment } from '../../chunkstore/log-segment';
 import { checkHistory } from './concurrency-checker';
 import { perform, Recorder, runSeed, tally, writerOps, type Workload } from './concurrency-workload';
 import { expectCode } from './helpers';
@@ -31,9 +32,19 @@ async function withStore<T>(syncIoMaxBytes: number, body: (store: DataStore, dir
   }
 }
 
+/**
+ * Every file's bytes, but a log segment never written to: the log makes its next segment ahead while the
+ * current one fills (zero-filled, off the writers' path), and whether one exists when the run ends
+ * depends on timing, not on the path (since checkpoints come every 8 segments, not 2, nothing frees one
+ * first in this run: the thread-pool run once ended with one such spare more).
+ */
 async function filesOf(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of (await readdir(dir)).sort()) out[name] = (await readFile(join(dir, name))).toString('base64');
+  for (const name of (await readdir(dir)).sort()) {
+    const bytes = await readFile(join(dir, name));
+    if (LogSegment.indexOf(name) !== null && bytes.every((b) => b === 0)) continue;
+    out[name] = bytes.toString('base64');
+  }
   return out;
 }
 
