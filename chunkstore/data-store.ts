@@ -6,7 +6,14 @@ import { makeGeometry, maxLocationLength, type Geometry } from './geometry';
 import { KeyedRwLock } from './keyed-rw-lock';
 import type { LoggedOp } from './log-record';
 import { OpLog } from './op-log';
-import { checkNumber, logOptions, writeBehindOption, type DataStoreOptions } from './store-options';
+import {
+  checkNumber,
+  logOptions,
+  readsOption,
+  writeBehindOption,
+  type DataStoreOptions,
+  type ReadPath,
+} from './store-options';
 import { nodeFs } from './store-fs';
 import { DEFAULT_SYNC_IO_MAX_BYTES, SyncIoPolicy } from './sync-io-policy';
 import { WriteBehind } from './write-behind';
@@ -35,6 +42,8 @@ export class DataStore {
     private readonly locks: KeyedRwLock<number>,
     private readonly io: SyncIoPolicy,
     private readonly behind: WriteBehind,
+    /** how small page-cache reads are done: the reads option as given, or its default here */
+    readonly reads: ReadPath,
   ) {}
 
   /**
@@ -52,12 +61,13 @@ export class DataStore {
     checkNumber('syncIoMaxBytes', syncIoMaxBytes);
     const writeBehind = writeBehindOption(opts);
     const logOpts = logOptions(opts, geometry);
+    const reads = readsOption(opts);
     await fs.mkdirp(opts.dir); // after every check: refused options leave nothing behind
     const locks = new KeyedRwLock<number>();
     const behind = new WriteBehind(fs.backgroundWriter());
     const io = new SyncIoPolicy(syncIoMaxBytes, () => locks.pending, writeBehind ? behind : null);
-    const chunks = new ChunkDir(new FilePool(opts.dir, geometry, io, fs), geometry);
-    const store = new DataStore(chunks, geometry, locks, io, behind);
+    const chunks = new ChunkDir(new FilePool(opts.dir, geometry, io, fs, reads === 'mapped'), geometry);
+    const store = new DataStore(chunks, geometry, locks, io, behind, reads);
     try {
       await store.chunks.load();
       const { log, replay } = await OpLog.open(fs, opts.dir, logOpts, io);

@@ -44,6 +44,8 @@ export class FilePool {
     private readonly geometry: Geometry,
     private readonly io: SyncIoPolicy,
     readonly fs: StoreFs,
+    /** data reads copy out of a mapping of the file (PagedFile, DataStoreOptions.reads) */
+    private readonly mapReads: boolean,
   ) {}
 
   pathOf(name: string): string {
@@ -81,13 +83,13 @@ export class FilePool {
       await this.fs.remove(tmpPath);
       throw err;
     }
-    return new PagedFile(finalPath, handle, this.geometry, this.io);
+    return new PagedFile(finalPath, handle, this.geometry, this.io, this.mapReads);
   }
 
   /** Opens an existing file of the store for positional read/write. */
   async openExisting(name: string): Promise<PagedFile> {
     const path = this.pathOf(name);
-    return new PagedFile(path, await this.fs.open(path, 'existing'), this.geometry, this.io);
+    return new PagedFile(path, await this.fs.open(path, 'existing'), this.geometry, this.io, this.mapReads);
   }
 
   /** Unlinks `name` (missing is fine) and makes the unlink durable. */

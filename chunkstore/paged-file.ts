@@ -1,3 +1,4 @@
+import type { FileMapping } from './file-mapping';
 import type { Geometry } from './geometry';
 import { decodeMetaPage, encodeMetaPage, type MetaPage } from './metapage';
 import type { StoreFile } from './store-fs';
@@ -16,6 +17,8 @@ const DONE: Promise<void> = Promise.resolve();
  * so syncIfDirty (before a metapage change, at a checkpoint) syncs only then.
  * Data writes may be owed to the write-behind thread (SyncIoPolicy.useBehind):
  * every later call on the file (reads, writes, syncs, close) runs after them.
+ * With `mapReads`, the synchronous data reads copy out of a read-only mapping of
+ * the file (FORMAT.md "Mapped reads"), made at the first one and ended by close().
  */
 export class PagedFile {
   private unsynced = false;
@@ -24,13 +27,18 @@ export class PagedFile {
   private closed = false;
   /** the last write owed to the write-behind thread, until it is done; a failed one stays (the store failed) */
   private owed: Promise<void> | null = null;
+  /** the data reads' mapping: undefined until the first one, null when not mapped (pread) */
+  private mapping: FileMapping | null | undefined;
 
   constructor(
     readonly path: string,
     private readonly handle: StoreFile,
     private readonly geometry: Geometry,
     private readonly io: SyncIoPolicy,
-  ) {}
+    mapReads: boolean,
+  ) {
+    if (!mapReads || !handle.map) this.mapping = null;
+  }
 
   /** Reads and verifies the metapage (CrcCheckError / InvalidArgError from decodeMetaPage). */
   async readMeta(): Promise<MetaPage> {
@@ -119,6 +127,7 @@ export class PagedFile {
   async close(): Promise<void> {
     await this.owed?.catch(() => undefined); // the worker must be done with the descriptor
     this.closed = true;
+    this.endMapping();
     await this.syncing?.catch(() => undefined); // a checkpoint's sync may still run on the handle
     return this.handle.close();
   }
@@ -137,6 +146,11 @@ export class PagedFile {
     const started = this.io.readStarted();
     let done = 0;
     try {
+      const mapping = position >= this.geometry.metaPageSize ? this.dataMapping() : null;
+      if (mapping && position + target.length <= mapping.length) {
+        if (mapping.copyInto(position, target)) done = target.length;
+        else this.endMapping(); // cut short from outside, or the disk failed: pread says which, from now on
+      }
       while (done < target.length) {
         const got = this.handle.readSync(target, done, target.length - done, position + done);
         if (got === 0) break;
@@ -147,6 +161,26 @@ export class PagedFile {
     }
     if (done < target.length) target.fill(0, done);
     return DONE;
+  }
+
+  /**
+   * The data reads' mapping, made at the first one. A file that cannot be mapped (mmap refused, e.g. past
+   * vm.max_map_count) is read with pread from then on; that is a cost, not a failure.
+   */
+  private dataMapping(): FileMapping | null {
+    if (this.mapping === undefined) {
+      try {
+        this.mapping = this.closed ? null : (this.handle.map?.() ?? null);
+      } catch {
+        this.mapping = null;
+      }
+    }
+    return this.mapping;
+  }
+
+  private endMapping(): void {
+    this.mapping?.unmap();
+    this.mapping = null;
   }
 
   private async readIntoAsync(position: number, target: Uint8Array): Promise<void> {

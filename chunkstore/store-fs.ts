@@ -1,5 +1,6 @@
-import { fdatasyncSync, readSync, writeSync } from 'node:fs';
+import { fdatasyncSync, fstatSync, readSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { FileMapping } from './file-mapping';
 import { WriteThread } from './write-thread';
 
 /**
@@ -24,6 +25,13 @@ export interface StoreFile {
   sync(): Promise<void>;
   truncate(length: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: a read-only shared mapping of the file as long as it is now (null: empty), so reads need no
+   * syscall (file-mapping.ts). The caller unmaps it before close() and never shrinks a mapped file. A file
+   * system without it (the crash harness's) is read with readSync/read; its writes need nothing: a mapping
+   * shows the page cache they go to.
+   */
+  map?(): FileMapping | null;
 }
 
 /** One positional write of a BackgroundWriter batch. */
@@ -96,6 +104,11 @@ class NodeFile implements StoreFile {
 
   close(): Promise<void> {
     return this.handle.close();
+  }
+
+  map(): FileMapping | null {
+    const size = fstatSync(this.handle.fd).size;
+    return size > 0 ? FileMapping.map(this.handle.fd, size) : null;
   }
 }
 

@@ -1,4 +1,5 @@
 import { fail } from './errors';
+import { fileMappingUnavailable } from './file-mapping';
 import type { Geometry } from './geometry';
 import type { OpLogOptions, SyncMode } from './op-log';
 import type { StoreFs } from './store-fs';
@@ -49,6 +50,26 @@ export interface DataStoreOptions {
    * write then fails the store. false: every caller waits for its page write and gets its error itself.
    */
   writeBehind?: boolean;
+  /**
+   * How small reads that the page cache holds are done (FORMAT.md "Mapped reads"). 'mapped' (the default
+   * where the file-mapping binding is built, scripts/build-native.sh): copied out of a read-only mapping of
+   * the chunk file, no syscall; a page the disk cannot read then ends the process (SIGBUS) instead of
+   * failing the read. 'pread' (the default without the binding): one `pread` per read, an I/O error is the
+   * read's error. Large reads, and reads while the page cache misses, go through the thread pool either way.
+   */
+  reads?: ReadPath;
+}
+
+export type ReadPath = 'mapped' | 'pread';
+
+/** The reads option, checked: 'mapped' is refused where the binding is not built. */
+export function readsOption(opts: DataStoreOptions): ReadPath {
+  const unavailable = fileMappingUnavailable();
+  const value = opts.reads === undefined ? (unavailable ? 'pread' : 'mapped') : opts.reads;
+  if (value !== 'mapped' && value !== 'pread')
+    fail('InvalidArgError', `reads must be 'mapped' or 'pread', got ${String(value)}`);
+  if (value === 'mapped' && unavailable) fail('InvalidArgError', `reads 'mapped' is not available: ${unavailable}`);
+  return value;
 }
 
 /** The writeBehind option, checked. */

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Idempotent set-up shared by `npm start` and `npm test`: `ensure-deps.sh --for start|test` (default test);
-# `--for bench`: step 1 only, for bench.txt (bench/lib/ensure-fio.ts).
+# `--for bench`: steps 1 and 2 only, for bench.txt and native.txt (bench/lib/ensure-fio.ts).
 #   1. Debian packages listed in scripts/apt-packages.d/*.txt ("<probe> <package>" per line;
 #      the probe is a command name or an absolute path; the package is installed when the probe is missing).
-#      start: start.txt only; test: every list (the contract peer's ~280 packages, QEMU, Prometheus, …)
-#   2. node_modules (npm ci when package-lock.json changed since the last install); start: without the
+#      start: start.txt and native.txt; test: every list (the contract peer's ~280 packages, QEMU, Prometheus, …)
+#   2. the chunk store's file-mapping binding (scripts/build-native.sh; gcc from native.txt)
+#   3. node_modules (npm ci when package-lock.json changed since the last install); start: without the
 #      devDependencies (test tools, linters, the browser driver) unless they are already there
-#   3. the Prisma client (generated when prisma/schema.prisma changed)
-#   4. the Temporal CLI binary (scripts/ensure-temporal.sh)
+#   4. the Prisma client (generated when prisma/schema.prisma changed)
+#   5. the Temporal CLI binary (scripts/ensure-temporal.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*"; }
@@ -15,9 +16,9 @@ log() { printf '[setup] %s\n' "$*"; }
 purpose=test
 if [[ "${1:-}" == "--for" ]]; then purpose="${2:-}"; fi
 case "$purpose" in
-  start) lists=(scripts/apt-packages.d/start.txt) ;;
+  start) lists=(scripts/apt-packages.d/start.txt scripts/apt-packages.d/native.txt) ;;
   test) lists=(scripts/apt-packages.d/*.txt) ;;
-  bench) lists=(scripts/apt-packages.d/bench.txt) ;;
+  bench) lists=(scripts/apt-packages.d/bench.txt scripts/apt-packages.d/native.txt) ;;
   *) echo "usage: $0 [--for start|test|bench]" >&2; exit 2 ;;
 esac
 
@@ -40,6 +41,7 @@ if (( ${#missing[@]} )); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+bash scripts/build-native.sh
 [[ "$purpose" == bench ]] && exit 0
 
 # The stamp says which lock was installed and whether with the devDependencies ("all") or without ("prod").

@@ -75,6 +75,8 @@ export class CallCounter {
         return real(...args);
       };
     }
+    const map = file.map?.bind(file);
+    if (map) counted.map = () => (count('map'), map()); // a mapping's reads are no calls: nothing to count
     return counted;
   }
 }

@@ -1,36 +1,25 @@
-import { mkdtemp, readdir, readFile, rm, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataStore } from '../../chunkstore/index';
+import type { DataStoreOptions } from '../../chunkstore/index';
 import { LogSegment } from '../../chunkstore/log-segment';
 import { checkHistory } from './concurrency-checker';
 import { perform, Recorder, runSeed, tally, writerOps, type Workload } from './concurrency-workload';
 import { expectCode } from './helpers';
 import { withCountedStore } from './call-counter';
-import { GEOMETRY, PAGE } from './replay-env';
+import { GEOMETRY, PAGE, withTempStore } from './replay-env';
 
 /**
  * The store moves small I/O synchronously on the fd and large I/O through
  * libuv's thread pool (SyncIoPolicy). The other suites run with the default
  * threshold, where the small test geometry makes nearly everything
  * synchronous; here the thread-pool path gets the same scrutiny, and both
- * paths must leave byte-identical files.
+ * paths must leave byte-identical files. Likewise the two ways a small read is
+ * done (DataStoreOptions.reads): the other suites read through mappings.
  */
 
 const SYNC = 64 * 1024;
 const THREAD_POOL = 0;
-
-async function withStore<T>(syncIoMaxBytes: number, body: (store: DataStore, dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'chunkstore-io-'));
-  const store = await DataStore.open({ dir, ...GEOMETRY, syncIoMaxBytes });
-  try {
-    return await body(store, dir);
-  } finally {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Every file's bytes, but a log segment never written to: the log makes its next segment ahead while the
@@ -51,22 +40,25 @@ async function filesOf(dir: string): Promise<Record<string, string>> {
 describe('I/O paths: synchronous small I/O and the thread pool', () => {
   it('the same requests leave byte-identical files on either path', async () => {
     const w: Workload = { seed: runSeed(), writers: 1, opsPerWriter: 400, chunks: [1, 2, 3], geometry: GEOMETRY };
-    const run = (syncIoMaxBytes: number) =>
-      withStore(syncIoMaxBytes, async (store, dir) => {
+    const run = (opts: Partial<DataStoreOptions>) =>
+      withTempStore(opts, async (store, dir) => {
         const observed = [];
         for (const { chunk, op } of writerOps(w, 0)) observed.push(await perform(store, GEOMETRY, chunk, op));
         return { observed, files: await filesOf(dir) };
       });
-    const [sync, pool] = [await run(SYNC), await run(THREAD_POOL)];
-    expect(pool.observed, `CHUNKSTORE_SEED=${w.seed}`).toEqual(sync.observed);
-    expect(pool.files, `CHUNKSTORE_SEED=${w.seed}`).toEqual(sync.files);
+    const sync = await run({ syncIoMaxBytes: SYNC, reads: 'mapped' });
+    for (const other of [{ syncIoMaxBytes: THREAD_POOL }, { syncIoMaxBytes: SYNC, reads: 'pread' as const }]) {
+      const got = await run(other);
+      expect(got.observed, `${JSON.stringify(other)} CHUNKSTORE_SEED=${w.seed}`).toEqual(sync.observed);
+      expect(got.files, `${JSON.stringify(other)} CHUNKSTORE_SEED=${w.seed}`).toEqual(sync.files);
+    }
   });
 
   it('thread-pool path: 10 concurrent callers on many chunks stay linearizable', async () => {
     const chunks = Array.from({ length: 8 }, (_, i) => i + 1);
     const w: Workload = { seed: runSeed(), writers: 10, opsPerWriter: 200, chunks, geometry: GEOMETRY };
     const rec = new Recorder(GEOMETRY);
-    await withStore(THREAD_POOL, async (store) => {
+    await withTempStore({ syncIoMaxBytes: THREAD_POOL }, async (store) => {
       await rec.run(store, w);
       await rec.observe(store, chunks, 'final');
     });
@@ -82,7 +74,7 @@ describe('I/O paths: synchronous small I/O and the thread pool', () => {
     it(
       `${name}: readChunkInto fills the caller's buffer like readChunk, ` + `and leaves it alone on a refusal`,
       async () => {
-        await withStore(syncIoMaxBytes, async (store) => {
+        await withTempStore({ syncIoMaxBytes }, async (store) => {
           const data = new Uint8Array(3 * PAGE).map((_, i) => i % 251);
           await store.writeChunk(1, 1, data, PAGE);
           const target = new Uint8Array(3 * PAGE).fill(0xee);
@@ -102,7 +94,7 @@ describe('I/O paths: synchronous small I/O and the thread pool', () => {
     );
 
     it(`${name}: a file cut short from outside reads zeros past its end`, async () => {
-      await withStore(syncIoMaxBytes, async (store, dir) => {
+      await withTempStore({ syncIoMaxBytes }, async (store, dir) => {
         await store.writeChunk(1, 1, new Uint8Array(2 * PAGE).fill(7), 0);
         // keep the metapage and the first data page, drop the rest
         await truncate(join(dir, 'chunk_1'), GEOMETRY.metaPageSize + PAGE);

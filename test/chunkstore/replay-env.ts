@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataStore } from '../../chunkstore/index';
+import { DataStore, type DataStoreOptions } from '../../chunkstore/index';
 
 /**
  * A store in its own temp directory that can be restarted (close + open),
@@ -13,6 +13,21 @@ import { DataStore } from '../../chunkstore/index';
 export const GEOMETRY = { chunkSize: 64 * 1024, pageSize: 4096, metaPageSize: 4096 } as const;
 export const PAGE = GEOMETRY.pageSize;
 export const PAGES = GEOMETRY.chunkSize / GEOMETRY.pageSize;
+
+/** A store of the test geometry with `opts` in a fresh temp directory, closed and removed after `body`. */
+export async function withTempStore<T>(
+  opts: Partial<DataStoreOptions>,
+  body: (store: DataStore, dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'chunkstore-io-'));
+  const store = await DataStore.open({ dir, ...GEOMETRY, ...opts });
+  try {
+    return await body(store, dir);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 export class StoreDir {
   private constructor(

@@ -92,6 +92,7 @@ describe('SyncIoPolicy: the read path times a sample of its calls', () => {
       fileWithSlowReads(() => n++ < 3),
       geometry,
       policy,
+      false,
     );
     for (let i = 0; i < 3; i++) await file.readDataInto(0, new Uint8Array(4096));
     expect(policy.suspended).toBe(false);
@@ -104,6 +105,7 @@ describe('SyncIoPolicy: the read path times a sample of its calls', () => {
       fileWithSlowReads(() => true),
       geometry,
       policy,
+      false,
     );
     let reads = 0;
     while (!policy.suspended && reads < 100) {
