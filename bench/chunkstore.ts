@@ -14,9 +14,11 @@
  *    syncs that overlap). Beside c1, bare Node: pwrite on the event loop, then
  *    fdatasync through libuv's pool (one trip) or blocking the event loop.
  * 2. pg_test_fsync's fdatasync rate (one 8 kB write, then fdatasync): the device.
- * 3. 4 KiB random reads, one caller: store readChunkInto into a reused buffer;
- *    fio psync randread, buffered; bare Node readSync; page cache warm; the
- *    store and bare Node in a loop as lean as fio's (lib/tight-loop.ts), the
+ * 3. 4 KiB random reads, one caller: store readChunkInto into a reused buffer
+ *    (reads copied out of mappings where the binding is built, the default; and
+ *    reopened with reads: 'pread'); fio psync randread, buffered, and fio's mmap
+ *    engine (the store's mapped path in C); bare Node readSync; page cache warm;
+ *    the store and bare Node in a loop as lean as fio's (lib/tight-loop.ts), the
  *    store in closed-loop.ts's loop too.
  * 4. Plain (not synced) 4 KiB writes, the old "232-298 % of fio" row, like with
  *    like: the store with `sync: 'batch'` (record written to the log file and
@@ -37,7 +39,7 @@ import { RECORD_HEADER } from '../chunkstore/log-record';
 import { DEFAULT_CHECKPOINT_SEGMENTS, defaultLogSegmentSize } from '../chunkstore/store-options';
 import { randomIo, type LoadResult } from './lib/closed-loop';
 import { CountingFs } from './lib/counting-fs';
-import { ensureFio } from './lib/ensure-fio';
+import { ensureFileMapping, ensureFio } from './lib/ensure-fio';
 import { runFio, type FioOptions, type FioResult } from './lib/fio';
 import { NODE_MODES, nodeDurable, type NodeMode } from './lib/node-durable';
 import { NodeFiles } from './lib/node-files';
@@ -202,28 +204,46 @@ async function logTwin(ctx: Ctx, c64: DurableRow) {
   return out;
 }
 
+const readShape = { ...shape(CHUNKS), pattern: 'read' as const };
+
+/** One caller's 4 KiB random reads of the store in tight-loop.ts's loop, per second. */
+async function storeReads(store: DataStore): Promise<number> {
+  const buf = new Uint8Array(BS);
+  return (await tightRandomIo(SECONDS, readShape, (file, off) => store.readChunkInto(file + 1, SN, off, buf))).iops;
+}
+
 async function randomRead(ctx: Ctx, nodeFiles: NodeFiles) {
   const runs = [];
   const buf = new Uint8Array(BS);
-  const readShape = { ...shape(CHUNKS), pattern: 'read' as const };
   const storeRead = (file: number, off: number) => ctx.store.readChunkInto(file + 1, SN, off, buf);
   const nodeRead = (file: number, off: number) => nodeFiles.io('read', file, off, buf, true);
   for (let run = 0; run < RUNS; run++) {
-    const store = await tightRandomIo(SECONDS, readShape, storeRead);
+    const store = await storeReads(ctx.store);
     const f = await fio(ctx.fioDir, { rw: 'randread', ioengine: 'psync', ...chunkFiles });
+    const fMmap = await fio(ctx.fioDir, { rw: 'randread', ioengine: 'mmap', ...chunkFiles });
     const node = await tightRandomIo(SECONDS, readShape, nodeRead);
     // the earlier rows' loop, for comparison with them
     const closed = await randomIo(1, SECONDS, readShape, (_k, file, off) => storeRead(file, off));
     runs.push({
-      store: store.iops,
+      store,
+      storeReads: ctx.store.reads,
       fio: f.iops,
+      fioMmap: fMmap.iops,
       node: node.iops,
-      ratio: store.iops / f.iops,
+      storePread: 0, // measured after, on the store reopened (withPreadReads)
+      ratio: store / f.iops,
+      storeToFioMmap: store / fMmap.iops,
       nodeToFio: node.iops / f.iops,
       storeClosedLoop: closed.iops,
     });
   }
   process.stdout.write('.');
+  return runs;
+}
+
+/** The read runs completed with the store reopened with reads: 'pread', one figure per run. */
+async function withPreadReads(runs: Awaited<ReturnType<typeof randomRead>>, store: DataStore) {
+  for (const run of runs) run.storePread = await storeReads(store);
   return runs;
 }
 
@@ -271,6 +291,8 @@ function fileSystem(dir: string): string {
 async function main(): Promise<void> {
   const quiet = process.argv.includes('--no-wait') ? null : await waitForQuietMachine(30, 600);
   const fioVersion = await ensureFio();
+  const unmapped = ensureFileMapping();
+  if (unmapped) console.log(`the store reads with pread: ${unmapped}`);
   const root = await mkdtemp(join(tmpdir(), 'chunkstore-bench-'));
   const fioDir = join(root, 'fio');
   const fs = new CountingFs();
@@ -290,7 +312,10 @@ async function main(): Promise<void> {
     const pg = [];
     for (let run = 0; run < RUNS; run++) pg.push(await pgFdatasyncRate(fioDir, QUICK ? 1 : 2));
     const nodeFiles = await NodeFiles.open(FILES.map((f) => join(fioDir, f)));
-    const read = await randomRead(ctx, nodeFiles);
+    const mappedRead = await randomRead(ctx, nodeFiles);
+    await store.close();
+    store = await DataStore.open({ dir: join(root, 'store'), chunkSize: CHUNK_SIZE, fs, reads: 'pread' });
+    const read = await withPreadReads(mappedRead, store);
     await store.close();
     store = await DataStore.open({ dir: join(root, 'store'), chunkSize: CHUNK_SIZE, fs, sync: 'batch' });
     const plain = await plainWrites({ ...ctx, store }, nodeFiles);

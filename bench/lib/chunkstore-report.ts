@@ -35,10 +35,18 @@ export interface NodeDurable {
 }
 
 export interface ReadRun {
+  /** the store as opened by default: reads copied out of mappings where the binding is built */
   store: number;
+  storeReads: 'mapped' | 'pread';
+  /** fio psync: one pread per read (the twin the target names) */
   fio: number;
+  /** fio's mmap engine: a copy out of a mapping per read, as the store's mapped path */
+  fioMmap: number;
   node: number;
+  /** the store reopened with reads: 'pread' */
+  storePread: number;
   ratio: number;
+  storeToFioMmap: number;
   nodeToFio: number;
   /** the store in closed-loop.ts's randomIo (the loop of the runs before tight-loop.ts) */
   storeClosedLoop: number;
@@ -119,8 +127,11 @@ export async function reportChunkstore(r: Report, out: string): Promise<void> {
   );
   console.log(`pg_test_fsync fdatasync (8 kB): ${r.pg.map((x) => (x === null ? 'n/a' : n0(x))).join(' / ')} ops/s`);
   console.log(
-    `4K random read x1: store ${both(r.read, (x) => n0(x.store))}, fio ${both(r.read, (x) => n0(x.fio))}, ` +
-      `node ${both(r.read, (x) => n0(x.node))}: store/fio ${both(r.read, (x) => pct(x.ratio))}; ` +
+    `4K random read x1: store (reads '${r.read[0]!.storeReads}') ${both(r.read, (x) => n0(x.store))}, ` +
+      `fio psync ${both(r.read, (x) => n0(x.fio))}, fio mmap ${both(r.read, (x) => n0(x.fioMmap))}: ` +
+      `store/fio psync ${both(r.read, (x) => pct(x.ratio))}, store/fio mmap ` +
+      `${both(r.read, (x) => pct(x.storeToFioMmap))}; store with reads 'pread' ` +
+      `${both(r.read, (x) => n0(x.storePread))}, bare Node readSync ${both(r.read, (x) => n0(x.node))}; ` +
       `store in closed-loop.ts ${both(r.read, (x) => n0(x.storeClosedLoop))}`,
   );
   for (const row of r.plain) {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileMappingUnavailable } from '../../chunkstore/file-mapping';
 import { fioVersion } from './fio';
 
 /**
@@ -15,4 +16,13 @@ export async function ensureFio(): Promise<string> {
   const now = await fioVersion();
   if (!now) throw new Error('fio is still missing after scripts/ensure-deps.sh --for bench');
   return now;
+}
+
+/**
+ * The chunk store's file-mapping binding (scripts/build-native.sh, idempotent), so the bench measures the
+ * store as `npm start` and `npm test` set it up. Returns why mapped reads are still unavailable, or null.
+ */
+export function ensureFileMapping(): string | null {
+  execFileSync('bash', [join(import.meta.dirname, '..', '..', 'scripts', 'build-native.sh')], { stdio: 'inherit' });
+  return fileMappingUnavailable();
 }
