@@ -33,7 +33,7 @@ export interface DataStoreOptions {
    * work (a process crash loses nothing). FORMAT.md "Op log".
    */
   sync?: SyncMode;
-  /** batch mode: longest time an acknowledged record stays unsynced; default 10 ms */
+  /** batch mode: longest time an acknowledged record stays unsynced, at least 1; default 10 ms */
   batchIntervalMs?: number;
   /** bytes of one preallocated op-log segment; default 4 x chunkSize, at least 1 MiB */
   logSegmentSize?: number;
@@ -94,10 +94,11 @@ export function logOptions(opts: DataStoreOptions, geometry: Geometry): OpLogOpt
   checkNumber('checkpointSegments', checkpointSegments);
   if (checkpointSegments < 1)
     fail('InvalidArgError', `checkpointSegments must be at least 1, got ${checkpointSegments}`);
+  if (batchIntervalMs < 1) fail('InvalidArgError', `batchIntervalMs must be at least 1, got ${batchIntervalMs}`);
   if (segmentSize < geometry.chunkSize + 4096) fail('InvalidArgError', 'logSegmentSize must exceed chunkSize + 4 KiB');
   const sync = opts.sync ?? 'always';
   if (sync !== 'always' && sync !== 'batch') fail('InvalidArgError', `sync must be 'always' or 'batch', got ${sync}`);
-  return { segmentSize, sync, batchIntervalMs: Math.max(1, batchIntervalMs), checkpointSegments };
+  return { segmentSize, sync, batchIntervalMs, checkpointSegments };
 }
 
 export function checkNumber(name: string, value: number): void {
