@@ -8,7 +8,6 @@ import { DataStore } from '../../chunkstore/index';
 import { nodeFs, type StoreFs } from '../../chunkstore/store-fs';
 import { withCountedStore } from './call-counter';
 import { perform, runSeed, writerOps, type Workload } from './concurrency-workload';
-import { expectCode } from './helpers';
 import { GEOMETRY, PAGE, PAGES, withTempStore as withStore } from './replay-env';
 
 /**
@@ -135,19 +134,6 @@ describe('mapped reads', () => {
       expect((await stat(file)).size).toBe(4096);
     } finally {
       await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("reads other than 'mapped' or 'pread' are refused, naming the option, and nothing is created", async () => {
-    const parent = await mkdtemp(join(tmpdir(), 'chunkstore-reads-'));
-    try {
-      const dir = join(parent, 'store');
-      for (const reads of ['mmap', '', 1, null])
-        await expectCode(DataStore.open({ dir, ...GEOMETRY, reads: reads as never }), 'InvalidArgError');
-      await expect(DataStore.open({ dir, ...GEOMETRY, reads: 'mmap' as never })).rejects.toThrow(/reads/);
-      await expect(stat(dir)).rejects.toThrow(/ENOENT/);
-    } finally {
-      await rm(parent, { recursive: true, force: true });
     }
   });
 });
