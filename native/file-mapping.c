@@ -34,9 +34,10 @@ static void release(napi_env env, void *data, void *hint) {
 }
 
 static napi_value throw_errno(napi_env env, const char *what) {
+  int error = errno; /* before any other call can change it */
   char message[160];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(errno));
-  napi_throw_error(env, errno == EINVAL ? "EINVAL" : "EMAP", message);
+  snprintf(message, sizeof message, "%s: %s", what, strerror(error));
+  napi_throw_error(env, error == ENOMEM ? "ENOMEM" : error == EINVAL ? "EINVAL" : "EMAP", message);
   return NULL;
 }
 
