@@ -2,8 +2,9 @@
 // Each is a plain async function with JSON input and output; the store is opened once per
 // process and directory (store-registry.ts) and every store refusal fails the activity for good
 // (failures.ts), while anything else is retried against the store's idempotent operations.
+import { log } from '@temporalio/activity';
 import { loadSettings } from '../../config/settings';
-import type { DataStore } from '../../chunkstore/index';
+import { fileMappingUnavailable, type DataStore } from '../../chunkstore/index';
 import {
   createCloneChunks,
   describeCloneSource,
@@ -18,11 +19,25 @@ import { activityProgress, classifyStoreErrors } from './failures';
 
 export { closeChunkStores } from '../../chunk-volumes/store-registry';
 
+/** Stores whose read path was logged: once per store and process, by the first activity that uses it. */
+const announced = new WeakSet<DataStore>();
+
+function announce(store: DataStore, dir: string): void {
+  if (announced.has(store)) return;
+  announced.add(store);
+  const why = store.reads === 'pread' ? fileMappingUnavailable() : null;
+  log.info('chunk store open', { dir, reads: store.reads, ...(why ? { mappedReadsUnavailable: why } : {}) });
+}
+
 export function chunkStoreActivities(deps: { chunkStoreDir?: string }) {
   // resolved at first use: a worker that never runs these needs no store directory
   const dir = () => deps.chunkStoreDir ?? loadSettings().chunkStoreDir;
   const withStore = <T>(call: (store: DataStore) => Promise<T>) =>
-    classifyStoreErrors(async () => call(await openChunkStore(dir())));
+    classifyStoreErrors(async () => {
+      const store = await openChunkStore(dir());
+      announce(store, dir());
+      return call(store);
+    });
   return {
     createSourceVolume: (input: CreateSourceVolumeInput) =>
       withStore((store) => createSourceVolume(store, input, activityProgress())),
