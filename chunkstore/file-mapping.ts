@@ -71,7 +71,7 @@ export class FileMapping {
     return this.binding.copy(this.buffer, offset, target);
   }
 
-  /** Ends the mapping; the range is unmapped before the next turn of the event loop. Idempotent. */
+  /** Ends the mapping at once (munmap, before the caller closes or unlinks the file). Idempotent. */
   unmap(): void {
     this.binding.unmap(this.buffer);
   }

@@ -4,7 +4,7 @@
  *   map(fd, length) -> ArrayBuffer      mmap(PROT_READ, MAP_SHARED) of the file's first `length` bytes
  *   copy(buffer, offset, target) -> ok  copies target.length bytes from `offset` of the mapping; false when the
  *                                       kernel raised SIGBUS (the file is now shorter, or the disk failed)
- *   unmap(buffer)                       detaches the ArrayBuffer; its finalizer then munmaps the range
+ *   unmap(buffer)                       munmaps the range and detaches the ArrayBuffer (every view of it empties)
  *
  * MAP_SHARED views the kernel's page cache itself: a pwrite by any thread is visible to the next read of the
  * mapping, and no copy of the file is kept in user space. Touching a page past the file's end, or one the disk
@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -27,10 +28,18 @@
     if ((call) != napi_ok) return NULL;                                                                                \
   } while (0)
 
-/* Runs once the ArrayBuffer is detached (unmap) or collected: exactly once per mapping. */
+/* One mapping; wrapped in its ArrayBuffer, so unmap() finds it. */
+typedef struct {
+  size_t length;
+  int unmapped;
+} mapping;
+
+/* The ArrayBuffer's finalizer (on the JS thread, after unmap() detached it or once it is collected). */
 static void release(napi_env env, void *data, void *hint) {
   (void)env;
-  munmap(data, (size_t)(uintptr_t)hint);
+  mapping *m = hint;
+  if (!m->unmapped) munmap(data, m->length);
+  free(m);
 }
 
 static napi_value throw_errno(napi_env env, const char *what) {
@@ -52,15 +61,24 @@ static napi_value map(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "map(fd, length): a descriptor and a positive length");
     return NULL;
   }
-  void *addr = mmap(NULL, (size_t)length, PROT_READ, MAP_SHARED, fd, 0);
-  if (addr == MAP_FAILED) return throw_errno(env, "mmap");
+  mapping *m = malloc(sizeof *m);
+  if (!m) return throw_errno(env, "malloc");
+  m->length = (size_t)length;
+  m->unmapped = 0;
+  void *addr = mmap(NULL, m->length, PROT_READ, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) {
+    free(m);
+    return throw_errno(env, "mmap");
+  }
   napi_value buffer;
-  if (napi_create_external_arraybuffer(env, addr, (size_t)length, release, (void *)(uintptr_t)length, &buffer) !=
-      napi_ok) {
-    munmap(addr, (size_t)length);
+  if (napi_create_external_arraybuffer(env, addr, m->length, release, m, &buffer) != napi_ok) {
+    munmap(addr, m->length);
+    free(m);
     napi_throw_error(env, NULL, "mmap: the mapping could not be handed to JavaScript");
     return NULL;
   }
+  /* from here the finalizer owns `m` */
+  CHECK(napi_wrap(env, buffer, m, NULL, NULL, NULL));
   return buffer;
 }
 
@@ -140,7 +158,16 @@ static napi_value unmap(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "unmap(buffer): an ArrayBuffer from map()");
     return NULL;
   }
-  if (!detached) CHECK(napi_detach_arraybuffer(env, argv[0]));
+  if (detached) return NULL; /* unmapped already: `m` may be freed */
+  void *addr, *wrapped;
+  size_t length;
+  CHECK(napi_get_arraybuffer_info(env, argv[0], &addr, &length));
+  CHECK(napi_unwrap(env, argv[0], &wrapped));
+  mapping *m = wrapped;
+  /* Unmapped now, not when the finalizer runs: the caller may close and unlink the file next. */
+  munmap(addr, m->length);
+  m->unmapped = 1;
+  CHECK(napi_detach_arraybuffer(env, argv[0]));
   return NULL;
 }
 

@@ -19,9 +19,8 @@ import { GEOMETRY, PAGE, PAGES, withTempStore as withStore } from './replay-env'
 
 const pageOf = (n: number) => new Uint8Array(PAGE).fill(n);
 
-/** Lines of /proc/self/maps naming a file under `dir`, after the unmaps of this turn took effect. */
+/** Lines of /proc/self/maps naming a file under `dir` (unmap takes effect at once: no wait). */
 async function mappingsUnder(dir: string): Promise<string[]> {
-  await new Promise((resolve) => setImmediate(resolve));
   return (await readFile('/proc/self/maps', 'utf8')).split('\n').filter((line) => line.includes(dir));
 }
 
