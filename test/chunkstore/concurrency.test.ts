@@ -51,17 +51,20 @@ describe('concurrency: random operations from 10 callers, checked against the mo
         expect(seen.get(must) ?? 0, `${must} never happened; ${context}`).toBeGreaterThan(0);
       }
       const infos = rec.entries.flatMap((e) => (e.observed.ok && e.observed.info ? [e.observed.info] : []));
-      expect(
-        infos.some((i) => i.snapSn > 0),
-        `no snapshot observed; ${context}`,
-      ).toBe(true);
-      // On ONE chunk the other writers delete a clone within moments: some seeds never read one (a whole run
-      // drew CHUNKSTORE_SEED=260964369: 5 clones made, none seen by an info); across many chunks one always is.
-      if (c.chunks.length > 1)
+      // On ONE chunk the other writers delete a clone or a snapshot within moments: some seeds never read one
+      // with an info (CHUNKSTORE_SEED=260964369: 5 clones made, none seen; CHUNKSTORE_SEED=1966593308: 103
+      // snapshots deleted, 34 read, none seen by any of 187 infos). Across many chunks one always is; on one
+      // chunk 'readSnap ok' above shows a snapshot reached and checked.
+      if (c.chunks.length > 1) {
+        expect(
+          infos.some((i) => i.snapSn > 0),
+          `no snapshot observed; ${context}`,
+        ).toBe(true);
         expect(
           infos.some((i) => i.isClone),
           `no clone chunk observed; ${context}`,
         ).toBe(true);
+      }
     });
   }
 });
