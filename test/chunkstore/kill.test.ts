@@ -84,12 +84,12 @@ describe('SIGKILL under concurrent load', () => {
     const dir = join(work, 'store');
     const acked = new Map<string, number>();
     let total = 0;
-    let quiet = 0; // lives killed before a second acknowledgement: the kill caught no load
+    let idle = 0; // lives killed with no write in flight: such a kill tests nothing
     for (let k = 0; k < KILLS; k++) {
       const killAfter = Math.floor(rnd() * 80);
       const { inFlight, acks } = await life(dir, (k + 1) * 1_000_000, seed + k * 97, killAfter, acked);
       total += acks;
-      if (acks < 2) quiet++;
+      if (acks === 0 || inFlight.size === 0) idle++;
       const store = await DataStore.open({ dir, chunkSize: PAGES * PAGE, pageSize: PAGE, metaPageSize: PAGE });
       try {
         for (let chunk = 1; chunk <= WRITERS; chunk++) {
@@ -108,7 +108,9 @@ describe('SIGKILL under concurrent load', () => {
         await store.close();
       }
     }
-    console.log(`${KILLS} kills, ${total} acknowledged writes, ${quiet} lives with one, seed ${seed}`);
-    expect(quiet).toBeLessThan(KILLS / 2);
+    console.log(`${KILLS} kills, ${total} acknowledged writes, seed ${seed}`);
+    // every kill came after an acknowledged write, with writes in flight (16 callers, one between its
+    // ack and its next request at most); a count of acks would say only how fast the disk was
+    expect(idle).toBe(0);
   });
 });
