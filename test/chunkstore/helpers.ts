@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,4 +149,17 @@ export function useEnv(): { env: Env } {
     await ctx.env.dispose();
   });
   return ctx;
+}
+
+/** Runs `script` in a child Node process: the signal that ended it (null: it exited) and what it printed. */
+export function nodeChildOutcome(script: string): { signal: string | null; stdout: string } {
+  try {
+    return {
+      signal: null,
+      stdout: execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: 'pipe' }),
+    };
+  } catch (err) {
+    const e = err as { signal: string | null; stdout: string };
+    return { signal: e.signal, stdout: e.stdout };
+  }
 }

@@ -10,6 +10,7 @@ import { PagedFile } from '../../chunkstore/paged-file';
 import { nodeFs } from '../../chunkstore/store-fs';
 import { SyncIoPolicy } from '../../chunkstore/sync-io-policy';
 import { waitUntil } from '../../lib/wait-until';
+import { nodeChildOutcome } from './helpers';
 
 /**
  * A page the disk cannot read, under a mapped read (FORMAT.md "Mapped reads"): this kernel has no device-mapper,
@@ -87,13 +88,6 @@ describe('mapped reads on a disk that fails', () => {
       const mapped = b.map(fs.openSync(${JSON.stringify(path)}, 'r'), ${GEOMETRY.metaPageSize + GEOMETRY.chunkSize});
       process.stdout.write('guarded copy: ' + b.copy(mapped, ${bad}, new Uint8Array(4096)) + '\\n');
       new Uint8Array(mapped)[${bad}];`;
-    let outcome: { signal: string | null; stdout: string } = { signal: null, stdout: '' };
-    try {
-      execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: 'pipe' });
-    } catch (err) {
-      const e = err as { signal: string | null; stdout: string };
-      outcome = { signal: e.signal, stdout: e.stdout };
-    }
-    expect(outcome).toEqual({ signal: 'SIGBUS', stdout: 'guarded copy: false\n' });
+    expect(nodeChildOutcome(script)).toEqual({ signal: 'SIGBUS', stdout: 'guarded copy: false\n' });
   });
 });

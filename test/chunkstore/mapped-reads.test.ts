@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { DataStore } from '../../chunkstore/index';
 import { nodeFs, type StoreFs } from '../../chunkstore/store-fs';
 import { withCountedStore } from './call-counter';
 import { perform, runSeed, writerOps, type Workload } from './concurrency-workload';
+import { nodeChildOutcome } from './helpers';
 import { GEOMETRY, PAGE, PAGES, withTempStore as withStore } from './replay-env';
 
 /**
@@ -122,14 +122,7 @@ describe('mapped reads', () => {
         const guarded = b.copy(mapped, 8192, new Uint8Array(4096));
         process.stdout.write('guarded copy: ' + guarded + '\\n');
         new Uint8Array(mapped)[8192];`;
-      let outcome: { signal: string | null; stdout: string } = { signal: null, stdout: '' };
-      try {
-        execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: 'pipe' });
-      } catch (err) {
-        const e = err as { signal: string | null; stdout: string };
-        outcome = { signal: e.signal, stdout: e.stdout };
-      }
-      expect(outcome).toEqual({ signal: 'SIGBUS', stdout: 'guarded copy: false\n' });
+      expect(nodeChildOutcome(script)).toEqual({ signal: 'SIGBUS', stdout: 'guarded copy: false\n' });
       expect((await stat(file)).size).toBe(4096);
     } finally {
       await rm(dir, { recursive: true, force: true });
