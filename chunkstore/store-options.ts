@@ -53,9 +53,9 @@ export interface DataStoreOptions {
   /**
    * How small reads that the page cache holds are done (FORMAT.md "Mapped reads"). 'mapped' (the default
    * where the file-mapping binding is built, scripts/build-native.sh): copied out of a read-only mapping of
-   * the chunk file, no syscall; a page the disk cannot read then ends the process (SIGBUS) instead of
-   * failing the read. 'pread' (the default without the binding): one `pread` per read, an I/O error is the
-   * read's error. Large reads, and reads while the page cache misses, go through the thread pool either way.
+   * the chunk file, no syscall; a page the disk cannot read (SIGBUS, caught) ends that file's mapping and the
+   * read fails with pread's error. 'pread' (the default without the binding): one `pread` per read. Large
+   * reads, and reads while the page cache misses, go through the thread pool either way.
    */
   reads?: ReadPath;
 }

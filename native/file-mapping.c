@@ -61,15 +61,16 @@ static napi_value map(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "map(fd, length): a descriptor and a positive length");
     return NULL;
   }
+  void *addr = mmap(NULL, (size_t)length, PROT_READ, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) return throw_errno(env, "mmap");
   mapping *m = malloc(sizeof *m);
-  if (!m) return throw_errno(env, "malloc");
+  if (!m) {
+    munmap(addr, (size_t)length);
+    napi_throw_error(env, "ENOMEM", "malloc: no memory for the mapping's record");
+    return NULL;
+  }
   m->length = (size_t)length;
   m->unmapped = 0;
-  void *addr = mmap(NULL, m->length, PROT_READ, MAP_SHARED, fd, 0);
-  if (addr == MAP_FAILED) {
-    free(m);
-    return throw_errno(env, "mmap");
-  }
   napi_value buffer;
   if (napi_create_external_arraybuffer(env, addr, m->length, release, m, &buffer) != napi_ok) {
     munmap(addr, m->length);
@@ -160,8 +161,7 @@ static napi_value unmap(napi_env env, napi_callback_info info) {
   }
   if (detached) return NULL; /* unmapped already: `m` may be freed */
   void *addr, *wrapped;
-  size_t length;
-  CHECK(napi_get_arraybuffer_info(env, argv[0], &addr, &length));
+  CHECK(napi_get_arraybuffer_info(env, argv[0], &addr, NULL));
   CHECK(napi_unwrap(env, argv[0], &wrapped));
   mapping *m = wrapped;
   /* Unmapped now, not when the finalizer runs: the caller may close and unlink the file next. */

@@ -34,8 +34,9 @@ export function chunkStoreActivities(deps: { chunkStoreDir?: string }) {
   const dir = () => deps.chunkStoreDir ?? loadSettings().chunkStoreDir;
   const withStore = <T>(call: (store: DataStore) => Promise<T>) =>
     classifyStoreErrors(async () => {
-      const store = await openChunkStore(dir());
-      announce(store, dir());
+      const where = dir();
+      const store = await openChunkStore(where);
+      announce(store, where);
       return call(store);
     });
   return {
